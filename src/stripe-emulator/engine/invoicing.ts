@@ -1,0 +1,276 @@
+import type Stripe from 'stripe';
+import type { Ctx } from '../ctx';
+import { registerIncludable } from '../expand';
+import { idOf, newId } from '../ids';
+import { embeddedList } from '../list';
+import { DAY } from '../time';
+import type { Obj, StoredObject } from '../types';
+import { couponDiscount, discountApplies, type Discount } from './discounts';
+import { chargeCard, maybeOpenDispute, type Charge } from './payments';
+
+export type Invoice = Obj<Stripe.Invoice>;
+export type Subscription = Obj<Stripe.Subscription>;
+export type Price = Obj<Stripe.Price>;
+
+/** Days after the previous failed attempt at which an invoice payment is retried (3 attempts in total). */
+export const INVOICE_RETRY_DAYS = [3, 5];
+
+export interface LineSpec {
+  amount: number;
+  description: string;
+  price: Price;
+  quantity: number;
+  period: { start: number; end: number };
+  proration: boolean;
+  subscriptionItem: string;
+}
+
+registerIncludable('invoice', 'payments', (obj, store) =>
+  embeddedList(
+    store.all<StoredObject>('invoice_payment', (p) => p.invoice === obj.id),
+    `/v1/invoices/${String(obj.id)}/payments`,
+  ),
+);
+
+const productId = (price: Price): string =>
+  typeof price.product === 'string' ? price.product : (price.product?.id ?? '');
+
+export function buildLine(
+  spec: LineSpec,
+  sub: Subscription,
+  invoiceId: string | null,
+): Obj<Stripe.InvoiceLineItem> {
+  return {
+    id: newId('il'),
+    object: 'line_item',
+    amount: spec.amount,
+    currency: sub.currency,
+    description: spec.description,
+    discount_amounts: [],
+    discountable: !spec.proration,
+    discounts: [],
+    invoice: invoiceId,
+    livemode: false,
+    metadata: {},
+    parent: {
+      type: 'subscription_item_details',
+      invoice_item_details: null,
+      subscription_item_details: {
+        invoice_item: null,
+        proration: spec.proration,
+        proration_details: null,
+        subscription: sub.id,
+        subscription_item: spec.subscriptionItem,
+      },
+    },
+    period: spec.period,
+    pretax_credit_amounts: [],
+    pricing: {
+      type: 'price_details',
+      price_details: { price: spec.price.id, product: productId(spec.price) },
+      unit_amount_decimal: String(spec.price.unit_amount ?? 0) as unknown as Stripe.Decimal,
+    },
+    quantity: spec.quantity,
+    subscription: sub.id,
+    subtotal: spec.amount,
+    taxes: [],
+  };
+}
+
+/** Totals for a set of lines under the subscription's discounts. */
+export function invoiceTotals(
+  ctx: Ctx,
+  sub: Subscription,
+  billingReason: string,
+  lines: LineSpec[],
+  periodStart: number,
+): {
+  subtotal: number;
+  discount: number;
+  total: number;
+  discountAmounts: Stripe.Invoice.TotalDiscountAmount[];
+} {
+  const subtotal = lines.reduce((s, l) => s + l.amount, 0);
+  const discountable = lines.filter((l) => !l.proration).reduce((s, l) => s + l.amount, 0);
+  let discount = 0;
+  const discountAmounts: Stripe.Invoice.TotalDiscountAmount[] = [];
+  for (const id of sub.discounts ?? []) {
+    const d = ctx.store.get<Discount>(typeof id === 'string' ? id : id.id);
+    const coupon = d ? discountApplies(ctx, d, billingReason, periodStart) : undefined;
+    if (!d || !coupon) continue;
+    const amount = couponDiscount(coupon, discountable - discount, sub.currency ?? 'usd');
+    discount += amount;
+    discountAmounts.push({ amount, discount: d.id });
+  }
+  return { subtotal, discount, total: subtotal - discount, discountAmounts };
+}
+
+/** Create a draft subscription invoice and emit invoice.created. */
+export function createSubscriptionInvoice(
+  ctx: Ctx,
+  sub: Subscription,
+  billingReason: Stripe.Invoice.BillingReason,
+  specs: LineSpec[],
+  period: { start: number; end: number },
+  now: number,
+): Invoice {
+  const id = newId('in');
+  const customerId = idOf(sub.customer);
+  const customer = ctx.store.get<Obj<Stripe.Customer>>(customerId);
+  const totals = invoiceTotals(ctx, sub, billingReason, specs, period.start);
+  const amountDue = Math.max(0, totals.total);
+  const invoice: Invoice = {
+    id,
+    object: 'invoice',
+    account_country: 'US',
+    account_name: 'Tollgate (Stripe emulator)',
+    amount_due: amountDue,
+    amount_overpaid: 0,
+    amount_paid: 0,
+    amount_remaining: amountDue,
+    amount_shipping: 0,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: true,
+    billing_reason: billingReason,
+    collection_method: 'charge_automatically',
+    created: now,
+    currency: sub.currency,
+    customer: customerId,
+    customer_email: customer?.email ?? null,
+    customer_name: customer?.name ?? null,
+    default_payment_method: null,
+    description: null,
+    discounts: totals.discountAmounts.map((d) => idOf(d.discount)),
+    due_date: null,
+    effective_at: null,
+    ending_balance: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    lines: embeddedList(
+      specs.map((s) => buildLine(s, sub, id)),
+      `/v1/invoices/${id}/lines`,
+    ) as unknown as Stripe.ApiList<Stripe.InvoiceLineItem>,
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    number: null,
+    parent: {
+      type: 'subscription_details',
+      quote_details: null,
+      subscription_details: { metadata: { ...(sub.metadata ?? {}) }, subscription: sub.id },
+    },
+    period_end: period.end,
+    period_start: period.start,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: totals.subtotal,
+    subtotal_excluding_tax: totals.subtotal,
+    test_clock: sub.test_clock ?? null,
+    total: totals.total,
+    total_discount_amounts: totals.discountAmounts,
+    total_excluding_tax: totals.total,
+    total_taxes: [],
+    webhooks_delivered_at: null,
+  };
+  ctx.store.insert(invoice);
+  ctx.events.emit('invoice.created', invoice, { created: now });
+  return invoice;
+}
+
+/** draft → open: number, hosted page and PDF URLs; emits invoice.finalized. */
+export function finalizeInvoice(ctx: Ctx, invoice: Invoice, now: number): void {
+  const customerId = idOf(invoice.customer);
+  const seq = (ctx.store.internal.invoiceSeq[customerId] ?? 0) + 1;
+  ctx.store.internal.invoiceSeq[customerId] = seq;
+  invoice.status = 'open';
+  invoice.number = `${customerId.slice(4, 12).toUpperCase()}-${String(seq).padStart(4, '0')}`;
+  invoice.hosted_invoice_url = `${ctx.baseUrl()}/invoices/${invoice.id}`;
+  invoice.invoice_pdf = `${ctx.baseUrl()}/invoices/${invoice.id}/pdf`;
+  invoice.effective_at = now;
+  invoice.status_transitions = { ...invoice.status_transitions!, finalized_at: now };
+  ctx.events.emit('invoice.finalized', invoice, { created: now });
+}
+
+function markPaid(ctx: Ctx, invoice: Invoice, now: number, charge?: Charge): void {
+  invoice.status = 'paid';
+  invoice.amount_paid = invoice.amount_due;
+  invoice.amount_remaining = 0;
+  invoice.attempted = true;
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions = { ...invoice.status_transitions!, paid_at: now };
+  if (charge) {
+    const payment: Obj<Stripe.InvoicePayment> = {
+      id: newId('inpay'),
+      object: 'invoice_payment',
+      amount_paid: charge.amount ?? 0,
+      amount_requested: charge.amount ?? 0,
+      created: now,
+      currency: charge.currency ?? 'usd',
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { type: 'payment_intent', payment_intent: idOf(charge.payment_intent), charge: charge.id },
+      status: 'paid',
+      status_transitions: { canceled_at: null, paid_at: now },
+    };
+    ctx.store.insert(payment);
+    ctx.events.emit('invoice_payment.paid', payment, { created: now });
+  }
+  ctx.events.emit('invoice.paid', invoice, { created: now });
+  ctx.events.emit('invoice.payment_succeeded', invoice, { created: now });
+}
+
+/** Attempt to collect an open invoice from the subscription's / customer's default card. */
+export function attemptInvoicePayment(ctx: Ctx, invoice: Invoice, sub: Subscription, now: number): boolean {
+  if ((invoice.amount_due ?? 0) === 0) {
+    markPaid(ctx, invoice, now);
+    return true;
+  }
+  const customer = ctx.store.get<Obj<Stripe.Customer>>(idOf(invoice.customer));
+  const pm =
+    (typeof sub.default_payment_method === 'string' ? sub.default_payment_method : null) ??
+    (customer?.invoice_settings?.default_payment_method as string | null | undefined) ??
+    '';
+  const result = chargeCard(ctx, {
+    customer: idOf(invoice.customer),
+    paymentMethod: pm,
+    amount: invoice.amount_due ?? 0,
+    currency: invoice.currency ?? 'usd',
+    description:
+      invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+    now,
+  });
+  invoice.attempt_count = (invoice.attempt_count ?? 0) + 1;
+  invoice.attempted = true;
+  if (!result.failure) {
+    markPaid(ctx, invoice, now, result.charge);
+    maybeOpenDispute(ctx, result.charge, now);
+    return true;
+  }
+  const retryDays = INVOICE_RETRY_DAYS[invoice.attempt_count - 1];
+  invoice.next_payment_attempt = retryDays === undefined ? null : now + retryDays * DAY;
+  ctx.events.emit('invoice.payment_failed', invoice, { created: now });
+  return false;
+}
+
+/** create → finalize → pay, the normal lifecycle of an automatically charged subscription invoice. */
+export function billSubscription(
+  ctx: Ctx,
+  sub: Subscription,
+  billingReason: Stripe.Invoice.BillingReason,
+  specs: LineSpec[],
+  period: { start: number; end: number },
+  now: number,
+): { invoice: Invoice; paid: boolean } {
+  const invoice = createSubscriptionInvoice(ctx, sub, billingReason, specs, period, now);
+  finalizeInvoice(ctx, invoice, now);
+  sub.latest_invoice = invoice.id;
+  const paid = attemptInvoicePayment(ctx, invoice, sub, now);
+  return { invoice, paid };
+}

@@ -1,0 +1,183 @@
+import type Stripe from 'stripe';
+import type { Ctx } from '../ctx';
+import { newId, randomToken } from '../ids';
+import { AUTH_FAILED, DECLINED, lookupCard, type CardFailure, type TestCard } from '../test-cards';
+import type { Obj } from '../types';
+
+export type PaymentIntent = Obj<Stripe.PaymentIntent>;
+export type Charge = Obj<Stripe.Charge>;
+
+/** Create a card payment method (pm_) for a test card and remember the number privately. */
+export function createPaymentMethod(
+  ctx: Ctx,
+  card: TestCard,
+  customerId: string,
+  now: number,
+): Obj<Stripe.PaymentMethod> {
+  const pm: Obj<Stripe.PaymentMethod> = {
+    id: newId('pm'),
+    object: 'payment_method',
+    type: 'card',
+    created: now,
+    customer: customerId,
+    livemode: false,
+    metadata: {},
+    billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
+    card: {
+      brand: card.brand,
+      country: card.country,
+      exp_month: 12,
+      exp_year: new Date(now * 1000).getUTCFullYear() + 3,
+      funding: card.funding,
+      last4: card.number.slice(-4),
+      display_brand: card.brand,
+    } as Stripe.PaymentMethod.Card,
+  };
+  ctx.store.insert(pm);
+  ctx.store.internal.cards[pm.id] = card.number;
+  return pm;
+}
+
+/** What would charging this payment method do right now? */
+export function chargeOutcome(ctx: Ctx, paymentMethodId: string | null | undefined): CardFailure | undefined {
+  const number = paymentMethodId ? ctx.store.internal.cards[paymentMethodId] : undefined;
+  const card = number ? lookupCard(number) : undefined;
+  if (!card) return DECLINED;
+  if (card.outcome === 'decline' || card.outcome === 'attach_then_fail') return DECLINED;
+  if (card.outcome === 'authentication_failure') return AUTH_FAILED;
+  return undefined;
+}
+
+export interface ChargeInput {
+  customer: string | null;
+  paymentMethod: string;
+  amount: number;
+  currency: string;
+  description: string | null;
+  metadata?: Record<string, string>;
+  now: number;
+}
+
+export interface ChargeResult {
+  paymentIntent: PaymentIntent;
+  charge: Charge;
+  failure?: CardFailure;
+}
+
+/** Confirm a PaymentIntent with a card: creates pi_ + ch_ and emits payment_intent.* and charge.* events. */
+export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
+  const failure = chargeOutcome(ctx, input.paymentMethod);
+  const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(input.paymentMethod);
+  const piId = newId('pi');
+  const charge: Charge = {
+    id: newId('ch'),
+    object: 'charge',
+    amount: input.amount,
+    amount_captured: failure ? 0 : input.amount,
+    amount_refunded: 0,
+    balance_transaction: failure ? null : newId('txn'),
+    billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
+    captured: !failure,
+    created: input.now,
+    currency: input.currency,
+    customer: input.customer,
+    description: input.description,
+    disputed: false,
+    failure_code: failure?.code ?? null,
+    failure_message: failure?.message ?? null,
+    livemode: false,
+    metadata: input.metadata ?? {},
+    outcome: {
+      network_status: failure ? 'declined_by_network' : 'approved_by_network',
+      reason: failure?.decline_code ?? null,
+      risk_level: 'normal',
+      seller_message: failure
+        ? 'The bank did not return any further details with this decline.'
+        : 'Payment complete.',
+      type: failure ? 'issuer_declined' : 'authorized',
+    } as Stripe.Charge.Outcome,
+    paid: !failure,
+    payment_intent: piId,
+    payment_method: input.paymentMethod,
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: pm?.card?.brand ?? 'visa',
+        last4: pm?.card?.last4 ?? '4242',
+      } as Stripe.Charge.PaymentMethodDetails.Card,
+    },
+    receipt_url: `${ctx.baseUrl()}/receipts/${piId}`,
+    refunded: false,
+    status: failure ? 'failed' : 'succeeded',
+  };
+  const paymentIntent: PaymentIntent = {
+    id: piId,
+    object: 'payment_intent',
+    amount: input.amount,
+    amount_capturable: 0,
+    amount_received: failure ? 0 : input.amount,
+    capture_method: 'automatic',
+    client_secret: `${piId}_secret_${randomToken(24)}`,
+    confirmation_method: 'automatic',
+    created: input.now,
+    currency: input.currency,
+    customer: input.customer,
+    description: input.description,
+    last_payment_error: failure
+      ? {
+          type: 'card_error',
+          code: failure.code,
+          decline_code: failure.decline_code,
+          message: failure.message,
+          charge: charge.id,
+        }
+      : null,
+    latest_charge: charge.id,
+    livemode: false,
+    metadata: input.metadata ?? {},
+    payment_method: failure ? null : input.paymentMethod,
+    payment_method_types: ['card'],
+    status: failure ? 'requires_payment_method' : 'succeeded',
+  };
+  ctx.store.insert(paymentIntent);
+  ctx.store.insert(charge);
+  if (failure) {
+    ctx.events.emit('charge.failed', charge, { created: input.now });
+    ctx.events.emit('payment_intent.payment_failed', paymentIntent, { created: input.now });
+  } else {
+    ctx.events.emit('payment_intent.succeeded', paymentIntent, { created: input.now });
+    ctx.events.emit('charge.succeeded', charge, { created: input.now });
+  }
+  return { paymentIntent, charge, failure };
+}
+
+/** Cards like 4000000000000259 get disputed after a successful charge. */
+export function maybeOpenDispute(ctx: Ctx, charge: Charge, now: number): void {
+  const number =
+    typeof charge.payment_method === 'string' ? ctx.store.internal.cards[charge.payment_method] : undefined;
+  if (!number || lookupCard(number)?.outcome !== 'dispute' || charge.status !== 'succeeded') return;
+  const dispute: Obj<Stripe.Dispute> = {
+    id: newId('dp'),
+    object: 'dispute',
+    amount: charge.amount,
+    balance_transactions: [],
+    charge: charge.id,
+    created: now,
+    currency: charge.currency,
+    evidence_details: {
+      due_by: now + 7 * 86_400,
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0,
+    } as Stripe.Dispute.EvidenceDetails,
+    is_charge_refundable: false,
+    livemode: false,
+    metadata: {},
+    payment_intent: typeof charge.payment_intent === 'string' ? charge.payment_intent : null,
+    reason: 'fraudulent',
+    status: 'needs_response',
+  };
+  ctx.store.insert(dispute);
+  charge.disputed = true;
+  ctx.events.emit('charge.dispute.created', dispute, { created: now });
+}

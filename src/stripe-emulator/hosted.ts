@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Stripe from 'stripe';
+import type { Ctx } from './ctx';
+import { completeCheckout, sessionLineItems } from './engine/checkout';
+import { applyCancelAtPeriodEnd, updateWith } from './engine/subscriptions';
+import { parseForm } from './form-parser';
+import { renderCheckoutPage, renderInvoicePage, renderInvoicePdf, renderPortalPage } from './pages';
+import { snapshot } from './store';
+import { nowForCustomer } from './time';
+
+/** HTTP handlers for the hosted (browser-facing) pages: checkout, billing portal, invoices. */
+export interface HostedRequest {
+  ctx: Ctx;
+  method: string;
+  path: string;
+  body: string;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+const html = (res: ServerResponse, status: number, body: string): void => {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(body);
+};
+
+const redirect = (res: ServerResponse, location: string): void => {
+  res.writeHead(303, { location });
+  res.end();
+};
+
+const notFound = (res: ServerResponse): void => html(res, 404, '<h1>Not found</h1>');
+
+function checkoutPage(ctx: Ctx, id: string, error?: string): string | undefined {
+  const session = ctx.store.get<Stripe.Checkout.Session>(id);
+  if (!session || session.object !== 'checkout.session') return undefined;
+  return renderCheckoutPage({
+    session: snapshot(session),
+    lineItems: sessionLineItems(ctx, id) as unknown as Stripe.LineItem[],
+    trialDays: session.mode === 'subscription' ? ctx.store.internal.sessionExtras[id]?.trialDays : undefined,
+    error,
+  });
+}
+
+/** Returns false when the path is not a hosted page. */
+export function handleHosted(h: HostedRequest): boolean {
+  const { ctx, method, path, res } = h;
+  let m = /^\/checkout\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = decodeURIComponent(m[1]);
+    if (method === 'POST') {
+      const form = parseForm(h.body);
+      const str = (k: string): string | undefined =>
+        typeof form[k] === 'string' && form[k] !== '' ? form[k] : undefined;
+      const result = completeCheckout(ctx, id, {
+        card: str('card_number'),
+        promotionCode: str('promotion_code'),
+        email: str('email'),
+      });
+      if (result.ok) {
+        redirect(res, result.redirect);
+      } else {
+        const page = checkoutPage(ctx, id, result.error.message);
+        if (page) html(res, 402, page);
+        else notFound(res);
+      }
+      return true;
+    }
+    const page = checkoutPage(ctx, id);
+    if (page) html(res, 200, page);
+    else notFound(res);
+    return true;
+  }
+  m = /^\/billing\/([^/]+)(?:\/subscriptions\/([^/]+)\/(cancel|resume))?$/.exec(path);
+  if (m) {
+    const portal = ctx.store.get<Stripe.BillingPortal.Session>(decodeURIComponent(m[1]));
+    if (!portal || portal.object !== 'billing_portal.session') {
+      notFound(res);
+      return true;
+    }
+    if (method === 'POST' && m[2]) {
+      const sub = ctx.store.get<Stripe.Subscription>(decodeURIComponent(m[2]));
+      if (!sub || sub.customer !== portal.customer || sub.status === 'canceled') {
+        notFound(res);
+        return true;
+      }
+      const now = nowForCustomer(ctx.store, portal.customer);
+      updateWith(ctx, sub, now, () => applyCancelAtPeriodEnd(sub, m![3] === 'cancel', now));
+      ctx.store.save();
+      redirect(res, `/billing/${portal.id}`);
+      return true;
+    }
+    const customer = ctx.store.get<Stripe.Customer>(portal.customer);
+    if (!customer) {
+      notFound(res);
+      return true;
+    }
+    html(
+      res,
+      200,
+      renderPortalPage({
+        portalId: portal.id,
+        customer,
+        subscriptions: ctx.store.all<Stripe.Subscription>('subscription', (s) => s.customer === customer.id),
+        invoices: ctx.store.all<Stripe.Invoice>(
+          'invoice',
+          (i) => i.customer === customer.id && i.status !== 'draft',
+        ),
+        returnUrl: portal.return_url,
+      }),
+    );
+    return true;
+  }
+  m = /^\/invoices\/([^/]+)(\/pdf)?$/.exec(path);
+  if (m) {
+    const invoice = ctx.store.get<Stripe.Invoice>(decodeURIComponent(m[1]));
+    if (!invoice || invoice.object !== 'invoice') notFound(res);
+    else if (m[2]) {
+      res.writeHead(200, { 'content-type': 'application/pdf' });
+      res.end(renderInvoicePdf(invoice));
+    } else html(res, 200, renderInvoicePage(invoice));
+    return true;
+  }
+  return false;
+}

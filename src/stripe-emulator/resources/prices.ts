@@ -1,0 +1,206 @@
+import type Stripe from 'stripe';
+import type { Ctx } from '../ctx';
+import type { Price } from '../engine/pricing';
+import { invalidRequest, missingParam } from '../errors';
+import { newId } from '../ids';
+import { matchesRange } from '../list';
+import { mergeMetadata, Params } from '../params';
+import { respond, type Router } from '../router';
+import { realNow } from '../time';
+import type { Product } from './products';
+import { idOf, listResponse, mutateWithEvent, retrieveResponse } from './helpers';
+
+const INTERVALS = ['day', 'week', 'month', 'year'] as const;
+
+function currencyOptions(p: Params, base: string): Price['currency_options'] {
+  const raw = p.obj('currency_options', Object.keys(p.raw.currency_options ?? {}));
+  if (!raw) return undefined;
+  const out: NonNullable<Price['currency_options']> = {};
+  for (const cur of Object.keys(raw.raw)) {
+    const o = raw.obj(cur, ['unit_amount', 'unit_amount_decimal', 'tax_behavior']);
+    if (!o || cur === base) continue;
+    const amount = o.int('unit_amount') ?? Math.round(o.num('unit_amount_decimal') ?? 0);
+    out[cur] = {
+      custom_unit_amount: null,
+      tax_behavior: o.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']) ?? 'unspecified',
+      unit_amount: amount,
+      unit_amount_decimal: String(amount) as unknown as Stripe.Decimal,
+    };
+  }
+  return out;
+}
+
+/** lookup_key must be unique; `transfer_lookup_key` moves it from the price that holds it. */
+function claimLookupKey(ctx: Ctx, key: string, transfer: boolean, self: string): void {
+  for (const other of ctx.store.all<Price>('price', (o) => o.lookup_key === key && o.id !== self)) {
+    if (!transfer)
+      throw invalidRequest(`A price (\`${other.id}\`) already uses that lookup key.`, 'lookup_key');
+    mutateWithEvent(ctx, 'price.updated', other, () => (other.lookup_key = null));
+  }
+}
+
+export function registerPrices(router: Router): void {
+  router.add('POST', '/v1/prices', (req) => {
+    const p = new Params(req.body, [
+      'currency',
+      'unit_amount',
+      'unit_amount_decimal',
+      'product',
+      'product_data',
+      'recurring',
+      'active',
+      'nickname',
+      'lookup_key',
+      'transfer_lookup_key',
+      'metadata',
+      'currency_options',
+      'tax_behavior',
+      'billing_scheme',
+      'expand',
+    ]);
+    const { ctx } = req;
+    const currency = p.reqStr('currency').toLowerCase();
+    let productId = p.str('product');
+    const productData = p.obj('product_data', [
+      'name',
+      'metadata',
+      'active',
+      'unit_label',
+      'statement_descriptor',
+    ]);
+    if (productId) ctx.store.require<Product>(productId, 'product', 'product', 'product');
+    else if (productData) {
+      const now = realNow();
+      const product: Product = {
+        id: newId('prod'),
+        object: 'product',
+        active: productData.bool('active') ?? true,
+        created: now,
+        default_price: null,
+        description: null,
+        images: [],
+        livemode: false,
+        marketing_features: [],
+        metadata: productData.map('metadata') ?? {},
+        name: productData.reqStr('name'),
+        package_dimensions: null,
+        shippable: null,
+        type: 'service',
+        updated: now,
+        url: null,
+      };
+      ctx.store.insert(product);
+      ctx.events.emit('product.created', product);
+      productId = product.id;
+    } else throw missingParam('product');
+    const unitAmount =
+      p.int('unit_amount') ??
+      (p.has('unit_amount_decimal') ? Math.round(p.num('unit_amount_decimal')!) : undefined);
+    if (unitAmount === undefined) throw missingParam('unit_amount');
+    if (unitAmount < 0) throw invalidRequest('Invalid non-negative integer', 'unit_amount');
+    const rec = p.obj('recurring', ['interval', 'interval_count', 'usage_type', 'trial_period_days']);
+    const lookupKey = p.str('lookup_key');
+    const id = newId('price');
+    if (lookupKey) claimLookupKey(ctx, lookupKey, p.bool('transfer_lookup_key') ?? false, id);
+    const price: Price = {
+      id,
+      object: 'price',
+      active: p.bool('active') ?? true,
+      billing_scheme: 'per_unit',
+      created: realNow(),
+      currency,
+      currency_options: currencyOptions(p, currency),
+      custom_unit_amount: null,
+      livemode: false,
+      lookup_key: lookupKey ?? null,
+      metadata: p.map('metadata') ?? {},
+      nickname: p.str('nickname') ?? null,
+      product: productId,
+      recurring: rec
+        ? {
+            interval:
+              rec.oneOf('interval', INTERVALS) ??
+              (() => {
+                throw missingParam('recurring[interval]');
+              })(),
+            interval_count: rec.int('interval_count') ?? 1,
+            meter: null,
+            trial_period_days: rec.int('trial_period_days') ?? null,
+            usage_type: rec.oneOf('usage_type', ['licensed', 'metered']) ?? 'licensed',
+          }
+        : null,
+      tax_behavior: p.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']) ?? 'unspecified',
+      tiers_mode: null,
+      transform_quantity: null,
+      type: rec ? 'recurring' : 'one_time',
+      unit_amount: unitAmount,
+      unit_amount_decimal: String(unitAmount) as unknown as Stripe.Decimal,
+    };
+    if (price.currency_options)
+      price.currency_options[currency] = {
+        custom_unit_amount: null,
+        tax_behavior: price.tax_behavior ?? 'unspecified',
+        unit_amount: unitAmount,
+        unit_amount_decimal: price.unit_amount_decimal ?? null,
+      };
+    ctx.store.insert(price);
+    ctx.events.emit('price.created', price);
+    return respond(ctx, price, p);
+  });
+
+  router.add('GET', '/v1/prices', (req) =>
+    listResponse<Price>(
+      req,
+      'price',
+      ['active', 'type', 'currency', 'product', 'lookup_keys', 'recurring', 'created'],
+      (o, p) => {
+        const active = p.bool('active');
+        const type = p.str('type');
+        const currency = p.str('currency');
+        const product = p.str('product');
+        const keys = p.strList('lookup_keys');
+        const rec = p.obj('recurring', ['interval', 'usage_type', 'meter']);
+        const interval = rec?.str('interval');
+        return (
+          (active === undefined || o.active === active) &&
+          (!type || o.type === type) &&
+          (!currency || o.currency === currency || !!o.currency_options?.[currency]) &&
+          (!product || idOf(o.product) === product) &&
+          (!keys || (!!o.lookup_key && keys.includes(o.lookup_key))) &&
+          (!interval || o.recurring?.interval === interval) &&
+          matchesRange(o.created ?? 0, p, 'created')
+        );
+      },
+    ),
+  );
+
+  router.add('GET', '/v1/prices/:id', (req) => retrieveResponse(req, 'price', 'price'));
+
+  router.add('POST', '/v1/prices/:id', (req) => {
+    const p = new Params(req.body, [
+      'active',
+      'nickname',
+      'lookup_key',
+      'transfer_lookup_key',
+      'metadata',
+      'currency_options',
+      'tax_behavior',
+      'expand',
+    ]);
+    const price = req.ctx.store.require<Price>(req.pathParams.id, 'price', 'price');
+    const lookupKey = p.str('lookup_key');
+    if (lookupKey) claimLookupKey(req.ctx, lookupKey, p.bool('transfer_lookup_key') ?? false, price.id);
+    mutateWithEvent(req.ctx, 'price.updated', price, () => {
+      const active = p.bool('active');
+      if (active !== undefined) price.active = active;
+      if (p.has('nickname')) price.nickname = p.str('nickname') || null;
+      if (lookupKey !== undefined) price.lookup_key = lookupKey || null;
+      if (p.has('metadata')) price.metadata = mergeMetadata(price.metadata, p.map('metadata'));
+      const opts = currencyOptions(p, price.currency ?? 'usd');
+      if (opts) price.currency_options = { ...(price.currency_options ?? {}), ...opts };
+      const tax = p.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']);
+      if (tax) price.tax_behavior = tax;
+    });
+    return respond(req.ctx, price, p);
+  });
+}
