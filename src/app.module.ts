@@ -1,0 +1,71 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { CreditsModule } from './credits/credits.module';
+import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
+import { RolesGuard } from './auth/guards/roles.guard';
+import { THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
+import { pinoParams } from './common/logging';
+import { allConfigs, appConfig, AppConfig } from './config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { StripeModule } from './stripe/stripe.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      load: allConfigs,
+      envFilePath: ['.env'],
+      ignoreEnvFile: process.env.NODE_ENV === 'test',
+    }),
+    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: (app: AppConfig) => pinoParams(app) }),
+    ThrottlerModule.forRootAsync({
+      inject: [appConfig.KEY, Reflector],
+      useFactory: (app: AppConfig, reflector: Reflector) => ({
+        throttlers: [
+          {
+            ttl: app.throttle.ttlMs,
+            // Stricter tiers for /auth and checkout creation; the default everywhere else.
+            limit: (ctx) => {
+              const tier = reflector.getAllAndOverride<ThrottleTierName | undefined>(THROTTLE_TIER_KEY, [
+                ctx.getHandler(),
+                ctx.getClass(),
+              ]);
+              return tier === 'auth'
+                ? app.throttle.authLimit
+                : tier === 'checkout'
+                  ? app.throttle.checkoutLimit
+                  : app.throttle.limit;
+            },
+          },
+        ],
+        // Per user when authenticated (the guard runs after JwtAuthGuard), per client IP otherwise.
+        getTracker: (req: Record<string, unknown>) => {
+          const user = req.user as { id?: string } | undefined;
+          return user?.id ? `user:${user.id}` : `ip:${String(req.ip)}`;
+        },
+      }),
+    }),
+    EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
+    DatabaseModule,
+    StripeModule,
+    UsersModule,
+    AuthModule,
+    HealthModule,
+    CreditsModule,
+  ],
+  providers: [
+    // Order matters: who is calling, may they, then how often.
+    { provide: APP_GUARD, useExisting: JwtAuthGuard },
+    { provide: APP_GUARD, useExisting: RolesGuard },
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,21 @@
+import { openCliDataSource, runCli } from './cli-data-source';
+
+/** npm run admin:create -- <email>: promotes an existing account on a running deployment. */
+runCli(async () => {
+  const email = process.argv[2]?.trim().toLowerCase();
+  if (!email) throw new Error('usage: npm run admin:create -- <email>');
+  const { ds, close } = await openCliDataSource();
+  try {
+    const rows: Array<{ id: string }> = await ds.query(
+      `UPDATE users SET role = 'admin', updated_at = now() WHERE email = $1 RETURNING id`,
+      [email],
+    );
+    if (rows.length === 0) {
+      console.error(`No account with email ${email}: register it first.`);
+      return 1;
+    }
+    console.log(`${email} is now an admin (takes effect at its next login).`);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,5 @@
+export * from './current-user.decorator';
+export * from './public.decorator';
+export * from './roles.decorator';
+export * from './throttle-tier.decorator';
+export * from './idempotency-key.decorator';

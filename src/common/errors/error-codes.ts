@@ -1,0 +1,125 @@
+/**
+ * The stable error-code catalogue. Services throw `AppError(ErrorCode.X)`; the global filter maps the code to
+ * its HTTP status and default message. Codes are a public contract: add, never rename.
+ */
+export enum ErrorCode {
+  // generic
+  ValidationFailed = 'VALIDATION_FAILED',
+  NotFound = 'NOT_FOUND',
+  RateLimited = 'RATE_LIMITED',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  HostNotAllowed = 'HOST_NOT_ALLOWED',
+  Conflict = 'CONFLICT',
+  InternalError = 'INTERNAL_ERROR',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  // auth
+  AuthTokenMissing = 'AUTH_TOKEN_MISSING',
+  AuthTokenInvalid = 'AUTH_TOKEN_INVALID',
+  AuthTokenExpired = 'AUTH_TOKEN_EXPIRED',
+  AuthInvalidCredentials = 'AUTH_INVALID_CREDENTIALS',
+  AuthEmailTaken = 'AUTH_EMAIL_TAKEN',
+  Forbidden = 'FORBIDDEN',
+  UserNotFound = 'USER_NOT_FOUND',
+  // catalog
+  InvalidProductType = 'INVALID_PRODUCT_TYPE',
+  UnsupportedCurrency = 'UNSUPPORTED_CURRENCY',
+  PriceNotFound = 'PRICE_NOT_FOUND',
+  ProductNotFound = 'PRODUCT_NOT_FOUND',
+  // payments
+  SubscriptionExists = 'SUBSCRIPTION_EXISTS',
+  SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
+  CustomerNotFound = 'CUSTOMER_NOT_FOUND',
+  CheckoutSessionNotFound = 'CHECKOUT_SESSION_NOT_FOUND',
+  CurrencyMismatch = 'CURRENCY_MISMATCH',
+  SamePlan = 'SAME_PLAN',
+  CardDeclined = 'CARD_DECLINED',
+  InsufficientFunds = 'INSUFFICIENT_FUNDS',
+  ExpiredCard = 'EXPIRED_CARD',
+  ProcessingError = 'PROCESSING_ERROR',
+  PaymentProviderUnavailable = 'PAYMENT_PROVIDER_UNAVAILABLE',
+  PaymentProviderError = 'PAYMENT_PROVIDER_ERROR',
+  // credits
+  InsufficientCredits = 'INSUFFICIENT_CREDITS',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  // webhooks
+  WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
+  WebhookEventNotFound = 'WEBHOOK_EVENT_NOT_FOUND',
+}
+
+interface CodeInfo {
+  status: number;
+  message: string;
+}
+
+export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
+  [ErrorCode.ValidationFailed]: { status: 400, message: 'The request is invalid.' },
+  [ErrorCode.NotFound]: { status: 404, message: 'Not found.' },
+  [ErrorCode.RateLimited]: { status: 429, message: 'Too many requests. Please slow down.' },
+  [ErrorCode.PayloadTooLarge]: { status: 413, message: 'The request body is too large.' },
+  [ErrorCode.HostNotAllowed]: { status: 400, message: 'Host not allowed.' },
+  [ErrorCode.Conflict]: { status: 409, message: 'The request conflicts with the current state.' },
+  [ErrorCode.InternalError]: { status: 500, message: 'An unexpected error occurred. Please try again.' },
+  [ErrorCode.ServiceUnavailable]: { status: 503, message: 'The service is temporarily unavailable.' },
+  [ErrorCode.AuthTokenMissing]: { status: 401, message: 'A bearer token is required.' },
+  [ErrorCode.AuthTokenInvalid]: { status: 401, message: 'The bearer token is invalid.' },
+  [ErrorCode.AuthTokenExpired]: { status: 401, message: 'The bearer token has expired.' },
+  [ErrorCode.AuthInvalidCredentials]: { status: 401, message: 'Invalid email or password.' },
+  [ErrorCode.AuthEmailTaken]: { status: 409, message: 'An account with this email already exists.' },
+  [ErrorCode.Forbidden]: { status: 403, message: 'You are not allowed to do this.' },
+  [ErrorCode.UserNotFound]: { status: 404, message: 'User not found.' },
+  [ErrorCode.InvalidProductType]: {
+    status: 400,
+    message: 'product_type must be one of: subscription, one_time.',
+  },
+  [ErrorCode.UnsupportedCurrency]: { status: 400, message: 'This currency is not supported.' },
+  [ErrorCode.PriceNotFound]: { status: 404, message: 'This price is not for sale.' },
+  [ErrorCode.ProductNotFound]: { status: 404, message: 'This product is not for sale.' },
+  [ErrorCode.SubscriptionExists]: {
+    status: 409,
+    message: 'You already have a subscription. Use change-plan or the billing portal to modify it.',
+  },
+  [ErrorCode.SubscriptionNotFound]: { status: 404, message: 'You have no active subscription.' },
+  [ErrorCode.CustomerNotFound]: { status: 404, message: 'No billing account yet: make a purchase first.' },
+  [ErrorCode.CheckoutSessionNotFound]: { status: 404, message: 'Checkout session not found.' },
+  [ErrorCode.CurrencyMismatch]: {
+    status: 409,
+    message: 'Your billing account uses another currency; purchases must use that currency.',
+  },
+  [ErrorCode.SamePlan]: { status: 409, message: 'You are already on this plan.' },
+  [ErrorCode.CardDeclined]: {
+    status: 402,
+    message: 'Your card was declined. Please try a different payment method.',
+  },
+  [ErrorCode.InsufficientFunds]: {
+    status: 402,
+    message: 'Insufficient funds. Please check your account balance.',
+  },
+  [ErrorCode.ExpiredCard]: { status: 402, message: 'Your card has expired. Please use a different card.' },
+  [ErrorCode.ProcessingError]: {
+    status: 402,
+    message: 'There was an error processing your payment. Please try again.',
+  },
+  [ErrorCode.PaymentProviderUnavailable]: {
+    status: 503,
+    message: 'The payment provider is temporarily unavailable. Please try again shortly.',
+  },
+  [ErrorCode.PaymentProviderError]: {
+    status: 502,
+    message: 'The payment provider rejected the request. Please try again or contact support.',
+  },
+  [ErrorCode.InsufficientCredits]: {
+    status: 402,
+    message: 'No credits available. Please purchase credits or upgrade your plan.',
+  },
+  [ErrorCode.IdempotencyKeyReused]: {
+    status: 409,
+    message: 'This Idempotency-Key was already used with a different request.',
+  },
+  [ErrorCode.IdempotencyKeyInProgress]: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still in progress.',
+  },
+  [ErrorCode.WebhookSignatureInvalid]: { status: 400, message: 'Invalid webhook signature.' },
+  [ErrorCode.WebhookEventNotFound]: { status: 404, message: 'Webhook event not found.' },
+};

@@ -1,0 +1,31 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { bool, int, isProduction, isTest, list, oneOf, str, url } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
+  const debug = bool(env, 'DEBUG', false);
+  return {
+    nodeEnv: str(env, 'NODE_ENV', 'development')!,
+    production: isProduction(env),
+    port: int(env, 'PORT', 8000, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0')!,
+    frontendUrl: url(env, 'FRONTEND_URL', 'http://localhost:3000')!,
+    /** Host header allow-list (the spec's ALLOWED_HOSTS); empty = any host. */
+    allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, isTest(env) ? 'silent' : debug ? 'debug' : 'info'),
+    debug,
+    bodyLimit: str(env, 'BODY_LIMIT', '100kb')!,
+    throttle: {
+      ttlMs: int(env, 'THROTTLE_TTL_MS', 60_000, 1000),
+      limit: int(env, 'THROTTLE_LIMIT', 120, 1),
+      authLimit: int(env, 'THROTTLE_AUTH_LIMIT', 10, 1),
+      checkoutLimit: int(env, 'THROTTLE_CHECKOUT_LIMIT', 5, 1),
+    },
+    adminEmails: list(env, 'ADMIN_EMAILS').map((e) => e.toLowerCase()),
+    version: str(env, 'APP_VERSION', process.env.npm_package_version ?? '0.1.0')!,
+  };
+}
+
+export const appConfig = registerAs('app', () => loadAppConfig());
+export type AppConfig = ConfigType<typeof appConfig>;

@@ -1,0 +1,20 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { bool, isTest, str, url } from './env';
+
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
+  const databaseUrl = url(env, 'DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  return {
+    /** Set → real PostgreSQL through `pg`. Unset → embedded PostgreSQL (PGlite). */
+    url: databaseUrl,
+    embedded: databaseUrl === undefined,
+    /** Embedded data directory; `memory://` keeps nothing (the default under tests). */
+    embeddedDataDir: str(env, 'PGLITE_DATA_DIR', isTest(env) ? 'memory://' : '.data/pglite')!,
+    /** Migrations run at startup in embedded mode; opt-in for a real database (DB_MIGRATE_ON_START). */
+    migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', databaseUrl === undefined),
+    poolSize: Number(str(env, 'DB_POOL_SIZE', '10')),
+    statementTimeoutMs: Number(str(env, 'DB_STATEMENT_TIMEOUT_MS', '15000')),
+  };
+}
+
+export const databaseConfig = registerAs('database', () => loadDatabaseConfig());
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigType, registerAs } from '@nestjs/config';
+import { ConfigError, int, isProduction, list, str, url } from './env';
+
+export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
+  const production = isProduction(env);
+  const secretKey = str(env, 'STRIPE_SECRET_KEY');
+  const publicKey = str(env, 'STRIPE_PUBLIC_KEY');
+  let webhookSecrets = list(env, 'WEBHOOK_SECRET');
+
+  if (secretKey !== undefined && !/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(secretKey)) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'must look like sk_live_… or sk_test_…');
+  }
+  if (publicKey !== undefined && !/^pk_(test|live)_[A-Za-z0-9_]+$/.test(publicKey)) {
+    throw new ConfigError('STRIPE_PUBLIC_KEY', 'must look like pk_live_… or pk_test_…');
+  }
+  if (webhookSecrets.some((s) => !s.startsWith('whsec_'))) {
+    throw new ConfigError('WEBHOOK_SECRET', 'must be one or more comma-separated whsec_… secrets');
+  }
+  if (production) {
+    if (secretKey === undefined) throw new ConfigError('STRIPE_SECRET_KEY', 'is required in production');
+    if (secretKey.includes('_test_'))
+      throw new ConfigError('STRIPE_SECRET_KEY', 'is a test key; production needs a live key');
+    if (publicKey?.includes('_test_'))
+      throw new ConfigError('STRIPE_PUBLIC_KEY', 'is a test key; production needs a live key');
+    if (webhookSecrets.length === 0) throw new ConfigError('WEBHOOK_SECRET', 'is required in production');
+  }
+  if (secretKey !== undefined && webhookSecrets.length === 0) {
+    throw new ConfigError(
+      'WEBHOOK_SECRET',
+      'is required when STRIPE_SECRET_KEY is set (copy it from the webhook endpoint)',
+    );
+  }
+
+  /** No key and not production: the built-in emulator serves the Stripe API in-process. */
+  const emulator = secretKey === undefined && !production;
+  if (emulator && webhookSecrets.length === 0) webhookSecrets = [`whsec_${randomBytes(24).toString('hex')}`];
+
+  return {
+    secretKey: secretKey ?? 'sk_test_tollgate_emulator',
+    publicKey: publicKey ?? 'pk_test_tollgate_emulator',
+    webhookSecrets,
+    webhookToleranceSeconds: int(env, 'WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
+    /** Point the SDK at another Stripe-compatible server (the emulator, stripe-mock). */
+    apiUrl: url(env, 'STRIPE_API_URL'),
+    emulator,
+    emulatorPort: int(env, 'STRIPE_EMULATOR_PORT', 0, 0, 65535),
+    emulatorStatePath: str(env, 'STRIPE_EMULATOR_STATE'),
+    mode: emulator ? 'emulator' : secretKey!.includes('_live_') ? 'live' : 'test',
+  } as const;
+}
+
+export const stripeConfig = registerAs('stripe', () => loadStripeConfig());
+export type StripeConfig = ConfigType<typeof stripeConfig>;

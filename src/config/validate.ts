@@ -1,0 +1,21 @@
+import { loadAppConfig } from './app.config';
+import { loadAuthConfig } from './auth.config';
+import { loadDatabaseConfig } from './database.config';
+import { ConfigError } from './env';
+import { loadStripeConfig } from './stripe.config';
+
+/** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
+export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    loadAppConfig(env);
+    loadAuthConfig(env);
+    loadDatabaseConfig(env);
+    loadStripeConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

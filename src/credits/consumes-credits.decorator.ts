@@ -1,0 +1,76 @@
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { catchError, from, Observable, switchMap, throwError, map } from 'rxjs';
+import type { AuthUser } from '../common/decorators';
+import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { CreditsService } from './credits.service';
+import type { ConsumeReceipt } from './credit.types';
+
+const CONSUMES_KEY = 'consumesCredits';
+
+/** Set on the request by the interceptor: what this request spent. */
+export interface CreditsRequest {
+  user: AuthUser;
+  creditReceipt?: ConsumeReceipt;
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * Charges credits for a route, the spec's "consume_credit before the action" done safely: the credits are
+ * taken atomically before the handler runs (402 INSUFFICIENT_CREDITS otherwise), and given back if the
+ * handler fails. An Idempotency-Key header makes a retried request spend only once.
+ */
+@Injectable()
+export class ConsumesCreditsInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly credits: CreditsService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const amount = this.reflector.get<number>(CONSUMES_KEY, context.getHandler());
+    const req = context.switchToHttp().getRequest<CreditsRequest>();
+    const reason = `${context.getClass().name}.${context.getHandler().name}`;
+    const key = req.headers['idempotency-key'];
+    return from(
+      this.credits.consume(req.user.id, amount, reason, key ? `route:${reason}:${key}` : undefined),
+    ).pipe(
+      switchMap((receipt) => {
+        req.creditReceipt = receipt;
+        return next.handle().pipe(
+          map((body: unknown) => body),
+          catchError((err: unknown) =>
+            from(this.credits.refundConsume(req.user.id, receipt)).pipe(
+              switchMap(() => throwError(() => err)),
+            ),
+          ),
+        );
+      }),
+    );
+  }
+}
+
+export const ConsumesCredits = (amount = 1) =>
+  applyDecorators(
+    SetMetadata(CONSUMES_KEY, amount),
+    UseInterceptors(ConsumesCreditsInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Spend only once for retried requests.',
+    }),
+    ApiResponse({
+      status: 402,
+      type: ErrorResponseDto,
+      description: `INSUFFICIENT_CREDITS: costs ${amount} credit(s)`,
+    }),
+  );

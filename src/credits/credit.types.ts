@@ -1,0 +1,48 @@
+export type CreditBucket = 'monthly' | 'purchased';
+
+export type CreditReason =
+  | 'subscription_grant'
+  | 'period_reset'
+  | 'period_expiry'
+  | 'purchase'
+  | 'consume'
+  | 'consume_refund'
+  | 'refund_clawback'
+  | 'dispute_clawback'
+  | 'dispute_reversal'
+  | 'subscription_ended'
+  | 'admin_adjustment';
+
+export interface CreditBreakdown {
+  monthly_credits: number;
+  purchased_credits: number;
+  total_credits: number;
+}
+
+export interface ConsumeResult {
+  consumed: number;
+  credits_remaining: number;
+  monthly_credits: number;
+  purchased_credits: number;
+}
+
+/** Internal: how a consume split across buckets (for refunds of a failed in-app action). */
+export interface ConsumeReceipt extends ConsumeResult {
+  operation: string;
+  from_monthly: number;
+  from_purchased: number;
+}
+
+export interface LedgerRow {
+  id: string;
+  user_id: string;
+  bucket: CreditBucket;
+  amount: number;
+  balance_after: number;
+  reason: CreditReason;
+  source_type: string | null;
+  source_id: string | null;
+  idempotency_key: string;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}

@@ -1,0 +1,87 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/decorators';
+import { ApiErrors } from '../common/swagger';
+import { CreditsService } from './credits.service';
+import { AdjustCreditsDto } from './dto/adjust-credits.dto';
+import { ConsumeCreditsDto, ConsumeResultDto, CreditBreakdownDto } from './dto/consume-credits.dto';
+import { LedgerPageDto, LedgerQueryDto } from './dto/ledger.dto';
+import type { ConsumeResult } from './credit.types';
+
+@ApiTags('credits')
+@ApiBearerAuth()
+@Controller('credits')
+export class CreditsController {
+  constructor(private readonly credits: CreditsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's credit breakdown (the spec's get_credit_breakdown)" })
+  @ApiOkResponse({ type: CreditBreakdownDto })
+  @ApiErrors(401)
+  breakdown(@CurrentUser() user: AuthUser) {
+    return this.credits.breakdown(user.id);
+  }
+
+  @Get('ledger')
+  @ApiOperation({ summary: "The caller's ledger, newest first (cursor pagination)" })
+  @ApiOkResponse({ type: LedgerPageDto })
+  @ApiErrors(400, 401)
+  ledger(@CurrentUser() user: AuthUser, @Query() q: LedgerQueryDto) {
+    return this.credits.ledger(user.id, q.limit, q.cursor);
+  }
+
+  @Post('consume')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Spend credits: all-or-nothing, monthly first; 402 INSUFFICIENT_CREDITS spends nothing',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A retry with the same key returns the original result.',
+  })
+  @ApiOkResponse({ type: ConsumeResultDto })
+  @ApiErrors(400, 401, 402, 409)
+  async consume(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: ConsumeCreditsDto,
+    @IdempotencyKey() key?: string,
+  ): Promise<ConsumeResult> {
+    const { consumed, credits_remaining, monthly_credits, purchased_credits } = await this.credits.consume(
+      user.id,
+      dto.amount,
+      dto.reason,
+      key,
+    );
+    return { consumed, credits_remaining, monthly_credits, purchased_credits };
+  }
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('admin/users')
+export class AdminCreditsController {
+  constructor(private readonly credits: CreditsService) {}
+
+  @Post(':id/credits')
+  @ApiOperation({ summary: 'Adjust a user’s credits (admin; signed, audited in the ledger)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: CreditBreakdownDto })
+  @ApiErrors(400, 401, 402, 403, 404)
+  adjust(
+    @CurrentUser() admin: AuthUser,
+    @Param('id', new ParseUUIDPipe()) userId: string,
+    @Body() dto: AdjustCreditsDto,
+    @IdempotencyKey() key?: string,
+  ) {
+    return this.credits.adjust({
+      userId,
+      bucket: dto.bucket,
+      amount: dto.amount,
+      note: dto.reason,
+      actorId: admin.id,
+      idempotencyKey: key,
+    });
+  }
+}

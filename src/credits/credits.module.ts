@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PostsController } from '../examples/posts.controller';
+import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
+import { AdminCreditsController, CreditsController } from './credits.controller';
+import { CreditsService } from './credits.service';
+
+@Module({
+  controllers: [CreditsController, AdminCreditsController, PostsController],
+  providers: [CreditsService, ConsumesCreditsInterceptor],
+  exports: [CreditsService, ConsumesCreditsInterceptor],
+})
+export class CreditsModule {}

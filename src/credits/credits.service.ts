@@ -1,0 +1,452 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors';
+import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
+
+interface Balance {
+  monthly: number;
+  purchased: number;
+}
+
+interface Movement {
+  bucket: CreditBucket;
+  amount: number;
+  reason: CreditReason;
+  key: string;
+  sourceType?: string;
+  sourceId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The ONLY code that moves credits. Every change is a ledger row with a reason and a unique idempotency key
+ * tied to its cause; the per-user balance changes in the same transaction; CHECK constraints keep every
+ * balance >= 0. Grants and takebacks lock the user's balance row, so concurrent operations on one user
+ * serialize, and a repeated key is a no-op.
+ */
+@Injectable()
+export class CreditsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  // ---------------------------------------------------------------- reads
+
+  async breakdown(userId: string, manager: EntityManager = this.db.manager): Promise<CreditBreakdown> {
+    const rows: Array<Balance> = await manager.query(
+      'SELECT monthly, purchased FROM credit_balances WHERE user_id = $1',
+      [userId],
+    );
+    const b = rows[0] ?? { monthly: 0, purchased: 0 };
+    return {
+      monthly_credits: b.monthly,
+      purchased_credits: b.purchased,
+      total_credits: b.monthly + b.purchased,
+    };
+  }
+
+  /** Newest first; the cursor is the last id seen. */
+  async ledger(
+    userId: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
+    const rows: LedgerRow[] = await this.db.query(
+      `SELECT id::text, user_id, bucket, amount, balance_after, reason, source_type, source_id, idempotency_key,
+              metadata, created_at
+         FROM credit_ledger
+        WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+        ORDER BY id DESC
+        LIMIT $3`,
+      [userId, before ?? null, limit + 1],
+    );
+    const more = rows.length > limit;
+    const entries = rows.slice(0, limit);
+    return { entries, next_cursor: more ? entries[entries.length - 1].id : null };
+  }
+
+  // ---------------------------------------------------------------- consume (hot path)
+
+  /**
+   * All-or-nothing, monthly first. One atomic statement: lock the balance row, decrement only if the total
+   * covers `amount`, and write the ledger rows — no read-modify-write race, on one instance or many.
+   * With an idempotency key, a retry returns the original result; the same key with another body is 409.
+   */
+  async consume(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey?: string,
+  ): Promise<ConsumeReceipt> {
+    if (!idempotencyKey)
+      return this.consumeOnce(this.db.manager, userId, amount, reason, `consume:${randomUUID()}`);
+    const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
+    return this.db.transaction(async (m) => {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
+         VALUES ($1, $2, $3, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, idempotencyKey, hash],
+      );
+      if (inserted.length === 0) {
+        const [prior]: Array<{ request_hash: string; response: ConsumeReceipt }> = await m.query(
+          'SELECT request_hash, response FROM consume_requests WHERE user_id = $1 AND idempotency_key = $2',
+          [userId, idempotencyKey],
+        );
+        if (prior.request_hash !== hash) throw new AppError(ErrorCode.IdempotencyKeyReused);
+        return prior.response;
+      }
+      const receipt = await this.consumeOnce(
+        m,
+        userId,
+        amount,
+        reason,
+        `consume:${userId}:${idempotencyKey}`,
+      );
+      await m.query('UPDATE consume_requests SET response = $3 WHERE user_id = $1 AND idempotency_key = $2', [
+        userId,
+        idempotencyKey,
+        JSON.stringify(receipt),
+      ]);
+      return receipt;
+    });
+  }
+
+  private async consumeOnce(
+    m: EntityManager,
+    userId: string,
+    amount: number,
+    reason: string,
+    operation: string,
+  ): Promise<ConsumeReceipt> {
+    const rows: Array<{ monthly: number; purchased: number; from_monthly: number; from_purchased: number }> =
+      await m.query(
+        `WITH cur AS (
+           SELECT user_id, monthly, purchased FROM credit_balances WHERE user_id = $1 FOR UPDATE
+         ), upd AS (
+           UPDATE credit_balances b
+              SET monthly = cur.monthly - LEAST(cur.monthly, $2::int),
+                  purchased = cur.purchased - ($2::int - LEAST(cur.monthly, $2::int)),
+                  updated_at = now()
+             FROM cur
+            WHERE b.user_id = cur.user_id AND cur.monthly + cur.purchased >= $2::int
+           RETURNING b.monthly, b.purchased, LEAST(cur.monthly, $2::int) AS from_monthly,
+                     $2::int - LEAST(cur.monthly, $2::int) AS from_purchased
+         ), led AS (
+           INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                      idempotency_key, metadata)
+           SELECT $1, x.bucket, -x.taken, x.after, 'consume', 'consume', $3, $3 || ':' || x.bucket,
+                  jsonb_build_object('reason', $4::text)
+             FROM upd, LATERAL (VALUES ('monthly', upd.from_monthly, upd.monthly),
+                                       ('purchased', upd.from_purchased, upd.purchased)) AS x(bucket, taken, after)
+            WHERE x.taken > 0
+         )
+         SELECT monthly, purchased, from_monthly, from_purchased FROM upd`,
+        [userId, amount, operation, reason],
+      );
+    const row = rows[0];
+    if (!row) throw new AppError(ErrorCode.InsufficientCredits);
+    return {
+      consumed: amount,
+      credits_remaining: row.monthly + row.purchased,
+      monthly_credits: row.monthly,
+      purchased_credits: row.purchased,
+      operation,
+      from_monthly: row.from_monthly,
+      from_purchased: row.from_purchased,
+    };
+  }
+
+  /** Gives back what a consume took, to the buckets it came from (a failed in-app action). Idempotent. */
+  async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
+    await this.inTransaction(undefined, async (m) => {
+      const balance = await this.lockBalance(m, userId);
+      // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.
+      await m.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
+        userId,
+        receipt.operation,
+      ]);
+      for (const [bucket, amount] of [
+        ['monthly', receipt.from_monthly],
+        ['purchased', receipt.from_purchased],
+      ] as const) {
+        if (amount > 0) {
+          await this.move(m, userId, balance, {
+            bucket,
+            amount,
+            reason: 'consume_refund',
+            key: `${receipt.operation}:refund:${bucket}`,
+            sourceType: 'consume',
+            sourceId: receipt.operation,
+          });
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- grants and takebacks
+
+  /** A paid one-time checkout: +credits to purchased, once per checkout session. */
+  async grantPurchase(
+    m: EntityManager,
+    p: { userId: string; credits: number; checkoutSessionId: string; metadata?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const balance = await this.lockBalance(m, p.userId);
+    return this.move(m, p.userId, balance, {
+      bucket: 'purchased',
+      amount: p.credits,
+      reason: 'purchase',
+      key: `purchase:${p.checkoutSessionId}`,
+      sourceType: 'checkout_session',
+      sourceId: p.checkoutSessionId,
+      metadata: p.metadata,
+    });
+  }
+
+  /**
+   * A subscription period starts (first period or a paid renewal): unused monthly credits expire and the
+   * plan's allowance is granted. Applied once per (subscription, period) and only forwards: a period older
+   * than or equal to the last one applied (duplicate, late or out-of-order event) changes nothing.
+   * The subscription row must exist (the caller upserts it in the same transaction).
+   */
+  async startPeriod(
+    m: EntityManager,
+    p: {
+      userId: string;
+      subscriptionId: string;
+      periodStart: Date;
+      allowance: number;
+      planId?: number | null;
+    },
+  ): Promise<boolean> {
+    const balance = await this.lockBalance(m, p.userId);
+    const advanced: Array<{ previous: Date | null }> = await m.query(
+      `WITH old AS (SELECT id, credits_period_start FROM subscriptions WHERE id = $1 FOR UPDATE)
+       UPDATE subscriptions s SET credits_period_start = $2, updated_at = now()
+         FROM old
+        WHERE s.id = old.id AND (old.credits_period_start IS NULL OR old.credits_period_start < $2)
+       RETURNING old.credits_period_start AS previous`,
+      [p.subscriptionId, p.periodStart],
+    );
+    if (advanced.length === 0) return false;
+    const key = `period:${p.subscriptionId}:${Math.floor(p.periodStart.getTime() / 1000)}`;
+    const source = { sourceType: 'subscription', sourceId: p.subscriptionId };
+    if (balance.monthly > 0) {
+      await this.move(m, p.userId, balance, {
+        bucket: 'monthly',
+        amount: -balance.monthly,
+        reason: 'period_expiry',
+        key: `${key}:expire`,
+        ...source,
+      });
+    }
+    if (p.allowance > 0) {
+      await this.move(m, p.userId, balance, {
+        bucket: 'monthly',
+        amount: p.allowance,
+        reason: advanced[0].previous === null ? 'subscription_grant' : 'period_reset',
+        key: `${key}:grant`,
+        ...source,
+        metadata: { period_start: p.periodStart.toISOString(), plan_id: p.planId ?? null },
+      });
+    }
+    return true;
+  }
+
+  /** A subscription ended: its monthly credits end with it. Once per subscription. */
+  async endSubscription(m: EntityManager, p: { userId: string; subscriptionId: string }): Promise<boolean> {
+    const balance = await this.lockBalance(m, p.userId);
+    if (await this.applied(m, `ended:${p.subscriptionId}`)) return false;
+    return this.move(m, p.userId, balance, {
+      bucket: 'monthly',
+      amount: -balance.monthly,
+      reason: 'subscription_ended',
+      key: `ended:${p.subscriptionId}`,
+      sourceType: 'subscription',
+      sourceId: p.subscriptionId,
+      metadata: { expired: balance.monthly },
+    });
+  }
+
+  /**
+   * Takes back purchased credits (refund or dispute). What was already spent cannot be taken: it is recorded
+   * as `shortfall` in the row's metadata instead of driving the balance negative. Returns the amount taken.
+   */
+  async clawback(
+    m: EntityManager,
+    p: {
+      userId: string;
+      requested: number;
+      reason: 'refund_clawback' | 'dispute_clawback';
+      key: string;
+      sourceType: string;
+      sourceId: string;
+      metadata?: Record<string, unknown>;
+    },
+  ): Promise<number | undefined> {
+    const balance = await this.lockBalance(m, p.userId);
+    if (await this.applied(m, p.key)) return undefined;
+    const taken = Math.min(p.requested, balance.purchased);
+    await this.move(m, p.userId, balance, {
+      bucket: 'purchased',
+      amount: -taken,
+      reason: p.reason,
+      key: p.key,
+      sourceType: p.sourceType,
+      sourceId: p.sourceId,
+      metadata: { ...p.metadata, requested: p.requested, shortfall: p.requested - taken },
+    });
+    return taken;
+  }
+
+  /** Gives back credits a dispute froze, when the dispute is won. Once per dispute. */
+  async restore(
+    m: EntityManager,
+    p: { userId: string; amount: number; key: string; sourceId: string },
+  ): Promise<boolean> {
+    const balance = await this.lockBalance(m, p.userId);
+    return this.move(m, p.userId, balance, {
+      bucket: 'purchased',
+      amount: p.amount,
+      reason: 'dispute_reversal',
+      key: p.key,
+      sourceType: 'dispute',
+      sourceId: p.sourceId,
+    });
+  }
+
+  /** Sum of `metadata.requested` over earlier takebacks of one source (e.g. all refunds of a charge). */
+  async requestedSoFar(
+    m: EntityManager,
+    reason: CreditReason,
+    sourceType: string,
+    sourceId: string,
+  ): Promise<number> {
+    const [row]: Array<{ total: number }> = await m.query(
+      `SELECT COALESCE(SUM((metadata->>'requested')::int), 0)::int AS total FROM credit_ledger
+        WHERE reason = $1 AND source_type = $2 AND source_id = $3`,
+      [reason, sourceType, sourceId],
+    );
+    return row.total;
+  }
+
+  /** How much a takeback really took (negative amounts), e.g. to restore a won dispute. */
+  async takenBy(m: EntityManager, key: string): Promise<number> {
+    const [row]: Array<{ taken: number }> = await m.query(
+      'SELECT COALESCE(-SUM(amount), 0)::int AS taken FROM credit_ledger WHERE idempotency_key = $1',
+      [key],
+    );
+    return row.taken;
+  }
+
+  /** Operator adjustment (signed), audited in the ledger with who and why. */
+  async adjust(p: {
+    userId: string;
+    bucket: CreditBucket;
+    amount: number;
+    note: string;
+    actorId: string;
+    idempotencyKey?: string;
+  }): Promise<CreditBreakdown> {
+    return this.inTransaction(undefined, async (m) => {
+      const exists: unknown[] = await m.query('SELECT 1 FROM users WHERE id = $1', [p.userId]);
+      if (exists.length === 0) throw new AppError(ErrorCode.UserNotFound);
+      const balance = await this.lockBalance(m, p.userId);
+      if (balance[p.bucket] + p.amount < 0)
+        throw new AppError(
+          ErrorCode.InsufficientCredits,
+          `The ${p.bucket} balance is only ${balance[p.bucket]}.`,
+        );
+      await this.move(m, p.userId, balance, {
+        bucket: p.bucket,
+        amount: p.amount,
+        reason: 'admin_adjustment',
+        key: `admin:${p.idempotencyKey ?? randomUUID()}`,
+        sourceType: 'admin',
+        sourceId: p.actorId,
+        metadata: { note: p.note, actor_id: p.actorId },
+      });
+      return this.breakdown(p.userId, m);
+    });
+  }
+
+  // ---------------------------------------------------------------- integrity
+
+  /** Recomputes every balance from the ledger; returns the users whose cached balance disagrees. */
+  async verify(): Promise<Array<{ user_id: string; bucket: string; balance: number; ledger: number }>> {
+    return this.db.query(`
+      WITH sums AS (
+        SELECT user_id,
+               COALESCE(SUM(amount) FILTER (WHERE bucket = 'monthly'), 0)::int AS monthly,
+               COALESCE(SUM(amount) FILTER (WHERE bucket = 'purchased'), 0)::int AS purchased
+          FROM credit_ledger GROUP BY user_id
+      ), joined AS (
+        SELECT COALESCE(b.user_id, s.user_id) AS user_id, COALESCE(b.monthly, 0) AS bm, COALESCE(b.purchased, 0) AS bp,
+               COALESCE(s.monthly, 0) AS lm, COALESCE(s.purchased, 0) AS lp
+          FROM credit_balances b FULL OUTER JOIN sums s ON s.user_id = b.user_id
+      )
+      SELECT user_id, 'monthly' AS bucket, bm AS balance, lm AS ledger FROM joined WHERE bm <> lm
+      UNION ALL
+      SELECT user_id, 'purchased', bp, lp FROM joined WHERE bp <> lp`);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async inTransaction<T>(
+    m: EntityManager | undefined,
+    work: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return m ? work(m) : this.db.transaction(work);
+  }
+
+  private async lockBalance(m: EntityManager, userId: string): Promise<Balance> {
+    await m.query('INSERT INTO credit_balances (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
+      userId,
+    ]);
+    const [row]: Balance[] = await m.query(
+      'SELECT monthly, purchased FROM credit_balances WHERE user_id = $1 FOR UPDATE',
+      [userId],
+    );
+    return row;
+  }
+
+  private async applied(m: EntityManager, key: string): Promise<boolean> {
+    const rows: unknown[] = await m.query('SELECT 1 FROM credit_ledger WHERE idempotency_key = $1', [key]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Appends one ledger row and moves the (locked) balance. A key already in the ledger makes it a no-op
+   * (returns false). A zero amount still records the row, so the operation is marked as done.
+   */
+  private async move(m: EntityManager, userId: string, balance: Balance, mv: Movement): Promise<boolean> {
+    if (mv.bucket !== 'monthly' && mv.bucket !== 'purchased')
+      throw new Error(`unknown bucket ${String(mv.bucket)}`);
+    const after = balance[mv.bucket] + mv.amount;
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                  idempotency_key, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,
+      [
+        userId,
+        mv.bucket,
+        mv.amount,
+        after,
+        mv.reason,
+        mv.sourceType ?? null,
+        mv.sourceId ?? null,
+        mv.key,
+        JSON.stringify(mv.metadata ?? {}),
+      ],
+    );
+    if (inserted.length === 0) return false;
+    if (mv.amount !== 0) {
+      await m.query(`UPDATE credit_balances SET ${mv.bucket} = $2, updated_at = now() WHERE user_id = $1`, [
+        userId,
+        after,
+      ]);
+      balance[mv.bucket] = after;
+    }
+    return true;
+  }
+}

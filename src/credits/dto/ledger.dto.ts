@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+export class LedgerQueryDto {
+  @ApiPropertyOptional({ example: 20, default: 20, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ example: '1042', description: 'next_cursor from the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be a ledger id' })
+  cursor?: string;
+}
+
+export class LedgerEntryDto {
+  @ApiProperty({ example: '1042' }) id: string;
+  @ApiProperty({ example: 'monthly', enum: ['monthly', 'purchased'] }) bucket: string;
+  @ApiProperty({ example: -1, description: 'Signed change' }) amount: number;
+  @ApiProperty({ example: 99 }) balance_after: number;
+  @ApiProperty({ example: 'consume' }) reason: string;
+  @ApiProperty({ example: 'checkout_session', nullable: true }) source_type: string | null;
+  @ApiProperty({ example: 'cs_test_a1b2', nullable: true }) source_id: string | null;
+  @ApiProperty({ example: { reason: 'create_post' } }) metadata: Record<string, unknown>;
+  @ApiProperty({ example: '2026-11-29T06:00:00.000Z' }) created_at: string;
+}
+
+export class LedgerPageDto {
+  @ApiProperty({ type: [LedgerEntryDto] }) entries: LedgerEntryDto[];
+  @ApiProperty({ example: '1022', nullable: true }) next_cursor: string | null;
+}

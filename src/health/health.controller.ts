@@ -1,0 +1,65 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { appConfig, AppConfig } from '../config/app.config';
+import { Public } from '../common/decorators';
+import { StripeHealthIndicator } from './stripe.health';
+
+@ApiTags('health')
+@Public()
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly stripe: StripeHealthIndicator,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers. Checks no dependency.' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database answers within 1 s; 503 otherwise.' })
+  ready() {
+    return this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The spec's health check for monitoring: database and Stripe. Not for probes." })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        status: 'healthy',
+        timestamp: '2026-11-29T06:00:00.000Z',
+        version: '0.1.0',
+        checks: { database: { status: 'up' }, stripe: { status: 'up' } },
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'status "unhealthy" with the failing checks' })
+  async full() {
+    const result = await this.health
+      .check([() => this.db.pingCheck('database', { timeout: 1000 }), () => this.stripe.check('stripe')])
+      .catch((err: { response?: { info?: unknown; error?: unknown; details?: unknown } }) => ({
+        failed: true,
+        details: err.response?.details,
+      }));
+    const failed = 'failed' in result;
+    const body = {
+      status: failed ? 'unhealthy' : 'healthy',
+      timestamp: new Date().toISOString(),
+      version: this.app.version,
+      checks: result.details,
+    };
+    if (failed) throw new ServiceUnavailableException(body);
+    return body;
+  }
+}

@@ -1,0 +1,35 @@
+import Stripe from 'stripe';
+import { AppError, ErrorCode } from '../common/errors';
+
+const DECLINE_CODES: Record<string, ErrorCode> = {
+  card_declined: ErrorCode.CardDeclined,
+  generic_decline: ErrorCode.CardDeclined,
+  do_not_honor: ErrorCode.CardDeclined,
+  insufficient_funds: ErrorCode.InsufficientFunds,
+  expired_card: ErrorCode.ExpiredCard,
+  processing_error: ErrorCode.ProcessingError,
+};
+
+/**
+ * Turns a Stripe SDK error into a domain error: card errors → 402 with the spec's user-facing messages,
+ * rate limits/outages → 503 with Retry-After. Stripe's own message, request id and param never reach a client.
+ */
+export function mapStripeError(err: unknown): AppError | undefined {
+  if (!(err instanceof Stripe.errors.StripeError)) return undefined;
+  if (err instanceof Stripe.errors.StripeCardError) {
+    const code =
+      DECLINE_CODES[err.decline_code ?? ''] ?? DECLINE_CODES[err.code ?? ''] ?? ErrorCode.CardDeclined;
+    return new AppError(code, undefined, { decline_code: err.decline_code ?? err.code ?? 'card_declined' });
+  }
+  if (err instanceof Stripe.errors.StripeRateLimitError) {
+    return new AppError(ErrorCode.PaymentProviderUnavailable, undefined, undefined, { 'Retry-After': '2' });
+  }
+  if (
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeAPIError ||
+    (err.statusCode ?? 0) >= 500
+  ) {
+    return new AppError(ErrorCode.PaymentProviderUnavailable, undefined, undefined, { 'Retry-After': '5' });
+  }
+  return new AppError(ErrorCode.PaymentProviderError);
+}

@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import Stripe from 'stripe';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
+import { parseStripeApiUrl } from '../stripe-emulator';
+import { StripeEmulatorHost } from './stripe-emulator.host';
+import { STRIPE_CLIENT } from './stripe.constants';
+
+/** The only place `new Stripe` appears. */
+@Global()
+@Module({
+  providers: [
+    StripeEmulatorHost,
+    {
+      provide: STRIPE_CLIENT,
+      inject: [stripeConfig.KEY, StripeEmulatorHost],
+      useFactory: async (config: StripeConfig, host: StripeEmulatorHost): Promise<Stripe> => {
+        const apiUrl = config.apiUrl ?? (await host.start());
+        const target = apiUrl ? parseStripeApiUrl(apiUrl) : {};
+        return new Stripe(config.secretKey, {
+          ...target,
+          maxNetworkRetries: 2,
+          timeout: 20_000,
+          appInfo: { name: 'Tollgate', url: 'https://github.com/tollgate' },
+        });
+      },
+    },
+  ],
+  exports: [STRIPE_CLIENT, StripeEmulatorHost],
+})
+export class StripeModule {}

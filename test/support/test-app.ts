@@ -1,0 +1,99 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { setupApp } from '../../src/app.setup';
+import { StripeEmulatorHost } from '../../src/stripe/stripe-emulator.host';
+import type { StripeEmulator } from '../../src/stripe-emulator';
+import { createScratchDatabase, realDatabaseUrl } from './test-database';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  dataSource: DataSource;
+  emulator: StripeEmulator;
+  http: () => ReturnType<typeof request>;
+  close: () => Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Reuse an existing database (several instances on one PostgreSQL); skips creating a scratch one. */
+  databaseUrl?: string;
+}
+
+/** Boots the real app (AppModule + setupApp, exactly as main.ts) on a random loopback port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const saved = { ...process.env };
+  let drop: (() => Promise<void>) | undefined;
+  const server = realDatabaseUrl();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    THROTTLE_LIMIT: '100000',
+    THROTTLE_AUTH_LIMIT: '100000',
+    THROTTLE_CHECKOUT_LIMIT: '100000',
+    ADMIN_EMAILS: 'admin@tollgate.test',
+    ...options.env,
+  };
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl;
+  } else if (server) {
+    const scratch = await createScratchDatabase(server);
+    drop = scratch.drop;
+    env.DATABASE_URL = scratch.url;
+    env.DB_MIGRATE_ON_START = 'true';
+  }
+  Object.assign(process.env, env);
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    setupApp(app);
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}`;
+    const host = app.get(StripeEmulatorHost);
+    host.attachWebhook(url);
+    return {
+      app,
+      url,
+      dataSource: app.get(DataSource),
+      emulator: host.instance!,
+      http: () => request(url),
+      close: async () => {
+        await app.close();
+        await drop?.();
+      },
+    };
+  } finally {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+/** Polls `probe` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
