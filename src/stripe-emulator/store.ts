@@ -55,6 +55,11 @@ export class Store {
     return obj;
   }
 
+  remove(id: string): void {
+    this.objects.delete(id);
+    this.order.delete(id);
+  }
+
   get<T>(id: string): T | undefined {
     return this.objects.get(id) as T | undefined;
   }

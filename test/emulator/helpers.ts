@@ -150,3 +150,5 @@ export async function rawRequest(
     headers: res.headers,
   };
 }
+
+export { idOf } from '../../src/stripe-emulator/ids';

@@ -3,6 +3,12 @@ import { registerCheckoutSessions } from './checkout-sessions';
 import { registerCoupons } from './coupons';
 import { registerCustomers } from './customers';
 import { registerPrices } from './prices';
+import { registerSubscriptions } from './subscriptions';
+import { registerInvoices } from './invoices';
+import { registerPayments } from './payments';
+import { registerEvents } from './events';
+import { registerTestClocks } from './test-clocks';
+import { registerBillingPortal } from './billing-portal';
 import { registerProducts } from './products';
 
 /** All API routes of the emulator. */
@@ -13,5 +19,11 @@ export function buildRouter(): Router {
   registerPrices(router);
   registerCoupons(router);
   registerCheckoutSessions(router);
+  registerSubscriptions(router);
+  registerInvoices(router);
+  registerPayments(router);
+  registerEvents(router);
+  registerTestClocks(router);
+  registerBillingPortal(router);
   return router;
 }

@@ -1,0 +1,163 @@
+import type Stripe from 'stripe';
+import type { Charge, PaymentIntent } from '../engine/payments';
+import { invalidRequest, missingParam } from '../errors';
+import { idOf, newId } from '../ids';
+import { matchesRange } from '../list';
+import { mergeMetadata, Params } from '../params';
+import { respond, type Router } from '../router';
+import { realNow } from '../time';
+import type { Obj } from '../types';
+import { listResponse, mutateWithEvent, retrieveResponse } from './helpers';
+
+type Refund = Obj<Stripe.Refund>;
+type Dispute = Obj<Stripe.Dispute>;
+
+/** payment_intents, charges and payment_methods (read), refunds and disputes. */
+export function registerPayments(router: Router): void {
+  router.add('GET', '/v1/payment_intents', (req) =>
+    listResponse<PaymentIntent>(req, 'payment_intent', ['customer', 'created'], (o, p) => {
+      const customer = p.str('customer');
+      return (!customer || o.customer === customer) && matchesRange(o.created ?? 0, p, 'created');
+    }),
+  );
+  router.add('GET', '/v1/payment_intents/:id', (req) =>
+    retrieveResponse(req, 'payment_intent', 'payment_intent'),
+  );
+  router.add('GET', '/v1/charges', (req) =>
+    listResponse<Charge>(req, 'charge', ['customer', 'payment_intent', 'created'], (o, p) => {
+      const customer = p.str('customer');
+      const pi = p.str('payment_intent');
+      return (
+        (!customer || o.customer === customer) &&
+        (!pi || o.payment_intent === pi) &&
+        matchesRange(o.created ?? 0, p, 'created')
+      );
+    }),
+  );
+  router.add('GET', '/v1/charges/:id', (req) => retrieveResponse(req, 'charge', 'charge'));
+  router.add('GET', '/v1/payment_methods/:id', (req) =>
+    retrieveResponse(req, 'payment_method', 'payment_method'),
+  );
+
+  router.add('POST', '/v1/refunds', (req) => {
+    const p = new Params(req.body, [
+      'payment_intent',
+      'charge',
+      'amount',
+      'reason',
+      'metadata',
+      'expand',
+      'instructions_email',
+    ]);
+    const { ctx } = req;
+    let chargeId = p.str('charge');
+    const piId = p.str('payment_intent');
+    if (!chargeId && !piId) throw missingParam('charge');
+    if (piId) {
+      const pi = ctx.store.require<PaymentIntent>(piId, 'payment_intent', 'payment_intent', 'payment_intent');
+      if (pi.status !== 'succeeded')
+        throw invalidRequest(
+          `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+          'payment_intent',
+        );
+      chargeId = idOf(pi.latest_charge);
+    }
+    const charge = ctx.store.require<Charge>(chargeId ?? '', 'charge', 'charge', 'charge');
+    const remaining = (charge.amount ?? 0) - (charge.amount_refunded ?? 0);
+    if (remaining <= 0)
+      throw invalidRequest(
+        `Charge ${charge.id} has already been refunded.`,
+        'charge',
+        'charge_already_refunded',
+      );
+    const amount = p.int('amount') ?? remaining;
+    if (amount <= 0 || amount > remaining) {
+      throw invalidRequest(
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+        'amount',
+        'amount_too_large',
+      );
+    }
+    const now = realNow();
+    const refund: Refund = {
+      id: newId('re'),
+      object: 'refund',
+      amount,
+      balance_transaction: newId('txn'),
+      charge: charge.id,
+      created: now,
+      currency: charge.currency ?? 'usd',
+      customer: idOf(charge.customer) || null,
+      customer_account: null,
+      metadata: p.map('metadata') ?? {},
+      payment_intent: idOf(charge.payment_intent) || null,
+      payment_method: idOf(charge.payment_method) || null,
+      reason: p.oneOf('reason', ['duplicate', 'fraudulent', 'requested_by_customer']) ?? null,
+      receipt_number: null,
+      source_transfer_reversal: null,
+      status: 'succeeded',
+      transfer_reversal: null,
+    };
+    ctx.store.insert(refund);
+    mutateWithEvent(ctx, 'charge.refunded', charge, () => {
+      charge.amount_refunded = (charge.amount_refunded ?? 0) + amount;
+      charge.refunded = charge.amount_refunded === charge.amount;
+    });
+    ctx.events.emit('refund.created', refund);
+    return respond(ctx, refund, p);
+  });
+  router.add('GET', '/v1/refunds', (req) =>
+    listResponse<Refund>(req, 'refund', ['charge', 'payment_intent', 'created'], (o, p) => {
+      const charge = p.str('charge');
+      const pi = p.str('payment_intent');
+      return (
+        (!charge || o.charge === charge) &&
+        (!pi || o.payment_intent === pi) &&
+        matchesRange(o.created ?? 0, p, 'created')
+      );
+    }),
+  );
+  router.add('GET', '/v1/refunds/:id', (req) => retrieveResponse(req, 'refund', 'refund'));
+
+  router.add('GET', '/v1/disputes', (req) =>
+    listResponse<Dispute>(req, 'dispute', ['charge', 'payment_intent', 'created'], (o, p) => {
+      const charge = p.str('charge');
+      const pi = p.str('payment_intent');
+      return (
+        (!charge || o.charge === charge) &&
+        (!pi || o.payment_intent === pi) &&
+        matchesRange(o.created ?? 0, p, 'created')
+      );
+    }),
+  );
+  router.add('GET', '/v1/disputes/:id', (req) => retrieveResponse(req, 'dispute', 'dispute'));
+  /** Stripe's test-mode convention: evidence `winning_evidence` wins the dispute, `losing_evidence` loses it. */
+  router.add('POST', '/v1/disputes/:id', (req) => {
+    const p = new Params(req.body, ['evidence', 'metadata', 'submit', 'expand']);
+    const dispute = req.ctx.store.require<Dispute>(req.pathParams.id, 'dispute', 'dispute');
+    const evidence = p.obj('evidence', Object.keys(p.raw.evidence ?? {}));
+    const text = evidence?.str('uncategorized_text');
+    mutateWithEvent(req.ctx, 'charge.dispute.updated', dispute, () => {
+      if (p.has('metadata')) dispute.metadata = mergeMetadata(dispute.metadata, p.map('metadata'));
+      if (evidence)
+        dispute.evidence = {
+          ...(dispute.evidence ?? {}),
+          ...evidence.raw,
+        } as unknown as Stripe.Dispute.Evidence;
+    });
+    if (dispute.status === 'needs_response' && (text === 'winning_evidence' || text === 'losing_evidence')) {
+      dispute.status = text === 'winning_evidence' ? 'won' : 'lost';
+      req.ctx.events.emit('charge.dispute.closed', dispute);
+    }
+    return respond(req.ctx, dispute, p);
+  });
+  router.add('POST', '/v1/disputes/:id/close', (req) => {
+    const p = new Params(req.body, ['expand']);
+    const dispute = req.ctx.store.require<Dispute>(req.pathParams.id, 'dispute', 'dispute');
+    if (dispute.status === 'won' || dispute.status === 'lost')
+      throw invalidRequest('This dispute is already closed.');
+    dispute.status = 'lost';
+    req.ctx.events.emit('charge.dispute.closed', dispute);
+    return respond(req.ctx, dispute, p);
+  });
+}
