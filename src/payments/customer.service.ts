@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { AppError, ErrorCode } from '../common/errors';
+import { appConfig, AppConfig } from '../config/app.config';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import type { BillingPortalSessionDto } from './dto/invoices.dto';
+
+/** The caller's Stripe customer: created once per user, and the billing portal on it. */
+@Injectable()
+export class CustomerService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly users: UsersService,
+  ) {}
+
+  /**
+   * The user's Stripe customer id, creating the customer on first use. Racing callers send the same Stripe
+   * idempotency key, so Stripe answers both with one customer, and the id is stored only if none is set yet.
+   */
+  async ensureCustomer(user: User): Promise<string> {
+    if (user.customerId) return user.customerId;
+    const customer = await this.stripe.customers.create(
+      { email: user.email, metadata: { user_id: user.id } },
+      { idempotencyKey: `customer:${user.id}` },
+    );
+    const id = await this.users.attachCustomerId(user.id, customer.id);
+    user.customerId = id;
+    return id;
+  }
+
+  /** The user's customer id; 404 CUSTOMER_NOT_FOUND when they never started a purchase. */
+  async requireCustomerId(userId: string): Promise<string> {
+    const user = await this.users.getById(userId);
+    if (!user.customerId) throw new AppError(ErrorCode.CustomerNotFound);
+    return user.customerId;
+  }
+
+  /** A Stripe billing portal session on the caller's own customer (never one named by the client). */
+  async createPortalSession(userId: string): Promise<BillingPortalSessionDto> {
+    const customer = await this.requireCustomerId(userId);
+    const session = await this.stripe.billingPortal.sessions.create({
+      customer,
+      return_url: `${this.app.frontendUrl}/account`,
+    });
+    return { url: session.url };
+  }
+}

@@ -1,0 +1,74 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+export class InvoicesQueryDto {
+  @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({
+    example: 'in_1PqR2s',
+    description: 'Page on: the last invoice id of the previous page.',
+  })
+  @IsOptional()
+  @Matches(/^in_[A-Za-z0-9_]{1,250}$/, {
+    message: 'starting_after must be an invoice id (starting with in_)',
+  })
+  starting_after?: string;
+}
+
+export class InvoiceDto {
+  @ApiProperty({ example: 'in_1PqR2s' })
+  id: string;
+
+  @ApiProperty({ example: 'A1B2C3-0001', nullable: true })
+  number: string | null;
+
+  @ApiProperty({ example: 'paid', enum: ['draft', 'open', 'paid', 'uncollectible', 'void'], nullable: true })
+  status: string | null;
+
+  @ApiProperty({ example: 'subscription_cycle', nullable: true })
+  billing_reason: string | null;
+
+  @ApiProperty({ example: 2999, description: 'Integer minor units.' })
+  amount_due: number;
+
+  @ApiProperty({ example: 2999, description: 'Integer minor units.' })
+  amount_paid: number;
+
+  @ApiProperty({ example: 'usd' })
+  currency: string;
+
+  @ApiProperty({ example: '2026-11-28T10:00:00.000Z' })
+  created: string;
+
+  @ApiProperty({ example: 'https://invoice.stripe.com/i/acct_x/test_y', nullable: true })
+  hosted_invoice_url: string | null;
+
+  @ApiProperty({ example: 'https://pay.stripe.com/invoice/acct_x/test_y/pdf', nullable: true })
+  invoice_pdf: string | null;
+
+  @ApiProperty({ example: '2026-11-28T10:00:00.000Z' })
+  period_start: string;
+
+  @ApiProperty({ example: '2026-12-28T10:00:00.000Z' })
+  period_end: string;
+}
+
+export class InvoicesResponseDto {
+  @ApiProperty({ type: [InvoiceDto], description: 'Newest first.' })
+  invoices: InvoiceDto[];
+
+  @ApiProperty({ example: false, description: 'More invoices exist: ask again with starting_after.' })
+  has_more: boolean;
+}
+
+export class BillingPortalSessionDto {
+  @ApiProperty({ example: 'https://billing.stripe.com/p/session/test_a1b2c3' })
+  url: string;
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { UsersService } from '../users/users.service';
+import type { InvoiceDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
+
+const isoSeconds = (s: number): string => new Date(s * 1000).toISOString();
+
+/** The caller's invoices, read from Stripe by their own customer id (never one the client names). */
+@Injectable()
+export class InvoicesService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    private readonly users: UsersService,
+  ) {}
+
+  async list(userId: string, query: InvoicesQueryDto): Promise<InvoicesResponseDto> {
+    const user = await this.users.getById(userId);
+    if (!user.customerId) return { invoices: [], has_more: false };
+    const page = await this.stripe.invoices.list({
+      customer: user.customerId,
+      limit: query.limit,
+      ...(query.starting_after ? { starting_after: query.starting_after } : {}),
+    });
+    // Stripe filters by customer already; keep the guarantee local too.
+    const own = page.data.filter(
+      (i) => (typeof i.customer === 'string' ? i.customer : i.customer?.id) === user.customerId,
+    );
+    return { invoices: own.map((i) => this.toDto(i)), has_more: page.has_more };
+  }
+
+  private toDto(i: Stripe.Invoice): InvoiceDto {
+    return {
+      id: i.id,
+      number: i.number,
+      status: i.status,
+      billing_reason: i.billing_reason,
+      amount_due: i.amount_due,
+      amount_paid: i.amount_paid,
+      currency: i.currency,
+      created: isoSeconds(i.created),
+      hosted_invoice_url: i.hosted_invoice_url ?? null,
+      invoice_pdf: i.invoice_pdf ?? null,
+      period_start: isoSeconds(i.period_start),
+      period_end: isoSeconds(i.period_end),
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CreditsModule } from '../credits/credits.module';
+import { PlansModule } from '../plans/plans.module';
+import { User } from '../users/user.entity';
+import { UsersModule } from '../users/users.module';
+import { BillingModule } from './billing.module';
+import { CheckoutService } from './checkout.service';
+import { CheckoutSessionRecord } from './checkout-session.entity';
+import { CustomerService } from './customer.service';
+import { InvoicesService } from './invoices.service';
+import { PaymentsController } from './payments.controller';
+import { SubscriptionManagementService } from './subscription-management.service';
+import { Subscription } from './subscription.entity';
+
+/**
+ * The caller's side of billing: checkout, their subscription (cancel, resume, change plan), invoices and the
+ * billing portal. BillingService (Stripe state → ours) comes from BillingModule, re-exported for importers.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord, User]),
+    UsersModule,
+    PlansModule,
+    CreditsModule,
+    BillingModule,
+  ],
+  controllers: [PaymentsController],
+  providers: [CheckoutService, CustomerService, SubscriptionManagementService, InvoicesService],
+  exports: [BillingModule],
+})
+export class PaymentsModule {}
