@@ -284,6 +284,17 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect((await sessionStatus(user, second.session_id)).subscription?.status).toBe('trialing');
     });
 
+    it('leaves exactly one open plan checkout when two tabs start one at the same moment', async () => {
+      const user = await registerUser(t);
+      const answers = await Promise.all([startCheckout(user, pro), startCheckout(user, pro)]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      const ids = answers.map((a) => (a.body as { session_id: string }).session_id);
+      const statuses = await Promise.all(
+        ids.map(async (id) => (await stripe.checkout.sessions.retrieve(id)).status),
+      );
+      expect(statuses.sort()).toEqual(['expired', 'open']);
+    });
+
     it('creates one Stripe customer per user even when two checkouts race', async () => {
       const user = await registerUser(t);
       const [a, b] = await Promise.all([
