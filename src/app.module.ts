@@ -13,6 +13,7 @@ import { pinoParams } from './common/logging';
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
 
@@ -59,6 +60,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     AuthModule,
     HealthModule,
+    PlansModule,
     CreditsModule,
   ],
   providers: [

@@ -1,0 +1,58 @@
+import { defaultCatalogPath, loadCatalogFile, parseCatalog } from './catalog-file';
+
+describe('catalog file (catalog)', () => {
+  it('ships a valid, versioned default catalog: Pro Plan and the 100-credit package in USD and EUR', () => {
+    const catalog = loadCatalogFile(defaultCatalogPath());
+    expect(catalog.version).toBeGreaterThanOrEqual(1);
+    expect(catalog.plans.find((p) => p.name === 'Pro Plan')).toMatchObject({
+      lookup_key: 'tollgate_pro_monthly',
+      currency: 'usd',
+      amounts: { usd: 2999, eur: 2799 },
+      interval: 'month',
+      trial_days: 14,
+      monthly_uses: 100,
+    });
+    expect(catalog.packages.find((p) => p.name === '100 Credits')).toMatchObject({
+      amounts: { usd: 1999, eur: 1899 },
+      credits: 100,
+    });
+  });
+
+  it('fills defaults and lower-cases currencies', () => {
+    const catalog = parseCatalog({
+      version: 1,
+      plans: [{ lookup_key: 'p', name: 'P', currency: 'USD', amounts: { USD: 100, Eur: 90 } }],
+    });
+    expect(catalog.packages).toEqual([]);
+    expect(catalog.plans[0]).toMatchObject({
+      currency: 'usd',
+      amounts: { usd: 100, eur: 90 },
+      interval: 'month',
+      interval_count: 1,
+      trial_days: 0,
+      monthly_uses: 0,
+      full_plan_name: 'P',
+      description: '',
+    });
+  });
+
+  it('lists every problem at once', () => {
+    const attempt = () =>
+      parseCatalog({
+        version: 0,
+        plans: [
+          { lookup_key: 'Bad Key', name: 'P', currency: 'usd', amounts: { eur: 9.5 }, interval: 'fortnight' },
+          { lookup_key: 'dup', name: 'P', currency: 'usd', amounts: { usd: 1 } },
+        ],
+        packages: [{ lookup_key: 'dup', name: 'C', currency: 'usd', amounts: { usd: 1 }, credits: 0 }],
+      });
+    expect(attempt).toThrow(/version must be a positive integer/);
+    expect(attempt).toThrow(/lookup_key "Bad Key"/);
+    expect(attempt).toThrow(/amounts.eur must be a non-negative integer/);
+    expect(attempt).toThrow(/must include the base currency "usd"/);
+    expect(attempt).toThrow(/interval must be one of/);
+    expect(attempt).toThrow(/name "P" is used twice/);
+    expect(attempt).toThrow(/lookup_key "dup" is used twice/);
+    expect(attempt).toThrow(/credits must be an integer >= 1/);
+  });
+});

@@ -1,0 +1,203 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { normalizeCurrency } from '../common/money';
+
+/** Shared by plans and packages in catalog/catalog.json. Amounts are integer minor units per currency. */
+export interface CatalogItemBase {
+  /** Stripe price lookup key: the identity `catalog:push` is idempotent on. */
+  lookup_key: string;
+  name: string;
+  description: string;
+  /** The price's base currency; every other key of `amounts` becomes a Stripe `currency_options` entry. */
+  currency: string;
+  amounts: Record<string, number>;
+  display_order: number;
+}
+
+export interface CatalogPlan extends CatalogItemBase {
+  full_plan_name: string;
+  full_price_name: string;
+  interval: 'day' | 'week' | 'month' | 'year';
+  interval_count: number;
+  trial_days: number;
+  monthly_uses: number;
+}
+
+export interface CatalogPackage extends CatalogItemBase {
+  credits: number;
+}
+
+export interface CatalogFile {
+  version: number;
+  plans: CatalogPlan[];
+  packages: CatalogPackage[];
+}
+
+export const CATALOG_FILE_NAME = join('catalog', 'catalog.json');
+const INTERVALS = ['day', 'week', 'month', 'year'] as const;
+const LOOKUP_KEY_RE = /^[a-z0-9][a-z0-9_.-]{0,199}$/;
+
+/** Problems are collected, then thrown together: one run tells the author everything that is wrong. */
+class Checker {
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly raw: Record<string, unknown>,
+    private readonly where: string,
+  ) {}
+
+  private fail(field: string, problem: string): undefined {
+    this.problems.push(`${this.where}.${field} ${problem}`);
+    return undefined;
+  }
+
+  str(field: string, fallback?: string): string {
+    const v = this.raw[field] ?? fallback;
+    if (typeof v !== 'string' || (v.trim() === '' && fallback === undefined)) {
+      return this.fail(field, 'must be a non-empty string') ?? '';
+    }
+    return v.trim();
+  }
+
+  int(field: string, min: number, fallback?: number): number {
+    const v = this.raw[field] ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+      return this.fail(field, `must be an integer >= ${min}`) ?? 0;
+    }
+    return v;
+  }
+
+  currency(field: string): string {
+    const raw = this.raw[field];
+    const c = normalizeCurrency(typeof raw === 'string' ? raw : undefined);
+    return c ?? this.fail(field, 'must be a three-letter ISO currency code') ?? '';
+  }
+
+  amounts(base: string): Record<string, number> {
+    const raw = this.raw.amounts;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return this.fail('amounts', 'must be an object like {"usd": 2999, "eur": 2799}') ?? {};
+    }
+    const out: Record<string, number> = {};
+    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+      const c = normalizeCurrency(key);
+      if (!c) this.fail(`amounts.${key}`, 'is not a three-letter ISO currency code');
+      else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+        this.fail(`amounts.${key}`, 'must be a non-negative integer amount in minor units (2999 = 29.99)');
+      } else out[c] = value;
+    }
+    if (base && out[base] === undefined) this.fail('amounts', `must include the base currency "${base}"`);
+    return out;
+  }
+}
+
+function checkBase(c: Checker): CatalogItemBase {
+  const lookupKey = c.str('lookup_key');
+  if (lookupKey && !LOOKUP_KEY_RE.test(lookupKey)) {
+    c.problems.push(`lookup_key "${lookupKey}" must be lower-case letters, digits, "_", "." or "-"`);
+  }
+  const currency = c.currency('currency');
+  return {
+    lookup_key: lookupKey,
+    name: c.str('name'),
+    description: c.str('description', ''),
+    currency,
+    amounts: c.amounts(currency),
+    display_order: c.int('display_order', 0, 0),
+  };
+}
+
+/** Validates a parsed catalog file; throws one Error listing every problem. */
+export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: must be a JSON object`);
+  const top = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const version = top.version;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+    problems.push('version must be a positive integer (bump it on every change)');
+  }
+  const list = (name: string): Array<Record<string, unknown>> => {
+    const v = top[name] ?? [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+      problems.push(`${name} must be an array of objects`);
+      return [];
+    }
+    return v as Array<Record<string, unknown>>;
+  };
+
+  const plans = list('plans').map((item, i) => {
+    const c = new Checker(item, `plans[${i}]`);
+    const base = checkBase(c);
+    const interval = item.interval ?? 'month';
+    if (!(INTERVALS as readonly unknown[]).includes(interval)) {
+      c.problems.push(`plans[${i}].interval must be one of ${INTERVALS.join(', ')}`);
+    }
+    const plan: CatalogPlan = {
+      ...base,
+      full_plan_name: c.str('full_plan_name', base.name),
+      full_price_name: c.str('full_price_name', ''),
+      interval: interval as CatalogPlan['interval'],
+      interval_count: c.int('interval_count', 1, 1),
+      trial_days: c.int('trial_days', 0, 0),
+      monthly_uses: c.int('monthly_uses', 0, 0),
+    };
+    problems.push(...c.problems);
+    return plan;
+  });
+  const packages = list('packages').map((item, i) => {
+    const c = new Checker(item, `packages[${i}]`);
+    const pkg: CatalogPackage = { ...checkBase(c), credits: c.int('credits', 1) };
+    problems.push(...c.problems);
+    return pkg;
+  });
+
+  const seen = new Set<string>();
+  for (const item of [...plans, ...packages]) {
+    if (seen.has(item.lookup_key)) problems.push(`lookup_key "${item.lookup_key}" is used twice`);
+    seen.add(item.lookup_key);
+  }
+  for (const [kind, items] of [
+    ['plans', plans],
+    ['packages', packages],
+  ] as const) {
+    const names = new Set<string>();
+    for (const item of items) {
+      if (names.has(item.name))
+        problems.push(`${kind}: name "${item.name}" is used twice (names are unique)`);
+      names.add(item.name);
+    }
+  }
+  if (problems.length > 0) throw new Error(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
+  return { version: version as number, plans, packages };
+}
+
+/** Finds catalog/catalog.json: next to the working directory, else walking up from this file (src/ or dist/src/). */
+export function defaultCatalogPath(): string {
+  const fromCwd = resolve(process.cwd(), CATALOG_FILE_NAME);
+  if (existsSync(fromCwd)) return fromCwd;
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, CATALOG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return fromCwd;
+}
+
+/** Reads and validates a catalog file (default: catalog/catalog.json). */
+export function loadCatalogFile(path = defaultCatalogPath()): CatalogFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`Cannot read the catalog file ${path}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseCatalog(raw, path);
+}

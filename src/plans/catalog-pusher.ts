@@ -1,0 +1,221 @@
+import type Stripe from 'stripe';
+import type { CatalogFile, CatalogItemBase, CatalogPackage, CatalogPlan } from './catalog-file';
+import { idOf, listAllPrices, listAllProducts } from './catalog-stripe';
+
+export interface PushResult {
+  version: number;
+  /** lookup keys, by what happened to them */
+  created: string[];
+  updated: string[];
+  /** amounts or billing changed: a new price took over the lookup key, the old one was archived */
+  repriced: string[];
+  unchanged: string[];
+  /** products tagged by an earlier push whose lookup key left the catalog file: archived */
+  archived: string[];
+}
+
+type Item = { kind: 'plan'; spec: CatalogPlan } | { kind: 'package'; spec: CatalogPackage };
+
+/** Stripe metadata is string → string. */
+function metadataFor(
+  item: Item,
+  version: number,
+): { product: Record<string, string>; price: Record<string, string> } {
+  const s: CatalogItemBase = item.spec;
+  const credits: Record<string, string> =
+    item.kind === 'plan'
+      ? {
+          monthly_uses: String(item.spec.monthly_uses),
+          trial_days: String(item.spec.trial_days),
+          full_plan_name: item.spec.full_plan_name,
+          full_price_name: item.spec.full_price_name,
+        }
+      : { credits: String(item.spec.credits) };
+  const shared = { kind: item.kind, display_order: String(s.display_order), ...credits };
+  return {
+    product: { ...shared, catalog_key: s.lookup_key, catalog_version: String(version) },
+    price: { ...shared, catalog_key: s.lookup_key },
+  };
+}
+
+const otherAmounts = (s: CatalogItemBase): Record<string, number> =>
+  Object.fromEntries(Object.entries(s.amounts).filter(([c]) => c !== s.currency));
+
+/** Does the (immutable) money side of an existing price match the catalog item? */
+function sameMoney(price: Stripe.Price, item: Item): boolean {
+  const s = item.spec;
+  if (price.currency !== s.currency || price.unit_amount !== s.amounts[s.currency]) return false;
+  if (price.billing_scheme !== 'per_unit') return false;
+  if (item.kind === 'plan') {
+    if (price.recurring?.interval !== item.spec.interval) return false;
+    if (price.recurring.interval_count !== item.spec.interval_count) return false;
+  } else if (price.recurring) return false;
+  const want = otherAmounts(s);
+  const have: Record<string, number> = {};
+  for (const [c, o] of Object.entries(price.currency_options ?? {})) {
+    if (c !== price.currency && typeof o?.unit_amount === 'number') have[c] = o.unit_amount;
+  }
+  const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
+  return [...keys].every((c) => want[c] === have[c]);
+}
+
+/** Stripe keeps every key it ever saw; "" deletes one. Returns the update needed, or undefined. */
+function metadataPatch(
+  have: Stripe.Metadata,
+  want: Record<string, string>,
+  owned: Set<string>,
+): Record<string, string> | undefined {
+  const patch: Record<string, string> = {};
+  for (const [k, v] of Object.entries(want)) if (have[k] !== v) patch[k] = v;
+  for (const k of Object.keys(have)) if (owned.has(k) && !(k in want)) patch[k] = '';
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+/** The metadata keys a push manages (others, set by hand in the dashboard, are left alone). */
+const OWNED_KEYS = new Set([
+  'kind',
+  'display_order',
+  'monthly_uses',
+  'trial_days',
+  'full_plan_name',
+  'full_price_name',
+  'credits',
+  'catalog_key',
+  'catalog_version',
+]);
+
+/**
+ * Makes Stripe's products and prices match a catalog file, idempotently: each item is found by its price lookup
+ * key (or, after an interrupted run, its product's `metadata.catalog_key`); what matches is left alone, what
+ * Stripe lets change in place is updated, and a change of amount or billing period creates a new price that
+ * takes over the lookup key while the old one is archived (existing subscriptions keep it).
+ */
+export class CatalogPusher {
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly log: (msg: string) => void = () => undefined,
+  ) {}
+
+  async push(catalog: CatalogFile): Promise<PushResult> {
+    const result: PushResult = {
+      version: catalog.version,
+      created: [],
+      updated: [],
+      repriced: [],
+      unchanged: [],
+      archived: [],
+    };
+    const items: Item[] = [
+      ...catalog.plans.map((spec): Item => ({ kind: 'plan', spec })),
+      ...catalog.packages.map((spec): Item => ({ kind: 'package', spec })),
+    ];
+    const products = await listAllProducts(this.stripe);
+    const keys = items.map((i) => i.spec.lookup_key);
+    const prices = new Map<string, Stripe.Price>();
+    for (let i = 0; i < keys.length; i += 10) {
+      for (const p of await listAllPrices(this.stripe, { lookup_keys: keys.slice(i, i + 10) })) {
+        if (p.lookup_key) prices.set(p.lookup_key, p);
+      }
+    }
+
+    for (const item of items) {
+      const outcome = await this.pushItem(item, catalog.version, prices.get(item.spec.lookup_key), products);
+      result[outcome].push(item.spec.lookup_key);
+      this.log(`${item.spec.lookup_key}: ${outcome}`);
+    }
+
+    const wanted = new Set(keys);
+    for (const product of products) {
+      const key = product.metadata.catalog_key;
+      if (!key || wanted.has(key) || !product.active) continue;
+      for (const price of await listAllPrices(this.stripe, { product: product.id, active: true })) {
+        await this.stripe.prices.update(price.id, { active: false });
+      }
+      await this.stripe.products.update(product.id, { active: false });
+      result.archived.push(key);
+      this.log(`${key}: archived (no longer in the catalog file)`);
+    }
+    return result;
+  }
+
+  private async pushItem(
+    item: Item,
+    version: number,
+    existing: Stripe.Price | undefined,
+    products: Stripe.Product[],
+  ): Promise<'created' | 'updated' | 'repriced' | 'unchanged'> {
+    const s = item.spec;
+    const meta = metadataFor(item, version);
+    const productId = idOf(existing?.product);
+    let product =
+      products.find((p) => p.id === productId) ??
+      products.find((p) => p.metadata.catalog_key === s.lookup_key);
+    let changed = false;
+
+    if (!product) {
+      product = await this.stripe.products.create({
+        name: s.name,
+        description: s.description || undefined,
+        metadata: meta.product,
+      });
+      products.push(product);
+      changed = true;
+    } else {
+      const patch: Stripe.ProductUpdateParams = {};
+      if (product.name !== s.name) patch.name = s.name;
+      if ((product.description ?? '') !== s.description) patch.description = s.description;
+      if (!product.active) patch.active = true;
+      const metadata = metadataPatch(product.metadata, meta.product, OWNED_KEYS);
+      if (metadata) patch.metadata = metadata;
+      if (Object.keys(patch).length > 0) {
+        product = await this.stripe.products.update(product.id, patch);
+        changed = true;
+      }
+    }
+
+    let price = existing;
+    let repriced = false;
+    if (!price || !sameMoney(price, item)) {
+      const others = otherAmounts(s);
+      price = await this.stripe.prices.create({
+        product: product.id,
+        currency: s.currency,
+        unit_amount: s.amounts[s.currency],
+        ...(Object.keys(others).length > 0
+          ? {
+              currency_options: Object.fromEntries(
+                Object.entries(others).map(([c, a]) => [c, { unit_amount: a }]),
+              ),
+            }
+          : {}),
+        ...(item.kind === 'plan'
+          ? { recurring: { interval: item.spec.interval, interval_count: item.spec.interval_count } }
+          : {}),
+        lookup_key: s.lookup_key,
+        transfer_lookup_key: existing !== undefined,
+        nickname: item.kind === 'plan' ? item.spec.full_price_name || s.name : s.name,
+        metadata: meta.price,
+      });
+      if (existing?.active) await this.stripe.prices.update(existing.id, { active: false });
+      repriced = existing !== undefined;
+      changed = true;
+    } else {
+      const patch: Stripe.PriceUpdateParams = {};
+      if (!price.active) patch.active = true;
+      const metadata = metadataPatch(price.metadata, meta.price, OWNED_KEYS);
+      if (metadata) patch.metadata = metadata;
+      if (Object.keys(patch).length > 0) {
+        price = await this.stripe.prices.update(price.id, patch);
+        changed = true;
+      }
+    }
+
+    if (idOf(product.default_price) !== price.id) {
+      product = await this.stripe.products.update(product.id, { default_price: price.id });
+      changed = true;
+    }
+    if (repriced) return 'repriced';
+    if (!existing) return 'created';
+    return changed ? 'updated' : 'unchanged';
+  }
+}

@@ -1,0 +1,157 @@
+import type Stripe from 'stripe';
+import { formatMinorUnits } from '../common/money';
+import { idOf } from './catalog-stripe';
+import type { CreditPackage } from './package.entity';
+import type { Plan } from './plan.entity';
+
+type Stored = 'id' | 'createdAt' | 'updatedAt';
+export type PlanRow = Omit<Plan, Stored>;
+export type PackageRow = Omit<CreditPackage, Stored>;
+
+export interface SkippedPrice {
+  price_id: string;
+  product_id: string;
+  reason: string;
+}
+
+/** What Stripe says the catalog is, as table rows. At most one active row per product and per name. */
+export interface CatalogRows {
+  plans: PlanRow[];
+  packages: PackageRow[];
+  skipped: SkippedPrice[];
+}
+
+/** Trial length when neither metadata.trial_days nor the price's trial_period_days says otherwise (the spec's 14). */
+export const DEFAULT_TRIAL_DAYS = 14;
+
+const count = (raw: string | undefined): number | undefined =>
+  raw !== undefined && /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
+
+type Kind = 'plan' | 'package';
+
+function kindOf(meta: Record<string, string>): Kind | undefined {
+  if (meta.kind === 'plan' || meta.kind === 'package') return meta.kind;
+  if (meta.monthly_uses !== undefined) return 'plan';
+  if (meta.credits !== undefined || meta.uses_amount !== undefined) return 'package';
+  return undefined;
+}
+
+function currencyOptions(price: Stripe.Price): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [currency, option] of Object.entries(price.currency_options ?? {})) {
+    const c = currency.toLowerCase();
+    if (c !== price.currency && typeof option?.unit_amount === 'number') out[c] = option.unit_amount;
+  }
+  return out;
+}
+
+interface Candidate {
+  kind: Kind;
+  row: PlanRow | PackageRow;
+  sellable: boolean;
+  created: number;
+  productCreated: number;
+}
+
+/** One price → a row, or the reason it cannot be one. Pure: Stripe objects in, rows out. */
+function toCandidate(product: Stripe.Product, price: Stripe.Price): Candidate | string {
+  const meta: Record<string, string> = { ...product.metadata, ...price.metadata };
+  const kind = kindOf(meta);
+  if (!kind) return 'no Tollgate metadata (kind, monthly_uses or credits)';
+  if (price.unit_amount === null || price.billing_scheme !== 'per_unit') {
+    return 'only fixed per-unit prices are supported (no tiered or customer-chosen amounts)';
+  }
+  const common = {
+    productName: product.name,
+    productId: product.id,
+    priceId: price.id,
+    price: formatMinorUnits(price.unit_amount, price.currency),
+    description: product.description ?? '',
+    unitAmount: price.unit_amount,
+    currency: price.currency.toLowerCase(),
+    currencyOptions: currencyOptions(price),
+    active: false,
+    displayOrder: count(meta.display_order) ?? 0,
+    lookupKey: price.lookup_key,
+  };
+  const sellable = product.active && price.active;
+  const base = { sellable, created: price.created, productCreated: product.created };
+  if (kind === 'plan') {
+    if (!price.recurring) return 'a plan (metadata.kind=plan) needs a recurring price';
+    const row: PlanRow = {
+      ...common,
+      fullPlanName: meta.full_plan_name ?? product.name,
+      fullPriceName: meta.full_price_name ?? price.nickname ?? '',
+      monthlyUses: count(meta.monthly_uses) ?? 0,
+      interval: price.recurring.interval,
+      intervalCount: price.recurring.interval_count,
+      trialDays: count(meta.trial_days) ?? price.recurring.trial_period_days ?? DEFAULT_TRIAL_DAYS,
+    };
+    return { kind, row, ...base };
+  }
+  if (price.recurring) return 'a credit package (metadata.kind=package) needs a one-time price';
+  const credits = count(meta.credits ?? meta.uses_amount);
+  if (!credits) return 'a credit package needs metadata.credits, a positive integer';
+  return { kind, row: { ...common, usesAmount: credits }, ...base };
+}
+
+/**
+ * Maps Stripe products and prices (any state) to plan and package rows. Every Tollgate price becomes a row, so
+ * archived prices stay resolvable; a product sells exactly one price: its `default_price` when that is active,
+ * else its newest active price. Names stay unique among sellable rows (the older product keeps the name).
+ */
+export function buildCatalogRows(
+  products: readonly Stripe.Product[],
+  prices: readonly Stripe.Price[],
+): CatalogRows {
+  const byId = new Map(products.map((p) => [p.id, p]));
+  const skipped: SkippedPrice[] = [];
+  const candidates: Candidate[] = [];
+  for (const price of prices) {
+    const productId = idOf(price.product) ?? '';
+    const product = byId.get(productId);
+    const result = product ? toCandidate(product, price) : 'its product no longer exists';
+    if (typeof result === 'string') {
+      if (price.active) skipped.push({ price_id: price.id, product_id: productId, reason: result });
+    } else candidates.push(result);
+  }
+
+  // One sellable price per product: the product's default_price if sellable, else the newest.
+  const outranks = (a: Candidate, b: Candidate): boolean => {
+    const preferred = idOf(byId.get(a.row.productId)?.default_price);
+    const aDefault = a.row.priceId === preferred;
+    if (aDefault !== (b.row.priceId === preferred)) return aDefault;
+    return a.created !== b.created ? a.created > b.created : a.row.priceId > b.row.priceId;
+  };
+  const chosen = new Map<string, Candidate>();
+  for (const c of candidates.filter((x) => x.sellable)) {
+    const key = `${c.kind}:${c.row.productId}`;
+    const current = chosen.get(key);
+    if (!current || outranks(c, current)) chosen.set(key, c);
+  }
+
+  // Unique names among what is for sale, per table.
+  const winners = [...chosen.values()].sort(
+    (a, b) => a.productCreated - b.productCreated || a.row.productId.localeCompare(b.row.productId),
+  );
+  const names = new Set<string>();
+  for (const c of winners) {
+    const key = `${c.kind}:${c.row.productName}`;
+    if (names.has(key)) {
+      skipped.push({
+        price_id: c.row.priceId,
+        product_id: c.row.productId,
+        reason: `another active ${c.kind} is already named "${c.row.productName}"`,
+      });
+      continue;
+    }
+    names.add(key);
+    c.row.active = true;
+  }
+
+  return {
+    plans: candidates.filter((c) => c.kind === 'plan').map((c) => c.row as PlanRow),
+    packages: candidates.filter((c) => c.kind === 'package').map((c) => c.row as PackageRow),
+    skipped,
+  };
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import type { StripeEventContext } from '../webhooks/stripe-event-context';
+import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
+import { CatalogPusher, PushResult } from './catalog-pusher';
+import { CatalogSynchronizer, SyncResult } from './catalog-synchronizer';
+import { PlansService } from './plans.service';
+import { existsSync } from 'node:fs';
+
+/**
+ * Keeps the catalog tables in step with Stripe: full syncs (admin, CLI), per-product refreshes (webhooks), and
+ * the default catalog pushed to the emulator on a fresh embedded start.
+ */
+@Injectable()
+export class CatalogService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Catalog');
+  private readonly synchronizer: CatalogSynchronizer;
+
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(stripeConfig.KEY) private readonly config: StripeConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly plans: PlansService,
+  ) {
+    this.synchronizer = new CatalogSynchronizer(stripe);
+  }
+
+  /** Pulls every product and price from Stripe into the tables (full upsert by price_id). */
+  async syncFromStripe(): Promise<SyncResult> {
+    const snapshot = await this.synchronizer.readAll();
+    const result = await this.dataSource.transaction((manager) => this.synchronizer.apply(manager, snapshot));
+    this.plans.invalidate();
+    for (const s of result.skipped) this.logger.warn(`skipped ${s.price_id} (${s.product_id}): ${s.reason}`);
+    this.logger.log(
+      `catalog synced: ${result.plans} plans, ${result.packages} packages for sale, ${result.deactivated} deactivated`,
+    );
+    return result;
+  }
+
+  /** Makes Stripe match a catalog file (see CatalogPusher). */
+  async pushToStripe(catalog: CatalogFile): Promise<PushResult> {
+    return new CatalogPusher(this.stripe, (msg) => this.logger.debug(msg)).push(catalog);
+  }
+
+  /**
+   * A product.* or price.* webhook: re-read the product and all its prices from Stripe (so event order and
+   * duplicates do not matter), write them in the event's transaction, then drop the cache.
+   */
+  async refreshProduct(ctx: StripeEventContext, productId: string | undefined): Promise<void> {
+    if (!productId) return;
+    const snapshot = await this.synchronizer.readProduct(productId);
+    await ctx.commit((manager) => this.synchronizer.apply(manager, snapshot));
+    this.plans.invalidate();
+  }
+
+  /** Emulator only: a fresh database gets the default catalog, so the first product list shows something real. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.mode !== 'emulator') return;
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT (SELECT count(*) FROM plans)::int + (SELECT count(*) FROM packages)::int AS n`,
+    );
+    if (n > 0) return;
+    const path = defaultCatalogPath();
+    if (!existsSync(path)) {
+      this.logger.warn(`no catalog file at ${path}: the catalog stays empty`);
+      return;
+    }
+    const pushed = await this.pushToStripe(loadCatalogFile(path));
+    this.logger.log(`default catalog v${pushed.version} pushed to the Stripe emulator`);
+    await this.syncFromStripe();
+  }
+}

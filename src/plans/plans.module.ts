@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CatalogAdminController } from './catalog-admin.controller';
+import { CatalogService } from './catalog.service';
+import { CreditPackage } from './package.entity';
+import { Plan } from './plan.entity';
+import { PlansService } from './plans.service';
+import { ProductsController } from './products.controller';
+
+/** The catalog: plans and credit packages, the public product list, and its sync from Stripe. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Plan, CreditPackage])],
+  controllers: [ProductsController, CatalogAdminController],
+  providers: [PlansService, CatalogService],
+  exports: [PlansService, CatalogService],
+})
+export class PlansModule {}

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors';
+import { formatMinorUnits, normalizeCurrency } from '../common/money';
+import { PRODUCT_TYPES, ProductsQueryDto, ProductType } from './dto/products-query.dto';
+import { ProductDto, ProductsResponseDto } from './dto/products-response.dto';
+import { CreditPackage } from './package.entity';
+import { Plan } from './plan.entity';
+
+/**
+ * Safety net for catalog changes made by another process (the catalog:sync CLI, another instance's webhook):
+ * this process's own changes invalidate at once.
+ */
+export const CATALOG_CACHE_TTL_MS = 60_000;
+
+interface CatalogView {
+  plans: Plan[];
+  packages: CreditPackage[];
+  currencies: string[];
+  responses: Map<string, ProductsResponseDto>;
+  expiresAt: number;
+}
+
+const ORDER = { displayOrder: 'ASC', unitAmount: 'ASC', id: 'ASC' } as const;
+
+/** The catalog as the rest of the app sees it: what is for sale, at which amounts, and the public product list. */
+@Injectable()
+export class PlansService {
+  private view?: CatalogView;
+  private loading?: Promise<CatalogView>;
+  private generation = 0;
+
+  constructor(
+    @InjectRepository(Plan) private readonly plans: Repository<Plan>,
+    @InjectRepository(CreditPackage) private readonly packages: Repository<CreditPackage>,
+  ) {}
+
+  /** The plan on sale under this price and product, or null (unknown, archived, or a mismatched pair). */
+  findActivePlan(priceId: string, productId: string): Promise<Plan | null> {
+    return this.plans.findOneBy({ priceId, productId, active: true });
+  }
+
+  findActivePackage(priceId: string, productId: string): Promise<CreditPackage | null> {
+    return this.packages.findOneBy({ priceId, productId, active: true });
+  }
+
+  /** Any plan ever synced under this price, archived included (existing subscriptions keep resolving). */
+  findPlanByPriceId(priceId: string, manager?: EntityManager): Promise<Plan | null> {
+    return (manager?.getRepository(Plan) ?? this.plans).findOneBy({ priceId });
+  }
+
+  findPackageByPriceId(priceId: string, manager?: EntityManager): Promise<CreditPackage | null> {
+    return (manager?.getRepository(CreditPackage) ?? this.packages).findOneBy({ priceId });
+  }
+
+  /** The item's price in minor units of `currency`: its base amount or a currency option; undefined if not sold in it. */
+  amountIn(item: Plan | CreditPackage, currency: string): number | undefined {
+    const c = currency.toLowerCase();
+    if (item.currency === c) return item.unitAmount;
+    const option = item.currencyOptions?.[c];
+    return typeof option === 'number' ? option : undefined;
+  }
+
+  /** Currencies at least one item for sale is priced in, sorted. */
+  async supportedCurrencies(): Promise<string[]> {
+    return (await this.current()).currencies;
+  }
+
+  /** Drops the in-process cache; the next read reloads from the database. */
+  invalidate(): void {
+    this.generation++;
+    this.view = undefined;
+    this.loading = undefined;
+  }
+
+  /** The spec's `GET /payments/products` answer, plus the credits each product grants. */
+  async listProducts(query: ProductsQueryDto): Promise<ProductsResponseDto> {
+    const type = query.product_type?.trim().toLowerCase();
+    if (!type || !(PRODUCT_TYPES as readonly string[]).includes(type)) {
+      throw new AppError(
+        ErrorCode.InvalidProductType,
+        `product_type must be one of: ${PRODUCT_TYPES.join(', ')}${type ? ` (got "${query.product_type}")` : ''}.`,
+        { allowed: [...PRODUCT_TYPES] },
+      );
+    }
+    const view = await this.current();
+    let currency: string | undefined;
+    if (query.currency !== undefined) {
+      currency = normalizeCurrency(query.currency);
+      if (!currency || !view.currencies.includes(currency)) {
+        throw new AppError(
+          ErrorCode.UnsupportedCurrency,
+          `currency must be one of: ${view.currencies.join(', ') || '(none: the catalog is empty)'} (got "${query.currency}").`,
+          { allowed: view.currencies },
+        );
+      }
+    }
+    const key = `${type}:${currency ?? ''}`;
+    let response = view.responses.get(key);
+    if (!response) {
+      response = { products: this.toProducts(view, type as ProductType, currency) };
+      view.responses.set(key, response);
+    }
+    return response;
+  }
+
+  private toProducts(view: CatalogView, type: ProductType, currency: string | undefined): ProductDto[] {
+    const items: Array<Plan | CreditPackage> = type === 'subscription' ? view.plans : view.packages;
+    const out: ProductDto[] = [];
+    for (const item of items) {
+      const c = currency ?? item.currency;
+      const amount = this.amountIn(item, c);
+      if (amount === undefined) continue;
+      const plan = item instanceof Plan ? item : undefined;
+      out.push({
+        id: item.productId,
+        name: item.productName,
+        description: item.description,
+        credits: plan ? plan.monthlyUses : (item as CreditPackage).usesAmount,
+        price: {
+          price_id: item.priceId,
+          unit_amount: formatMinorUnits(amount, c),
+          currency: c,
+          recurring: plan ? { interval: plan.interval, interval_count: plan.intervalCount } : null,
+        },
+      });
+    }
+    return out;
+  }
+
+  /** The cached view of what is for sale; concurrent callers share one load, and a load raced by invalidate() is not kept. */
+  private async current(): Promise<CatalogView> {
+    if (this.view && this.view.expiresAt > Date.now()) return this.view;
+    if (!this.loading) {
+      const generation = this.generation;
+      const loading = this.load().then(
+        (view) => {
+          if (this.generation === generation) this.view = view;
+          if (this.loading === loading) this.loading = undefined;
+          return view;
+        },
+        (err: unknown) => {
+          if (this.loading === loading) this.loading = undefined;
+          throw err;
+        },
+      );
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<CatalogView> {
+    const [plans, packages] = await Promise.all([
+      this.plans.find({ where: { active: true }, order: ORDER }),
+      this.packages.find({ where: { active: true }, order: ORDER }),
+    ]);
+    const currencies = new Set<string>();
+    for (const item of [...plans, ...packages]) {
+      currencies.add(item.currency);
+      for (const c of Object.keys(item.currencyOptions ?? {})) currencies.add(c);
+    }
+    return {
+      plans,
+      packages,
+      currencies: [...currencies].sort(),
+      responses: new Map(),
+      expiresAt: Date.now() + CATALOG_CACHE_TTL_MS,
+    };
+  }
+}
