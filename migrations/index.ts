@@ -3,4 +3,8 @@ import { BillingLedgerWebhooks1764400100000 } from './1764400100000-billing-ledg
 import { CatalogPriceHistory1764400200000 } from './1764400200000-catalog-price-history';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
-export const MIGRATIONS = [InitialSchema1764400000000, BillingLedgerWebhooks1764400100000, CatalogPriceHistory1764400200000];
+export const MIGRATIONS = [
+  InitialSchema1764400000000,
+  BillingLedgerWebhooks1764400100000,
+  CatalogPriceHistory1764400200000,
+];

@@ -6,6 +6,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
@@ -13,6 +14,7 @@ import { pinoParams } from './common/logging';
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { PaymentsModule } from './payments/payments.module';
 import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
@@ -62,6 +64,8 @@ import { UsersModule } from './users/users.module';
     HealthModule,
     PlansModule,
     CreditsModule,
+    PaymentsModule,
+    WebhooksModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

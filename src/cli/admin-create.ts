@@ -7,7 +7,7 @@ runCli(async () => {
   const { ds, close } = await openCliDataSource();
   try {
     const rows: Array<{ id: string }> = await ds.query(
-      `UPDATE users SET role = 'admin', updated_at = now() WHERE email = $1 RETURNING id`,
+      `WITH u AS (UPDATE users SET role = 'admin', updated_at = now() WHERE email = $1 RETURNING id) SELECT id FROM u`,
       [email],
     );
     if (rows.length === 0) {

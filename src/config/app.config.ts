@@ -22,6 +22,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       authLimit: int(env, 'THROTTLE_AUTH_LIMIT', 10, 1),
       checkoutLimit: int(env, 'THROTTLE_CHECKOUT_LIMIT', 5, 1),
     },
+    /** past_due keeps access this many days (Stripe is still retrying the payment). */
+    pastDueGraceDays: int(env, 'PAST_DUE_GRACE_DAYS', 7, 0, 60),
     adminEmails: list(env, 'ADMIN_EMAILS').map((e) => e.toLowerCase()),
     version: str(env, 'APP_VERSION', process.env.npm_package_version ?? '0.1.0')!,
   };

@@ -46,6 +46,16 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
     emulator,
     emulatorPort: int(env, 'STRIPE_EMULATOR_PORT', 0, 0, 65535),
     emulatorStatePath: str(env, 'STRIPE_EMULATOR_STATE'),
+    webhooks: {
+      /** How often the retry worker looks for due events. */
+      workerIntervalMs: int(env, 'WEBHOOK_WORKER_INTERVAL_MS', 1000, 50, 600_000),
+      /** After this many failed attempts an event is `dead` (visible in /admin/webhook-events). */
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+      /** Backoff base: attempt n waits base * 2^(n-1), capped at one hour. */
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 2000, 10, 3_600_000),
+      /** A claimed event whose processor vanished is re-claimable after this lease. */
+      leaseMs: int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000),
+    },
     mode: emulator ? 'emulator' : secretKey!.includes('_live_') ? 'live' : 'test',
   } as const;
 }

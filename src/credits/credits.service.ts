@@ -134,7 +134,7 @@ export class CreditsService {
          ), led AS (
            INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
                                       idempotency_key, metadata)
-           SELECT $1, x.bucket, -x.taken, x.after, 'consume', 'consume', $3, $3 || ':' || x.bucket,
+           SELECT $1, x.bucket, -x.taken, x.after, 'consume', 'consume', $3::text, $3::text || ':' || x.bucket,
                   jsonb_build_object('reason', $4::text)
              FROM upd, LATERAL (VALUES ('monthly', upd.from_monthly, upd.monthly),
                                        ('purchased', upd.from_purchased, upd.purchased)) AS x(bucket, taken, after)
@@ -220,11 +220,13 @@ export class CreditsService {
   ): Promise<boolean> {
     const balance = await this.lockBalance(m, p.userId);
     const advanced: Array<{ previous: Date | null }> = await m.query(
-      `WITH old AS (SELECT id, credits_period_start FROM subscriptions WHERE id = $1 FOR UPDATE)
-       UPDATE subscriptions s SET credits_period_start = $2, updated_at = now()
-         FROM old
-        WHERE s.id = old.id AND (old.credits_period_start IS NULL OR old.credits_period_start < $2)
-       RETURNING old.credits_period_start AS previous`,
+      `WITH old AS (SELECT id, credits_period_start FROM subscriptions WHERE id = $1 FOR UPDATE),
+       upd AS (
+         UPDATE subscriptions s SET credits_period_start = $2, updated_at = now()
+           FROM old
+          WHERE s.id = old.id AND (old.credits_period_start IS NULL OR old.credits_period_start < $2)
+         RETURNING old.credits_period_start AS previous)
+       SELECT previous FROM upd`,
       [p.subscriptionId, p.periodStart],
     );
     if (advanced.length === 0) return false;

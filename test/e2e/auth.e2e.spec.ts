@@ -119,8 +119,8 @@ describe('auth (e2e)', () => {
 
   it('rejects an expired token with AUTH_TOKEN_EXPIRED', async () => {
     const { createSigner } = await import('fast-jwt');
-    const { TokenService } = await import('../../src/auth/token.service');
-    const secret = t.app.get<TokenService, { config: { jwtSecret: string } }>(TokenService).config.jwtSecret;
+    const { authConfig } = await import('../../src/config/auth.config');
+    const secret = t.app.get<{ jwtSecret: string }>(authConfig.KEY).jwtSecret;
     const expired = createSigner({ key: secret, algorithm: 'HS256' })({
       sub: 'x',
       email: 'x@example.com',

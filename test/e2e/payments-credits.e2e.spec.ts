@@ -3,20 +3,6 @@ import { parseStripeApiUrl } from '../../src/stripe-emulator';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
 
-// TEMPORARY until app.module.ts imports PaymentsModule (the lead's file): boot AppModule + PaymentsModule.
-jest.mock('../../src/app.module', () => {
-  const actual = jest.requireActual<typeof import('../../src/app.module')>('../../src/app.module');
-  const { PaymentsModule } = jest.requireActual<typeof import('../../src/payments/payments.module')>(
-    '../../src/payments/payments.module',
-  );
-  const imports = (Reflect.getMetadata('imports', actual.AppModule) ?? []) as unknown[];
-  if (imports.includes(PaymentsModule)) return actual;
-  const { Module } = jest.requireActual<typeof import('@nestjs/common')>('@nestjs/common');
-  class AppModule {}
-  Module({ imports: [actual.AppModule, PaymentsModule] })(AppModule);
-  return { AppModule };
-});
-
 interface CatalogItem {
   productId: string;
   priceId: string;

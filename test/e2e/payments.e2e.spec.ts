@@ -40,20 +40,6 @@ interface SessionStatusJson {
   credits: { monthly_credits: number; purchased_credits: number; total_credits: number };
 }
 
-// TEMPORARY until app.module.ts imports PaymentsModule (the lead's file): boot AppModule + PaymentsModule.
-jest.mock('../../src/app.module', () => {
-  const actual = jest.requireActual<typeof import('../../src/app.module')>('../../src/app.module');
-  const { PaymentsModule } = jest.requireActual<typeof import('../../src/payments/payments.module')>(
-    '../../src/payments/payments.module',
-  );
-  const imports = (Reflect.getMetadata('imports', actual.AppModule) ?? []) as unknown[];
-  if (imports.includes(PaymentsModule)) return actual;
-  const { Module } = jest.requireActual<typeof import('@nestjs/common')>('@nestjs/common');
-  class AppModule {}
-  Module({ imports: [actual.AppModule, PaymentsModule] })(AppModule);
-  return { AppModule };
-});
-
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('payments: subscriptions, portal, invoices (e2e)', () => {

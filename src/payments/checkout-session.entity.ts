@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** Checkout sessions we created, so only their owner can read them and fulfilment knows the buyer. */
+@Entity('checkout_sessions')
+export class CheckoutSessionRecord {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  mode: 'subscription' | 'payment';
+
+  @Column({ name: 'price_id', type: 'varchar', length: 255 })
+  priceId: string;
+
+  @Column({ type: 'char', length: 3 })
+  currency: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'open' })
+  status: string;
+
+  @Column({ name: 'fulfilled_at', type: 'timestamptz', nullable: true })
+  fulfilledAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,73 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from '../database/transformers';
+
+export type SubscriptionStatus =
+  'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
+
+/** Statuses the one-live-subscription-per-user index covers (and conflict detection uses). */
+export const LIVE_STATUSES: SubscriptionStatus[] = ['trialing', 'active', 'past_due', 'unpaid', 'paused'];
+
+/** One row per Stripe subscription, mirrored from Stripe (re-fetched, never moved backwards). */
+@Entity('subscriptions')
+export class Subscription {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @Column({ name: 'customer_id', type: 'varchar', length: 255 })
+  customerId: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  status: SubscriptionStatus;
+
+  @Column({ name: 'plan_id', type: 'integer', nullable: true })
+  planId: number | null;
+
+  @Column({ name: 'price_id', type: 'varchar', length: 255, nullable: true })
+  priceId: string | null;
+
+  @Column({ type: 'char', length: 3, nullable: true })
+  currency: string | null;
+
+  @Column({ name: 'current_period_start', type: 'timestamptz', nullable: true })
+  currentPeriodStart: Date | null;
+
+  @Column({ name: 'current_period_end', type: 'timestamptz', nullable: true })
+  currentPeriodEnd: Date | null;
+
+  @Column({ name: 'trial_start', type: 'timestamptz', nullable: true })
+  trialStart: Date | null;
+
+  @Column({ name: 'trial_end', type: 'timestamptz', nullable: true })
+  trialEnd: Date | null;
+
+  @Column({ name: 'cancel_at_period_end', type: 'boolean', default: false })
+  cancelAtPeriodEnd: boolean;
+
+  @Column({ name: 'cancel_at', type: 'timestamptz', nullable: true })
+  cancelAt: Date | null;
+
+  @Column({ name: 'canceled_at', type: 'timestamptz', nullable: true })
+  canceledAt: Date | null;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt: Date | null;
+
+  @Column({ name: 'past_due_since', type: 'timestamptz', nullable: true })
+  pastDueSince: Date | null;
+
+  @Column({ name: 'credits_period_start', type: 'timestamptz', nullable: true })
+  creditsPeriodStart: Date | null;
+
+  /** Milliseconds timestamp of the Stripe read this row reflects: older reads never overwrite newer. */
+  @Column({ name: 'stripe_version', type: 'bigint', default: 0, transformer: bigintNumber })
+  stripeVersion: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

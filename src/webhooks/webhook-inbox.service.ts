@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+
+export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
+
+export interface WebhookEventRow {
+  id: string;
+  type: string;
+  api_version: string | null;
+  created: Date;
+  status: WebhookEventStatus;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: Date;
+  received_at: Date;
+  processed_at: Date | null;
+  payload?: Stripe.Event;
+}
+
+/** The durable inbox, keyed by Stripe's event id: a duplicate delivery inserts nothing. */
+@Injectable()
+export class WebhookInboxService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Returns true when the event is new. The caller answers 2xx only after this resolves. */
+  async record(event: Stripe.Event): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO webhook_events (id, type, api_version, created, livemode, payload)
+       VALUES ($1, $2, $3, to_timestamp($4), $5, $6)
+       ON CONFLICT (id) DO NOTHING RETURNING 1`,
+      [
+        event.id,
+        event.type,
+        event.api_version ?? null,
+        event.created,
+        event.livemode ?? false,
+        JSON.stringify(event),
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  async list(status: WebhookEventStatus | undefined, limit: number): Promise<WebhookEventRow[]> {
+    return this.db.query(
+      `SELECT id, type, api_version, created, status, attempts, last_error, next_attempt_at, received_at, processed_at
+         FROM webhook_events WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2`,
+      [status ?? null, limit],
+    );
+  }
+
+  async get(id: string): Promise<WebhookEventRow | null> {
+    const rows: WebhookEventRow[] = await this.db.query(
+      `SELECT id, type, api_version, created, status, attempts, last_error, next_attempt_at, received_at, processed_at
+         FROM webhook_events WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Makes a failed/dead (or stuck) event due now; a processed one is left alone. */
+  async requeue(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH u AS (UPDATE webhook_events SET status = 'pending', next_attempt_at = now(), locked_until = NULL
+                  WHERE id = $1 AND status IN ('failed', 'dead', 'pending') RETURNING 1)
+       SELECT 1 FROM u`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { Public } from '../common/decorators';
+import { WebhookInboxService } from './webhook-inbox.service';
+import { WebhookProcessor } from './webhook-processor.service';
+import { WebhookSignatureService } from './webhook-signature.service';
+
+/**
+ * POST /payments/webhook (the spec's path): raw body → verify → record → ack → process.
+ * 2xx only once the event is durably stored; a storage failure answers 5xx so Stripe retries.
+ */
+@ApiTags('webhooks')
+@ApiSecurity({})
+@Public()
+@SkipThrottle()
+@Controller('payments')
+export class WebhooksController {
+  constructor(
+    private readonly signatures: WebhookSignatureService,
+    private readonly inbox: WebhookInboxService,
+    private readonly processor: WebhookProcessor,
+  ) {}
+
+  @Post('webhook')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Stripe webhook endpoint (signature-verified; at-least-once, any order)',
+    description:
+      'Called by Stripe, not by clients. 200 once stored; duplicates are acknowledged and ignored.',
+  })
+  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  @ApiOkResponse({ schema: { example: { received: true, duplicate: false } } })
+  @ApiErrors(400)
+  async receive(@Req() req: Request, @Headers('stripe-signature') signature?: string) {
+    const event = this.signatures.verify(req.body, signature, req.ip);
+    const isNew = await this.inbox.record(event);
+    if (isNew) this.processor.processSoon(event.id);
+    return { received: true, duplicate: !isNew };
+  }
+}
