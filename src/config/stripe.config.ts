@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigType, registerAs } from '@nestjs/config';
-import { ConfigError, int, isProduction, list, str, url } from './env';
+import { ConfigError, int, isProduction, isTest, list, str, url } from './env';
 
 export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
   const production = isProduction(env);
@@ -44,8 +44,14 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
     /** Point the SDK at another Stripe-compatible server (the emulator, stripe-mock). */
     apiUrl: url(env, 'STRIPE_API_URL'),
     emulator,
-    emulatorPort: int(env, 'STRIPE_EMULATOR_PORT', 0, 0, 65535),
-    emulatorStatePath: str(env, 'STRIPE_EMULATOR_STATE'),
+    /** A fixed port keeps hosted checkout URLs stable for a demo; tests take a random one. */
+    emulatorPort: int(env, 'STRIPE_EMULATOR_PORT', isTest(env) ? 0 : 12111, 0, 65535),
+    /** Emulator state file: persisted beside the embedded database so a restarted demo keeps its Stripe objects. */
+    emulatorStatePath: str(
+      env,
+      'STRIPE_EMULATOR_STATE',
+      isTest(env) ? undefined : '.data/stripe-emulator.json',
+    ),
     webhooks: {
       /** How often the retry worker looks for due events. */
       workerIntervalMs: int(env, 'WEBHOOK_WORKER_INTERVAL_MS', 1000, 50, 600_000),

@@ -63,7 +63,7 @@ export class CatalogService implements OnApplicationBootstrap {
     const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
       `SELECT (SELECT count(*) FROM plans)::int + (SELECT count(*) FROM packages)::int AS n`,
     );
-    if (n > 0) return;
+    if (n > 0 && (await this.stripeKnowsCatalog())) return;
     const path = defaultCatalogPath();
     if (!existsSync(path)) {
       this.logger.warn(`no catalog file at ${path}: the catalog stays empty`);
@@ -72,5 +72,19 @@ export class CatalogService implements OnApplicationBootstrap {
     const pushed = await this.pushToStripe(loadCatalogFile(path));
     this.logger.log(`default catalog v${pushed.version} pushed to the Stripe emulator`);
     await this.syncFromStripe();
+  }
+
+  /** A restarted demo may keep its database but not its emulator state: then the catalog is pushed again. */
+  private async stripeKnowsCatalog(): Promise<boolean> {
+    const [row]: Array<{ price_id: string }> = await this.dataSource.query(
+      `SELECT price_id FROM plans WHERE active UNION ALL SELECT price_id FROM packages WHERE active LIMIT 1`,
+    );
+    if (!row) return false;
+    try {
+      await this.stripe.prices.retrieve(row.price_id);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { StripeEmulator } from '../stripe-emulator';
@@ -19,6 +21,7 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
 
   async start(): Promise<string | undefined> {
     if (!this.config.emulator || this.config.apiUrl) return undefined;
+    if (this.config.emulatorStatePath) mkdirSync(dirname(this.config.emulatorStatePath), { recursive: true });
     this.emulator = new StripeEmulator({
       statePath: this.config.emulatorStatePath,
       logger: (msg) => this.logger.debug(msg),
