@@ -93,6 +93,7 @@ export class BillingService {
       this.logger.warn(`subscription ${s.id}: customer ${customerId} is not a Tollgate user; ignored`);
       return null;
     }
+    if (LIVE_STATUSES.includes(s.status as SubscriptionStatus)) await this.refreshOtherLive(m, userId, s.id);
     const item = s.items.data[0];
     const priceId = item?.price?.id ?? null;
     const plan = priceId ? await this.plans.findPlanByPriceId(priceId, m) : null;
@@ -144,6 +145,34 @@ export class BillingService {
       }
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });
+  }
+
+  /**
+   * At most one live subscription per user (a unique index). Before a live subscription is stored, any other
+   * row we still hold as live is re-read from Stripe: usually it has ended and we missed or have not yet seen
+   * that event. If Stripe says both are live, that is a genuine duplicate: fail loudly (the event retries and
+   * lands in `dead`, visible in /admin/webhook-events) rather than guess which one to keep.
+   */
+  private async refreshOtherLive(m: EntityManager, userId: string, subscriptionId: string): Promise<void> {
+    const others: Array<{ id: string }> = await m.query(
+      `SELECT id FROM subscriptions WHERE user_id = $1 AND id <> $2 AND status = ANY($3)`,
+      [userId, subscriptionId, LIVE_STATUSES],
+    );
+    for (const other of others) {
+      const version = Date.now();
+      const remote = await this.fetchSubscription(other.id);
+      const status = remote?.status ?? 'canceled';
+      if (remote) await this.applySubscription(m, remote, version);
+      else
+        await m.query(`UPDATE subscriptions SET status = 'canceled', updated_at = now() WHERE id = $1`, [
+          other.id,
+        ]);
+      if (LIVE_STATUSES.includes(status as SubscriptionStatus)) {
+        throw new Error(
+          `user ${userId} has two live subscriptions in Stripe (${other.id}, ${subscriptionId})`,
+        );
+      }
+    }
   }
 
   /**
@@ -290,7 +319,9 @@ export class BillingService {
   ): Promise<void> {
     if (!remote) return;
     const row = await this.applySubscription(m, remote, version);
-    if (!row) return;
+    // An ended subscription's credits are gone for good (endSubscription runs once): a renewal paid before
+    // the end but delivered after it must not grant a period nothing will ever expire.
+    if (!row || ENDED.includes(row.status)) return;
     if (invoice.billing_reason !== 'subscription_create' && invoice.billing_reason !== 'subscription_cycle')
       return;
     const line =

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
@@ -30,7 +30,7 @@ class LeaseLostError extends Error {
  * a failure rolls the effects back and schedules a retry with exponential backoff, then `dead`.
  */
 @Injectable()
-export class WebhookProcessor implements OnApplicationShutdown {
+export class WebhookProcessor implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly cfg: StripeConfig['webhooks'];
@@ -71,7 +71,8 @@ export class WebhookProcessor implements OnApplicationShutdown {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (onApplicationShutdown), let in-flight events finish. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.drain();
   }
 

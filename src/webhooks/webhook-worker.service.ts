@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { WebhookProcessor } from './webhook-processor.service';
 
 /** Re-runs pending and failed events whose backoff has passed; safe to run on every instance. */
 @Injectable()
-export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WebhookWorker');
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -19,7 +19,8 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** First step of shutdown: claim nothing new (the processor then drains what is in flight). */
+  onModuleDestroy(): void {
     clearInterval(this.timer);
   }
 
