@@ -19,6 +19,9 @@ export const REDACT_PATHS = [
   '*.jwtSecret',
   '*.webhookSecrets',
   '*.client_secret',
+  // A failed query's bound values (password hashes, webhook payloads) never reach the logs.
+  '*.parameters',
+  '*.driverError.parameters',
 ];
 
 export function pinoParams(app: AppConfig): Params {
