@@ -56,7 +56,7 @@ export class CreditsService {
               metadata, created_at
          FROM credit_ledger
         WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-        ORDER BY id DESC
+        ORDER BY credit_ledger.id DESC
         LIMIT $3`,
       [userId, before ?? null, limit + 1],
     );

@@ -23,7 +23,11 @@ export class AdminWebhookEventsService {
 
   async retry(id: string) {
     await this.get(id);
-    if (await this.inbox.requeue(id)) await this.processor.processById(id);
+    if (await this.inbox.requeue(id)) {
+      // The retry worker may claim the requeued event first: then wait for that run, so the answer shows
+      // the outcome rather than 'pending' or 'processing'.
+      if ((await this.processor.processById(id)) === 'not_due') await this.processor.drain();
+    }
     return this.get(id);
   }
 
