@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   applyDecorators,
   CallHandler,
@@ -11,11 +12,19 @@ import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { catchError, from, Observable, switchMap, throwError, map } from 'rxjs';
 import type { AuthUser } from '../common/decorators';
+import { AppError, ErrorCode } from '../common/errors';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { CreditsService } from './credits.service';
 import type { ConsumeReceipt } from './credit.types';
 
 const CONSUMES_KEY = 'consumesCredits';
+
+/** The same rule as the @IdempotencyKey() decorator, which a route interceptor cannot use. */
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,255}$/;
+
+/** Scopes a client's key to one route, within consume_requests' 255 characters whatever the key's length. */
+const routeKey = (route: string, key: string): string =>
+  `route:${createHash('sha256').update(`${route}\n${key}`).digest('hex')}`;
 
 /** Set on the request by the interceptor: what this request spent. */
 export interface CreditsRequest {
@@ -41,8 +50,17 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<CreditsRequest>();
     const reason = `${context.getClass().name}.${context.getHandler().name}`;
     const key = req.headers['idempotency-key'];
+    if (key && !IDEMPOTENCY_KEY.test(key)) {
+      return throwError(
+        () =>
+          new AppError(
+            ErrorCode.ValidationFailed,
+            'Idempotency-Key must be 1-255 characters of letters, digits, _ . : -',
+          ),
+      );
+    }
     return from(
-      this.credits.consume(req.user.id, amount, reason, key ? `route:${reason}:${key}` : undefined),
+      this.credits.consume(req.user.id, amount, reason, key ? routeKey(reason, key) : undefined),
     ).pipe(
       switchMap((receipt) => {
         req.creditReceipt = receipt;

@@ -31,6 +31,8 @@ export interface ConsumeReceipt extends ConsumeResult {
   operation: string;
   from_monthly: number;
   from_purchased: number;
+  /** True when an Idempotency-Key retry returned an earlier request's receipt (nothing was spent now). */
+  replayed?: boolean;
 }
 
 export interface LedgerRow {

@@ -21,6 +21,41 @@ interface Movement {
 }
 
 /**
+ * The consume hot path as one atomic statement ($1 user id, $2 amount, $3 operation, $4 reason): lock the
+ * balance row, decrement monthly first then purchased only if the total covers the amount, and append one
+ * ledger row per bucket touched. No row back means "not enough credits" and nothing changed. Exported so the
+ * benchmark can run the very same SQL without the HTTP stack.
+ */
+export const CONSUME_SQL = `WITH cur AS (
+     SELECT user_id, monthly, purchased FROM credit_balances WHERE user_id = $1 FOR UPDATE
+   ), upd AS (
+     UPDATE credit_balances b
+        SET monthly = cur.monthly - LEAST(cur.monthly, $2::int),
+            purchased = cur.purchased - ($2::int - LEAST(cur.monthly, $2::int)),
+            updated_at = now()
+       FROM cur
+      WHERE b.user_id = cur.user_id AND cur.monthly + cur.purchased >= $2::int
+     RETURNING b.monthly, b.purchased, LEAST(cur.monthly, $2::int) AS from_monthly,
+               $2::int - LEAST(cur.monthly, $2::int) AS from_purchased
+   ), led AS (
+     INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                idempotency_key, metadata)
+     SELECT $1, x.bucket, -x.taken, x.after, 'consume', 'consume', $3::text, $3::text || ':' || x.bucket,
+            jsonb_build_object('reason', $4::text)
+       FROM upd, LATERAL (VALUES ('monthly', upd.from_monthly, upd.monthly),
+                                 ('purchased', upd.from_purchased, upd.purchased)) AS x(bucket, taken, after)
+      WHERE x.taken > 0
+   )
+   SELECT monthly, purchased, from_monthly, from_purchased FROM upd`;
+
+export interface ConsumeSqlRow {
+  monthly: number;
+  purchased: number;
+  from_monthly: number;
+  from_purchased: number;
+}
+
+/**
  * The ONLY code that moves credits. Every change is a ledger row with a reason and a unique idempotency key
  * tied to its cause; the per-user balance changes in the same transaction; CHECK constraints keep every
  * balance >= 0. Grants and takebacks lock the user's balance row, so concurrent operations on one user
@@ -93,15 +128,12 @@ export class CreditsService {
           [userId, idempotencyKey],
         );
         if (prior.request_hash !== hash) throw new AppError(ErrorCode.IdempotencyKeyReused);
-        return prior.response;
+        return { ...prior.response, replayed: true };
       }
-      const receipt = await this.consumeOnce(
-        m,
-        userId,
-        amount,
-        reason,
-        `consume:${userId}:${idempotencyKey}`,
-      );
+      // The consume_requests row above is what makes the key idempotent. The ledger operation is unique per
+      // attempt: a retry after a refunded failure (refundConsume deletes that row) is a new charge, and must
+      // not collide with the first attempt's ledger keys; nor may a long key overflow the ledger's columns.
+      const receipt = await this.consumeOnce(m, userId, amount, reason, `consume:${randomUUID()}`);
       await m.query('UPDATE consume_requests SET response = $3 WHERE user_id = $1 AND idempotency_key = $2', [
         userId,
         idempotencyKey,
@@ -118,31 +150,7 @@ export class CreditsService {
     reason: string,
     operation: string,
   ): Promise<ConsumeReceipt> {
-    const rows: Array<{ monthly: number; purchased: number; from_monthly: number; from_purchased: number }> =
-      await m.query(
-        `WITH cur AS (
-           SELECT user_id, monthly, purchased FROM credit_balances WHERE user_id = $1 FOR UPDATE
-         ), upd AS (
-           UPDATE credit_balances b
-              SET monthly = cur.monthly - LEAST(cur.monthly, $2::int),
-                  purchased = cur.purchased - ($2::int - LEAST(cur.monthly, $2::int)),
-                  updated_at = now()
-             FROM cur
-            WHERE b.user_id = cur.user_id AND cur.monthly + cur.purchased >= $2::int
-           RETURNING b.monthly, b.purchased, LEAST(cur.monthly, $2::int) AS from_monthly,
-                     $2::int - LEAST(cur.monthly, $2::int) AS from_purchased
-         ), led AS (
-           INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
-                                      idempotency_key, metadata)
-           SELECT $1, x.bucket, -x.taken, x.after, 'consume', 'consume', $3::text, $3::text || ':' || x.bucket,
-                  jsonb_build_object('reason', $4::text)
-             FROM upd, LATERAL (VALUES ('monthly', upd.from_monthly, upd.monthly),
-                                       ('purchased', upd.from_purchased, upd.purchased)) AS x(bucket, taken, after)
-            WHERE x.taken > 0
-         )
-         SELECT monthly, purchased, from_monthly, from_purchased FROM upd`,
-        [userId, amount, operation, reason],
-      );
+    const rows: ConsumeSqlRow[] = await m.query(CONSUME_SQL, [userId, amount, operation, reason]);
     const row = rows[0];
     if (!row) throw new AppError(ErrorCode.InsufficientCredits);
     return {
@@ -156,8 +164,13 @@ export class CreditsService {
     };
   }
 
-  /** Gives back what a consume took, to the buckets it came from (a failed in-app action). Idempotent. */
+  /**
+   * Gives back what a consume took, to the buckets it came from (a failed in-app action). Idempotent.
+   * A replayed receipt (an Idempotency-Key retry) is not refunded: that charge belongs to the original,
+   * successful request.
+   */
   async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
+    if (receipt.replayed) return;
     await this.inTransaction(undefined, async (m) => {
       const balance = await this.lockBalance(m, userId);
       // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { CreditsService } from '../../src/credits/credits.service';
+import { registerUser, TestUser } from '../factories/user.factory';
+import { credits } from '../support/stripe-helpers';
+import { createTestApp, TestApp } from '../support/test-app';
+
+const REQUESTS = 1000;
+/** Instances of one deployment share the signing secret (and passport's strategy registry is per process). */
+const env = { JWT_SECRET: randomBytes(32).toString('hex') };
+const BALANCE = 100;
+
+/** Fires every request at once (no client-side queue) and returns the status codes. */
+async function fireConsumes(urls: string[], user: TestUser): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: REQUESTS }, async (_, i) => {
+      const res = await fetch(`${urls[i % urls.length]}/credits/consume`, {
+        method: 'POST',
+        headers: { ...user.auth, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      await res.arrayBuffer();
+      return res.status;
+    }),
+  );
+}
+
+const tally = (statuses: number[]): Record<number, number> =>
+  statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+
+/** The consume rows of a user's ledger: one per success, each leaving a distinct balance 99 … 0. */
+async function consumeRows(t: TestApp, user: TestUser): Promise<number[]> {
+  const rows: Array<{ balance_after: number }> = await t.dataSource.query(
+    `SELECT balance_after FROM credit_ledger WHERE user_id = $1 AND reason = 'consume' ORDER BY id`,
+    [user.id],
+  );
+  return rows.map((r) => r.balance_after).sort((a, b) => b - a);
+}
+
+describe('credits under concurrency (e2e)', () => {
+  let t: TestApp;
+  let admin: TestUser;
+
+  const fund = async (app: TestApp, user: TestUser, amount: number) =>
+    app
+      .http()
+      .post(`/admin/users/${user.id}/credits`)
+      .set(admin.auth)
+      .send({ amount, bucket: 'purchased', reason: 'concurrency test' })
+      .expect(201);
+
+  beforeAll(async () => {
+    t = await createTestApp({ env });
+    admin = await registerUser(t, 'admin@tollgate.test');
+  });
+  afterAll(async () => t.close());
+
+  it(`${REQUESTS} concurrent consumes at a balance of ${BALANCE}: exactly ${BALANCE} succeed, the rest are 402, balance 0`, async () => {
+    const user = await registerUser(t);
+    await fund(t, user, BALANCE);
+
+    const statuses = await fireConsumes([t.url], user);
+
+    expect(tally(statuses)).toEqual({ 200: BALANCE, 402: REQUESTS - BALANCE });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await consumeRows(t, user)).toEqual(Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i));
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
+  // Embedded PGlite is one process by design: several instances can only share a real PostgreSQL.
+  if (process.env.DATABASE_URL) {
+    it(`three instances on one PostgreSQL: ${REQUESTS} concurrent consumes spread across them spend exactly ${BALANCE}`, async () => {
+      const databaseUrl = (t.dataSource.options as PostgresConnectionOptions).url!;
+      const others = [await createTestApp({ databaseUrl, env }), await createTestApp({ databaseUrl, env })];
+      try {
+        const user = await registerUser(t);
+        await fund(others[1], user, BALANCE);
+
+        const statuses = await fireConsumes([t.url, ...others.map((o) => o.url)], user);
+
+        expect(tally(statuses)).toEqual({ 200: BALANCE, 402: REQUESTS - BALANCE });
+        for (const app of [t, ...others]) expect((await credits(app, user)).total_credits).toBe(0);
+        expect(await consumeRows(t, user)).toEqual(
+          Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i),
+        );
+        expect(await t.app.get(CreditsService).verify()).toEqual([]);
+      } finally {
+        for (const o of others) await o.close();
+      }
+    });
+  }
+});
