@@ -1,0 +1,43 @@
+import { cpus } from 'node:os';
+import { benchAuth } from './auth.bench';
+import { benchConsume, databaseLabel } from './consume.bench';
+import { benchProducts } from './products.bench';
+
+/**
+ * npm run bench — every benchmark in sequence, each printed beside a baseline measured in the same run.
+ * Loopback only; every run is bounded by a duration, so the whole takes a couple of minutes.
+ */
+const BENCHES: Array<[string, () => Promise<string>]> = [
+  ['consume', benchConsume],
+  ['auth', benchAuth],
+  ['products', benchProducts],
+];
+
+async function main(): Promise<number> {
+  const only = process.argv.slice(2);
+  console.log(
+    `Tollgate benchmarks — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ` +
+      `database: ${databaseLabel()}\n`,
+  );
+  let failures = 0;
+  for (const [name, bench] of BENCHES) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const started = Date.now();
+    try {
+      const report = await bench();
+      console.log(`== ${name} (${((Date.now() - started) / 1000).toFixed(0)} s)\n${report}\n`);
+    } catch (err) {
+      failures++;
+      console.error(`== ${name} FAILED after ${((Date.now() - started) / 1000).toFixed(0)} s`, err);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
