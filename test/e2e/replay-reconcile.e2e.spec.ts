@@ -1,0 +1,185 @@
+import { formatReconcile, reconcile } from '../../src/cli/stripe-reconcile';
+import { formatReplaySummary, parseDuration, replayEvents } from '../../src/cli/stripe-replay';
+import { Subscription } from '../../src/payments/subscription.entity';
+import { registerUser, TestUser } from '../factories/user.factory';
+import {
+  catalogPrice,
+  credits,
+  eventStatus,
+  expectLedgerConsistent,
+  openCheckout,
+  settle,
+  stripeOf,
+  waitForCredits,
+} from '../support/stripe-helpers';
+import { createTestApp, TestApp } from '../support/test-app';
+
+const HOUR = 3_600;
+
+const reasons = async (t: TestApp, user: TestUser) =>
+  (
+    (await t.http().get('/credits/ledger?limit=100').set(user.auth).expect(200)).body as {
+      entries: Array<{ reason: string }>;
+    }
+  ).entries.map((e) => e.reason);
+
+async function subscribe(t: TestApp, user: TestUser, priceId: string): Promise<string> {
+  const session = await openCheckout(t, user, 'subscription', priceId);
+  expect(await t.emulator.completeCheckout(session.id, { card: '4242424242424242' })).toEqual({ ok: true });
+  await settle(t);
+  return (await stripeOf(t).checkout.sessions.retrieve(session.id)).subscription as string;
+}
+
+const row = (t: TestApp, id: string) => t.dataSource.getRepository(Subscription).findOneBy({ id });
+
+describe('stripe:replay and stripe:reconcile (e2e)', () => {
+  let t: TestApp;
+  let plan: { productId: string; priceId: string };
+  let pack: { productId: string; priceId: string };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    plan = await catalogPrice(t, 'subscription', 'Pro Plan');
+    pack = await catalogPrice(t, 'one_time');
+  });
+  afterEach(async () => {
+    t.emulator.resumeDeliveries();
+    await settle(t);
+    await expectLedgerConsistent(t);
+  });
+  afterAll(async () => t.close());
+
+  it('parses --since as 30m, 2h or 3d, at most 30 days', () => {
+    expect(parseDuration('30m')).toBe(1_800);
+    expect(parseDuration('2h')).toBe(7_200);
+    expect(parseDuration('3d')).toBe(259_200);
+    expect(parseDuration('30d')).toBe(2_592_000);
+    for (const bad of [undefined, '', '2', 'h', '2w', '-2h', '0h', '31d', '2h30m']) {
+      expect(() => parseDuration(bad)).toThrow(/--since/);
+    }
+  });
+
+  it('replays events Stripe could not deliver through the same pipeline, once; a second run and the late deliveries change nothing', async () => {
+    const user = await registerUser(t);
+    t.emulator.pauseDeliveries(); // the webhook endpoint is "down": nothing reaches the app
+    const session = await openCheckout(t, user, 'payment', pack.priceId);
+    expect(await t.emulator.completeCheckout(session.id, { card: '4242424242424242' })).toEqual({ ok: true });
+    expect(await credits(t, user)).toMatchObject({ total_credits: 0 });
+
+    const first = await replayEvents(t.app, { sinceSeconds: HOUR, undeliveredOnly: true });
+    expect(first.fetched).toBeGreaterThanOrEqual(3); // customer.created, payment_intent/charge, checkout…
+    expect(first).toMatchObject({ new: first.fetched, duplicates: 0, processed: first.fetched, failed: 0 });
+    expect(await credits(t, user)).toEqual({
+      monthly_credits: 0,
+      purchased_credits: 100,
+      total_credits: 100,
+    });
+    expect(formatReplaySummary(first)).toBe(
+      `fetched ${first.fetched}, new ${first.fetched}, duplicates 0, processed ${first.fetched}, failed 0`,
+    );
+
+    const second = await replayEvents(t.app, { sinceSeconds: HOUR, undeliveredOnly: true });
+    expect(second).toMatchObject({ fetched: first.fetched, new: 0, duplicates: first.fetched, processed: 0 });
+
+    t.emulator.resumeDeliveries(); // Stripe's own deliveries finally arrive: all duplicates
+    await settle(t);
+    expect(await credits(t, user)).toMatchObject({ total_credits: 100 });
+    expect(await reasons(t, user)).toEqual(['purchase']);
+    expect(await replayEvents(t.app, { sinceSeconds: HOUR, undeliveredOnly: true })).toMatchObject({
+      fetched: 0,
+    });
+  });
+
+  it('re-records an event missing from the inbox and processes it idempotently', async () => {
+    const user = await registerUser(t);
+    const session = await openCheckout(t, user, 'payment', pack.priceId);
+    await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
+    await settle(t);
+    await waitForCredits(t, user, 100);
+    // Whatever the inbox never had before this test (e.g. the catalog's events from boot, emitted before the
+    // webhook endpoint existed) is caught up first, so the next run shows only the deleted row.
+    await replayEvents(t.app, { sinceSeconds: HOUR });
+    const [lost]: Array<{ id: string }> = await t.dataSource.query(
+      `SELECT id FROM webhook_events
+        WHERE type = 'checkout.session.completed' AND payload->'data'->'object'->>'id' = $1`,
+      [session.id],
+    );
+    await t.dataSource.query('DELETE FROM webhook_events WHERE id = $1', [lost.id]);
+    expect(await eventStatus(t, lost.id)).toBeUndefined();
+
+    const replay = await replayEvents(t.app, { sinceSeconds: HOUR });
+    expect(replay).toMatchObject({ new: 1, duplicates: replay.fetched - 1, processed: 1, failed: 0 });
+    expect((await eventStatus(t, lost.id))?.status).toBe('processed');
+    expect(await replayEvents(t.app, { sinceSeconds: HOUR })).toMatchObject({ new: 0, processed: 0 });
+    expect(await credits(t, user)).toMatchObject({ total_credits: 100 });
+    expect(await reasons(t, user)).toEqual(['purchase']);
+  });
+
+  it('reports subscriptions that drifted from Stripe, mirrors them with fix, and is clean on the next run', async () => {
+    const [a, b, c] = [await registerUser(t), await registerUser(t), await registerUser(t)];
+    const [subA, subB, subC] = [
+      await subscribe(t, a, plan.priceId),
+      await subscribe(t, b, plan.priceId),
+      await subscribe(t, c, plan.priceId),
+    ];
+    expect(await reconcile(t.app)).toMatchObject({ drift: [], exitCode: 0 });
+
+    // A lost row, a tampered row, and an ending Stripe never told us about (its events are held back).
+    await t.dataSource.query('DELETE FROM subscriptions WHERE id = $1', [subA]);
+    await t.dataSource.query(
+      `UPDATE subscriptions SET status = 'past_due', cancel_at_period_end = true,
+              current_period_end = current_period_end + interval '1 day' WHERE id = $1`,
+      [subB],
+    );
+    t.emulator.pauseDeliveries();
+    await stripeOf(t).subscriptions.cancel(subC);
+
+    const report = await reconcile(t.app);
+    expect(report.exitCode).toBe(2);
+    const byId = Object.fromEntries(report.drift.map((d) => [d.subscription_id, d]));
+    expect(Object.keys(byId).sort()).toEqual([subA, subB, subC].sort());
+    expect(byId[subA]).toMatchObject({ kind: 'missing', user_id: a.id });
+    expect(byId[subB]).toMatchObject({
+      kind: 'changed',
+      fields: {
+        status: { tollgate: 'past_due', stripe: 'trialing' },
+        cancel_at_period_end: { tollgate: true, stripe: false },
+      },
+    });
+    expect(Object.keys(byId[subB].fields).sort()).toEqual([
+      'cancel_at_period_end',
+      'current_period_end',
+      'status',
+    ]);
+    expect(byId[subC]).toMatchObject({
+      kind: 'changed',
+      fields: { status: { tollgate: 'trialing', stripe: 'canceled' } },
+    });
+    const printed = formatReconcile(report, false);
+    expect(printed).toContain(`${subA} (user ${a.id}`);
+    expect(printed).toContain('status past_due → trialing');
+    expect(await row(t, subA)).toBeNull(); // a report changes nothing
+
+    const fixed = await reconcile(t.app, { fix: true });
+    expect(fixed).toMatchObject({ fixed: 3, unresolved: [], exitCode: 0 });
+    const stripe = stripeOf(t);
+    for (const id of [subA, subB, subC]) {
+      const remote = await stripe.subscriptions.retrieve(id);
+      expect(await row(t, id)).toMatchObject({
+        status: remote.status,
+        priceId: remote.items.data[0].price.id,
+        cancelAtPeriodEnd: remote.cancel_at_period_end,
+        currentPeriodEnd: new Date(remote.items.data[0].current_period_end * 1000),
+      });
+    }
+    // The ended subscription's monthly credits ended with it, through the mirror path.
+    expect(await credits(t, c)).toMatchObject({ monthly_credits: 0 });
+    expect(await reasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
+
+    expect(await reconcile(t.app, { fix: true })).toMatchObject({ drift: [], fixed: 0, exitCode: 0 });
+    t.emulator.resumeDeliveries(); // the held-back customer.subscription.deleted arrives: nothing more to do
+    await settle(t);
+    expect(await reasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
+    expect(await reconcile(t.app)).toMatchObject({ drift: [], exitCode: 0 });
+  });
+});
