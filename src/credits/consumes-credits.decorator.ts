@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
-  applyDecorators,
   CallHandler,
   ExecutionContext,
   Injectable,
+  Logger,
   NestInterceptor,
   SetMetadata,
   UseInterceptors,
+  applyDecorators,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
@@ -40,6 +41,8 @@ export interface CreditsRequest {
  */
 @Injectable()
 export class ConsumesCreditsInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('ConsumesCredits');
+
   constructor(
     private readonly reflector: Reflector,
     private readonly credits: CreditsService,
@@ -67,9 +70,13 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
         return next.handle().pipe(
           map((body: unknown) => body),
           catchError((err: unknown) =>
-            from(this.credits.refundConsume(req.user.id, receipt)).pipe(
-              switchMap(() => throwError(() => err)),
-            ),
+            from(
+              // The handler's error is what the client gets, even if giving the credit back fails too:
+              // that failure is logged loudly (credits:verify stays clean: nothing was half-written).
+              this.credits.refundConsume(req.user.id, receipt).catch((refundErr: unknown) => {
+                this.logger.error({ err: refundErr, operation: receipt.operation }, 'credit refund failed');
+              }),
+            ).pipe(switchMap(() => throwError(() => err))),
           ),
         );
       }),

@@ -375,7 +375,7 @@ export class CreditsService {
         bucket: p.bucket,
         amount: p.amount,
         reason: 'admin_adjustment',
-        key: `admin:${p.idempotencyKey ?? randomUUID()}`,
+        key: `admin:${p.userId}:${p.idempotencyKey ?? randomUUID()}`,
         sourceType: 'admin',
         sourceId: p.actorId,
         metadata: { note: p.note, actor_id: p.actorId },

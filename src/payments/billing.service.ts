@@ -340,8 +340,25 @@ export class BillingService {
 
   // ------------------------------------------------------------------ refunds and disputes
 
+  /**
+   * A refund or dispute can be delivered before the checkout it belongs to was fulfilled. Then the checkout
+   * is read from Stripe now and fulfilled first, in the same transaction (the same idempotent fulfilment), so
+   * a takeback never misses the credits it should take back.
+   */
+  async prepareChargeSource(paymentIntent: string | null): Promise<PreparedCheckout | null> {
+    if (!paymentIntent || (await this.purchaseFor(this.db.manager, paymentIntent))) return null;
+    const sessions = await this.stripe.checkout.sessions.list({ payment_intent: paymentIntent, limit: 1 });
+    const session = sessions.data[0];
+    return session ? this.prepareCheckout(session.id) : null;
+  }
+
   /** Claws back purchased credits in proportion to the refunded amount; once per refund, partials add up. */
-  async applyRefund(m: EntityManager, charge: Stripe.Charge): Promise<void> {
+  async applyRefund(
+    m: EntityManager,
+    charge: Stripe.Charge,
+    source?: PreparedCheckout | null,
+  ): Promise<void> {
+    if (source) await this.applyCheckout(m, source);
     const purchase = await this.purchaseFor(m, idOf(charge.payment_intent));
     if (!purchase || charge.amount <= 0) return;
     const target = Math.floor((purchase.credits * charge.amount_refunded) / charge.amount);
@@ -360,7 +377,12 @@ export class BillingService {
   }
 
   /** A dispute (re-fetched: its current status decides) freezes the purchase's credits; a won one restores. */
-  async applyDispute(m: EntityManager, dispute: Stripe.Dispute): Promise<void> {
+  async applyDispute(
+    m: EntityManager,
+    dispute: Stripe.Dispute,
+    source?: PreparedCheckout | null,
+  ): Promise<void> {
+    if (source) await this.applyCheckout(m, source);
     const purchase = await this.purchaseFor(m, idOf(dispute.payment_intent));
     if (!purchase) return;
     const chargeId = idOf(dispute.charge)!;

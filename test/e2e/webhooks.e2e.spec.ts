@@ -292,6 +292,27 @@ describe('webhooks (e2e)', () => {
     ]);
   });
 
+  it('applies a dispute delivered before its checkout was fulfilled: fulfils first, then freezes', async () => {
+    const user = await registerUser(t);
+    await withDeliveriesPaused(t, async () => {
+      const session = await openCheckout(t, user, 'payment', pack.priceId);
+      await t.emulator.completeCheckout(session.id, { card: '4000000000000259' });
+      const paymentIntent = (await stripeOf(t).checkout.sessions.retrieve(session.id))
+        .payment_intent as string;
+      const disputeCreated = (
+        await stripeOf(t).events.list({ type: 'charge.dispute.created', limit: 20 })
+      ).data.find((e) => (e.data.object as Stripe.Dispute).payment_intent === paymentIntent)!;
+      expect((await deliver(t, disputeCreated)).status).toBe(200);
+      await waitFor(
+        async () => (await eventStatus(t, disputeCreated.id))?.status === 'processed',
+        'dispute first',
+      );
+    });
+    await settle(t);
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect((await ledgerReasons(t, user)).map((e) => e.reason)).toEqual(['dispute_clawback', 'purchase']);
+  });
+
   it('freezes disputed credits and restores them when the dispute is won', async () => {
     const user = await registerUser(t);
     const session = await openCheckout(t, user, 'payment', pack.priceId);

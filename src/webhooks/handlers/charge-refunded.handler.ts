@@ -15,6 +15,9 @@ export class ChargeRefundedHandler {
   @OnEvent(stripeEventName('charge.refunded'), HANDLER_OPTIONS)
   async handle(ctx: StripeEventContext<Stripe.ChargeRefundedEvent>): Promise<void> {
     const charge = ctx.event.data.object;
-    await ctx.commit((m) => this.billing.applyRefund(m, charge));
+    const source = await this.billing.prepareChargeSource(
+      typeof charge.payment_intent === 'string' ? charge.payment_intent : (charge.payment_intent?.id ?? null),
+    );
+    await ctx.commit((m) => this.billing.applyRefund(m, charge, source));
   }
 }

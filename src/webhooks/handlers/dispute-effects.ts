@@ -16,6 +16,8 @@ export class DisputeEffects {
 
   async apply(ctx: StripeEventContext<DisputeEvent>): Promise<void> {
     const dispute = await this.stripe.disputes.retrieve(ctx.event.data.object.id);
-    await ctx.commit((m) => this.billing.applyDispute(m, dispute));
+    const pi = dispute.payment_intent;
+    const source = await this.billing.prepareChargeSource(typeof pi === 'string' ? pi : (pi?.id ?? null));
+    await ctx.commit((m) => this.billing.applyDispute(m, dispute, source));
   }
 }
