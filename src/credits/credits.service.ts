@@ -244,6 +244,8 @@ export class CreditsService {
     );
     if (advanced.length === 0) return false;
     const key = `period:${p.subscriptionId}:${Math.floor(p.periodStart.getTime() / 1000)}`;
+    // A recreated subscription row (e.g. by reconcile) forgets credits_period_start: the ledger still knows.
+    if (await this.applied(m, `${key}:grant`)) return false;
     const source = { sourceType: 'subscription', sourceId: p.subscriptionId };
     if (balance.monthly > 0) {
       await this.move(m, p.userId, balance, {

@@ -209,6 +209,24 @@ describe('webhooks (e2e)', () => {
     ]);
   });
 
+  it('never re-applies a period whose subscription row was recreated (the ledger remembers)', async () => {
+    const user = await registerUser(t);
+    const session = await openCheckout(t, user, 'subscription', plan.priceId);
+    await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
+    await settle(t);
+    await waitForCredits(t, user, 100);
+    await t.http().post('/credits/consume').set(user.auth).send({ amount: 40 }).expect(200);
+    await t.dataSource.query('DELETE FROM subscriptions WHERE user_id = $1', [user.id]); // e.g. restored by reconcile
+    const [paid] = await eventsFor(t, ['invoice.paid'], session.customer as string);
+    const replay = { ...paid, id: `${paid.id}_replayed` };
+    await deliver(t, replay);
+    await waitFor(
+      async () => (await eventStatus(t, replay.id))?.status === 'processed',
+      'replayed invoice.paid',
+    );
+    expect(await credits(t, user)).toEqual({ monthly_credits: 60, purchased_credits: 0, total_credits: 60 });
+  });
+
   it('leaves an event pending, never half-applied, when processing crashes before the mark; the retry applies it once', async () => {
     const user = await registerUser(t);
     const processor = t.app.get(WebhookProcessor);
