@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -20,7 +21,10 @@ export class EmbeddedPostgres {
   ) {}
 
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
-    if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+    if (!dataDir.startsWith('memory://')) {
+      mkdirSync(dataDir, { recursive: true });
+      acquireLock(dataDir);
+    }
     const db = await PGlite.create(dataDir);
     const port = await freePort();
     const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 4 });
@@ -31,6 +35,38 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     await this.server.stop();
     await this.db.close();
+    if (!this.dataDir.startsWith('memory://')) rmSync(lockPath(this.dataDir), { force: true });
+  }
+}
+
+const lockPath = (dataDir: string): string => join(dataDir, 'tollgate.lock');
+
+/**
+ * PGlite files must never be opened by two processes (e.g. the server and `npm run admin:create`): the first
+ * one writes its pid here, and a second refuses with a clear message while that process lives.
+ */
+function acquireLock(dataDir: string): void {
+  const path = lockPath(dataDir);
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    holder = undefined;
+  }
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new Error(
+      `The embedded database in ${dataDir} is in use by process ${holder}. Stop it first, or set DATABASE_URL.`,
+    );
+  }
+  writeFileSync(path, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { LoggingNotifier } from '../../src/payments/notifier';
 import { WebhookProcessor } from '../../src/webhooks/webhook-processor.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import {
@@ -273,6 +274,40 @@ describe('webhooks (e2e)', () => {
     await settle(t);
     await waitForCredits(t, user, 100);
     expect((await ledgerReasons(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
+  });
+
+  it('records a failed delayed payment, tells the customer, and grants nothing', async () => {
+    const user = await registerUser(t);
+    const created = await t
+      .http()
+      .post('/payments/create-checkout-session-onetime')
+      .set(user.auth)
+      .send({ price_id: pack.priceId, product_id: pack.productId })
+      .expect(200);
+    const sessionId = (created.body as { session_id: string }).session_id;
+    const event = {
+      id: `evt_async_failed_${sessionId.slice(-8)}`,
+      object: 'event',
+      type: 'checkout.session.async_payment_failed',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: {
+        object: { id: sessionId, object: 'checkout.session', mode: 'payment', payment_status: 'unpaid' },
+      },
+    };
+    expect((await deliver(t, event)).status).toBe(200);
+    await waitFor(
+      async () => (await eventStatus(t, event.id))?.status === 'processed',
+      'async failure processed',
+    );
+    const [row] = await t.dataSource.query(
+      'SELECT status, fulfilled_at FROM checkout_sessions WHERE id = $1',
+      [sessionId],
+    );
+    expect(row).toEqual({ status: 'payment_failed', fulfilled_at: null });
+    const sent = t.app.get(LoggingNotifier).sent.filter((n) => n.reference === sessionId);
+    expect(sent).toEqual([{ kind: 'async_payment_failed', userId: user.id, reference: sessionId }]);
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
   });
 
   it('stores and acknowledges unknown event types without doing anything', async () => {
