@@ -19,6 +19,8 @@ export interface HttpLoad {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Cycled per connection (e.g. one bearer token per user): spreads the load over many callers. */
+  requests?: Array<{ headers: Record<string, string> }>;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function httpLoad(name: string, load: HttpLoad): Promise<Measured> 
     connections: load.connections,
     duration: load.durationS,
     workers: 1,
+    ...(load.requests ? { requests: load.requests } : {}),
   });
   return {
     name,
