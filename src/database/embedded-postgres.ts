@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { readSeed } from './embedded-seed';
 
 /**
  * Embedded PostgreSQL: PGlite (real Postgres compiled to WASM) behind a loopback wire-protocol socket, so the
@@ -25,7 +26,9 @@ export class EmbeddedPostgres {
       mkdirSync(dataDir, { recursive: true });
       acquireLock(dataDir);
     }
-    const db = await PGlite.create(dataDir);
+    // A new data directory starts from the cached seed (no initdb) when `npm ci` prepared one.
+    const seed = isEmpty(dataDir) ? readSeed() : undefined;
+    const db = await PGlite.create(dataDir, seed ? { loadDataDir: seed } : {});
     const port = await freePort();
     const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 4 });
     await server.start();
@@ -38,6 +41,10 @@ export class EmbeddedPostgres {
     if (!this.dataDir.startsWith('memory://')) rmSync(lockPath(this.dataDir), { force: true });
   }
 }
+
+/** memory:// is always new; a directory is new until PostgreSQL has written its PG_VERSION file. */
+const isEmpty = (dataDir: string): boolean =>
+  dataDir.startsWith('memory://') || !existsSync(join(dataDir, 'PG_VERSION'));
 
 const lockPath = (dataDir: string): string => join(dataDir, 'tollgate.lock');
 
