@@ -1,0 +1,94 @@
+import { loadAppConfig } from './app.config';
+import { loadAuthConfig } from './auth.config';
+import { loadDatabaseConfig } from './database.config';
+import { ConfigError } from './env';
+import { loadStripeConfig } from './stripe.config';
+
+const prod = {
+  NODE_ENV: 'production',
+  STRIPE_SECRET_KEY: 'sk_live_abcdefghijklmnop',
+  STRIPE_PUBLIC_KEY: 'pk_live_abcdefghijklmnop',
+  WEBHOOK_SECRET: 'whsec_abcdefghijklmnop',
+  JWT_SECRET: 'x7Hq9vR2mL4pT8wK1zN6bC3yF5gJ0dSa',
+  DATABASE_URL: 'postgresql://app@db:5432/tollgate',
+};
+
+const problem = (load: () => unknown): string => {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  return 'no error';
+};
+
+describe('configuration', () => {
+  it('boots with no variables at all: port 8000, embedded database, emulator with a generated webhook secret', () => {
+    expect(loadAppConfig({}).port).toBe(8000);
+    expect(loadDatabaseConfig({}).embedded).toBe(true);
+    const stripe = loadStripeConfig({});
+    expect(stripe.mode).toBe('emulator');
+    expect(stripe.webhookSecrets[0]).toMatch(/^whsec_[0-9a-f]{48}$/);
+  });
+
+  it('accepts a complete production environment and never runs the emulator there', () => {
+    const stripe = loadStripeConfig(prod);
+    expect(stripe).toMatchObject({ mode: 'live', emulator: false });
+    expect(loadAuthConfig(prod).jwtSecretGenerated).toBe(false);
+    expect(loadDatabaseConfig(prod)).toMatchObject({ embedded: false, migrateOnStart: false });
+  });
+
+  it('refuses test keys, a missing or weak JWT secret and a missing webhook secret in production, naming the variable', () => {
+    expect(problem(() => loadStripeConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_test_abc' }))).toBe(
+      'Invalid configuration: STRIPE_SECRET_KEY is a test key; production needs a live key',
+    );
+    expect(problem(() => loadStripeConfig({ ...prod, STRIPE_PUBLIC_KEY: 'pk_test_abc' }))).toContain(
+      'STRIPE_PUBLIC_KEY',
+    );
+    expect(problem(() => loadStripeConfig({ ...prod, STRIPE_SECRET_KEY: undefined }))).toBe(
+      'Invalid configuration: STRIPE_SECRET_KEY is required in production',
+    );
+    expect(problem(() => loadStripeConfig({ ...prod, WEBHOOK_SECRET: undefined }))).toContain(
+      'WEBHOOK_SECRET',
+    );
+    expect(problem(() => loadAuthConfig({ ...prod, JWT_SECRET: undefined }))).toContain(
+      'JWT_SECRET is required',
+    );
+    expect(problem(() => loadAuthConfig({ ...prod, JWT_SECRET: 'secret' }))).toContain(
+      'JWT_SECRET is too weak',
+    );
+  });
+
+  it('rejects malformed values with one line naming the variable and the problem', () => {
+    expect(problem(() => loadAppConfig({ PORT: 'eighty' }))).toBe(
+      'Invalid configuration: PORT must be an integer, got "eighty"',
+    );
+    expect(problem(() => loadAppConfig({ PORT: '70000' }))).toContain('PORT must be between 0 and 65535');
+    expect(problem(() => loadAppConfig({ LOG_LEVEL: 'loud' }))).toContain('LOG_LEVEL must be one of');
+    expect(problem(() => loadAppConfig({ FRONTEND_URL: 'not a url' }))).toContain(
+      'FRONTEND_URL must be an absolute URL',
+    );
+    expect(problem(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' }))).toContain(
+      'DATABASE_URL must use',
+    );
+    expect(problem(() => loadStripeConfig({ STRIPE_SECRET_KEY: 'nope' }))).toContain(
+      'STRIPE_SECRET_KEY must look like',
+    );
+    expect(problem(() => loadStripeConfig({ WEBHOOK_SECRET: 'abc' }))).toContain('WEBHOOK_SECRET must be');
+    expect(problem(() => loadStripeConfig({ STRIPE_SECRET_KEY: 'sk_test_abc' }))).toContain(
+      'WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set',
+    );
+  });
+
+  it("keeps the spec's spellings: LOG_LEVEL=DEBUG and DEBUG=False", () => {
+    expect(loadAppConfig({ LOG_LEVEL: 'DEBUG', DEBUG: 'False' })).toMatchObject({
+      logLevel: 'debug',
+      debug: false,
+    });
+    expect(loadStripeConfig({ WEBHOOK_SECRET: 'whsec_a,whsec_b' }).webhookSecrets).toEqual([
+      'whsec_a',
+      'whsec_b',
+    ]);
+  });
+});
