@@ -92,15 +92,6 @@ export async function startHarness(opts: StripeEmulatorOptions = {}): Promise<Ha
   };
 }
 
-/** Wait for a condition, polling, with a deadline (no fixed sleeps). */
-export async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met before deadline');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export async function createRecurringPrice(
   stripe: Stripe,
   amount = 1000,
