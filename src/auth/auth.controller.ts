@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, Public, ThrottleTier, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
@@ -16,7 +23,7 @@ export class AuthController {
   @Public()
   @Post('register')
   @ApiOperation({ summary: 'Create an account and get a bearer token' })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiCreatedResponse({ type: TokenResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'AUTH_EMAIL_TAKEN' })
   @ApiErrors(400, 429)
   register(@Body() dto: CredentialsDto): Promise<TokenResponseDto> {

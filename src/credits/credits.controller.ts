@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CreditsService } from './credits.service';
@@ -67,7 +74,7 @@ export class AdminCreditsController {
   @Post(':id/credits')
   @ApiOperation({ summary: 'Adjust a user’s credits (admin; signed, audited in the ledger)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiOkResponse({ type: CreditBreakdownDto })
+  @ApiCreatedResponse({ type: CreditBreakdownDto })
   @ApiErrors(400, 401, 402, 403, 404)
   adjust(
     @CurrentUser() admin: AuthUser,
