@@ -14,7 +14,7 @@ runCli(async () => {
       console.error(`No account with email ${email}: register it first.`);
       return 1;
     }
-    console.log(`${email} is now an admin (takes effect at its next login).`);
+    console.log(`${email} is now an admin (effective immediately: roles are checked against the database).`);
   } finally {
     await close();
   }

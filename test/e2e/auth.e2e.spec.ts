@@ -136,6 +136,20 @@ describe('auth (e2e)', () => {
     const admin = await registerUser(t, 'admin@tollgate.test');
     const me = await t.http().get('/auth/me').set(admin.auth).expect(200);
     expect(me.body.role).toBe('admin');
+    const user = await registerUser(t);
+    expect((await t.http().get('/admin/webhook-events').set(user.auth).expect(403)).body.code).toBe(
+      'FORBIDDEN',
+    );
+    await t.http().get('/admin/webhook-events').set(admin.auth).expect(200);
+  });
+
+  it('authorizes roles from the database: a promotion applies at once, a demotion beats an older token', async () => {
+    const user = await registerUser(t);
+    await t.http().get('/admin/webhook-events').set(user.auth).expect(403);
+    await t.dataSource.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [user.id]); // npm run admin:create
+    await t.http().get('/admin/webhook-events').set(user.auth).expect(200);
+    await t.dataSource.query(`UPDATE users SET role = 'user' WHERE id = $1`, [user.id]);
+    await t.http().get('/admin/webhook-events').set(user.auth).expect(403);
   });
 });
 

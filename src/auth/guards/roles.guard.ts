@@ -2,20 +2,29 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthUser, Role, ROLES_KEY } from '../../common/decorators';
 import { AppError, ErrorCode } from '../../common/errors';
+import { UsersService } from '../../users/users.service';
 
-/** Global: routes with @Roles('admin') only admit those roles. */
+/**
+ * Global: routes with @Roles('admin') only admit those roles. The role is read from the database, not from
+ * the token, so a promotion (`npm run admin:create`) applies at once and a demotion cannot ride on a token
+ * minted before it. Only role-guarded routes pay for that lookup.
+ */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UsersService,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (!roles?.length) return true;
-    const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
-    if (!user || !roles.includes(user.role)) throw new AppError(ErrorCode.Forbidden);
+    const caller = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    const current = caller ? await this.users.findById(caller.id) : null;
+    if (!current || !roles.includes(current.role)) throw new AppError(ErrorCode.Forbidden);
     return true;
   }
 }
