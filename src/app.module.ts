@@ -11,6 +11,7 @@ import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
 import { pinoParams } from './common/logging';
+import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throttler-storage';
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -30,8 +31,10 @@ import { UsersModule } from './users/users.module';
     }),
     LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: (app: AppConfig) => pinoParams(app) }),
     ThrottlerModule.forRootAsync({
-      inject: [appConfig.KEY, Reflector],
-      useFactory: (app: AppConfig, reflector: Reflector) => ({
+      imports: [ThrottlerStorageModule],
+      inject: [appConfig.KEY, Reflector, ThrottlerStorageProvider],
+      useFactory: (app: AppConfig, reflector: Reflector, store: ThrottlerStorageProvider) => ({
+        storage: store.storage,
         throttlers: [
           {
             ttl: app.throttle.ttlMs,

@@ -21,6 +21,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       limit: int(env, 'THROTTLE_LIMIT', 120, 1),
       authLimit: int(env, 'THROTTLE_AUTH_LIMIT', 10, 1),
       checkoutLimit: int(env, 'THROTTLE_CHECKOUT_LIMIT', 5, 1),
+      /** Set → counters live in Redis, shared by every instance; unset → per-process memory. */
+      redisUrl: url(env, 'REDIS_URL', undefined, ['redis:', 'rediss:']),
+      redisPrefix: str(env, 'THROTTLE_REDIS_PREFIX', 'tollgate:throttle:')!,
     },
     /** past_due keeps access this many days (Stripe is still retrying the payment). */
     pastDueGraceDays: int(env, 'PAST_DUE_GRACE_DAYS', 7, 0, 60),

@@ -39,6 +39,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     WEBHOOK_RETRY_BASE_MS: '100',
     ...options.env,
   };
+  // With REDIS_URL (CI's PostgreSQL pass), each test app counts in its own namespace unless a test shares one.
+  if (process.env.REDIS_URL && !env.THROTTLE_REDIS_PREFIX) {
+    env.THROTTLE_REDIS_PREFIX = `test:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}:`;
+  }
   if (options.databaseUrl) {
     env.DATABASE_URL = options.databaseUrl;
   } else if (server) {
