@@ -1,4 +1,4 @@
-import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, raw, urlencoded, type NextFunction, type Request, type Response } from 'express';
@@ -6,17 +6,10 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { createValidationPipe } from './common/validation';
 import { appConfig, AppConfig } from './config/app.config';
 
 export const WEBHOOK_PATH = '/payments/webhook';
-
-function flatten(errors: ValidationError[], parent = ''): Array<{ field: string; errors: string[] }> {
-  return errors.flatMap((e) => {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, errors: Object.values(e.constraints) }] : [];
-    return [...own, ...flatten(e.children ?? [], field)];
-  });
-}
 
 /**
  * Everything between Nest and the wire, shared by main.ts and the e2e tests (so tests run the real app).
@@ -47,19 +40,7 @@ export function setupApp(app: NestExpressApplication | INestApplication): void {
   express.use(json({ limit: config.bodyLimit }));
   express.use(urlencoded({ extended: false, limit: config.bodyLimit }));
 
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => {
-        const list = flatten(errors);
-        return new AppError(ErrorCode.ValidationFailed, list.flatMap((e) => e.errors).join('; '), {
-          errors: list,
-        });
-      },
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const document = SwaggerModule.createDocument(

@@ -9,12 +9,15 @@ import {
   UseInterceptors,
   applyDecorators,
 } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { catchError, from, Observable, switchMap, throwError, map } from 'rxjs';
 import type { AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { createValidationPipe } from '../common/validation';
 import { CreditsService } from './credits.service';
 import type { ConsumeReceipt } from './credit.types';
 
@@ -48,6 +51,10 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
     private readonly credits: CreditsService,
   ) {}
 
+  private validateBody(context: ExecutionContext, req: CreditsRequest & { body?: unknown }): Promise<void> {
+    return validateBodyOf(context, req.body);
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const amount = this.reflector.get<number>(CONSUMES_KEY, context.getHandler());
     const req = context.switchToHttp().getRequest<CreditsRequest>();
@@ -62,8 +69,11 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
           ),
       );
     }
+    // Interceptors run before pipes: check the body first, so an invalid request costs nothing.
     return from(
-      this.credits.consume(req.user.id, amount, reason, key ? routeKey(reason, key) : undefined),
+      this.validateBody(context, req).then(() =>
+        this.credits.consume(req.user.id, amount, reason, key ? routeKey(reason, key) : undefined),
+      ),
     ).pipe(
       switchMap((receipt) => {
         req.creditReceipt = receipt;
@@ -83,6 +93,23 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
     );
   }
 }
+
+/** The handler's @Body() DTO, if any, validated with the app's own validation rules. */
+async function validateBodyOf(context: ExecutionContext, body: unknown): Promise<void> {
+  const handler = context.getHandler().name;
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler) ?? {}) as Record<
+    string,
+    { index: number; data?: string }
+  >;
+  const types = (Reflect.getMetadata('design:paramtypes', context.getClass().prototype, handler) ??
+    []) as Array<new () => unknown>;
+  for (const [k, arg] of Object.entries(args)) {
+    if (Number(k.split(':')[0]) !== Number(RouteParamtypes.BODY) || arg.data) continue;
+    await BODY_PIPE.transform(body, { type: 'body', metatype: types[arg.index] });
+  }
+}
+
+const BODY_PIPE = createValidationPipe();
 
 export const ConsumesCredits = (amount = 1) =>
   applyDecorators(

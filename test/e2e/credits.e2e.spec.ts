@@ -375,12 +375,15 @@ describe('credits (e2e)', () => {
       });
     });
 
-    it('a bad body is 400 and costs nothing (the charge made before validation is given back)', async () => {
+    it('a bad body is 400 and never charged: the body is validated before the credit is taken', async () => {
       const user = await registerUser(t);
       await grant(user, 2);
       const res = await post(user, { title: '' }).expect(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      const unknown = await post(user, { title: 'ok', extra: 1 }).expect(400);
+      expect(unknown.body.message).toContain('extra');
       expect((await credits(t, user)).total_credits).toBe(2);
+      expect((await ledger(user)).entries.map((e) => e.reason)).not.toContain('consume');
     });
 
     it('is 402 INSUFFICIENT_CREDITS when the user has none, and the handler does not run', async () => {
