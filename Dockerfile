@@ -18,6 +18,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/catalog ./catalog
 COPY --chown=node:node package.json ./
+# Writable only where the app writes (the emulator's demo state, if it is ever used outside production).
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8000/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
