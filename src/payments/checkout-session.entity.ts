@@ -1,13 +1,29 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+} from 'typeorm';
+import { User } from '../users/user.entity';
 
 /** Checkout sessions we created, so only their owner can read them and fulfilment knows the buyer. */
 @Entity('checkout_sessions')
+@Index('idx_checkout_sessions_user', ['userId', 'createdAt'])
+@Check('checkout_sessions_mode_check', `mode IN ('subscription','payment')`)
 export class CheckoutSessionRecord {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   id: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'checkout_sessions_user_id_fkey' })
+  user?: User;
 
   @Column({ type: 'varchar', length: 16 })
   mode: 'subscription' | 'payment';

@@ -1,4 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Plan } from '../plans/plan.entity';
+import { User } from '../users/user.entity';
 import { bigintNumber } from '../database/transformers';
 
 export type SubscriptionStatus =
@@ -9,12 +21,28 @@ export const LIVE_STATUSES: SubscriptionStatus[] = ['trialing', 'active', 'past_
 
 /** One row per Stripe subscription, mirrored from Stripe (re-fetched, never moved backwards). */
 @Entity('subscriptions')
+@Index('idx_subscriptions_user_id', ['userId'])
+@Index('idx_subscriptions_customer_id', ['customerId'])
+// At most one live subscription per user (the predicate as PostgreSQL prints it, so schema diffs stay empty).
+@Index('subscriptions_one_live_per_user', ['userId'], {
+  unique: true,
+  where:
+    "((status)::text = ANY ((ARRAY['trialing'::character varying, 'active'::character varying, 'past_due'::character varying, 'unpaid'::character varying, 'paused'::character varying])::text[]))",
+})
+@Check(
+  'subscriptions_status_check',
+  `status IN ('incomplete','incomplete_expired','trialing','active','past_due','canceled','unpaid','paused')`,
+)
 export class Subscription {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   id: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'subscriptions_user_id_fkey' })
+  user?: User;
 
   @Column({ name: 'customer_id', type: 'varchar', length: 255 })
   customerId: string;
@@ -24,6 +52,10 @@ export class Subscription {
 
   @Column({ name: 'plan_id', type: 'integer', nullable: true })
   planId: number | null;
+
+  @ManyToOne(() => Plan, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'plan_id', foreignKeyConstraintName: 'subscriptions_plan_id_fkey' })
+  plan?: Plan | null;
 
   @Column({ name: 'price_id', type: 'varchar', length: 255, nullable: true })
   priceId: string | null;

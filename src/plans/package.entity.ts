@@ -1,8 +1,24 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import { bigintNumber } from '../database/transformers';
 
 /** A one-time credit package: the spec's `packages` table plus integer money and catalog state. */
 @Entity('packages')
+@Unique('packages_price_id_key', ['priceId'])
+@Index('idx_packages_product_id', ['productId'])
+@Index('packages_active_product_key', ['productId'], { unique: true, where: 'active' })
+@Index('packages_active_product_name_key', ['productName'], { unique: true, where: 'active' })
+@Check('packages_uses_amount_check', `uses_amount > 0`)
+@Check('packages_unit_amount_check', `unit_amount >= 0`)
+@Check('packages_currency_check', `currency = lower(currency)`)
 export class CreditPackage {
   @PrimaryGeneratedColumn()
   id: number;

@@ -1,8 +1,25 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import { bigintNumber } from '../database/transformers';
 
 /** A subscription plan: the spec's `plans` table plus integer money and catalog state. */
 @Entity('plans')
+@Unique('plans_price_id_key', ['priceId'])
+@Index('idx_plans_product_id', ['productId'])
+@Index('plans_active_product_key', ['productId'], { unique: true, where: 'active' })
+@Index('plans_active_product_name_key', ['productName'], { unique: true, where: 'active' })
+@Check('plans_monthly_uses_check', `monthly_uses >= 0`)
+@Check('plans_unit_amount_check', `unit_amount >= 0`)
+@Check('plans_trial_days_check', `trial_days >= 0`)
+@Check('plans_currency_check', `currency = lower(currency)`)
 export class Plan {
   @PrimaryGeneratedColumn()
   id: number;

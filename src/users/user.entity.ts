@@ -1,7 +1,20 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 import type { Role } from '../common/decorators';
 
+// Declared here as well as in the migrations, so `migration:generate` sees no drift.
 @Entity('users')
+@Index('users_email_key', ['email'], { unique: true })
+@Index('idx_users_customer_id', ['customerId'], { unique: true })
+@Check('users_role_check', `role IN ('user', 'admin')`)
+@Check('users_email_lowercase', `email = lower(email)`)
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;

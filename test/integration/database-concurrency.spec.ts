@@ -46,6 +46,12 @@ describe('database concurrency', () => {
     expect(row.n).toBe(50);
   });
 
+  it('has entities that match the migrated schema exactly (migration:generate would find nothing)', async () => {
+    await ds.runMigrations();
+    const pending = await ds.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
   it('runs every migration down and up again', async () => {
     const migrations = resolved.options.migrations as unknown[];
     await ds.runMigrations();
