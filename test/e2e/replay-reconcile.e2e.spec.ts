@@ -7,6 +7,7 @@ import {
   credits,
   eventStatus,
   expectLedgerConsistent,
+  ledgerReasons,
   openCheckout,
   settle,
   stripeOf,
@@ -15,13 +16,6 @@ import {
 import { createTestApp, TestApp } from '../support/test-app';
 
 const HOUR = 3_600;
-
-const reasons = async (t: TestApp, user: TestUser) =>
-  (
-    (await t.http().get('/credits/ledger?limit=100').set(user.auth).expect(200)).body as {
-      entries: Array<{ reason: string }>;
-    }
-  ).entries.map((e) => e.reason);
 
 async function subscribe(t: TestApp, user: TestUser, priceId: string): Promise<string> {
   const session = await openCheckout(t, user, 'subscription', priceId);
@@ -84,7 +78,7 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     t.emulator.resumeDeliveries(); // Stripe's own deliveries finally arrive: all duplicates
     await settle(t);
     expect(await credits(t, user)).toMatchObject({ total_credits: 100 });
-    expect(await reasons(t, user)).toEqual(['purchase']);
+    expect(await ledgerReasons(t, user)).toEqual(['purchase']);
     expect(await replayEvents(t.app, { sinceSeconds: HOUR, undeliveredOnly: true })).toMatchObject({
       fetched: 0,
     });
@@ -112,7 +106,7 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     expect((await eventStatus(t, lost.id))?.status).toBe('processed');
     expect(await replayEvents(t.app, { sinceSeconds: HOUR })).toMatchObject({ new: 0, processed: 0 });
     expect(await credits(t, user)).toMatchObject({ total_credits: 100 });
-    expect(await reasons(t, user)).toEqual(['purchase']);
+    expect(await ledgerReasons(t, user)).toEqual(['purchase']);
   });
 
   it('reports subscriptions that drifted from Stripe, mirrors them with fix, and is clean on the next run', async () => {
@@ -174,12 +168,12 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     }
     // The ended subscription's monthly credits ended with it, through the mirror path.
     expect(await credits(t, c)).toMatchObject({ monthly_credits: 0 });
-    expect(await reasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
+    expect(await ledgerReasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
 
     expect(await reconcile(t.app, { fix: true })).toMatchObject({ drift: [], fixed: 0, exitCode: 0 });
     t.emulator.resumeDeliveries(); // the held-back customer.subscription.deleted arrives: nothing more to do
     await settle(t);
-    expect(await reasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
+    expect(await ledgerReasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
     expect(await reconcile(t.app)).toMatchObject({ drift: [], exitCode: 0 });
   });
 });

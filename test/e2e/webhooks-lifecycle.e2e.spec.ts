@@ -7,8 +7,11 @@ import {
   catalogPrice,
   credits,
   deliver,
+  eventsAbout,
   eventStatus,
   expectLedgerConsistent,
+  ledgerEntries,
+  ledgerReasons,
   openCheckout,
   settle,
   stripeOf,
@@ -22,23 +25,6 @@ const SUCCEEDS = '4242424242424242';
 /** Attaches, so a trial starts, but every later charge fails. */
 const FAILS_LATER = '4000000000000341';
 
-interface LedgerEntry {
-  reason: string;
-  amount: number;
-  bucket: string;
-  metadata: Record<string, unknown>;
-}
-
-/** Newest first, as GET /credits/ledger answers. */
-const ledger = async (t: TestApp, user: TestUser): Promise<LedgerEntry[]> =>
-  (
-    (await t.http().get('/credits/ledger?limit=100').set(user.auth).expect(200)).body as {
-      entries: LedgerEntry[];
-    }
-  ).entries;
-
-const reasons = async (t: TestApp, user: TestUser) => (await ledger(t, user)).map((e) => e.reason);
-
 const userSubscription = async (t: TestApp, user: TestUser) =>
   (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body as {
     has_subscription: boolean;
@@ -50,15 +36,6 @@ const userSubscription = async (t: TestApp, user: TestUser) =>
 
 const subscriptionRow = async (t: TestApp, id: string) =>
   t.dataSource.getRepository(Subscription).findOneByOrFail({ id });
-
-/** Every event about one customer, oldest first (auto-paging through Stripe's list). */
-async function eventsOf(t: TestApp, customer: string, types: string[]): Promise<Stripe.Event[]> {
-  const out: Stripe.Event[] = [];
-  for await (const e of stripeOf(t).events.list({ types, limit: 100 })) {
-    if ((e.data.object as { customer?: string }).customer === customer) out.push(e);
-  }
-  return out.sort((a, b) => a.created - b.created);
-}
 
 const invoiceOf = (e: Stripe.Event) => e.data.object as Stripe.Invoice;
 
@@ -149,7 +126,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       purchased_credits: 0,
       total_credits: 100,
     });
-    expect(await reasons(t, user)).toEqual(['subscription_grant']);
+    expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 30 }).expect(200);
 
     // Trial ends: Stripe bills the first cycle (subscription_cycle) and the subscription becomes active.
@@ -159,7 +136,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       purchased_credits: 0,
       total_credits: 100,
     });
-    const afterTrial = await ledger(t, user);
+    const afterTrial = await ledgerEntries(t, user);
     expect(afterTrial.map((e) => [e.reason, e.amount])).toEqual([
       ['period_reset', 100],
       ['period_expiry', -70],
@@ -172,7 +149,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     // One month later: another paid cycle, another reset.
     const secondPeriodStart = await periodEnd(t, subscriptionId);
     await advance(t, clockId, secondPeriodStart + HOUR);
-    expect((await ledger(t, user)).slice(0, 2).map((e) => [e.reason, e.amount])).toEqual([
+    expect((await ledgerEntries(t, user)).slice(0, 2).map((e) => [e.reason, e.amount])).toEqual([
       ['period_reset', 100],
       ['period_expiry', -100],
     ]);
@@ -182,19 +159,19 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(row.currentPeriodStart?.getTime()).toBe(secondPeriodStart * 1000);
 
     // Every earlier invoice.paid again, under new event ids (a late duplicate from Stripe's view).
-    const paid = await eventsOf(t, customerId, ['invoice.paid']);
+    const paid = await eventsAbout(t, ['invoice.paid'], customerId);
     expect(paid.map((e) => invoiceOf(e).billing_reason)).toEqual([
       'subscription_create',
       'subscription_cycle',
       'subscription_cycle',
     ]);
-    const before = await ledger(t, user);
+    const before = await ledgerEntries(t, user);
     for (const old of paid.slice(0, 2)) {
       const late = { ...old, id: `${old.id}_late` };
       expect((await deliver(t, late)).status).toBe(200);
       await waitProcessed(t, late.id);
     }
-    expect(await ledger(t, user)).toEqual(before);
+    expect(await ledgerEntries(t, user)).toEqual(before);
     const after = await subscriptionRow(t, subscriptionId);
     expect(after.creditsPeriodStart?.getTime()).toBe(secondPeriodStart * 1000);
     expect(after.currentPeriodStart?.getTime()).toBe(secondPeriodStart * 1000);
@@ -223,7 +200,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     await advance(t, clockId, trialEnd + HOUR);
     expect(await userSubscription(t, user)).toMatchObject({ status: 'past_due', has_access: true });
     expect(sent('payment_failed').map((n) => n.data?.attempt_count)).toEqual([1]);
-    expect(await reasons(t, user)).toEqual(['subscription_grant']);
+    expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     const row = await subscriptionRow(t, subscriptionId);
     expect(row.pastDueSince).toBeInstanceOf(Date);
     const billing = t.app.get(BillingService);
@@ -235,7 +212,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(sent('payment_failed').map((n) => n.data?.attempt_count)).toEqual([1, 2, 3]);
     expect((await subscriptionRow(t, subscriptionId)).status).toBe('canceled');
     expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
-    expect((await ledger(t, user)).map((e) => [e.reason, e.amount])).toEqual([
+    expect((await ledgerEntries(t, user)).map((e) => [e.reason, e.amount])).toEqual([
       ['subscription_ended', -100],
       ['subscription_grant', 100],
     ]);
@@ -258,7 +235,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     await advance(t, clockId, end + HOUR);
     expect((await subscriptionRow(t, subscriptionId)).status).toBe('canceled');
     expect(await userSubscription(t, user)).toMatchObject({ has_subscription: false });
-    expect((await ledger(t, user)).map((e) => [e.reason, e.amount])).toEqual([
+    expect((await ledgerEntries(t, user)).map((e) => [e.reason, e.amount])).toEqual([
       ['subscription_ended', -60],
       ['consume', -40],
       ['period_reset', 100],
@@ -272,7 +249,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     const { clockId, subscriptionId, trialEnd } = await subscribeOnClock(t, user, pro.priceId);
     await advance(t, clockId, trialEnd + HOUR);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 10 }).expect(200);
-    const before = await ledger(t, user);
+    const before = await ledgerEntries(t, user);
 
     const stripe = stripeOf(t);
     const item = (await stripe.subscriptions.retrieve(subscriptionId)).items.data[0];
@@ -288,10 +265,10 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       plan: { name: 'Business Plan', monthly_credits: 500 },
     });
     expect(await credits(t, user)).toMatchObject({ monthly_credits: 90 });
-    expect(await ledger(t, user)).toEqual(before);
+    expect(await ledgerEntries(t, user)).toEqual(before);
 
     await advance(t, clockId, (await periodEnd(t, subscriptionId)) + HOUR);
-    const next = await ledger(t, user);
+    const next = await ledgerEntries(t, user);
     expect(next.slice(0, 2).map((e) => [e.reason, e.amount])).toEqual([
       ['period_reset', 500],
       ['period_expiry', -90],
@@ -307,8 +284,8 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     t.emulator.pauseDeliveries();
     await stripe.testHelpers.testClocks.advance(clockId, { frozen_time: trialEnd + HOUR });
     await stripe.subscriptions.cancel(subscriptionId);
-    const [deleted] = await eventsOf(t, customerId, ['customer.subscription.deleted']);
-    const cycle = (await eventsOf(t, customerId, ['invoice.paid'])).find(
+    const [deleted] = await eventsAbout(t, ['customer.subscription.deleted'], customerId);
+    const cycle = (await eventsAbout(t, ['invoice.paid'], customerId)).find(
       (e) => invoiceOf(e).billing_reason === 'subscription_cycle',
     )!;
     expect((await deliver(t, deleted)).status).toBe(200);
@@ -320,7 +297,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
 
     expect((await subscriptionRow(t, subscriptionId)).status).toBe('canceled');
     expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
-    expect(await reasons(t, user)).toEqual(['subscription_ended', 'subscription_grant']);
+    expect(await ledgerReasons(t, user)).toEqual(['subscription_ended', 'subscription_grant']);
   });
 
   it('grants nothing for a completed checkout that is not paid yet, and grants once when the delayed payment succeeds', async () => {
@@ -361,7 +338,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     t.emulator.resumeDeliveries(); // the real checkout.session.completed (paid) arrives too
     await settle(t);
     await waitForCredits(t, user, 100);
-    expect(await reasons(t, user)).toEqual(['purchase']);
+    expect(await ledgerReasons(t, user)).toEqual(['purchase']);
   });
 });
 

@@ -1,34 +1,21 @@
 import type Stripe from 'stripe';
 import { LoggingNotifier } from '../../src/payments/notifier';
 import { WebhookProcessor } from '../../src/webhooks/webhook-processor.service';
-import { registerUser, TestUser } from '../factories/user.factory';
+import { registerUser } from '../factories/user.factory';
 import {
   catalogPrice,
   credits,
   deliver,
+  eventsAbout,
   eventStatus,
   expectLedgerConsistent,
+  ledgerEntries,
   openCheckout,
   settle,
   stripeOf,
   waitForCredits,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
-
-const ledgerReasons = async (t: TestApp, user: TestUser) =>
-  (
-    (await t.http().get('/credits/ledger?limit=100').set(user.auth).expect(200)).body as {
-      entries: Array<{ reason: string; amount: number; bucket: string; metadata: Record<string, unknown> }>;
-    }
-  ).entries;
-
-/** The events of `types` about one customer, oldest first. */
-async function eventsFor(t: TestApp, types: string[], customer: string): Promise<Stripe.Event[]> {
-  const list = await stripeOf(t).events.list({ limit: 100 });
-  return list.data
-    .filter((e) => types.includes(e.type) && (e.data.object as { customer?: string }).customer === customer)
-    .reverse();
-}
 
 /** Holds the emulator's own deliveries while `work` runs, so the test decides what arrives when. */
 async function withDeliveriesPaused<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
@@ -67,7 +54,7 @@ describe('webhooks (e2e)', () => {
       purchased_credits: 100,
       total_credits: 100,
     });
-    const entries = await ledgerReasons(t, user);
+    const entries = await ledgerEntries(t, user);
     expect(entries.map((e) => e.reason)).toEqual(['purchase']);
   });
 
@@ -76,7 +63,7 @@ describe('webhooks (e2e)', () => {
     const completed = await withDeliveriesPaused(t, async () => {
       const session = await openCheckout(t, user, 'payment', pack.priceId);
       await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
-      const [event] = await eventsFor(t, ['checkout.session.completed'], session.customer as string);
+      const [event] = await eventsAbout(t, ['checkout.session.completed'], session.customer as string);
       const answers = await Promise.all(Array.from({ length: 8 }, () => deliver(t, event)));
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
       expect(answers.filter((a) => (a.body as { duplicate: boolean }).duplicate === false)).toHaveLength(1);
@@ -85,7 +72,7 @@ describe('webhooks (e2e)', () => {
     await settle(t);
     await waitForCredits(t, user, 100);
     expect((await eventStatus(t, completed.id))?.status).toBe('processed');
-    expect((await ledgerReasons(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
+    expect((await ledgerEntries(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
   });
 
   it('rejects missing, forged, wrong-secret and stale signatures with 400 and stores nothing', async () => {
@@ -123,7 +110,7 @@ describe('webhooks (e2e)', () => {
       await withDeliveriesPaused(t, async () => {
         const session = await openCheckout(t, user, 'subscription', plan.priceId);
         await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
-        const events = await eventsFor(
+        const events = await eventsAbout(
           t,
           ['checkout.session.completed', 'invoice.paid'],
           session.customer as string,
@@ -145,7 +132,7 @@ describe('webhooks (e2e)', () => {
         purchased_credits: 0,
         total_credits: 100,
       });
-      const grants = (await ledgerReasons(t, user)).filter((e) => e.reason === 'subscription_grant');
+      const grants = (await ledgerEntries(t, user)).filter((e) => e.reason === 'subscription_grant');
       expect(grants).toHaveLength(1);
     }
   });
@@ -159,7 +146,7 @@ describe('webhooks (e2e)', () => {
     await stripeOf(t).subscriptions.update(subId, { cancel_at_period_end: true });
     await settle(t);
     // Replay the older 'created' event (trialing, not cancelling) under a fresh event id: a late delivery.
-    const [created] = await eventsFor(t, ['customer.subscription.created'], session.customer as string);
+    const [created] = await eventsAbout(t, ['customer.subscription.created'], session.customer as string);
     const late = { ...created, id: `${created.id}_late` };
     await deliver(t, late);
     await waitFor(
@@ -190,7 +177,7 @@ describe('webhooks (e2e)', () => {
       });
       await t.emulator.completeCheckout(second.id, { card: '4242424242424242' });
       const [completed] = (
-        await eventsFor(t, ['checkout.session.completed'], first.customer as string)
+        await eventsAbout(t, ['checkout.session.completed'], first.customer as string)
       ).filter((e) => (e.data.object as { id: string }).id === second.id);
       expect((await deliver(t, completed)).status).toBe(200);
       await waitFor(
@@ -218,7 +205,7 @@ describe('webhooks (e2e)', () => {
     await waitForCredits(t, user, 100);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 40 }).expect(200);
     await t.dataSource.query('DELETE FROM subscriptions WHERE user_id = $1', [user.id]); // e.g. restored by reconcile
-    const [paid] = await eventsFor(t, ['invoice.paid'], session.customer as string);
+    const [paid] = await eventsAbout(t, ['invoice.paid'], session.customer as string);
     const replay = { ...paid, id: `${paid.id}_replayed` };
     await deliver(t, replay);
     await waitFor(
@@ -252,7 +239,7 @@ describe('webhooks (e2e)', () => {
       [session.id],
     );
     expect(row).toMatchObject({ status: 'processed', attempts: 2 });
-    expect((await ledgerReasons(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
+    expect((await ledgerEntries(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
   });
 
   it('answers 5xx while the database is down, then processes the retried delivery exactly once', async () => {
@@ -260,7 +247,7 @@ describe('webhooks (e2e)', () => {
     await withDeliveriesPaused(t, async () => {
       const session = await openCheckout(t, user, 'payment', pack.priceId);
       await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
-      const [completed] = await eventsFor(t, ['checkout.session.completed'], session.customer as string);
+      const [completed] = await eventsAbout(t, ['checkout.session.completed'], session.customer as string);
       await t.dataSource.destroy();
       try {
         const down = await deliver(t, completed);
@@ -273,7 +260,7 @@ describe('webhooks (e2e)', () => {
     });
     await settle(t);
     await waitForCredits(t, user, 100);
-    expect((await ledgerReasons(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
+    expect((await ledgerEntries(t, user)).filter((e) => e.reason === 'purchase')).toHaveLength(1);
   });
 
   it('records a failed delayed payment, tells the customer, and grants nothing', async () => {
@@ -338,7 +325,7 @@ describe('webhooks (e2e)', () => {
     await stripeOf(t).refunds.create({ payment_intent: paymentIntent });
     await settle(t);
     await waitForCredits(t, user, 0);
-    const clawbacks = (await ledgerReasons(t, user)).filter((e) => e.reason === 'refund_clawback');
+    const clawbacks = (await ledgerEntries(t, user)).filter((e) => e.reason === 'refund_clawback');
     expect(clawbacks.map((e) => [e.amount, e.metadata.requested, e.metadata.shortfall])).toEqual([
       [-5, 75, 70],
       [-25, 25, 0],
@@ -363,7 +350,7 @@ describe('webhooks (e2e)', () => {
     });
     await settle(t);
     expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
-    expect((await ledgerReasons(t, user)).map((e) => e.reason)).toEqual(['dispute_clawback', 'purchase']);
+    expect((await ledgerEntries(t, user)).map((e) => e.reason)).toEqual(['dispute_clawback', 'purchase']);
   });
 
   it('freezes disputed credits and restores them when the dispute is won', async () => {
@@ -372,7 +359,7 @@ describe('webhooks (e2e)', () => {
     await t.emulator.completeCheckout(session.id, { card: '4000000000000259' });
     await settle(t);
     await waitForCredits(t, user, 0);
-    const reasons = (await ledgerReasons(t, user)).map((e) => e.reason);
+    const reasons = (await ledgerEntries(t, user)).map((e) => e.reason);
     expect(reasons).toEqual(['dispute_clawback', 'purchase']);
     const disputes = await stripeOf(t).disputes.list({ limit: 10 });
     const paymentIntent = (await stripeOf(t).checkout.sessions.retrieve(session.id)).payment_intent as string;
@@ -381,7 +368,7 @@ describe('webhooks (e2e)', () => {
     await stripeOf(t).disputes.update(dispute.id, { evidence: { uncategorized_text: 'winning_evidence' } });
     await settle(t);
     await waitForCredits(t, user, 100);
-    expect((await ledgerReasons(t, user)).map((e) => [e.reason, e.amount])).toEqual([
+    expect((await ledgerEntries(t, user)).map((e) => [e.reason, e.amount])).toEqual([
       ['dispute_reversal', 100],
       ['dispute_clawback', -100],
       ['purchase', 100],

@@ -97,3 +97,28 @@ export async function settle(t: TestApp): Promise<void> {
     return row.n === 0;
   }, 'webhook inbox drained');
 }
+
+export interface LedgerEntry {
+  reason: string;
+  amount: number;
+  bucket: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The caller's ledger, newest first, as GET /credits/ledger answers (one page of 100). */
+export async function ledgerEntries(t: TestApp, user: TestUser): Promise<LedgerEntry[]> {
+  const res = await t.http().get('/credits/ledger?limit=100').set(user.auth).expect(200);
+  return (res.body as { entries: LedgerEntry[] }).entries;
+}
+
+export const ledgerReasons = async (t: TestApp, user: TestUser): Promise<string[]> =>
+  (await ledgerEntries(t, user)).map((e) => e.reason);
+
+/** Stripe's events of `types` about one customer, oldest first (auto-paging through the list). */
+export async function eventsAbout(t: TestApp, types: string[], customer: string): Promise<Stripe.Event[]> {
+  const out: Stripe.Event[] = [];
+  for await (const e of stripeOf(t).events.list({ types, limit: 100 })) {
+    if ((e.data.object as { customer?: string }).customer === customer) out.push(e);
+  }
+  return out.reverse(); // the list is newest first
+}
