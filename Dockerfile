@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: build with dev dependencies, run with production ones only, as a non-root user.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `prepare` seed is for the embedded dev database, which production does not use.
@@ -11,7 +11,7 @@ COPY migrations ./migrations
 COPY catalog ./catalog
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -57,6 +57,9 @@ import { UsersModule } from './users/users.module';
           const user = req.user as { id?: string } | undefined;
           return user?.id ? `user:${user.id}` : `ip:${String(req.ip)}`;
         },
+        // Per route and caller, as the default does, without hashing the key on every request.
+        generateKey: (ctx, tracker, name) =>
+          `${ctx.getClass().name}.${ctx.getHandler().name}:${name}:${tracker}`,
       }),
     }),
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),

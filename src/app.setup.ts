@@ -1,44 +1,72 @@
-import { INestApplication } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw, urlencoded, type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
-import { appConfig, AppConfig } from './config/app.config';
+import { appConfig, AppConfig, loadAppConfig } from './config/app.config';
 
 export const WEBHOOK_PATH = '/payments/webhook';
+/** Stripe's events are far below this; a larger body is refused before it is read to the end. */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP adapter main.ts and the e2e tests both create the app with. An incoming X-Request-Id is kept if
+ * sane, otherwise a fresh UUID; the body limit is the larger of the API's and the webhook's (each route's own
+ * limit is enforced by the JSON parser in setupApp).
+ */
+export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: Math.max(config.bodyLimitBytes, WEBHOOK_BODY_LIMIT),
+    // `/payments/products/` answers like `/payments/products`, as it did on Express.
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    // Nest's logger (nestjs-pino) writes the one line per request; Fastify's own logger stays off.
+    logger: false,
+  });
+}
 
 /**
  * Everything between Nest and the wire, shared by main.ts and the e2e tests (so tests run the real app).
- * The app must be created with `{ bodyParser: false }`.
+ * The app must be created with createHttpAdapter() and `{ bodyParser: false }`: JSON parsing is set up here.
  */
-export function setupApp(app: NestExpressApplication | INestApplication): void {
-  const express = app as NestExpressApplication;
+export function setupApp(app: NestFastifyApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
+  const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  express.disable('x-powered-by');
 
-  if (config.allowedHosts.length > 0) {
-    express.use((req: Request, _res: Response, next: NextFunction) => {
-      const host = (req.hostname ?? '').toLowerCase();
-      if (config.allowedHosts.includes(host) || host === '127.0.0.1' || host === 'localhost') return next();
-      next(new AppError(ErrorCode.HostNotAllowed));
-    });
-  }
-  express.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    // pino-http (nestjs-pino) reuses the id it finds on the raw request.
+    (req.raw as { id?: string }).id = req.id;
+    void reply.header('X-Request-Id', req.id);
+    if (config.allowedHosts.length > 0) {
+      const host = req.hostname.toLowerCase().replace(/:\d+$/, '');
+      if (!config.allowedHosts.includes(host) && host !== '127.0.0.1' && host !== 'localhost') {
+        done(new AppError(ErrorCode.HostNotAllowed));
+        return;
+      }
+    }
+    done();
+  });
+  void app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   app.enableCors({
     origin: [config.frontendUrl],
     credentials: true,
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
-  // Stripe webhooks get the untouched bytes: the signature is checked on them before anything parses.
-  express.use(WEBHOOK_PATH, raw({ type: '*/*', limit: '1mb' }));
-  express.use(json({ limit: config.bodyLimit }));
-  express.use(urlencoded({ extended: false, limit: config.bodyLimit }));
+  registerBodyParsers(app, config);
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
@@ -57,4 +85,47 @@ export function setupApp(app: NestExpressApplication | INestApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * JSON for the API, within BODY_LIMIT; the Stripe webhook gets the untouched bytes of any content type (the
+ * signature is checked on them before anything parses), within 1 MiB.
+ */
+function registerBodyParsers(app: NestFastifyApplication, config: AppConfig): void {
+  type AnyRequest = Pick<FastifyRequest, 'routeOptions'>;
+  const isWebhook = (req: AnyRequest) => req.routeOptions.url === WEBHOOK_PATH;
+  const tooLarge = (req: AnyRequest, body: Buffer) =>
+    body.length > (isWebhook(req) ? WEBHOOK_BODY_LIMIT : config.bodyLimitBytes);
+
+  app.useBodyParser('application/json', {}, (req, body: Buffer, done) => {
+    if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
+    if (isWebhook(req)) return done(null, body);
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8'), rejectPrototypeKeys));
+    } catch (err) {
+      done(
+        err instanceof AppError
+          ? err
+          : new AppError(ErrorCode.ValidationFailed, 'The request body is not valid JSON.'),
+        undefined,
+      );
+    }
+  });
+  app.useBodyParser('*', {}, (req, body: Buffer, done) => {
+    if (!isWebhook(req)) return done(new AppError(ErrorCode.UnsupportedMediaType), undefined);
+    if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
+    done(null, body);
+  });
+}
+
+/** Fastify's default: a body carrying __proto__ or constructor.prototype is refused, not merged. */
+function rejectPrototypeKeys(this: unknown, key: string, value: unknown): unknown {
+  if (
+    key === '__proto__' ||
+    (key === 'constructor' && value && typeof value === 'object' && 'prototype' in value)
+  ) {
+    throw new AppError(ErrorCode.ValidationFailed, 'The request body contains a forbidden key.');
+  }
+  return value;
 }

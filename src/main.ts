@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { setupApp } from './app.setup';
+import { createHttpAdapter, setupApp } from './app.setup';
 import { validateEnvironment } from './config/validate';
 import { RESOLVED_DATABASE } from './database/database.module';
 import type { ResolvedDatabase } from './database/typeorm-options';
@@ -11,7 +11,7 @@ import { appConfig, AppConfig, stripeConfig, StripeConfig } from './config';
 
 async function bootstrap(): Promise<void> {
   validateEnvironment(); // one clear line and exit 1 on a bad variable, before anything starts
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });

@@ -1,17 +1,141 @@
 import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerStorage } from '@nestjs/throttler';
-import Redis from 'ioredis';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { Redis } from 'ioredis';
 import { appConfig, AppConfig } from '../config/app.config';
+
+/** What ThrottlerStorage.increment resolves to (the interface's own record type is not exported by name). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * Fixed-window counters, O(1) per request. The throttler's own in-memory storage keeps one timestamp per hit
+ * and filters them on every request, which costs milliseconds once a busy key holds thousands of hits.
+ */
+interface Window {
+  hits: number;
+  expiresAt: number;
+  blockedUntil: number;
+}
+
+const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
+
+export class MemoryThrottlerStorage implements ThrottlerStorage {
+  private readonly windows = new Map<string, Window>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(sweepIntervalMs = 60_000) {
+    this.sweeper = setInterval(() => this.sweep(Date.now()), sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const now = Date.now();
+    const id = `${throttlerName}:${key}`;
+    let window = this.windows.get(id);
+    if (!window || (window.expiresAt <= now && window.blockedUntil <= now)) {
+      window = { hits: 0, expiresAt: now + ttl, blockedUntil: 0 };
+      this.windows.set(id, window);
+    }
+    if (window.blockedUntil <= now) {
+      window.hits += 1;
+      if (window.hits > limit) window.blockedUntil = now + blockDuration;
+    }
+    const isBlocked = window.blockedUntil > now;
+    return Promise.resolve({
+      totalHits: window.hits,
+      timeToExpire: seconds(window.expiresAt - now),
+      isBlocked,
+      timeToBlockExpire: isBlocked ? seconds(window.blockedUntil - now) : 0,
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private sweep(now: number): void {
+    for (const [id, window] of this.windows) {
+      if (window.expiresAt <= now && window.blockedUntil <= now) this.windows.delete(id);
+    }
+  }
+}
+
+/**
+ * The same fixed window in Redis, atomic in one Lua script, so several instances share one budget per user or
+ * IP. @nest-lab/throttler-storage-redis does this too but accepts NestJS 11 at most; this is the throttler's
+ * documented extension point (ThrottlerStorage) on ioredis.
+ */
+const INCREMENT = `
+local hits_key, block_key = KEYS[1], KEYS[2]
+local ttl, limit, block = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local block_ttl = redis.call('PTTL', block_key)
+if block_ttl > 0 then
+  return { tonumber(redis.call('GET', hits_key) or limit + 1), redis.call('PTTL', hits_key), 1, block_ttl }
+end
+local hits = redis.call('INCR', hits_key)
+if hits == 1 then redis.call('PEXPIRE', hits_key, ttl) end
+local hits_ttl = redis.call('PTTL', hits_key)
+if hits_ttl < 0 then redis.call('PEXPIRE', hits_key, ttl); hits_ttl = ttl end
+if hits > limit then
+  redis.call('SET', block_key, 1, 'PX', block)
+  return { hits, hits_ttl, 1, block }
+end
+return { hits, hits_ttl, 0, 0 }
+`;
+
+type IncrementReply = [number, number, number, number];
+type ScriptedRedis = Redis & {
+  throttleIncrement(
+    hits: string,
+    block: string,
+    ttl: number,
+    limit: number,
+    block_ms: number,
+  ): Promise<IncrementReply>;
+};
+
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('throttleIncrement', { numberOfKeys: 2, lua: INCREMENT });
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const id = `{${throttlerName}:${key}}`;
+    const [hits, hitsTtl, blocked, blockTtl] = await (this.redis as ScriptedRedis).throttleIncrement(
+      `${id}:hits`,
+      `${id}:blocked`,
+      ttl,
+      limit,
+      blockDuration,
+    );
+    return {
+      totalHits: hits,
+      timeToExpire: seconds(hitsTtl),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: seconds(blockTtl),
+    };
+  }
+}
 
 /**
  * Where rate-limit counters live: Redis when REDIS_URL is set, so several instances share one budget per
- * user or IP (the spec's 5 checkouts a minute stays 5, not 5 × instances); otherwise the throttler's memory.
+ * user or IP (the spec's 5 checkouts a minute stays 5, not 5 × instances); otherwise this process's memory.
  */
 @Injectable()
 export class ThrottlerStorageProvider implements OnApplicationShutdown {
   readonly redis?: Redis;
-  readonly storage?: ThrottlerStorage;
+  readonly storage: ThrottlerStorage;
 
   constructor(@Inject(appConfig.KEY) app: AppConfig) {
     if (app.throttle.redisUrl) {
@@ -20,11 +144,14 @@ export class ThrottlerStorageProvider implements OnApplicationShutdown {
         maxRetriesPerRequest: 2,
         enableOfflineQueue: true,
       });
-      this.storage = new ThrottlerStorageRedisService(this.redis);
+      this.storage = new RedisThrottlerStorage(this.redis);
+    } else {
+      this.storage = new MemoryThrottlerStorage();
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.storage instanceof MemoryThrottlerStorage) this.storage.stop();
     await this.redis?.quit();
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { bool, int, isProduction, isTest, list, oneOf, str, url } from './env';
+import { bool, bytes, int, isProduction, isTest, list, oneOf, str, url } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -15,7 +15,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, isTest(env) ? 'silent' : debug ? 'debug' : 'info'),
     debug,
-    bodyLimit: str(env, 'BODY_LIMIT', '100kb')!,
+    /** BODY_LIMIT (e.g. 100kb, 1mb) in bytes: the largest JSON body the API reads. */
+    bodyLimitBytes: bytes(env, 'BODY_LIMIT', '100kb'),
     throttle: {
       ttlMs: int(env, 'THROTTLE_TTL_MS', 60_000, 1000),
       limit: int(env, 'THROTTLE_LIMIT', 120, 1),

@@ -73,6 +73,19 @@ export function url(
   return raw.replace(/\/+$/, '');
 }
 
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** A size such as 512, 100kb or 1mb (1024-based, as body-parser read it), in bytes; at most 64 MiB. */
+export function bytes(env: Env, name: string, fallback: string): number {
+  const raw = str(env, name, fallback)!;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  const value = match ? Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > 64 * UNITS.mb) {
+    throw new ConfigError(name, `must be a size such as 100kb or 1mb (at most 64mb), got "${raw}"`);
+  }
+  return value;
+}
+
 export function list(env: Env, name: string): string[] {
   return (str(env, name) ?? '')
     .split(',')

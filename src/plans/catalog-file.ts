@@ -197,7 +197,9 @@ export function loadCatalogFile(path = defaultCatalogPath()): CatalogFile {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   return parseCatalog(raw, path);
 }

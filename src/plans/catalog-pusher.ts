@@ -211,7 +211,7 @@ export class CatalogPusher {
     }
 
     if (idOf(product.default_price) !== price.id) {
-      product = await this.stripe.products.update(product.id, { default_price: price.id });
+      await this.stripe.products.update(product.id, { default_price: price.id });
       changed = true;
     }
     if (repriced) return 'repriced';

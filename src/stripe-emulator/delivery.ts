@@ -114,16 +114,13 @@ export class WebhookDelivery {
 
   private pump(): void {
     if (this.paused || this.stopped) return;
-    let progressed = true;
-    while (progressed) {
-      progressed = false;
+    for (;;) {
       const ready = this.queue.filter((j) => !this.busy.has(j.endpoint.url));
       if (ready.length === 0) break;
       const job = this.chaos.shuffle ? ready[Math.floor(Math.random() * ready.length)] : ready[0];
       this.queue.splice(this.queue.indexOf(job), 1);
       this.busy.add(job.endpoint.url);
       void this.attempt(job);
-      progressed = true;
     }
     this.notify();
   }

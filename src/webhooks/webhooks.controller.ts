@@ -2,7 +2,7 @@ import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators';
 import { WebhookInboxService } from './webhook-inbox.service';
 import { WebhookProcessor } from './webhook-processor.service';
@@ -34,7 +34,7 @@ export class WebhooksController {
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiOkResponse({ schema: { example: { received: true, duplicate: false } } })
   @ApiErrors(400)
-  async receive(@Req() req: Request, @Headers('stripe-signature') signature?: string) {
+  async receive(@Req() req: FastifyRequest, @Headers('stripe-signature') signature?: string) {
     const event = this.signatures.verify(req.body, signature, req.ip);
     const isNew = await this.inbox.record(event);
     if (isNew) this.processor.processSoon(event.id);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { CONSUME_SQL, ConsumeSqlRow, CreditsService } from '../../src/credits/credits.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -54,7 +54,7 @@ export async function benchConsume(): Promise<string> {
 
     // The baseline's connection: a 64-connection pg.Pool on real PostgreSQL; PGlite is single-connection, so
     // there the app's own DataSource (its one-connection pool) is the only way in.
-    const url = (t.dataSource.options as PostgresConnectionOptions).url!;
+    const url = (t.dataSource.options as PostgresDataSourceOptions).url!;
     pool = process.env.DATABASE_URL ? new Pool({ connectionString: url, max: WIDE }) : undefined;
     const query = pool
       ? (sql: string, params: unknown[]) => pool!.query(sql, params).then((r) => r.rows as ConsumeSqlRow[])

@@ -1,6 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import { createTestApp } from '../support/test-app';
 
@@ -36,7 +36,7 @@ async function measure(name: string, url: string): Promise<Measured> {
   };
 }
 
-/** A bare NestJS + Express app answering a static copy of the same JSON: the framework's own ceiling. */
+/** A bare NestJS + Fastify app answering a static copy of the same JSON: the framework's own ceiling. */
 async function startBaseline(body: unknown): Promise<{ url: string; close: () => Promise<void> }> {
   @Controller('payments')
   class StaticProductsController {
@@ -48,7 +48,9 @@ async function startBaseline(body: unknown): Promise<{ url: string; close: () =>
   @Module({ controllers: [StaticProductsController] })
   class BaselineModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(BaselineModule, { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(BaselineModule, new FastifyAdapter(), {
+    logger: false,
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -76,7 +76,7 @@ describe('admin webhook events (e2e)', () => {
       .spyOn(billing, 'prepareCheckout')
       .mockRejectedValue(new Error('simulated outage while reading the session'));
     const eventIds: string[] = [];
-    let attempts = 0;
+    let attempts: number;
     try {
       for (const buyer of buyers) {
         const session = await openCheckout(t, buyer, 'payment', pack.priceId);

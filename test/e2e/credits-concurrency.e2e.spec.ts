@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { CreditsService } from '../../src/credits/credits.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { credits } from '../support/stripe-helpers';
@@ -70,7 +70,7 @@ describe('credits under concurrency (e2e)', () => {
   // Embedded PGlite is one process by design: several instances can only share a real PostgreSQL.
   if (process.env.DATABASE_URL) {
     it(`three instances on one PostgreSQL: ${REQUESTS} concurrent consumes spread across them spend exactly ${BALANCE}`, async () => {
-      const databaseUrl = (t.dataSource.options as PostgresConnectionOptions).url!;
+      const databaseUrl = (t.dataSource.options as PostgresDataSourceOptions).url!;
       const others = [await createTestApp({ databaseUrl, env }), await createTestApp({ databaseUrl, env })];
       try {
         const user = await registerUser(t);

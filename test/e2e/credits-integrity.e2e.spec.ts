@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { CreditsService } from '../../src/credits/credits.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -109,7 +109,7 @@ describe('credits integrity (e2e)', () => {
   // The CLI opens its own connection: only a real PostgreSQL can be shared with the test's app.
   if (process.env.DATABASE_URL) {
     it('npm run credits:verify exits 1 on a mismatch, naming it, and 0 once it is fixed', async () => {
-      const databaseUrl = (t.dataSource.options as PostgresConnectionOptions).url!;
+      const databaseUrl = (t.dataSource.options as PostgresDataSourceOptions).url!;
       const user = await fundedUser(3);
       await t.dataSource.query('UPDATE credit_balances SET purchased = purchased + 1 WHERE user_id = $1', [
         user.id,

@@ -1,15 +1,15 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { setupApp } from '../../src/app.setup';
+import { createHttpAdapter, setupApp } from '../../src/app.setup';
 import { StripeEmulatorHost } from '../../src/stripe/stripe-emulator.host';
 import type { StripeEmulator } from '../../src/stripe-emulator';
 import { createScratchDatabase, realDatabaseUrl } from './test-database';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   dataSource: DataSource;
   emulator: StripeEmulator;
@@ -54,7 +54,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   Object.assign(process.env, env);
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+      bodyParser: false,
+    });
     setupApp(app);
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };

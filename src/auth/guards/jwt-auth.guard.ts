@@ -1,30 +1,42 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC_KEY } from '../../common/decorators';
+import { IS_PUBLIC_KEY, type AuthUser } from '../../common/decorators';
 import { AppError, ErrorCode } from '../../common/errors';
-import { BEARER_STRATEGY } from '../strategies/bearer.strategy';
+import { TokenService } from '../token.service';
 
-/** Global: every route needs a valid bearer token unless marked @Public(). */
+const BEARER = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/i;
+
+interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: AuthUser;
+}
+
+/**
+ * Global: every route needs a valid bearer token unless marked @Public(). The token alone says who is
+ * calling (a signature check, no database read); routes guarded by @Roles() re-read the role (RolesGuard).
+ * A plain guard rather than Passport: one strategy, and none of Passport's per-request allocations.
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard(BEARER_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  canActivate(context: ExecutionContext): boolean {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    return super.canActivate(context);
-  }
-
-  override handleRequest<TUser>(err: unknown, user: TUser): TUser {
-    if (err instanceof Error) throw err;
-    if (err) throw new AppError(ErrorCode.AuthTokenInvalid);
-    if (!user) throw new AppError(ErrorCode.AuthTokenMissing);
-    return user;
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = req.headers.authorization;
+    if (!header) throw new AppError(ErrorCode.AuthTokenMissing);
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!match) {
+      throw new AppError(ErrorCode.AuthTokenInvalid, 'The Authorization header must be "Bearer <token>".');
+    }
+    req.user = this.tokens.authenticate(match[1]);
+    return true;
   }
 }

@@ -7,7 +7,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { mapStripeError } from '../../stripe/stripe-error.mapper';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../errors';
@@ -23,9 +23,10 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   503: ErrorCode.ServiceUnavailable,
 };
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
+/** Errors Fastify raises itself before a route runs (FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_MEDIA_TYPE, …). */
+interface FastifyError {
+  code?: string;
+  statusCode?: number;
 }
 
 /**
@@ -38,25 +39,26 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { id?: string }>();
-    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<FastifyRequest>();
+    const res = ctx.getResponse<FastifyReply>();
     const error = this.toAppError(exception);
     const requestId = String(req.id ?? res.getHeader('X-Request-Id') ?? '');
+    const path = (req.url ?? '').split('?')[0];
 
     if (error.status >= 500) {
       this.logger.error(
-        { err: exception, request_id: requestId, path: req.path, code: error.code },
-        `${req.method} ${req.path} failed`,
+        { err: exception, request_id: requestId, path, code: error.code },
+        `${req.method} ${path} failed`,
       );
     }
-    if (res.headersSent) return;
+    if (res.sent) return;
     const health = this.healthBody(exception);
     if (health) {
-      res.status(503).json(health);
+      void res.status(503).send(health);
       return;
     }
-    for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
-    res.status(error.status).json({
+    for (const [name, value] of Object.entries(error.headers ?? {})) void res.header(name, value);
+    void res.status(error.status).send({
       statusCode: error.status,
       code: error.code,
       message: error.message,
@@ -87,10 +89,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const stripe = mapStripeError(exception);
     if (stripe) return stripe;
-    const bodyError = exception as BodyParserError;
-    if (bodyError?.type === 'entity.too.large') return new AppError(ErrorCode.PayloadTooLarge);
-    if (bodyError?.type === 'entity.parse.failed') {
-      return new AppError(ErrorCode.ValidationFailed, 'The request body is not valid JSON.');
+    const fastifyError = exception as FastifyError;
+    if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError(ErrorCode.PayloadTooLarge);
+    if (fastifyError?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return new AppError(ErrorCode.UnsupportedMediaType);
+    if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
+      return new AppError(ErrorCode.ValidationFailed, 'The request body could not be read.');
     }
     if (exception instanceof QueryFailedError) {
       const pg = exception.driverError as { code?: string; constraint?: string };
