@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { requestLogger, requestLogLine } from './common/logging';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig, AppConfig, loadAppConfig } from './config/app.config';
 
@@ -34,6 +35,8 @@ export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyA
     },
     // Nest's logger (nestjs-pino) writes the one line per request; Fastify's own logger stays off.
     logger: false,
+    // No Nest middleware anywhere (request lines come from a hook): keep @fastify/middie off the hot path.
+    skipMiddie: true,
   });
 }
 
@@ -47,10 +50,9 @@ export function setupApp(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 
+  const security = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    // pino-http (nestjs-pino) reuses the id it finds on the raw request.
-    (req.raw as { id?: string }).id = req.id;
-    void reply.header('X-Request-Id', req.id);
+    void reply.headers(security).header('X-Request-Id', req.id);
     if (config.allowedHosts.length > 0) {
       const host = req.hostname.toLowerCase().replace(/:\d+$/, '');
       if (!config.allowedHosts.includes(host) && host !== '127.0.0.1' && host !== 'localhost') {
@@ -60,7 +62,12 @@ export function setupApp(app: NestFastifyApplication): void {
     }
     done();
   });
-  void app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  let requests: ReturnType<typeof requestLogger> | undefined; // PinoLogger.root exists once the app is up
+  fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    requests ??= requestLogger(PinoLogger.root);
+    requestLogLine(req, reply.statusCode, reply.elapsedTime, () => reply.getHeaders(), requests);
+    done();
+  });
   app.enableCors({
     origin: [config.frontendUrl],
     credentials: true,

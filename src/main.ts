@@ -19,9 +19,11 @@ async function bootstrap(): Promise<void> {
   const config = app.get<AppConfig>(appConfig.KEY);
   await app.listen(config.port, config.host);
 
-  const base = `http://localhost:${config.port}`;
+  // The bound port, which differs from PORT when PORT=0 asks for any free one.
+  const port = (app.getHttpServer().address() as { port: number } | null)?.port ?? config.port;
+  const base = `http://localhost:${port}`;
   const emulator = app.get(StripeEmulatorHost);
-  emulator.attachWebhook(`http://127.0.0.1:${config.port}`);
+  emulator.attachWebhook(`http://127.0.0.1:${port}`);
   const stripe = app.get<StripeConfig>(stripeConfig.KEY);
   const db = app.get<ResolvedDatabase>(RESOLVED_DATABASE);
   const stripeLine =

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
 
@@ -47,6 +47,11 @@ export const CONSUME_SQL = `WITH cur AS (
       WHERE x.taken > 0
    )
    SELECT monthly, purchased, from_monthly, from_purchased FROM upd`;
+
+/** The part of pg.Pool the prepared consume uses (TypeORM's driver holds the pool as `master`). */
+interface PreparedPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
 
 export interface ConsumeSqlRow {
   monthly: number;
@@ -113,8 +118,7 @@ export class CreditsService {
     reason: string,
     idempotencyKey?: string,
   ): Promise<ConsumeReceipt> {
-    if (!idempotencyKey)
-      return this.consumeOnce(this.db.manager, userId, amount, reason, `consume:${randomUUID()}`);
+    if (!idempotencyKey) return this.consumePrepared(userId, amount, reason, `consume:${randomUUID()}`);
     const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
     return this.db.transaction(async (m) => {
       const inserted: unknown[] = await m.query(
@@ -143,6 +147,28 @@ export class CreditsService {
     });
   }
 
+  /**
+   * The hot path, outside any transaction: CONSUME_SQL as a named prepared statement straight on the pool
+   * (one statement is atomic on its own). PostgreSQL parses and plans it once per connection instead of on
+   * every call, which is most of what the statement costs the database besides the row lock.
+   */
+  private async consumePrepared(userId: string, amount: number, reason: string, operation: string) {
+    const pool = (this.db.driver as unknown as { master: PreparedPool }).master;
+    const values = [userId, amount, operation, reason];
+    let rows: ConsumeSqlRow[];
+    try {
+      ({ rows } = await pool.query<ConsumeSqlRow>({
+        name: 'tollgate_consume_v1',
+        text: CONSUME_SQL,
+        values,
+      }));
+    } catch (err) {
+      // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
+      throw new QueryFailedError(CONSUME_SQL, values, err as Error);
+    }
+    return this.receipt(rows[0], amount, operation);
+  }
+
   private async consumeOnce(
     m: EntityManager,
     userId: string,
@@ -151,7 +177,10 @@ export class CreditsService {
     operation: string,
   ): Promise<ConsumeReceipt> {
     const rows: ConsumeSqlRow[] = await m.query(CONSUME_SQL, [userId, amount, operation, reason]);
-    const row = rows[0];
+    return this.receipt(rows[0], amount, operation);
+  }
+
+  private receipt(row: ConsumeSqlRow | undefined, amount: number, operation: string): ConsumeReceipt {
     if (!row) throw new AppError(ErrorCode.InsufficientCredits);
     return {
       consumed: amount,

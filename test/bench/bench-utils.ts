@@ -20,7 +20,7 @@ export interface HttpLoad {
   headers?: Record<string, string>;
   body?: string;
   /** Cycled per connection (e.g. one bearer token per user): spreads the load over many callers. */
-  requests?: Array<{ headers: Record<string, string> }>;
+  requests?: Array<{ headers?: Record<string, string>; body?: string }>;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function httpLoad(name: string, load: HttpLoad): Promise<Measured> 
 
 /** A short untimed run, so JIT, pools and caches are warm before the measured one. */
 export async function warmUp(load: HttpLoad): Promise<void> {
-  await autocannon({ ...load, method: load.method ?? 'GET', duration: 1, workers: 1 });
+  await httpLoad('warm-up', { ...load, durationS: 1 });
 }
 
 /**

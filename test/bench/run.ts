@@ -1,16 +1,14 @@
 import { cpus } from 'node:os';
 import { benchAuth } from './auth.bench';
-import { benchConsume, databaseLabel } from './consume.bench';
-import { benchProducts } from './products.bench';
+import { benchPlatform, databaseLabel } from './platform.bench';
 
 /**
  * npm run bench — every benchmark in sequence, each printed beside a baseline measured in the same run.
  * Loopback only; every run is bounded by a duration, so the whole takes a couple of minutes.
  */
 const BENCHES: Array<[string, () => Promise<string>]> = [
-  ['consume', benchConsume],
+  ['platform', benchPlatform],
   ['auth', benchAuth],
-  ['products', benchProducts],
 ];
 
 async function main(): Promise<number> {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY, type AuthUser } from '../../common/decorators';
+import { IS_PUBLIC_KEY, RouteMetadata, type AuthUser } from '../../common/decorators';
 import { AppError, ErrorCode } from '../../common/errors';
 import { TokenService } from '../token.service';
 
@@ -18,17 +18,17 @@ interface AuthenticatedRequest {
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
+  private readonly isPublic: RouteMetadata<boolean>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly tokens: TokenService,
-  ) {}
+  ) {
+    this.isPublic = new RouteMetadata(reflector, IS_PUBLIC_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic.get(context)) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization;
     if (!header) throw new AppError(ErrorCode.AuthTokenMissing);

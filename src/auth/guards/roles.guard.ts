@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthUser, Role, ROLES_KEY } from '../../common/decorators';
+import { AuthUser, Role, ROLES_KEY, RouteMetadata } from '../../common/decorators';
 import { AppError, ErrorCode } from '../../common/errors';
 import { UsersService } from '../../users/users.service';
 
@@ -11,17 +11,22 @@ import { UsersService } from '../../users/users.service';
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly users: UsersService,
-  ) {}
+  private readonly roles: RouteMetadata<Role[]>;
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (!roles?.length) return true;
+  constructor(
+    reflector: Reflector,
+    private readonly users: UsersService,
+  ) {
+    this.roles = new RouteMetadata(reflector, ROLES_KEY);
+  }
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const roles = this.roles.get(context);
+    if (!roles?.length) return true; // most routes: no await, no database
+    return this.hasRole(context, roles);
+  }
+
+  private async hasRole(context: ExecutionContext, roles: Role[]): Promise<boolean> {
     const caller = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     const current = caller ? await this.users.findById(caller.id) : null;
     if (!current || !roles.includes(current.role)) throw new AppError(ErrorCode.Forbidden);

@@ -3,3 +3,4 @@ export * from './public.decorator';
 export * from './roles.decorator';
 export * from './throttle-tier.decorator';
 export * from './idempotency-key.decorator';
+export * from './route-metadata';
