@@ -6,19 +6,20 @@ import { AppError, ErrorCode } from '../common/errors';
 import { normalizeCurrency } from '../common/money';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
-import { CreditPackage } from '../plans/package.entity';
-import { Plan } from '../plans/plan.entity';
+import type { CreditPackage } from '../plans/package.entity';
+import type { Plan } from '../plans/plan.entity';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import { User } from '../users/user.entity';
+import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { BillingService } from './billing.service';
+import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
 import type { CheckoutSessionStatusDto } from './dto/subscription-response.dto';
 import { KeyedMutex } from './keyed-mutex';
 import { SubscriptionManagementService } from './subscription-management.service';
+import { SubscriptionSyncService } from './subscription-sync.service';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
 
 /** Statuses that block a new subscription checkout (SUBSCRIPTION_EXISTS): change plan or use the portal. */
@@ -40,7 +41,8 @@ export class CheckoutService {
     private readonly users: UsersService,
     private readonly plans: PlansService,
     private readonly customers: CustomerService,
-    private readonly billing: BillingService,
+    private readonly fulfilment: CheckoutFulfilmentService,
+    private readonly sync: SubscriptionSyncService,
     private readonly credits: CreditsService,
     private readonly subscriptionViews: SubscriptionManagementService,
   ) {}
@@ -106,7 +108,7 @@ export class CheckoutService {
   async status(userId: string, sessionId: string): Promise<CheckoutSessionStatusDto> {
     const owned = await this.sessions.findOne({ where: { id: sessionId, userId } });
     if (!owned) throw new AppError(ErrorCode.CheckoutSessionNotFound);
-    await this.billing.fulfilCheckoutSession(sessionId);
+    await this.fulfilment.fulfilCheckoutSession(sessionId);
     const session = await this.stripe.checkout.sessions.retrieve(sessionId);
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
     const subscriptionId =
@@ -151,7 +153,7 @@ export class CheckoutService {
   private async assertNoLiveSubscription(userId: string): Promise<void> {
     const rows = await this.subscriptions.find({ where: { userId, status: In(BLOCKING) } });
     for (const row of rows) {
-      const fresh = await this.billing.syncSubscription(row.id);
+      const fresh = await this.sync.syncSubscription(row.id);
       if (!fresh || (BLOCKING as string[]).includes(fresh.status))
         throw new AppError(ErrorCode.SubscriptionExists);
     }
@@ -165,7 +167,7 @@ export class CheckoutService {
     const remote = await this.stripe.subscriptions.list({ customer, status: 'all', limit: 20 });
     const live = remote.data.find((s) => (BLOCKING as string[]).includes(s.status));
     if (!live) return;
-    await this.billing.syncSubscription(live.id);
+    await this.sync.syncSubscription(live.id);
     throw new AppError(ErrorCode.SubscriptionExists);
   }
 

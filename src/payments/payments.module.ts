@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
 import { PlansModule } from '../plans/plans.module';
-import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
 import { CheckoutService } from './checkout.service';
@@ -15,11 +14,12 @@ import { Subscription } from './subscription.entity';
 
 /**
  * The caller's side of billing: checkout, their subscription (cancel, resume, change plan), invoices and the
- * billing portal. BillingService (Stripe state → ours) comes from BillingModule, re-exported for importers.
+ * billing portal. Stripe state → ours (subscription sync, checkout fulfilment, refunds and disputes) comes
+ * from BillingModule, re-exported for importers.
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord, User]),
+    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord]),
     UsersModule,
     PlansModule,
     CreditsModule,

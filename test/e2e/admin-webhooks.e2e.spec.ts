@@ -1,4 +1,4 @@
-import { BillingService } from '../../src/payments/billing.service';
+import { CheckoutFulfilmentService } from '../../src/payments/checkout-fulfilment.service';
 import { WebhookProcessor } from '../../src/webhooks/webhook-processor.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import {
@@ -71,7 +71,7 @@ describe('admin webhook events (e2e)', () => {
 
   it('lists events by status, shows one, and a retry of a dead event applies its effects exactly once', async () => {
     const buyers = [await registerUser(t), await registerUser(t)];
-    const billing = t.app.get(BillingService);
+    const billing = t.app.get(CheckoutFulfilmentService);
     const failing = jest
       .spyOn(billing, 'prepareCheckout')
       .mockRejectedValue(new Error('simulated outage while reading the session'));
