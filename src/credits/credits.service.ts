@@ -15,7 +15,7 @@ interface Balance {
 export interface CreditPurchase {
   userId: string;
   checkoutSessionId: string;
-  packageId: number;
+  packageId: number | null;
   paymentIntentId: string | null;
   credits: number;
   amountTotal: number;
