@@ -1,44 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
 import { CreditPackage } from '../../src/plans/package.entity';
 import { Plan } from '../../src/plans/plan.entity';
 
-const suffix = (): string => randomBytes(4).toString('hex');
-
-/** A plan row as catalog sync would store it (its Stripe ids are made up: apply-level specs need no Stripe). */
-export async function createPlan(ds: DataSource, overrides: Partial<Plan> = {}): Promise<Plan> {
-  const id = suffix();
-  return ds.getRepository(Plan).save(
-    ds.getRepository(Plan).create({
-      productName: `Plan ${id}`,
-      productId: `prod_${id}`,
-      priceId: `price_${id}`,
-      price: '29.99',
-      unitAmount: 2999,
-      currency: 'usd',
-      monthlyUses: 100,
-      trialDays: 0,
-      ...overrides,
-    }),
-  );
+/** A catalog row as catalog sync would store it (made-up Stripe ids: apply-level specs need no Stripe). */
+async function createItem<T extends ObjectLiteral>(
+  ds: DataSource,
+  entity: EntityTarget<T>,
+  kind: string,
+  fields: DeepPartial<T>,
+): Promise<T> {
+  const id = randomBytes(4).toString('hex');
+  const repo = ds.getRepository(entity);
+  const base = {
+    productName: `${kind} ${id}`,
+    productId: `prod_${id}`,
+    priceId: `price_${id}`,
+    currency: 'usd',
+  };
+  return repo.save(repo.create({ ...base, ...fields } as DeepPartial<T>));
 }
 
-/** A credit package row. */
-export async function createPackage(
+export const createPlan = (ds: DataSource, overrides: Partial<Plan> = {}): Promise<Plan> =>
+  createItem<Plan>(ds, Plan, 'Plan', {
+    price: '29.99',
+    unitAmount: 2999,
+    monthlyUses: 100,
+    trialDays: 0,
+    ...overrides,
+  });
+
+export const createPackage = (
   ds: DataSource,
   overrides: Partial<CreditPackage> = {},
-): Promise<CreditPackage> {
-  const id = suffix();
-  return ds.getRepository(CreditPackage).save(
-    ds.getRepository(CreditPackage).create({
-      productName: `Pack ${id}`,
-      productId: `prod_${id}`,
-      priceId: `price_${id}`,
-      price: '9.99',
-      unitAmount: 999,
-      currency: 'usd',
-      usesAmount: 100,
-      ...overrides,
-    }),
-  );
-}
+): Promise<CreditPackage> =>
+  createItem<CreditPackage>(ds, CreditPackage, 'Pack', {
+    price: '9.99',
+    unitAmount: 999,
+    usesAmount: 100,
+    ...overrides,
+  });
