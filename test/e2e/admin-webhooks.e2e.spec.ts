@@ -5,9 +5,9 @@ import {
   catalogPrice,
   credits,
   eventStatus,
-  expectLedgerConsistent,
   openCheckout,
   settle,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -44,10 +44,7 @@ describe('admin webhook events (e2e)', () => {
     user = await registerUser(t);
     pack = await catalogPrice(t, 'one_time');
   });
-  afterEach(async () => {
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('is for admins only: 401 without a token, 403 for a user, 400 for an unknown status', async () => {

@@ -10,13 +10,13 @@ import {
   deliver,
   eventsAbout,
   eventStatus,
-  expectLedgerConsistent,
   ledgerEntries,
   ledgerReasons,
   openCheckout,
   settle,
   stripeOf,
   waitForCredits,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -115,11 +115,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     business = await catalogPrice(t, 'subscription', 'Business Plan');
     pack = await catalogPrice(t, 'one_time');
   });
-  afterEach(async () => {
-    t.emulator.resumeDeliveries();
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('grants the trial its monthly credits, then each paid cycle expires the unused ones and grants the allowance again; an old invoice.paid delivered late changes nothing', async () => {
@@ -351,10 +347,7 @@ describe('webhook secret rotation (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp({ env: { WEBHOOK_SECRET: 'whsec_old,whsec_new' } });
   });
-  afterEach(async () => {
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('accepts deliveries signed with either configured secret and rejects any other', async () => {
