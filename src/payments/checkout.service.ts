@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
-import { normalizeCurrency } from '../common/money';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditPackage } from '../plans/package.entity';
@@ -12,6 +11,7 @@ import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
@@ -41,6 +41,7 @@ export class CheckoutService {
     private readonly users: UsersService,
     private readonly plans: PlansService,
     private readonly customers: CustomerService,
+    private readonly currencies: CheckoutCurrencyService,
     private readonly fulfilment: CheckoutFulfilmentService,
     private readonly sync: SubscriptionSyncService,
     private readonly credits: CreditsService,
@@ -56,7 +57,7 @@ export class CheckoutService {
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
       await this.assertNoLiveSubscription(user.id);
-      const currency = await this.chooseCurrency(user.id, plan, dto.currency);
+      const currency = await this.currencies.choose(user.id, plan, dto.currency);
       const trialDays = await this.trialDaysFor(user, plan);
       const hadCustomer = !!user.customerId;
       const customer = await this.customers.ensureCustomer(user);
@@ -87,7 +88,7 @@ export class CheckoutService {
     const pack = await this.resolvePackage(dto.price_id, dto.product_id);
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
-      const currency = await this.chooseCurrency(user.id, pack, dto.currency);
+      const currency = await this.currencies.choose(user.id, pack, dto.currency);
       const customer = await this.customers.ensureCustomer(user);
       const session = await this.stripe.checkout.sessions.create({
         mode: 'payment',
@@ -176,56 +177,6 @@ export class CheckoutService {
     if (plan.trialDays <= 0 || user.trialUsedAt) return 0;
     const hadTrial = await this.subscriptions.exists({ where: { userId: user.id, trialEnd: Not(IsNull()) } });
     return hadTrial ? 0 : plan.trialDays;
-  }
-
-  /**
-   * The checkout currency: the requested one if the price is sold in it, else the user's established currency
-   * (a Stripe customer holds one), else the price's base currency. A request in another currency than the
-   * user's earlier subscriptions/purchases is refused before anything is created at Stripe.
-   */
-  private async chooseCurrency(
-    userId: string,
-    item: Plan | CreditPackage,
-    requested?: string,
-  ): Promise<string> {
-    const supported = [item.currency, ...Object.keys(item.currencyOptions ?? {})].map((c) => c.toLowerCase());
-    const established = await this.establishedCurrencies(userId);
-    if (requested !== undefined) {
-      const currency = normalizeCurrency(requested);
-      if (!currency || !supported.includes(currency)) {
-        throw new AppError(
-          ErrorCode.UnsupportedCurrency,
-          `This price is sold in: ${supported.join(', ')} (got "${requested}").`,
-          { allowed: supported },
-        );
-      }
-      if (established.some((c) => c !== currency)) throw this.currencyMismatch(established[0]);
-      return currency;
-    }
-    if (established.length === 0) return item.currency.toLowerCase();
-    const [own] = established;
-    if (established.length > 1 || !supported.includes(own)) throw this.currencyMismatch(own);
-    return own;
-  }
-
-  private currencyMismatch(currency: string): AppError {
-    return new AppError(
-      ErrorCode.CurrencyMismatch,
-      `Your billing account uses ${currency.toUpperCase()}; purchases must use that currency.`,
-      { currency },
-    );
-  }
-
-  private async establishedCurrencies(userId: string): Promise<string[]> {
-    const rows: Array<{ currency: string }> = await this.sessions.query(
-      `SELECT DISTINCT lower(currency) AS currency FROM (
-         SELECT currency FROM subscriptions WHERE user_id = $1 AND currency IS NOT NULL
-         UNION ALL
-         SELECT currency FROM checkout_sessions WHERE user_id = $1 AND fulfilled_at IS NOT NULL
-       ) used ORDER BY 1`,
-      [userId],
-    );
-    return rows.map((r) => r.currency.trim());
   }
 
   // ------------------------------------------------------------------ sessions

@@ -4,6 +4,7 @@ import { CreditsModule } from '../credits/credits.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
+import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
@@ -26,7 +27,13 @@ import { Subscription } from './subscription.entity';
     BillingModule,
   ],
   controllers: [PaymentsController],
-  providers: [CheckoutService, CustomerService, SubscriptionManagementService, InvoicesService],
+  providers: [
+    CheckoutService,
+    CheckoutCurrencyService,
+    CustomerService,
+    SubscriptionManagementService,
+    InvoicesService,
+  ],
   exports: [BillingModule],
 })
 export class PaymentsModule {}
