@@ -8,8 +8,7 @@ import {
   SubscriptionDrift,
   SubscriptionReconciler,
 } from '../payments/subscription-reconciler.service';
-import { runCli } from './cli-data-source';
-import { bootCliApp } from './stripe-replay';
+import { bootCliApp, runCli } from './cli-data-source';
 
 export type { ReconcileResult, SubscriptionDrift } from '../payments/subscription-reconciler.service';
 

@@ -1,43 +1,16 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadDatabaseConfig } from '../config/database.config';
-import { loadStripeConfig } from '../config/stripe.config';
-import { validateEnvironment } from '../config/validate';
 import {
   MAX_REPLAY_SECONDS,
   ReplayOptions,
   ReplaySummary,
   WebhookReplayService,
 } from '../webhooks/webhook-replay.service';
-import { runCli } from './cli-data-source';
+import { bootCliApp, runCli } from './cli-data-source';
 
 export { MAX_REPLAY_SECONDS } from '../webhooks/webhook-replay.service';
 export type { ReplayOptions, ReplaySummary } from '../webhooks/webhook-replay.service';
-
-/**
- * The real application (same modules, processor and handlers) without an HTTP server, for the Stripe CLIs.
- * They act on a running deployment's state, so both must be shared: a real database (DATABASE_URL; embedded
- * PGlite cannot be opened by two processes) and a real Stripe account (STRIPE_SECRET_KEY) or a running
- * emulator (STRIPE_API_URL). The in-process emulator would start empty and know nothing.
- */
-export async function bootCliApp(): Promise<INestApplicationContext> {
-  validateEnvironment();
-  const stripe = loadStripeConfig();
-  if (stripe.emulator && !stripe.apiUrl) {
-    throw new Error(
-      'No Stripe to talk to: set STRIPE_SECRET_KEY (with WEBHOOK_SECRET), or STRIPE_API_URL=<url of a running emulator>.',
-    );
-  }
-  if (loadDatabaseConfig().embedded) {
-    throw new Error(
-      "DATABASE_URL is required: the embedded database belongs to the running server's process.",
-    );
-  }
-  const { AppModule } = await import('../app.module');
-  return NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
-}
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 
