@@ -25,11 +25,9 @@ export class SubscriptionHandler {
     'customer.subscription.deleted',
   )
   async mirror(ctx: StripeEventContext<SubscriptionEvent>) {
-    const snapshot = ctx.event.data.object;
-    const read = (await this.subscriptions.fetchRead(snapshot.id)) ?? {
-      subscription: snapshot,
-      version: Date.now(),
-    };
+    const version = Date.now();
+    const remote = await this.subscriptions.fetchSubscription(ctx.event.data.object.id);
+    const read = { subscription: remote ?? ctx.event.data.object, version };
     const prepared = await this.subscriptions.prepare(read);
     return ctx.commit((m) => this.subscriptions.apply(m, prepared));
   }
