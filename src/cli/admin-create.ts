@@ -1,3 +1,5 @@
+import { loadAppConfig } from '../config/app.config';
+import { usersServiceFor } from '../users/users.service';
 import { openCliDataSource, runCli } from './cli-data-source';
 
 /** npm run admin:create -- <email>: promotes an existing account on a running deployment. */
@@ -6,11 +8,8 @@ runCli(async () => {
   if (!email) throw new Error('usage: npm run admin:create -- <email>');
   const { ds, close } = await openCliDataSource();
   try {
-    const rows: Array<{ id: string }> = await ds.query(
-      `WITH u AS (UPDATE users SET role = 'admin', updated_at = now() WHERE email = $1 RETURNING id) SELECT id FROM u`,
-      [email],
-    );
-    if (rows.length === 0) {
+    const users = usersServiceFor(ds, loadAppConfig());
+    if (!(await users.promoteToAdmin(email))) {
       console.error(`No account with email ${email}: register it first.`);
       return 1;
     }

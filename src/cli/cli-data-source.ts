@@ -1,5 +1,9 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from '../config/database.config';
+import { loadStripeConfig } from '../config/stripe.config';
+import { validateEnvironment } from '../config/validate';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 
 /** A DataSource for command-line tools, built by the same options builder as the app. */
@@ -29,4 +33,27 @@ export function runCli(main: () => Promise<number | void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The real application (same modules, processor and handlers) without an HTTP server, for the Stripe CLIs.
+ * They act on a running deployment's state, so both must be shared: a real database (DATABASE_URL; embedded
+ * PGlite cannot be opened by two processes) and a real Stripe account (STRIPE_SECRET_KEY) or a running
+ * emulator (STRIPE_API_URL). The in-process emulator would start empty and know nothing.
+ */
+export async function bootCliApp(): Promise<INestApplicationContext> {
+  validateEnvironment();
+  const stripe = loadStripeConfig();
+  if (stripe.emulator && !stripe.apiUrl) {
+    throw new Error(
+      'No Stripe to talk to: set STRIPE_SECRET_KEY (with WEBHOOK_SECRET), or STRIPE_API_URL=<url of a running emulator>.',
+    );
+  }
+  if (loadDatabaseConfig().embedded) {
+    throw new Error(
+      "DATABASE_URL is required: the embedded database belongs to the running server's process.",
+    );
+  }
+  const { AppModule } = await import('../app.module');
+  return NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
 }

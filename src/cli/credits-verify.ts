@@ -1,11 +1,11 @@
-import { CreditsService } from '../credits/credits.service';
+import { verifyLedger } from '../credits/credits.service';
 import { openCliDataSource, runCli } from './cli-data-source';
 
 /** npm run credits:verify — recomputes every balance from the ledger; exits 1 on any mismatch. */
 runCli(async () => {
   const { ds, close, description } = await openCliDataSource();
   try {
-    const mismatches = await new CreditsService(ds).verify();
+    const mismatches = await verifyLedger(ds.manager);
     if (mismatches.length === 0) {
       console.log(`${description}: every balance matches the ledger.`);
       return 0;

@@ -1,41 +1,16 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type Stripe from 'stripe';
-import { loadDatabaseConfig } from '../config/database.config';
-import { loadStripeConfig } from '../config/stripe.config';
-import { validateEnvironment } from '../config/validate';
-import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import { WebhookInboxService, type WebhookEventStatus } from '../webhooks/webhook-inbox.service';
-import { WebhookProcessor } from '../webhooks/webhook-processor.service';
-import { runCli } from './cli-data-source';
+import {
+  MAX_REPLAY_SECONDS,
+  ReplayOptions,
+  ReplaySummary,
+  WebhookReplayService,
+} from '../webhooks/webhook-replay.service';
+import { bootCliApp, runCli } from './cli-data-source';
 
-/**
- * The real application (same modules, processor and handlers) without an HTTP server, for the Stripe CLIs.
- * They act on a running deployment's state, so both must be shared: a real database (DATABASE_URL; embedded
- * PGlite cannot be opened by two processes) and a real Stripe account (STRIPE_SECRET_KEY) or a running
- * emulator (STRIPE_API_URL). The in-process emulator would start empty and know nothing.
- */
-export async function bootCliApp(): Promise<INestApplicationContext> {
-  validateEnvironment();
-  const stripe = loadStripeConfig();
-  if (stripe.emulator && !stripe.apiUrl) {
-    throw new Error(
-      'No Stripe to talk to: set STRIPE_SECRET_KEY (with WEBHOOK_SECRET), or STRIPE_API_URL=<url of a running emulator>.',
-    );
-  }
-  if (loadDatabaseConfig().embedded) {
-    throw new Error(
-      "DATABASE_URL is required: the embedded database belongs to the running server's process.",
-    );
-  }
-  const { AppModule } = await import('../app.module');
-  return NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
-}
-
-/** Stripe keeps events for 30 days: a longer window would silently miss the oldest ones. */
-export const MAX_REPLAY_SECONDS = 30 * 86_400;
+export { MAX_REPLAY_SECONDS } from '../webhooks/webhook-replay.service';
+export type { ReplayOptions, ReplaySummary } from '../webhooks/webhook-replay.service';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 
@@ -50,95 +25,12 @@ export function parseDuration(text: string | undefined): number {
   return seconds;
 }
 
-export interface ReplayOptions {
-  /** The window: events created in the last `sinceSeconds`. */
-  sinceSeconds: number;
-  /** Only events Stripe reports as not (yet) delivered to every endpoint (`delivery_success: false`). */
-  undeliveredOnly?: boolean;
-  /** Unix seconds "now" (tests); default the wall clock. */
-  now?: number;
-  /** How long to wait for an event another worker claimed first. */
-  settleTimeoutMs?: number;
-}
-
-export interface ReplaySummary {
-  fetched: number;
-  /** Recorded in the inbox by this run (Stripe had them, we did not). */
-  new: number;
-  /** Already in the inbox: skipped, whatever their status (the admin retry endpoint re-runs failed ones). */
-  duplicates: number;
-  /** New events that ended processed (or ignored: a type with no handler). */
-  processed: number;
-  /** New events that ended failed or dead (visible in /admin/webhook-events). */
-  failed: number;
-  failedIds: string[];
-}
-
-const TERMINAL: WebhookEventStatus[] = ['processed', 'ignored', 'failed', 'dead'];
-
-/**
- * Fetches the window's events from Stripe and feeds each one, oldest first, through the webhook pipeline:
- * the inbox insert (ON CONFLICT DO NOTHING: an event we already have is a duplicate and skipped) and the
- * same processor and handlers a delivery goes through. Running it twice changes nothing the second time.
- */
+/** Replays through the app's WebhookReplayService (the logic lives there; this is the CLI's entry). */
 export async function replayEvents(
   app: INestApplicationContext,
   opts: ReplayOptions,
 ): Promise<ReplaySummary> {
-  const stripe = app.get<Stripe>(STRIPE_CLIENT);
-  const inbox = app.get(WebhookInboxService);
-  const processor = app.get(WebhookProcessor);
-  if (opts.sinceSeconds <= 0 || opts.sinceSeconds > MAX_REPLAY_SECONDS) {
-    throw new Error('the replay window must be between 1 second and 30 days');
-  }
-  const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const params: Stripe.EventListParams = {
-    created: { gte: now - opts.sinceSeconds },
-    limit: 100,
-    ...(opts.undeliveredOnly ? { delivery_success: false } : {}),
-  };
-  const newestFirst: Stripe.Event[] = [];
-  for await (const event of stripe.events.list(params)) newestFirst.push(event);
-  // Oldest first, like Stripe delivers them; the list's own order breaks ties within one second.
-  const events = newestFirst.reverse().sort((a, b) => a.created - b.created);
-
-  const summary: ReplaySummary = {
-    fetched: events.length,
-    new: 0,
-    duplicates: 0,
-    processed: 0,
-    failed: 0,
-    failedIds: [],
-  };
-  for (const event of events) {
-    if (!(await inbox.record(event))) {
-      summary.duplicates += 1;
-      continue;
-    }
-    summary.new += 1;
-    let outcome: string = await processor.processById(event.id);
-    if (outcome === 'not_due') outcome = await settled(app, event.id, opts.settleTimeoutMs ?? 60_000);
-    if (outcome === 'processed' || outcome === 'ignored') {
-      summary.processed += 1;
-    } else {
-      summary.failed += 1;
-      summary.failedIds.push(event.id);
-    }
-  }
-  return summary;
-}
-
-/** Another worker (this process's retry worker, or another instance) claimed the event: wait for its outcome. */
-async function settled(app: INestApplicationContext, id: string, timeoutMs: number): Promise<string> {
-  const inbox = app.get(WebhookInboxService);
-  await app.get(WebhookProcessor).drain();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = (await inbox.get(id))?.status;
-    if (status && TERMINAL.includes(status)) return status;
-    if (Date.now() > deadline) return status ?? 'missing';
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return app.get(WebhookReplayService).replay(opts);
 }
 
 export function formatReplaySummary(s: ReplaySummary): string {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PostsController } from '../examples/posts.controller';
+import { UsersModule } from '../users/users.module';
 import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
 import { AdminCreditsController, CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
 
 @Module({
+  imports: [UsersModule],
   controllers: [CreditsController, AdminCreditsController, PostsController],
   providers: [CreditsService, ConsumesCreditsInterceptor],
   exports: [CreditsService, ConsumesCreditsInterceptor],

@@ -1,13 +1,32 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
+import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { UsersService } from '../users/users.service';
 import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
 
 interface Balance {
   monthly: number;
   purchased: number;
+}
+
+/** A paid credit pack, as checkout fulfilment hands it over. */
+export interface CreditPurchase {
+  userId: string;
+  checkoutSessionId: string;
+  packageId: number | null;
+  paymentIntentId: string | null;
+  credits: number;
+  amountTotal: number;
+  currency: string;
+}
+
+export interface RecordedPurchase {
+  checkoutSessionId: string;
+  userId: string;
+  credits: number;
 }
 
 interface Movement {
@@ -60,6 +79,31 @@ export interface ConsumeSqlRow {
   from_purchased: number;
 }
 
+export interface LedgerMismatch {
+  user_id: string;
+  bucket: string;
+  balance: number;
+  ledger: number;
+}
+
+/** Recomputes every balance from the ledger (also `npm run credits:verify`, without the Nest app). */
+export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> {
+  return m.query(`
+    WITH sums AS (
+      SELECT user_id,
+             COALESCE(SUM(amount) FILTER (WHERE bucket = 'monthly'), 0)::int AS monthly,
+             COALESCE(SUM(amount) FILTER (WHERE bucket = 'purchased'), 0)::int AS purchased
+        FROM credit_ledger GROUP BY user_id
+    ), joined AS (
+      SELECT COALESCE(b.user_id, s.user_id) AS user_id, COALESCE(b.monthly, 0) AS bm, COALESCE(b.purchased, 0) AS bp,
+             COALESCE(s.monthly, 0) AS lm, COALESCE(s.purchased, 0) AS lp
+        FROM credit_balances b FULL OUTER JOIN sums s ON s.user_id = b.user_id
+    )
+    SELECT user_id, 'monthly' AS bucket, bm AS balance, lm AS ledger FROM joined WHERE bm <> lm
+    UNION ALL
+    SELECT user_id, 'purchased', bp, lp FROM joined WHERE bp <> lp`);
+}
+
 /**
  * The ONLY code that moves credits. Every change is a ledger row with a reason and a unique idempotency key
  * tied to its cause; the per-user balance changes in the same transaction; CHECK constraints keep every
@@ -68,12 +112,25 @@ export interface ConsumeSqlRow {
  */
 @Injectable()
 export class CreditsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
+  private readonly prepare: boolean;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    @Inject(databaseConfig.KEY) database: DatabaseConfig,
+  ) {
+    this.prepare = !database.embedded;
+  }
 
   // ---------------------------------------------------------------- reads
 
-  async breakdown(userId: string, manager: EntityManager = this.db.manager): Promise<CreditBreakdown> {
-    const rows: Array<Balance> = await manager.query(
+  async breakdown(userId: string): Promise<CreditBreakdown> {
+    return this.breakdownIn(this.db.manager, userId);
+  }
+
+  private async breakdownIn(m: EntityManager, userId: string): Promise<CreditBreakdown> {
+    const rows: Array<Balance> = await m.query(
       'SELECT monthly, purchased FROM credit_balances WHERE user_id = $1',
       [userId],
     );
@@ -118,7 +175,12 @@ export class CreditsService {
     reason: string,
     idempotencyKey?: string,
   ): Promise<ConsumeReceipt> {
-    if (!idempotencyKey) return this.consumePrepared(userId, amount, reason, `consume:${randomUUID()}`);
+    if (!idempotencyKey) {
+      const operation = `consume:${randomUUID()}`;
+      return this.prepare
+        ? this.consumePrepared(userId, amount, reason, operation)
+        : this.consumeOnce(this.db.manager, userId, amount, reason, operation);
+    }
     const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
     return this.db.transaction(async (m) => {
       const inserted: unknown[] = await m.query(
@@ -148,7 +210,7 @@ export class CreditsService {
   }
 
   /**
-   * The hot path, outside any transaction: CONSUME_SQL as a named prepared statement straight on the pool
+   * The hot path on PostgreSQL, outside any transaction: CONSUME_SQL as a named prepared statement on the pool
    * (one statement is atomic on its own). PostgreSQL parses and plans it once per connection instead of on
    * every call, which is most of what the statement costs the database besides the row lock.
    */
@@ -200,7 +262,7 @@ export class CreditsService {
    */
   async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
     if (receipt.replayed) return;
-    await this.inTransaction(undefined, async (m) => {
+    await this.db.transaction(async (m) => {
       const balance = await this.lockBalance(m, userId);
       // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.
       await m.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
@@ -227,11 +289,17 @@ export class CreditsService {
 
   // ---------------------------------------------------------------- grants and takebacks
 
-  /** A paid one-time checkout: +credits to purchased, once per checkout session. */
-  async grantPurchase(
-    m: EntityManager,
-    p: { userId: string; credits: number; checkoutSessionId: string; metadata?: Record<string, unknown> },
-  ): Promise<boolean> {
+  /**
+   * A paid one-time checkout: records the purchase (refunds and disputes find it by payment intent) and adds
+   * its credits to purchased, once per checkout session.
+   */
+  async grantPurchase(m: EntityManager, p: CreditPurchase): Promise<boolean> {
+    await m.query(
+      `INSERT INTO credit_purchases (checkout_session_id, user_id, package_id, payment_intent_id, credits,
+                                     amount_total, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (checkout_session_id) DO NOTHING`,
+      [p.checkoutSessionId, p.userId, p.packageId, p.paymentIntentId, p.credits, p.amountTotal, p.currency],
+    );
     const balance = await this.lockBalance(m, p.userId);
     return this.move(m, p.userId, balance, {
       bucket: 'purchased',
@@ -240,15 +308,31 @@ export class CreditsService {
       key: `purchase:${p.checkoutSessionId}`,
       sourceType: 'checkout_session',
       sourceId: p.checkoutSessionId,
-      metadata: p.metadata,
+      metadata: { package_id: p.packageId, payment_intent: p.paymentIntentId, amount_total: p.amountTotal },
     });
+  }
+
+  /** The credit pack bought with this payment intent, if we granted one. */
+  async purchaseByPaymentIntent(
+    m: EntityManager,
+    paymentIntentId: string | null,
+  ): Promise<RecordedPurchase | null> {
+    if (!paymentIntentId) return null;
+    const rows: Array<{ checkout_session_id: string; user_id: string; credits: number }> = await m.query(
+      'SELECT checkout_session_id, user_id, credits FROM credit_purchases WHERE payment_intent_id = $1',
+      [paymentIntentId],
+    );
+    const row = rows[0];
+    return row
+      ? { checkoutSessionId: row.checkout_session_id, userId: row.user_id, credits: row.credits }
+      : null;
   }
 
   /**
    * A subscription period starts (first period or a paid renewal): unused monthly credits expire and the
    * plan's allowance is granted. Applied once per (subscription, period) and only forwards: a period older
-   * than or equal to the last one applied (duplicate, late or out-of-order event) changes nothing.
-   * The subscription row must exist (the caller upserts it in the same transaction).
+   * than or equal to the last one applied (duplicate, late or out-of-order event) changes nothing. The last
+   * applied period is Credits' own record (`credit_periods`), so Credits never writes another module's table.
    */
   async startPeriod(
     m: EntityManager,
@@ -261,19 +345,20 @@ export class CreditsService {
     },
   ): Promise<boolean> {
     const balance = await this.lockBalance(m, p.userId);
+    // Serialized by the balance lock above (one subscription belongs to one user).
     const advanced: Array<{ previous: Date | null }> = await m.query(
-      `WITH old AS (SELECT id, credits_period_start FROM subscriptions WHERE id = $1 FOR UPDATE),
+      `WITH prev AS (SELECT period_start FROM credit_periods WHERE subscription_id = $1),
        upd AS (
-         UPDATE subscriptions s SET credits_period_start = $2, updated_at = now()
-           FROM old
-          WHERE s.id = old.id AND (old.credits_period_start IS NULL OR old.credits_period_start < $2)
-         RETURNING old.credits_period_start AS previous)
-       SELECT previous FROM upd`,
-      [p.subscriptionId, p.periodStart],
+         INSERT INTO credit_periods AS cur (subscription_id, user_id, period_start) VALUES ($1, $2, $3)
+         ON CONFLICT (subscription_id) DO UPDATE SET period_start = EXCLUDED.period_start, updated_at = now()
+          WHERE cur.period_start < EXCLUDED.period_start
+         RETURNING 1)
+       SELECT (SELECT period_start FROM prev) AS previous FROM upd`,
+      [p.subscriptionId, p.userId, p.periodStart],
     );
     if (advanced.length === 0) return false;
     const key = `period:${p.subscriptionId}:${Math.floor(p.periodStart.getTime() / 1000)}`;
-    // A recreated subscription row (e.g. by reconcile) forgets credits_period_start: the ledger still knows.
+    // Periods applied before credit_periods existed are known to the ledger.
     if (await this.applied(m, `${key}:grant`)) return false;
     const source = { sourceType: 'subscription', sourceId: p.subscriptionId };
     if (balance.monthly > 0) {
@@ -296,6 +381,15 @@ export class CreditsService {
       });
     }
     return true;
+  }
+
+  /** The start of the last period whose credits were applied for this subscription (null: none yet). */
+  async lastPeriodStart(subscriptionId: string): Promise<Date | null> {
+    const rows: Array<{ period_start: Date }> = await this.db.query(
+      'SELECT period_start FROM credit_periods WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    return rows[0]?.period_start ?? null;
   }
 
   /** A subscription ended: its monthly credits end with it. Once per subscription. */
@@ -393,9 +487,8 @@ export class CreditsService {
     actorId: string;
     idempotencyKey?: string;
   }): Promise<CreditBreakdown> {
-    return this.inTransaction(undefined, async (m) => {
-      const exists: unknown[] = await m.query('SELECT 1 FROM users WHERE id = $1', [p.userId]);
-      if (exists.length === 0) throw new AppError(ErrorCode.UserNotFound);
+    return this.db.transaction(async (m) => {
+      await this.users.assertExists(m, p.userId);
       const balance = await this.lockBalance(m, p.userId);
       if (balance[p.bucket] + p.amount < 0)
         throw new AppError(
@@ -411,38 +504,18 @@ export class CreditsService {
         sourceId: p.actorId,
         metadata: { note: p.note, actor_id: p.actorId },
       });
-      return this.breakdown(p.userId, m);
+      return this.breakdownIn(m, p.userId);
     });
   }
 
   // ---------------------------------------------------------------- integrity
 
   /** Recomputes every balance from the ledger; returns the users whose cached balance disagrees. */
-  async verify(): Promise<Array<{ user_id: string; bucket: string; balance: number; ledger: number }>> {
-    return this.db.query(`
-      WITH sums AS (
-        SELECT user_id,
-               COALESCE(SUM(amount) FILTER (WHERE bucket = 'monthly'), 0)::int AS monthly,
-               COALESCE(SUM(amount) FILTER (WHERE bucket = 'purchased'), 0)::int AS purchased
-          FROM credit_ledger GROUP BY user_id
-      ), joined AS (
-        SELECT COALESCE(b.user_id, s.user_id) AS user_id, COALESCE(b.monthly, 0) AS bm, COALESCE(b.purchased, 0) AS bp,
-               COALESCE(s.monthly, 0) AS lm, COALESCE(s.purchased, 0) AS lp
-          FROM credit_balances b FULL OUTER JOIN sums s ON s.user_id = b.user_id
-      )
-      SELECT user_id, 'monthly' AS bucket, bm AS balance, lm AS ledger FROM joined WHERE bm <> lm
-      UNION ALL
-      SELECT user_id, 'purchased', bp, lp FROM joined WHERE bp <> lp`);
+  async verify(): Promise<LedgerMismatch[]> {
+    return verifyLedger(this.db.manager);
   }
 
   // ---------------------------------------------------------------- internals
-
-  private async inTransaction<T>(
-    m: EntityManager | undefined,
-    work: (m: EntityManager) => Promise<T>,
-  ): Promise<T> {
-    return m ? work(m) : this.db.transaction(work);
-  }
 
   private async lockBalance(m: EntityManager, userId: string): Promise<Balance> {
     await m.query('INSERT INTO credit_balances (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [

@@ -2,15 +2,36 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
 import { PlansModule } from '../plans/plans.module';
-import { BillingService } from './billing.service';
+import { UsersModule } from '../users/users.module';
+import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { LoggingNotifier, NOTIFIER } from './notifier';
+import { RefundsDisputesService } from './refunds-disputes.service';
+import { SubscriptionPeriodsService } from './subscription-periods.service';
+import { SubscriptionReconciler } from './subscription-reconciler.service';
+import { SubscriptionSyncService } from './subscription-sync.service';
 import { Subscription } from './subscription.entity';
 
-/** Stripe state → Tollgate state: shared by the webhook handlers and the payments routes. */
+const BILLING = [
+  SubscriptionSyncService,
+  SubscriptionPeriodsService,
+  CheckoutFulfilmentService,
+  RefundsDisputesService,
+  SubscriptionReconciler,
+];
+
+/**
+ * Stripe state → Tollgate state, by what it does: the subscription mirror, paid periods, checkout
+ * fulfilment, refunds and disputes, and reconciliation. Shared by the webhook handlers and the payments routes.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord]), PlansModule, CreditsModule],
-  providers: [BillingService, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
-  exports: [BillingService, NOTIFIER, LoggingNotifier],
+  imports: [
+    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord]),
+    UsersModule,
+    PlansModule,
+    CreditsModule,
+  ],
+  providers: [...BILLING, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
+  exports: [...BILLING, NOTIFIER, LoggingNotifier],
 })
 export class BillingModule {}

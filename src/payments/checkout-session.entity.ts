@@ -8,7 +8,6 @@ import {
   ManyToOne,
   PrimaryColumn,
 } from 'typeorm';
-import { User } from '../users/user.entity';
 
 /** Checkout sessions we created, so only their owner can read them and fulfilment knows the buyer. */
 @Entity('checkout_sessions')
@@ -21,9 +20,10 @@ export class CheckoutSessionRecord {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  // By entity name: Payments does not import another module's entity.
+  @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'checkout_sessions_user_id_fkey' })
-  user?: User;
+  user?: unknown;
 
   @Column({ type: 'varchar', length: 16 })
   mode: 'subscription' | 'payment';

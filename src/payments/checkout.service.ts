@@ -3,22 +3,23 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
-import { normalizeCurrency } from '../common/money';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
-import { CreditPackage } from '../plans/package.entity';
-import { Plan } from '../plans/plan.entity';
+import type { CreditPackage } from '../plans/package.entity';
+import type { Plan } from '../plans/plan.entity';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import { User } from '../users/user.entity';
+import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { BillingService } from './billing.service';
+import { CheckoutCurrencyService } from './checkout-currency.service';
+import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
 import type { CheckoutSessionStatusDto } from './dto/subscription-response.dto';
 import { KeyedMutex } from './keyed-mutex';
 import { SubscriptionManagementService } from './subscription-management.service';
+import { SubscriptionSyncService } from './subscription-sync.service';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
 
 /** Statuses that block a new subscription checkout (SUBSCRIPTION_EXISTS): change plan or use the portal. */
@@ -40,7 +41,9 @@ export class CheckoutService {
     private readonly users: UsersService,
     private readonly plans: PlansService,
     private readonly customers: CustomerService,
-    private readonly billing: BillingService,
+    private readonly currencies: CheckoutCurrencyService,
+    private readonly fulfilment: CheckoutFulfilmentService,
+    private readonly sync: SubscriptionSyncService,
     private readonly credits: CreditsService,
     private readonly subscriptionViews: SubscriptionManagementService,
   ) {}
@@ -54,7 +57,7 @@ export class CheckoutService {
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
       await this.assertNoLiveSubscription(user.id);
-      const currency = await this.chooseCurrency(user.id, plan, dto.currency);
+      const currency = await this.currencies.choose(user.id, plan, dto.currency);
       const trialDays = await this.trialDaysFor(user, plan);
       const hadCustomer = !!user.customerId;
       const customer = await this.customers.ensureCustomer(user);
@@ -85,7 +88,7 @@ export class CheckoutService {
     const pack = await this.resolvePackage(dto.price_id, dto.product_id);
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
-      const currency = await this.chooseCurrency(user.id, pack, dto.currency);
+      const currency = await this.currencies.choose(user.id, pack, dto.currency);
       const customer = await this.customers.ensureCustomer(user);
       const session = await this.stripe.checkout.sessions.create({
         mode: 'payment',
@@ -106,7 +109,7 @@ export class CheckoutService {
   async status(userId: string, sessionId: string): Promise<CheckoutSessionStatusDto> {
     const owned = await this.sessions.findOne({ where: { id: sessionId, userId } });
     if (!owned) throw new AppError(ErrorCode.CheckoutSessionNotFound);
-    await this.billing.fulfilCheckoutSession(sessionId);
+    await this.fulfilment.fulfilCheckoutSession(sessionId);
     const session = await this.stripe.checkout.sessions.retrieve(sessionId);
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
     const subscriptionId =
@@ -151,7 +154,7 @@ export class CheckoutService {
   private async assertNoLiveSubscription(userId: string): Promise<void> {
     const rows = await this.subscriptions.find({ where: { userId, status: In(BLOCKING) } });
     for (const row of rows) {
-      const fresh = await this.billing.syncSubscription(row.id);
+      const fresh = await this.sync.syncSubscription(row.id);
       if (!fresh || (BLOCKING as string[]).includes(fresh.status))
         throw new AppError(ErrorCode.SubscriptionExists);
     }
@@ -165,7 +168,7 @@ export class CheckoutService {
     const remote = await this.stripe.subscriptions.list({ customer, status: 'all', limit: 20 });
     const live = remote.data.find((s) => (BLOCKING as string[]).includes(s.status));
     if (!live) return;
-    await this.billing.syncSubscription(live.id);
+    await this.sync.syncSubscription(live.id);
     throw new AppError(ErrorCode.SubscriptionExists);
   }
 
@@ -174,56 +177,6 @@ export class CheckoutService {
     if (plan.trialDays <= 0 || user.trialUsedAt) return 0;
     const hadTrial = await this.subscriptions.exists({ where: { userId: user.id, trialEnd: Not(IsNull()) } });
     return hadTrial ? 0 : plan.trialDays;
-  }
-
-  /**
-   * The checkout currency: the requested one if the price is sold in it, else the user's established currency
-   * (a Stripe customer holds one), else the price's base currency. A request in another currency than the
-   * user's earlier subscriptions/purchases is refused before anything is created at Stripe.
-   */
-  private async chooseCurrency(
-    userId: string,
-    item: Plan | CreditPackage,
-    requested?: string,
-  ): Promise<string> {
-    const supported = [item.currency, ...Object.keys(item.currencyOptions ?? {})].map((c) => c.toLowerCase());
-    const established = await this.establishedCurrencies(userId);
-    if (requested !== undefined) {
-      const currency = normalizeCurrency(requested);
-      if (!currency || !supported.includes(currency)) {
-        throw new AppError(
-          ErrorCode.UnsupportedCurrency,
-          `This price is sold in: ${supported.join(', ')} (got "${requested}").`,
-          { allowed: supported },
-        );
-      }
-      if (established.some((c) => c !== currency)) throw this.currencyMismatch(established[0]);
-      return currency;
-    }
-    if (established.length === 0) return item.currency.toLowerCase();
-    const [own] = established;
-    if (established.length > 1 || !supported.includes(own)) throw this.currencyMismatch(own);
-    return own;
-  }
-
-  private currencyMismatch(currency: string): AppError {
-    return new AppError(
-      ErrorCode.CurrencyMismatch,
-      `Your billing account uses ${currency.toUpperCase()}; purchases must use that currency.`,
-      { currency },
-    );
-  }
-
-  private async establishedCurrencies(userId: string): Promise<string[]> {
-    const rows: Array<{ currency: string }> = await this.sessions.query(
-      `SELECT DISTINCT lower(currency) AS currency FROM (
-         SELECT currency FROM subscriptions WHERE user_id = $1 AND currency IS NOT NULL
-         UNION ALL
-         SELECT currency FROM checkout_sessions WHERE user_id = $1 AND fulfilled_at IS NOT NULL
-       ) used ORDER BY 1`,
-      [userId],
-    );
-    return rows.map((r) => r.currency.trim());
   }
 
   // ------------------------------------------------------------------ sessions

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { appConfig, AppConfig } from '../config/app.config';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import { User } from '../users/user.entity';
+import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { BillingPortalSessionDto } from './dto/invoices.dto';
 
@@ -13,6 +15,7 @@ export class CustomerService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
   ) {}
 
@@ -26,7 +29,7 @@ export class CustomerService {
       { email: user.email, metadata: { user_id: user.id } },
       { idempotencyKey: `customer:${user.id}` },
     );
-    const id = await this.users.attachCustomerId(user.id, customer.id);
+    const id = await this.users.attachCustomerId(this.db.manager, user.id, customer.id);
     user.customerId = id;
     return id;
   }

@@ -2,9 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
 import { PlansModule } from '../plans/plans.module';
-import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
+import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
@@ -15,18 +15,25 @@ import { Subscription } from './subscription.entity';
 
 /**
  * The caller's side of billing: checkout, their subscription (cancel, resume, change plan), invoices and the
- * billing portal. BillingService (Stripe state → ours) comes from BillingModule, re-exported for importers.
+ * billing portal. Stripe state → ours (subscription sync, checkout fulfilment, refunds and disputes) comes
+ * from BillingModule, re-exported for importers.
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord, User]),
+    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord]),
     UsersModule,
     PlansModule,
     CreditsModule,
     BillingModule,
   ],
   controllers: [PaymentsController],
-  providers: [CheckoutService, CustomerService, SubscriptionManagementService, InvoicesService],
+  providers: [
+    CheckoutService,
+    CheckoutCurrencyService,
+    CustomerService,
+    SubscriptionManagementService,
+    InvoicesService,
+  ],
   exports: [BillingModule],
 })
 export class PaymentsModule {}

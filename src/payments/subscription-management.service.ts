@@ -6,10 +6,9 @@ import { AppError, ErrorCode } from '../common/errors';
 import { formatMinorUnits } from '../common/money';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditBreakdown } from '../credits/credit.types';
-import { Plan } from '../plans/plan.entity';
+import type { Plan } from '../plans/plan.entity';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import { BillingService } from './billing.service';
 import type { ChangePlanPreviewDto, PreviewLineDto } from './dto/change-plan.dto';
 import type {
   SubscriptionAnswer,
@@ -17,6 +16,7 @@ import type {
   UserSubscriptionDto,
 } from './dto/subscription-response.dto';
 import { LIVE_STATUSES, Subscription } from './subscription.entity';
+import { SubscriptionSyncService } from './subscription-sync.service';
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 const isoSeconds = (s: number): string => new Date(s * 1000).toISOString();
@@ -30,7 +30,7 @@ export class SubscriptionManagementService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
-    private readonly billing: BillingService,
+    private readonly billing: SubscriptionSyncService,
     private readonly plans: PlansService,
     private readonly credits: CreditsService,
   ) {}

@@ -9,8 +9,6 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { Plan } from '../plans/plan.entity';
-import { User } from '../users/user.entity';
 import { bigintNumber } from '../database/transformers';
 
 export type SubscriptionStatus =
@@ -40,9 +38,10 @@ export class Subscription {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  // Foreign keys by entity name: Payments does not import another module's entity.
+  @ManyToOne('User', { onDelete: 'CASCADE', createForeignKeyConstraints: true })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'subscriptions_user_id_fkey' })
-  user?: User;
+  user?: unknown;
 
   @Column({ name: 'customer_id', type: 'varchar', length: 255 })
   customerId: string;
@@ -53,9 +52,9 @@ export class Subscription {
   @Column({ name: 'plan_id', type: 'integer', nullable: true })
   planId: number | null;
 
-  @ManyToOne(() => Plan, { onDelete: 'SET NULL' })
+  @ManyToOne('Plan', { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'plan_id', foreignKeyConstraintName: 'subscriptions_plan_id_fkey' })
-  plan?: Plan | null;
+  plan?: unknown;
 
   @Column({ name: 'price_id', type: 'varchar', length: 255, nullable: true })
   priceId: string | null;
@@ -89,9 +88,6 @@ export class Subscription {
 
   @Column({ name: 'past_due_since', type: 'timestamptz', nullable: true })
   pastDueSince: Date | null;
-
-  @Column({ name: 'credits_period_start', type: 'timestamptz', nullable: true })
-  creditsPeriodStart: Date | null;
 
   /** Milliseconds timestamp of the Stripe read this row reflects: older reads never overwrite newer. */
   @Column({ name: 'stripe_version', type: 'bigint', default: 0, transformer: bigintNumber })

@@ -46,12 +46,22 @@ export class PlansService {
   }
 
   /** Any plan ever synced under this price, archived included (existing subscriptions keep resolving). */
-  findPlanByPriceId(priceId: string, manager?: EntityManager): Promise<Plan | null> {
-    return (manager?.getRepository(Plan) ?? this.plans).findOneBy({ priceId });
+  findPlanByPriceId(priceId: string): Promise<Plan | null> {
+    return this.plans.findOneBy({ priceId });
   }
 
-  findPackageByPriceId(priceId: string, manager?: EntityManager): Promise<CreditPackage | null> {
-    return (manager?.getRepository(CreditPackage) ?? this.packages).findOneBy({ priceId });
+  findPackageByPriceId(priceId: string): Promise<CreditPackage | null> {
+    return this.packages.findOneBy({ priceId });
+  }
+
+  /** findPlanByPriceId inside the caller's transaction. */
+  planForPrice(m: EntityManager, priceId: string): Promise<Plan | null> {
+    return m.getRepository(Plan).findOneBy({ priceId });
+  }
+
+  /** findPackageByPriceId inside the caller's transaction. */
+  packageForPrice(m: EntityManager, priceId: string): Promise<CreditPackage | null> {
+    return m.getRepository(CreditPackage).findOneBy({ priceId });
   }
 
   /** The item's price in minor units of `currency`: its base amount or a currency option; undefined if not sold in it. */

@@ -14,6 +14,3 @@ export interface StripeEventContext<E extends Stripe.Event = Stripe.Event> {
 
 /** Internal EventEmitter name for a Stripe event type (one handler per name). */
 export const stripeEventName = (type: string): string => `stripe.${type}`;
-
-/** Options every handler's @OnEvent uses: awaited, errors propagate (→ retry), never swallowed. */
-export const HANDLER_OPTIONS = { async: true, promisify: true, suppressErrors: false } as const;

@@ -3,15 +3,15 @@ import { BillingModule } from '../payments/billing.module';
 import { PlansModule } from '../plans/plans.module';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller';
 import { AdminWebhookEventsService } from './admin-webhook-events.service';
-import { CATALOG_HANDLERS } from './handlers/catalog-handlers';
-import { PAYMENT_HANDLERS } from './handlers/payment-handlers';
+import { STRIPE_EVENT_HANDLERS } from './handlers';
 import { WebhookInboxService } from './webhook-inbox.service';
 import { WebhookProcessor } from './webhook-processor.service';
+import { WebhookReplayService } from './webhook-replay.service';
 import { WebhookSignatureService } from './webhook-signature.service';
 import { WebhookWorker } from './webhook-worker.service';
 import { WebhooksController } from './webhooks.controller';
 
-/** verify → store → dispatch (EventEmitter, one handler per event type) → retry. */
+/** verify → store → dispatch (EventEmitter, one handler per event type, @OnStripeEvent) → retry; replay. */
 @Module({
   imports: [BillingModule, PlansModule],
   controllers: [WebhooksController, AdminWebhookEventsController],
@@ -21,9 +21,9 @@ import { WebhooksController } from './webhooks.controller';
     WebhookProcessor,
     WebhookWorker,
     AdminWebhookEventsService,
-    ...PAYMENT_HANDLERS,
-    ...CATALOG_HANDLERS,
+    WebhookReplayService,
+    ...STRIPE_EVENT_HANDLERS,
   ],
-  exports: [WebhookProcessor, WebhookInboxService],
+  exports: [WebhookProcessor, WebhookInboxService, WebhookReplayService],
 })
 export class WebhooksModule {}

@@ -1,13 +1,13 @@
-import { BillingService } from '../../src/payments/billing.service';
+import { CheckoutFulfilmentService } from '../../src/payments/checkout-fulfilment.service';
 import { WebhookProcessor } from '../../src/webhooks/webhook-processor.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import {
   catalogPrice,
   credits,
   eventStatus,
-  expectLedgerConsistent,
   openCheckout,
   settle,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -44,10 +44,7 @@ describe('admin webhook events (e2e)', () => {
     user = await registerUser(t);
     pack = await catalogPrice(t, 'one_time');
   });
-  afterEach(async () => {
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('is for admins only: 401 without a token, 403 for a user, 400 for an unknown status', async () => {
@@ -71,7 +68,7 @@ describe('admin webhook events (e2e)', () => {
 
   it('lists events by status, shows one, and a retry of a dead event applies its effects exactly once', async () => {
     const buyers = [await registerUser(t), await registerUser(t)];
-    const billing = t.app.get(BillingService);
+    const billing = t.app.get(CheckoutFulfilmentService);
     const failing = jest
       .spyOn(billing, 'prepareCheckout')
       .mockRejectedValue(new Error('simulated outage while reading the session'));

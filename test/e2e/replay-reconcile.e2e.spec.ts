@@ -6,12 +6,12 @@ import {
   catalogPrice,
   credits,
   eventStatus,
-  expectLedgerConsistent,
   ledgerReasons,
   openCheckout,
   settle,
   stripeOf,
   waitForCredits,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -36,11 +36,7 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     plan = await catalogPrice(t, 'subscription', 'Pro Plan');
     pack = await catalogPrice(t, 'one_time');
   });
-  afterEach(async () => {
-    t.emulator.resumeDeliveries();
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('parses --since as 30m, 2h or 3d, at most 30 days', () => {

@@ -1,4 +1,4 @@
-import { BillingService } from '../../src/payments/billing.service';
+import { CheckoutFulfilmentService } from '../../src/payments/checkout-fulfilment.service';
 import { WebhookProcessor } from '../../src/webhooks/webhook-processor.service';
 import { registerUser } from '../factories/user.factory';
 import { catalogPrice, openCheckout } from '../support/stripe-helpers';
@@ -13,7 +13,7 @@ describe('graceful shutdown (e2e)', () => {
     const user = await registerUser(t);
 
     // Hold the checkout handler mid-flight (after its Stripe read, before its transaction).
-    const billing = t.app.get(BillingService);
+    const billing = t.app.get(CheckoutFulfilmentService);
     const prepare = billing.prepareCheckout.bind(billing);
     let entered = false;
     let release!: () => void;

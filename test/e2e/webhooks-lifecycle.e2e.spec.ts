@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { BillingService } from '../../src/payments/billing.service';
+import { CreditsService } from '../../src/credits/credits.service';
+import { SubscriptionSyncService } from '../../src/payments/subscription-sync.service';
 import { LoggingNotifier } from '../../src/payments/notifier';
 import { Subscription } from '../../src/payments/subscription.entity';
 import { registerUser, TestUser } from '../factories/user.factory';
@@ -9,13 +10,13 @@ import {
   deliver,
   eventsAbout,
   eventStatus,
-  expectLedgerConsistent,
   ledgerEntries,
   ledgerReasons,
   openCheckout,
   settle,
   stripeOf,
   waitForCredits,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -34,8 +35,11 @@ const userSubscription = async (t: TestApp, user: TestUser) =>
     cancel_at_period_end?: boolean;
   };
 
-const subscriptionRow = async (t: TestApp, id: string) =>
-  t.dataSource.getRepository(Subscription).findOneByOrFail({ id });
+/** The mirror row, with the last period Credits applied for it (Credits keeps that in its own table). */
+const subscriptionRow = async (t: TestApp, id: string) => ({
+  ...(await t.dataSource.getRepository(Subscription).findOneByOrFail({ id })),
+  creditsPeriodStart: await t.app.get(CreditsService).lastPeriodStart(id),
+});
 
 const invoiceOf = (e: Stripe.Event) => e.data.object as Stripe.Invoice;
 
@@ -111,11 +115,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     business = await catalogPrice(t, 'subscription', 'Business Plan');
     pack = await catalogPrice(t, 'one_time');
   });
-  afterEach(async () => {
-    t.emulator.resumeDeliveries();
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('grants the trial its monthly credits, then each paid cycle expires the unused ones and grants the allowance again; an old invoice.paid delivered late changes nothing', async () => {
@@ -203,7 +203,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     const row = await subscriptionRow(t, subscriptionId);
     expect(row.pastDueSince).toBeInstanceOf(Date);
-    const billing = t.app.get(BillingService);
+    const billing = t.app.get(SubscriptionSyncService);
     const afterGrace = new Date(row.pastDueSince!.getTime() + 8 * DAY * 1000);
     expect(billing.hasAccess(row, afterGrace)).toBe(false); // default PAST_DUE_GRACE_DAYS = 7
 
@@ -347,10 +347,7 @@ describe('webhook secret rotation (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp({ env: { WEBHOOK_SECRET: 'whsec_old,whsec_new' } });
   });
-  afterEach(async () => {
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('accepts deliveries signed with either configured secret and rejects any other', async () => {

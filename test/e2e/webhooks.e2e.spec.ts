@@ -8,12 +8,12 @@ import {
   deliver,
   eventsAbout,
   eventStatus,
-  expectLedgerConsistent,
   ledgerEntries,
   openCheckout,
   settle,
   stripeOf,
   waitForCredits,
+  settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -37,10 +37,7 @@ describe('webhooks (e2e)', () => {
     pack = await catalogPrice(t, 'one_time');
     plan = await catalogPrice(t, 'subscription', 'Pro Plan');
   });
-  afterEach(async () => {
-    await settle(t);
-    await expectLedgerConsistent(t);
-  });
+  afterEach(() => settleAndVerify(t));
   afterAll(async () => t.close());
 
   it('grants a paid credit pack once, from the emulator-signed checkout.session.completed', async () => {

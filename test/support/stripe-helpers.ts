@@ -98,6 +98,13 @@ export async function settle(t: TestApp): Promise<void> {
   }, 'webhook inbox drained');
 }
 
+/** How every webhook suite ends a test: deliveries resumed, every stored event settled, the ledger exact. */
+export async function settleAndVerify(t: TestApp): Promise<void> {
+  t.emulator.resumeDeliveries();
+  await settle(t);
+  await expectLedgerConsistent(t);
+}
+
 export interface LedgerEntry {
   reason: string;
   amount: number;

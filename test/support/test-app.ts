@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -23,8 +24,14 @@ export interface TestAppOptions {
   databaseUrl?: string;
 }
 
-/** Boots the real app (AppModule + setupApp, exactly as main.ts) on a random loopback port. */
-export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+/**
+ * The environment a test app boots in: test defaults, then the caller's; with DATABASE_URL (CI's PostgreSQL
+ * pass) a scratch database of its own. Runs `boot` with it applied and restores process.env afterwards.
+ */
+async function inTestEnvironment<T>(
+  options: TestAppOptions,
+  boot: (drop: (() => Promise<void>) | undefined) => Promise<T>,
+): Promise<T> {
   const saved = { ...process.env };
   let drop: (() => Promise<void>) | undefined;
   const server = realDatabaseUrl();
@@ -53,6 +60,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   }
   Object.assign(process.env, env);
   try {
+    return await boot(drop);
+  } finally {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+/** Boots the real app (AppModule + setupApp, exactly as main.ts) on a random loopback port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  return inTestEnvironment(options, async (drop) => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
       bodyParser: false,
@@ -74,12 +93,40 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         await drop?.();
       },
     };
-  } finally {
-    for (const key of Object.keys(env)) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  }
+  });
+}
+
+export interface ServiceContext {
+  /** Any provider of the real app (services, the Stripe client, the DataSource). */
+  get: INestApplicationContext['get'];
+  dataSource: DataSource;
+  emulator: StripeEmulator;
+  close: () => Promise<void>;
+}
+
+/**
+ * The service tier: the real AppModule on the real database (PGlite, or a scratch PostgreSQL database with
+ * DATABASE_URL) and the in-process Stripe emulator, without HTTP and without the retry worker's timer (a
+ * spec drives the webhook processor itself). No webhook endpoint is attached: nothing is delivered unasked.
+ */
+export async function createServiceContext(options: TestAppOptions = {}): Promise<ServiceContext> {
+  return inTestEnvironment(
+    { ...options, env: { WEBHOOK_WORKER_INTERVAL_MS: '600000', ...options.env } },
+    async (drop) => {
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const app = await moduleRef.init();
+      const get: INestApplicationContext['get'] = app.get.bind(app);
+      return {
+        get,
+        dataSource: app.get(DataSource),
+        emulator: app.get(StripeEmulatorHost).instance!,
+        close: async () => {
+          await app.close();
+          await drop?.();
+        },
+      };
+    },
+  );
 }
 
 /** Polls `probe` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors';
+import { normalizeCurrency } from '../common/money';
+import type { CreditPackage } from '../plans/package.entity';
+import type { Plan } from '../plans/plan.entity';
+
+/** Which currency a checkout is in: one per billing account, and only currencies the price is sold in. */
+@Injectable()
+export class CheckoutCurrencyService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * The checkout currency: the requested one if the price is sold in it, else the user's established currency
+   * (a Stripe customer holds one), else the price's base currency. A request in another currency than the
+   * user's earlier subscriptions/purchases is refused before anything is created at Stripe.
+   */
+  async choose(userId: string, item: Plan | CreditPackage, requested?: string): Promise<string> {
+    const supported = [item.currency, ...Object.keys(item.currencyOptions ?? {})].map((c) => c.toLowerCase());
+    const established = await this.established(userId);
+    if (requested !== undefined) {
+      const currency = normalizeCurrency(requested);
+      if (!currency || !supported.includes(currency)) {
+        throw new AppError(
+          ErrorCode.UnsupportedCurrency,
+          `This price is sold in: ${supported.join(', ')} (got "${requested}").`,
+          { allowed: supported },
+        );
+      }
+      if (established.some((c) => c !== currency)) throw this.currencyMismatch(established[0]);
+      return currency;
+    }
+    if (established.length === 0) return item.currency.toLowerCase();
+    const [own] = established;
+    if (established.length > 1 || !supported.includes(own)) throw this.currencyMismatch(own);
+    return own;
+  }
+
+  private currencyMismatch(currency: string): AppError {
+    return new AppError(
+      ErrorCode.CurrencyMismatch,
+      `Your billing account uses ${currency.toUpperCase()}; purchases must use that currency.`,
+      { currency },
+    );
+  }
+
+  private async established(userId: string): Promise<string[]> {
+    const rows: Array<{ currency: string }> = await this.db.query(
+      `SELECT DISTINCT lower(currency) AS currency FROM (
+         SELECT currency FROM subscriptions WHERE user_id = $1 AND currency IS NOT NULL
+         UNION ALL
+         SELECT currency FROM checkout_sessions WHERE user_id = $1 AND fulfilled_at IS NOT NULL
+       ) used ORDER BY 1`,
+      [userId],
+    );
+    return rows.map((r) => r.currency.trim());
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { EntityManager } from 'typeorm';
+import { CreditsService } from '../credits/credits.service';
+import { PlansService } from '../plans/plans.service';
+import { ENDED, refId } from './stripe-refs';
+import type { Subscription } from './subscription.entity';
+import { PreparedSubscription, SubscriptionSyncService } from './subscription-sync.service';
+
+/**
+ * Paid periods: a subscription's creation or renewal (invoice.paid) starts that period's monthly credits,
+ * once per period and never backwards. Plan changes (subscription_update) keep the current period: the new
+ * plan's allowance applies from the next one.
+ */
+@Injectable()
+export class SubscriptionPeriodsService {
+  private readonly logger = new Logger('SubscriptionPeriods');
+
+  constructor(
+    private readonly subscriptions: SubscriptionSyncService,
+    private readonly credits: CreditsService,
+    private readonly plans: PlansService,
+  ) {}
+
+  /** The invoice's subscription as Stripe has it now (null: a one-off invoice, or Stripe forgot it). */
+  async prepareInvoice(invoice: Stripe.Invoice): Promise<PreparedSubscription | null> {
+    const subscriptionId = refId(invoice.parent?.subscription_details?.subscription);
+    return subscriptionId ? this.subscriptions.read(subscriptionId) : null;
+  }
+
+  /** invoice.paid: mirror the subscription, then start the paid period's credits. */
+  async applyInvoicePaid(
+    m: EntityManager,
+    invoice: Stripe.Invoice,
+    prepared: PreparedSubscription | null,
+  ): Promise<void> {
+    if (!prepared) return;
+    const row = await this.subscriptions.apply(m, prepared);
+    // An ended subscription's credits are gone for good (endSubscription runs once): a renewal paid before
+    // the end but delivered after it must not grant a period nothing will ever expire.
+    if (!row || ENDED.includes(row.status)) return;
+    if (invoice.billing_reason !== 'subscription_create' && invoice.billing_reason !== 'subscription_cycle')
+      return;
+    const line =
+      invoice.lines.data.find(
+        (l) => l.parent?.subscription_item_details && !l.parent.subscription_item_details.proration,
+      ) ?? invoice.lines.data[0];
+    if (!line) return;
+    const priceId = refId(line.pricing?.price_details?.price) ?? row.priceId;
+    await this.startPaidPeriod(m, row, new Date(line.period.start * 1000), priceId);
+  }
+
+  /**
+   * A paid period begins: the plan's allowance replaces the unused monthly credits (CreditsService.startPeriod,
+   * once per period and only forwards). Used by checkout fulfilment (first period) and invoice.paid.
+   */
+  async startPaidPeriod(
+    m: EntityManager,
+    sub: Subscription,
+    periodStart: Date,
+    priceId: string | null,
+  ): Promise<boolean> {
+    const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
+    if (!plan) {
+      this.logger.warn(`subscription ${sub.id}: price ${priceId} is not a catalog plan; no monthly credits`);
+    }
+    return this.credits.startPeriod(m, {
+      userId: sub.userId,
+      subscriptionId: sub.id,
+      periodStart,
+      allowance: plan?.monthlyUses ?? 0,
+      planId: plan?.id ?? null,
+    });
+  }
+}

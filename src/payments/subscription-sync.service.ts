@@ -1,0 +1,196 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Stripe from 'stripe';
+import { DataSource, EntityManager, In, Not } from 'typeorm';
+import { appConfig, AppConfig } from '../config/app.config';
+import { CreditsService } from '../credits/credits.service';
+import { PlansService } from '../plans/plans.service';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { UsersService } from '../users/users.service';
+import { ENDED, refId, toDate } from './stripe-refs';
+import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
+
+/** A Stripe read of a subscription, stamped with when it was read (the row's recency guard). */
+export interface SubscriptionRead {
+  subscription: Stripe.Subscription;
+  version: number;
+}
+
+/**
+ * Everything applying a subscription needs, read from Stripe before any transaction opens: the subscription
+ * and, when it is live, a fresh read of every other row we still hold as live for the same user (null: Stripe
+ * no longer has it).
+ */
+export interface PreparedSubscription extends SubscriptionRead {
+  others: Array<{ id: string; read: SubscriptionRead | null }>;
+}
+
+const isLive = (status: string): boolean => (LIVE_STATUSES as string[]).includes(status);
+
+/**
+ * The `subscriptions` mirror: Stripe's subscriptions as rows, re-fetched rather than trusted from event
+ * payloads, and a row only moves to a read at least as new as the one it holds (`stripe_version`), so late or
+ * reordered events never move a subscription backwards. Stripe is read in `prepare`/`read` (no transaction
+ * open); `apply` writes inside the caller's transaction and never calls Stripe.
+ */
+@Injectable()
+export class SubscriptionSyncService {
+  private readonly logger = new Logger('SubscriptionSync');
+
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly credits: CreditsService,
+    private readonly plans: PlansService,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Stripe's subscription now, or null when Stripe does not know it (404). */
+  async fetchSubscription(id: string): Promise<Stripe.Subscription | null> {
+    try {
+      return await this.stripe.subscriptions.retrieve(id);
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  async fetchRead(id: string): Promise<SubscriptionRead | null> {
+    const version = Date.now();
+    const subscription = await this.fetchSubscription(id);
+    return subscription ? { subscription, version } : null;
+  }
+
+  /** Reads a subscription from Stripe and prepares it (null when Stripe does not know it). */
+  async read(id: string): Promise<PreparedSubscription | null> {
+    const read = await this.fetchRead(id);
+    return read ? this.prepare(read) : null;
+  }
+
+  /**
+   * At most one live subscription per user (a unique index). Before a live subscription is stored, any other
+   * row we still hold as live is re-read from Stripe here, outside the transaction: usually it has ended and
+   * we missed or have not yet seen that event.
+   */
+  async prepare(read: SubscriptionRead): Promise<PreparedSubscription> {
+    const s = read.subscription;
+    if (!isLive(s.status)) return { ...read, others: [] };
+    const userId = await this.users.resolveStripeOwner(
+      this.db.manager,
+      s.metadata?.user_id,
+      refId(s.customer),
+    );
+    if (!userId) return { ...read, others: [] };
+    const rows = await this.db
+      .getRepository(Subscription)
+      .find({ where: { userId, id: Not(s.id), status: In(LIVE_STATUSES) }, select: { id: true } });
+    const others = [];
+    for (const { id } of rows) others.push({ id, read: await this.fetchRead(id) });
+    return { ...read, others };
+  }
+
+  /** Reads from Stripe, then applies in its own transaction (routes and checks outside any webhook). */
+  async syncSubscription(subscriptionId: string): Promise<Subscription | null> {
+    const prepared = await this.read(subscriptionId);
+    if (!prepared) return null;
+    return this.db.transaction((m) => this.apply(m, prepared));
+  }
+
+  /**
+   * Stores the prepared reads. If Stripe says another subscription of the user is live too, that is a genuine
+   * duplicate: fail loudly (a webhook retries and lands in `dead`, visible in /admin/webhook-events) rather
+   * than guess which one to keep. Returns the stored row (null when it is not one of our users').
+   */
+  async apply(m: EntityManager, prepared: PreparedSubscription): Promise<Subscription | null> {
+    for (const other of prepared.others) {
+      if (other.read) await this.upsert(m, other.read);
+      else await m.getRepository(Subscription).update({ id: other.id }, { status: 'canceled' });
+      if (other.read && isLive(other.read.subscription.status)) {
+        throw new Error(
+          `two live subscriptions in Stripe for one user (${other.id}, ${prepared.subscription.id})`,
+        );
+      }
+    }
+    return this.upsert(m, prepared);
+  }
+
+  /** The user's live subscription (trialing, active, past_due, unpaid, paused), newest first. */
+  async liveSubscription(userId: string): Promise<Subscription | null> {
+    return this.db.getRepository(Subscription).findOne({
+      where: { userId, status: In(LIVE_STATUSES) },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
+  /** The user's subscription with this id, any status. */
+  async ownedSubscription(userId: string, id: string): Promise<Subscription | null> {
+    return this.db.getRepository(Subscription).findOne({ where: { id, userId } });
+  }
+
+  /** Access by status: trialing/active yes; past_due for a grace period; unpaid/canceled/expired no. */
+  hasAccess(sub: Pick<Subscription, 'status' | 'pastDueSince'>, now = new Date()): boolean {
+    if (sub.status === 'trialing' || sub.status === 'active') return true;
+    if (sub.status === 'past_due') {
+      const since = sub.pastDueSince ?? now;
+      return now.getTime() - since.getTime() <= this.app.pastDueGraceDays * 86_400_000;
+    }
+    return false;
+  }
+
+  /** Upserts the mirror row from a Stripe read, only if this read is at least as new as the stored one. */
+  private async upsert(m: EntityManager, { subscription: s, version }: SubscriptionRead) {
+    const customerId = refId(s.customer)!;
+    const userId = await this.users.resolveStripeOwner(m, s.metadata?.user_id, customerId);
+    if (!userId) {
+      this.logger.warn(`subscription ${s.id}: customer ${customerId} is not a Tollgate user; ignored`);
+      return null;
+    }
+    const item = s.items.data[0];
+    const priceId = item?.price?.id ?? null;
+    const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
+    const rows: Array<{ id: string }> = await m.query(
+      `INSERT INTO subscriptions AS cur (id, user_id, customer_id, status, plan_id, price_id, currency,
+          current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, cancel_at,
+          canceled_at, ended_at, stripe_version, past_due_since)
+       VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+               CASE WHEN $4::varchar = 'past_due' THEN now() END)
+       ON CONFLICT (id) DO UPDATE SET
+          status = EXCLUDED.status, plan_id = EXCLUDED.plan_id, price_id = EXCLUDED.price_id,
+          currency = EXCLUDED.currency, current_period_start = EXCLUDED.current_period_start,
+          current_period_end = EXCLUDED.current_period_end, trial_start = EXCLUDED.trial_start,
+          trial_end = EXCLUDED.trial_end, cancel_at_period_end = EXCLUDED.cancel_at_period_end,
+          cancel_at = EXCLUDED.cancel_at, canceled_at = EXCLUDED.canceled_at, ended_at = EXCLUDED.ended_at,
+          stripe_version = EXCLUDED.stripe_version,
+          past_due_since = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(cur.past_due_since, now()) END,
+          updated_at = now()
+       WHERE cur.stripe_version <= EXCLUDED.stripe_version
+       RETURNING id`,
+      [
+        s.id,
+        userId,
+        customerId,
+        s.status,
+        plan?.id ?? null,
+        priceId,
+        s.currency,
+        toDate(item?.current_period_start),
+        toDate(item?.current_period_end),
+        toDate(s.trial_start),
+        toDate(s.trial_end),
+        s.cancel_at_period_end,
+        toDate(s.cancel_at),
+        toDate(s.canceled_at),
+        toDate(s.ended_at),
+        version,
+      ],
+    );
+    if (rows.length > 0) {
+      if (s.trial_end) await this.users.markTrialUsed(m, userId);
+      if (ENDED.includes(s.status as SubscriptionStatus)) {
+        await this.credits.endSubscription(m, { userId, subscriptionId: s.id });
+      }
+    }
+    return m.getRepository(Subscription).findOne({ where: { id: s.id } });
+  }
+}

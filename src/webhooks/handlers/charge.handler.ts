@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { RefundsDisputesService } from '../../payments/refunds-disputes.service';
+import { OnStripeEvent } from '../on-stripe-event.decorator';
+import type { StripeEventContext } from '../stripe-event-context';
+
+type ChargeEvent = Stripe.Event & { data: { object: Stripe.Charge } };
+type DisputeEvent = Stripe.Event & { data: { object: Stripe.Dispute } };
+
+/** charge.*: refunds and disputes of credit packs. */
+@Injectable()
+export class ChargeHandler {
+  constructor(private readonly chargebacks: RefundsDisputesService) {}
+
+  /**
+   * Refunds claw back purchased credits in proportion to the refunded amount. charge.amount_refunded is
+   * cumulative, so partial refunds add up, and a late (smaller) one changes nothing.
+   */
+  @OnStripeEvent('charge.refunded')
+  async refunded(ctx: StripeEventContext<ChargeEvent>): Promise<void> {
+    const prepared = await this.chargebacks.prepareRefund(ctx.event.data.object);
+    await ctx.commit((m) => this.chargebacks.applyRefund(m, prepared));
+  }
+
+  /** A dispute opens (credits frozen, shortfall recorded) or closes (won restores; lost keeps them taken). */
+  @OnStripeEvent('charge.dispute.created', 'charge.dispute.closed')
+  async disputed(ctx: StripeEventContext<DisputeEvent>): Promise<void> {
+    const prepared = await this.chargebacks.prepareDispute(ctx.event.data.object.id);
+    await ctx.commit((m) => this.chargebacks.applyDispute(m, prepared));
+  }
+}

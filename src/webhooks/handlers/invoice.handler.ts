@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { NOTIFIER, type Notifier } from '../../payments/notifier';
+import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
+import { SubscriptionSyncService } from '../../payments/subscription-sync.service';
+import { OnStripeEvent } from '../on-stripe-event.decorator';
+import type { StripeEventContext } from '../stripe-event-context';
+
+type InvoiceEvent = Stripe.Event & { data: { object: Stripe.Invoice } };
+
+/** invoice.*: the invoice's subscription is re-read from Stripe (parent.subscription_details in this API). */
+@Injectable()
+export class InvoiceHandler {
+  constructor(
+    private readonly periods: SubscriptionPeriodsService,
+    private readonly subscriptions: SubscriptionSyncService,
+    @Inject(NOTIFIER) private readonly notifier: Notifier,
+  ) {}
+
+  /** Creation or renewal paid: start that period's monthly credits (once per period, never backwards). */
+  @OnStripeEvent('invoice.paid')
+  async paid(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
+    const invoice = ctx.event.data.object;
+    const prepared = await this.periods.prepareInvoice(invoice);
+    if (!prepared) return; // a one-off invoice, or a subscription Stripe no longer has: nothing to do
+    await ctx.commit((m) => this.periods.applyInvoicePaid(m, invoice, prepared));
+  }
+
+  /** A renewal failed: mirror (past_due keeps access for the grace period) and tell the customer. */
+  @OnStripeEvent('invoice.payment_failed')
+  async paymentFailed(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
+    const invoice = ctx.event.data.object;
+    const prepared = await this.periods.prepareInvoice(invoice);
+    const row = await ctx.commit(async (m) => (prepared ? this.subscriptions.apply(m, prepared) : null));
+    if (row) {
+      await this.notifier.notify({
+        kind: 'payment_failed',
+        userId: row.userId,
+        reference: invoice.id,
+        data: {
+          amount_due: invoice.amount_due,
+          currency: invoice.currency,
+          attempt_count: invoice.attempt_count,
+        },
+      });
+    }
+  }
+}
