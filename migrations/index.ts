@@ -1,10 +1,12 @@
 import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { BillingLedgerWebhooks1764400100000 } from './1764400100000-billing-ledger-webhooks';
 import { CatalogPriceHistory1764400200000 } from './1764400200000-catalog-price-history';
+import { ExternalIdentityApiKeys1764400300000 } from './1764400300000-external-identity-api-keys';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
   InitialSchema1764400000000,
   BillingLedgerWebhooks1764400100000,
   CatalogPriceHistory1764400200000,
+  ExternalIdentityApiKeys1764400300000,
 ];

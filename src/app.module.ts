@@ -4,6 +4,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminUsersModule } from './admin/admin-users.module';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -38,8 +39,10 @@ import { UsersModule } from './users/users.module';
         throttlers: [
           {
             ttl: app.throttle.ttlMs,
-            // Stricter tiers for /auth and checkout creation; the default everywhere else.
+            // API keys have their own tier; stricter tiers for /auth and checkout creation; else the default.
             limit: (ctx) => {
+              if (ctx.switchToHttp().getRequest<{ apiKey?: unknown }>().apiKey)
+                return app.throttle.apiKeyLimit;
               const tier = reflector.getAllAndOverride<ThrottleTierName | undefined>(THROTTLE_TIER_KEY, [
                 ctx.getHandler(),
                 ctx.getClass(),
@@ -52,8 +55,10 @@ import { UsersModule } from './users/users.module';
             },
           },
         ],
-        // Per user when authenticated (the guard runs after JwtAuthGuard), per client IP otherwise.
+        // Per API key, else per user when authenticated (the guard runs after JwtAuthGuard), else per client IP.
         getTracker: (req: Record<string, unknown>) => {
+          const key = req.apiKey as { id: string } | undefined;
+          if (key) return `key:${key.id}`;
           const user = req.user as { id?: string } | undefined;
           return user?.id ? `user:${user.id}` : `ip:${String(req.ip)}`;
         },
@@ -72,6 +77,7 @@ import { UsersModule } from './users/users.module';
     CreditsModule,
     PaymentsModule,
     WebhooksModule,
+    AdminUsersModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

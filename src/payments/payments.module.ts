@@ -27,6 +27,6 @@ import { Subscription } from './subscription.entity';
   ],
   controllers: [PaymentsController],
   providers: [CheckoutService, CustomerService, SubscriptionManagementService, InvoicesService],
-  exports: [BillingModule],
+  exports: [BillingModule, CheckoutService, SubscriptionManagementService],
 })
 export class PaymentsModule {}

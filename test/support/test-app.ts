@@ -34,6 +34,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     THROTTLE_LIMIT: '100000',
     THROTTLE_AUTH_LIMIT: '100000',
     THROTTLE_CHECKOUT_LIMIT: '100000',
+    THROTTLE_API_KEY_LIMIT: '100000',
     ADMIN_EMAILS: 'admin@tollgate.test',
     WEBHOOK_WORKER_INTERVAL_MS: '100',
     WEBHOOK_RETRY_BASE_MS: '100',

@@ -3,3 +3,5 @@ export * from './public.decorator';
 export * from './roles.decorator';
 export * from './throttle-tier.decorator';
 export * from './idempotency-key.decorator';
+export * from './requires-scope.decorator';
+export * from './email.decorator';
