@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { TestIdentityProvider } from '../support/jwks-server';
 import { catalogPrice } from '../support/stripe-helpers';
@@ -170,14 +171,7 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
     const id = sub();
     const token = await idp.sign('rsa-2', { sub: id });
     const userId = (await me(token).expect(200)).body.id;
-    const key = (
-      await t
-        .http()
-        .post('/admin/api-keys')
-        .set(admin.auth)
-        .send({ name: 'backend', scopes: ['credits:read'] })
-        .expect(201)
-    ).body.secret as string;
+    const key = (await createApiKey(t, admin, ['credits:read'])).secret;
     await t
       .http()
       .post(`/admin/users/${userId}/credits`)
