@@ -15,7 +15,9 @@ export class CatalogPriceHistory1764400200000 implements MigrationInterface {
       await q.query(`DROP INDEX idx_${table}_product_id`);
       await q.query(`CREATE INDEX idx_${table}_product_id ON ${table} (product_id)`);
       await q.query(`CREATE UNIQUE INDEX ${table}_active_product_key ON ${table} (product_id) WHERE active`);
-      await q.query(`CREATE UNIQUE INDEX ${table}_active_product_name_key ON ${table} (product_name) WHERE active`);
+      await q.query(
+        `CREATE UNIQUE INDEX ${table}_active_product_name_key ON ${table} (product_name) WHERE active`,
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { BillingLedgerWebhooks1764400100000 } from './1764400100000-billing-ledger-webhooks';
 import { CatalogPriceHistory1764400200000 } from './1764400200000-catalog-price-history';
 import { CreditPeriods1764400300000 } from './1764400300000-credit-periods';
+import { ExternalIdentityApiKeys1764400400000 } from './1764400400000-external-identity-api-keys';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   BillingLedgerWebhooks1764400100000,
   CatalogPriceHistory1764400200000,
   CreditPeriods1764400300000,
+  ExternalIdentityApiKeys1764400400000,
 ];

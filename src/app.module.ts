@@ -5,6 +5,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { CachedThrottlerGuard } from './common/guards/throttler.guard';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminUsersModule } from './admin/admin-users.module';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -39,8 +40,10 @@ import { UsersModule } from './users/users.module';
         throttlers: [
           {
             ttl: app.throttle.ttlMs,
-            // Stricter tiers for /auth and checkout creation; the default everywhere else.
+            // API keys have their own tier; stricter tiers for /auth and checkout creation; else the default.
             limit: (ctx) => {
+              if (ctx.switchToHttp().getRequest<{ apiKey?: unknown }>().apiKey)
+                return app.throttle.apiKeyLimit;
               const tier = reflector.getAllAndOverride<ThrottleTierName | undefined>(THROTTLE_TIER_KEY, [
                 ctx.getHandler(),
                 ctx.getClass(),
@@ -53,8 +56,10 @@ import { UsersModule } from './users/users.module';
             },
           },
         ],
-        // Per user when authenticated (the guard runs after JwtAuthGuard), per client IP otherwise.
+        // Per API key, else per user when authenticated (the guard runs after JwtAuthGuard), else per client IP.
         getTracker: (req: Record<string, unknown>) => {
+          const key = req.apiKey as { id: string } | undefined;
+          if (key) return `key:${key.id}`;
           const user = req.user as { id?: string } | undefined;
           return user?.id ? `user:${user.id}` : `ip:${String(req.ip)}`;
         },
@@ -73,6 +78,7 @@ import { UsersModule } from './users/users.module';
     CreditsModule,
     PaymentsModule,
     WebhooksModule,
+    AdminUsersModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

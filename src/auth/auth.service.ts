@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { authConfig, AuthConfig } from '../config/auth.config';
 import { AppError, ErrorCode } from '../common/errors';
 import type { AuthUser } from '../common/decorators';
 import { UsersService } from '../users/users.service';
@@ -12,15 +13,23 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly tokens: TokenService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {}
 
+  /** AUTH_LOCAL=false: the routes answer as if they did not exist. */
+  private assertLocal(): void {
+    if (!this.config.local) throw new AppError(ErrorCode.NotFound);
+  }
+
   async register(dto: CredentialsDto): Promise<TokenResponseDto> {
+    this.assertLocal();
     const user = await this.users.create(dto.email, await hashPassword(dto.password));
     return this.tokens.issue(user);
   }
 
   /** The same error, and about the same time, whether the email is unknown or the password wrong. */
   async login(dto: CredentialsDto): Promise<TokenResponseDto> {
+    this.assertLocal();
     const user = await this.users.findByEmailWithHash(dto.email);
     const ok = await verifyPassword(dto.password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
     if (!user || !ok) throw new AppError(ErrorCode.AuthInvalidCredentials);
@@ -33,6 +42,7 @@ export class AuthService {
       id: user.id,
       email: user.email,
       role: user.role,
+      external_id: user.externalId,
       customer_id: user.customerId,
       created_at: user.createdAt.toISOString(),
     };

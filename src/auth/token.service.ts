@@ -28,9 +28,13 @@ export class TokenService {
     this.verify = createVerifier({ key: config.jwtSecret, algorithms: ['HS256'], cache: 1000 });
   }
 
-  issue(user: AuthUser): { access_token: string; token_type: 'bearer'; expires_in: number } {
+  issue(user: { id: string; email: string | null; role: Role }): {
+    access_token: string;
+    token_type: 'bearer';
+    expires_in: number;
+  } {
     return {
-      access_token: this.sign({ sub: user.id, email: user.email, role: user.role }),
+      access_token: this.sign({ sub: user.id, email: user.email ?? '', role: user.role }),
       token_type: 'bearer',
       expires_in: this.config.jwtExpiresInSeconds,
     };

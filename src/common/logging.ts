@@ -16,6 +16,10 @@ export const REDACT_PATHS = [
   '*.jwtSecret',
   '*.webhookSecrets',
   '*.client_secret',
+  // API keys: the secret shown once at creation, and its stored hash.
+  '*.secret',
+  '*.keyHash',
+  '*.key_hash',
   // A failed query's bound values (password hashes, webhook payloads) never reach the logs.
   '*.parameters',
   '*.driverError.parameters',

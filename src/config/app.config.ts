@@ -22,6 +22,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       limit: int(env, 'THROTTLE_LIMIT', 120, 1),
       authLimit: int(env, 'THROTTLE_AUTH_LIMIT', 10, 1),
       checkoutLimit: int(env, 'THROTTLE_CHECKOUT_LIMIT', 5, 1),
+      /** Per API key and route: a backend acting for many users is not limited like one browser. */
+      apiKeyLimit: int(env, 'THROTTLE_API_KEY_LIMIT', 6000, 1),
       /** Set → counters live in Redis, shared by every instance; unset → per-process memory. */
       redisUrl: url(env, 'REDIS_URL', undefined, ['redis:', 'rediss:']),
       redisPrefix: str(env, 'THROTTLE_REDIS_PREFIX', 'tollgate:throttle:')!,

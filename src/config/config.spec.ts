@@ -94,4 +94,34 @@ describe('configuration', () => {
       'whsec_b',
     ]);
   });
+
+  it('validates the identity provider settings: issuer needed with a JWKS URL, AUTH_LOCAL=false needs one', () => {
+    expect(loadAuthConfig({}).external).toBeUndefined();
+    expect(problem(() => loadAuthConfig({ AUTH_JWKS_URL: 'https://idp.example.com/jwks.json' }))).toBe(
+      'Invalid configuration: AUTH_ISSUER is required when AUTH_JWKS_URL is set',
+    );
+    expect(problem(() => loadAuthConfig({ AUTH_LOCAL: 'false' }))).toContain('AUTH_LOCAL can be false only');
+    expect(
+      problem(() => loadAuthConfig({ ...prod, AUTH_ISSUER: 'http://idp.example.com/', AUTH_LOCAL: 'false' })),
+    ).toContain('AUTH_ISSUER must use https:');
+    const external = loadAuthConfig({
+      AUTH_ISSUER: 'https://idp.example.com/',
+      AUTH_AUDIENCE: 'a,b',
+    }).external;
+    expect(external).toMatchObject({
+      issuer: 'https://idp.example.com/',
+      audience: ['a', 'b'],
+      userClaim: 'sub',
+      emailClaim: 'email',
+    });
+    // External-only production needs no JWT_SECRET: no local token is accepted there.
+    expect(
+      loadAuthConfig({
+        ...prod,
+        JWT_SECRET: undefined,
+        AUTH_LOCAL: 'false',
+        AUTH_ISSUER: 'https://idp.example.com/',
+      }).local,
+    ).toBe(false);
+  });
 });

@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/decorators';
+import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CreditsService } from './credits.service';
 import { AdjustCreditsDto } from './dto/adjust-credits.dto';
@@ -21,6 +21,7 @@ import type { ConsumeResult } from './credit.types';
 export class CreditsController {
   constructor(private readonly credits: CreditsService) {}
 
+  @RequiresScope('credits:read')
   @Get()
   @ApiOperation({ summary: "The caller's credit breakdown (the spec's get_credit_breakdown)" })
   @ApiOkResponse({ type: CreditBreakdownDto })
@@ -29,6 +30,7 @@ export class CreditsController {
     return this.credits.breakdown(user.id);
   }
 
+  @RequiresScope('credits:read')
   @Get('ledger')
   @ApiOperation({ summary: "The caller's ledger, newest first (cursor pagination)" })
   @ApiOkResponse({ type: LedgerPageDto })
@@ -37,6 +39,7 @@ export class CreditsController {
     return this.credits.ledger(user.id, q.limit, q.cursor);
   }
 
+  @RequiresScope('credits:consume')
   @Post('consume')
   @HttpCode(200)
   @ApiOperation({

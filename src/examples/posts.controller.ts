@@ -1,7 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { CurrentUser, type AuthUser } from '../common/decorators';
+import { CurrentUser, RequiresScope, type AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/swagger';
 import { ConsumesCredits } from '../credits/consumes-credits.decorator';
@@ -34,6 +34,7 @@ export class CreatePostDto {
 export class PostsController {
   constructor(private readonly credits: CreditsService) {}
 
+  @RequiresScope('credits:consume')
   @Post('posts')
   @ConsumesCredits(1)
   @ApiOperation({ summary: 'Example route that costs one credit (the spec’s /create-post)' })

@@ -129,6 +129,25 @@ export class CheckoutService {
     };
   }
 
+  /** Operators' read: the user's checkout sessions still open here (not yet completed or expired). */
+  async openSessions(
+    userId: string,
+  ): Promise<
+    Array<{ session_id: string; mode: string; price_id: string; currency: string; created_at: string }>
+  > {
+    const rows = await this.sessions.find({
+      where: { userId, status: 'open' },
+      order: { createdAt: 'DESC' },
+    });
+    return rows.map((r) => ({
+      session_id: r.id,
+      mode: r.mode,
+      price_id: r.priceId,
+      currency: r.currency,
+      created_at: r.createdAt.toISOString(),
+    }));
+  }
+
   // ------------------------------------------------------------------ catalog
 
   private async resolvePlan(priceId: string, productId: string): Promise<Plan> {

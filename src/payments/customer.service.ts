@@ -26,7 +26,7 @@ export class CustomerService {
   async ensureCustomer(user: User): Promise<string> {
     if (user.customerId) return user.customerId;
     const customer = await this.stripe.customers.create(
-      { email: user.email, metadata: { user_id: user.id } },
+      { email: user.email ?? undefined, metadata: { user_id: user.id } },
       { idempotencyKey: `customer:${user.id}` },
     );
     const id = await this.users.attachCustomerId(this.db.manager, user.id, customer.id);

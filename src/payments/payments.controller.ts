@@ -7,7 +7,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { CurrentUser, ThrottleTier, type AuthUser } from '../common/decorators';
+import { CurrentUser, RequiresScope, ThrottleTier, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CheckoutService } from './checkout.service';
 import { CustomerService } from './customer.service';
@@ -35,6 +35,7 @@ export class PaymentsController {
     private readonly customers: CustomerService,
   ) {}
 
+  @RequiresScope('checkout:create')
   @Post('create-checkout-session')
   @HttpCode(200)
   @ThrottleTier('checkout')
@@ -51,6 +52,7 @@ export class PaymentsController {
     return this.checkout.createSubscriptionCheckout(user.id, dto);
   }
 
+  @RequiresScope('checkout:create')
   @Post('create-checkout-session-onetime')
   @HttpCode(200)
   @ThrottleTier('checkout')
@@ -65,6 +67,7 @@ export class PaymentsController {
     return this.checkout.createPackageCheckout(user.id, dto);
   }
 
+  @RequiresScope('checkout:create')
   @Get('checkout-session/:session_id')
   @ApiOperation({
     summary: 'Your checkout session: applies it if paid (same as the webhook) and reports the result',
@@ -76,6 +79,7 @@ export class PaymentsController {
     return this.checkout.status(user.id, sessionId);
   }
 
+  @RequiresScope('subscription:read')
   @Get('get-user-subscription')
   @ApiOperation({
     summary: 'Your live subscription with its plan, billing dates and credits',
@@ -91,6 +95,7 @@ export class PaymentsController {
     return this.subscriptions.describe(user.id);
   }
 
+  @RequiresScope('subscription:write')
   @Delete('cancel-subscription')
   @ApiOperation({
     summary: 'Cancel at the end of the current period (never immediately); repeating it changes nothing',
@@ -101,6 +106,7 @@ export class PaymentsController {
     return this.subscriptions.cancel(user.id);
   }
 
+  @RequiresScope('subscription:write')
   @Post('resume-subscription')
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw a pending cancellation; repeating it changes nothing' })
@@ -110,6 +116,7 @@ export class PaymentsController {
     return this.subscriptions.resume(user.id);
   }
 
+  @RequiresScope('subscription:read')
   @Get('change-plan/preview')
   @ApiOperation({
     summary: 'What changing to this plan would bill (prorated), in minor units — nothing changes',
@@ -120,6 +127,7 @@ export class PaymentsController {
     return this.subscriptions.previewChange(user.id, query.price_id);
   }
 
+  @RequiresScope('subscription:write')
   @Post('change-plan')
   @HttpCode(200)
   @ApiOperation({
@@ -133,6 +141,7 @@ export class PaymentsController {
     return this.subscriptions.changePlan(user.id, dto.price_id);
   }
 
+  @RequiresScope('subscription:read')
   @Get('invoices')
   @ApiOperation({ summary: 'Your invoices, newest first (empty until your first purchase)' })
   @ApiOkResponse({ type: InvoicesResponseDto })
@@ -141,6 +150,7 @@ export class PaymentsController {
     return this.invoices.list(user.id, query);
   }
 
+  @RequiresScope('subscription:write')
   @Get('create-billing-portal-session')
   @ApiOperation({
     summary: 'A Stripe billing portal session for your own billing account',

@@ -34,6 +34,6 @@ import { Subscription } from './subscription.entity';
     SubscriptionManagementService,
     InvoicesService,
   ],
-  exports: [BillingModule],
+  exports: [BillingModule, CheckoutService, SubscriptionManagementService],
 })
 export class PaymentsModule {}

@@ -5,7 +5,7 @@ import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
 import { User } from './user.entity';
 
-const UUID = /^[0-9a-f-]{36}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A UsersService on a bare DataSource, for command-line tools that run without the Nest app. */
 export const usersServiceFor = (ds: DataSource, app: AppConfig): UsersService =>
@@ -45,7 +45,7 @@ export class UsersService {
     return this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .where('u.email = :email', { email: this.normalizeEmail(email) })
+      .where('u.email = :email AND u.externalId IS NULL', { email: this.normalizeEmail(email) })
       .getOne();
   }
 
@@ -93,7 +93,7 @@ export class UsersService {
 
   /** ADMIN_EMAILS promotes on login too, so adding an address takes effect without a migration. */
   async syncAdminRole(user: User): Promise<User> {
-    if (user.role !== 'admin' && this.app.adminEmails.includes(user.email)) {
+    if (user.role !== 'admin' && user.email && this.app.adminEmails.includes(user.email)) {
       await this.users.update({ id: user.id }, { role: 'admin' });
       user.role = 'admin';
     }
@@ -102,8 +102,57 @@ export class UsersService {
 
   /** `npm run admin:create`: promotes an existing account; false when there is none with this email. */
   async promoteToAdmin(email: string): Promise<boolean> {
-    const result = await this.users.update({ email: this.normalizeEmail(email) }, { role: 'admin' });
+    // Local accounts only: an external user's email is the IdP's claim, not proof of owning the address.
+    const result = await this.users.update(
+      { email: this.normalizeEmail(email), externalId: IsNull() },
+      { role: 'admin' },
+    );
     return (result.affected ?? 0) > 0;
+  }
+
+  findByExternalId(issuer: string, externalId: string): Promise<User | null> {
+    return this.users.findOne({ where: { externalIssuer: issuer, externalId } });
+  }
+
+  /** Operators' lookups: by Tollgate id, or by external id under any issuer. */
+  findByIdOrExternalId(ref: string): Promise<User[]> {
+    return UUID.test(ref)
+      ? this.users.find({ where: [{ id: ref }, { externalId: ref }] })
+      : this.users.find({ where: { externalId: ref } });
+  }
+
+  findByEmail(email: string, limit = 50): Promise<User[]> {
+    return this.users.find({
+      where: { email: this.normalizeEmail(email) },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * The host's user, created on first sight, keyed by (issuer, external id). One statement, so two first
+   * requests at once agree on one row. `email` (when given) and `metadata` (when given) replace the stored ones.
+   */
+  async upsertExternal(
+    issuer: string,
+    externalId: string,
+    fields: { email?: string | null; metadata?: Record<string, unknown> } = {},
+  ): Promise<User> {
+    const email = typeof fields.email === 'string' ? this.normalizeEmail(fields.email) : null;
+    const rows: Array<{ id: string }> = await this.users.query(
+      `INSERT INTO users (external_issuer, external_id, email, metadata)
+       VALUES ($1, $2, $3, COALESCE($4::jsonb, '{}'::jsonb))
+       ON CONFLICT (external_issuer, external_id) DO UPDATE
+         SET email = COALESCE(EXCLUDED.email, users.email),
+             metadata = COALESCE($4::jsonb, users.metadata),
+             updated_at = CASE
+               WHEN users.email IS DISTINCT FROM COALESCE(EXCLUDED.email, users.email)
+                 OR users.metadata IS DISTINCT FROM COALESCE($4::jsonb, users.metadata)
+               THEN now() ELSE users.updated_at END
+       RETURNING id`,
+      [issuer, externalId, email, fields.metadata ? JSON.stringify(fields.metadata) : null],
+    );
+    return this.getById(rows[0].id);
   }
 
   /** Records the Stripe customer only if none is set yet; returns the id that won. */

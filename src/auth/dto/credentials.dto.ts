@@ -1,14 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsNormalizedEmail } from '../../common/decorators/email.decorator';
 
 export class CredentialsDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.trim().toLowerCase() : value,
-  )
-  @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(320)
+  @IsNormalizedEmail()
   email: string;
 
   @ApiProperty({ example: 'correct horse battery staple', minLength: 8 })

@@ -15,11 +15,18 @@ export class MeResponseDto {
   @ApiProperty({ example: '5f0c6d1e-8c51-4a53-9d42-3a0f3c5a9b1e' })
   id: string;
 
-  @ApiProperty({ example: 'ada@example.com' })
-  email: string;
+  @ApiProperty({ example: 'ada@example.com', nullable: true })
+  email: string | null;
 
   @ApiProperty({ example: 'user', enum: ['user', 'admin'] })
   role: string;
+
+  @ApiProperty({
+    example: 'user_2abc',
+    nullable: true,
+    description: "The host's id; null for a local account.",
+  })
+  external_id: string | null;
 
   @ApiProperty({ example: 'cus_Q1w2e3', nullable: true })
   customer_id: string | null;

@@ -7,7 +7,7 @@ import { UsersService } from '../../users/users.service';
 /**
  * Global: routes with @Roles('admin') only admit those roles. The role is read from the database, not from
  * the token, so a promotion (`npm run admin:create`) applies at once and a demotion cannot ride on a token
- * minted before it. Only role-guarded routes pay for that lookup.
+ * minted before it. Only role-guarded routes pay for that lookup. API keys are authorized by scope instead.
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
@@ -27,7 +27,11 @@ export class RolesGuard implements CanActivate {
   }
 
   private async hasRole(context: ExecutionContext, roles: Role[]): Promise<boolean> {
-    const caller = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+    const req = context.switchToHttp().getRequest<{ user?: AuthUser; apiKey?: unknown }>();
+    // An API key got here only through a route's @RequiresScope, checked by the auth guard: the scope is the
+    // permission (admin routes have none, so no key reaches them).
+    if (req.apiKey) return true;
+    const caller = req.user;
     const current = caller ? await this.users.findById(caller.id) : null;
     if (!current || !roles.includes(current.role)) throw new AppError(ErrorCode.Forbidden);
     return true;

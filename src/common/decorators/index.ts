@@ -4,3 +4,5 @@ export * from './roles.decorator';
 export * from './throttle-tier.decorator';
 export * from './idempotency-key.decorator';
 export * from './route-metadata';
+export * from './requires-scope.decorator';
+export * from './email.decorator';

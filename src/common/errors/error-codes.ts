@@ -21,6 +21,11 @@ export enum ErrorCode {
   AuthEmailTaken = 'AUTH_EMAIL_TAKEN',
   Forbidden = 'FORBIDDEN',
   UserNotFound = 'USER_NOT_FOUND',
+  AuthProviderUnavailable = 'AUTH_PROVIDER_UNAVAILABLE',
+  ApiKeyInvalid = 'API_KEY_INVALID',
+  ApiKeyScopeMissing = 'API_KEY_SCOPE_MISSING',
+  ApiKeyUserRequired = 'API_KEY_USER_REQUIRED',
+  ApiKeyNotFound = 'API_KEY_NOT_FOUND',
   // catalog
   InvalidProductType = 'INVALID_PRODUCT_TYPE',
   UnsupportedCurrency = 'UNSUPPORTED_CURRENCY',
@@ -70,6 +75,20 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.AuthEmailTaken]: { status: 409, message: 'An account with this email already exists.' },
   [ErrorCode.Forbidden]: { status: 403, message: 'You are not allowed to do this.' },
   [ErrorCode.UserNotFound]: { status: 404, message: 'User not found.' },
+  [ErrorCode.AuthProviderUnavailable]: {
+    status: 503,
+    message: "The identity provider's signing keys could not be fetched. Please try again.",
+  },
+  [ErrorCode.ApiKeyInvalid]: { status: 401, message: 'The API key is unknown or revoked.' },
+  [ErrorCode.ApiKeyScopeMissing]: {
+    status: 403,
+    message: 'The API key does not have the scope this route needs.',
+  },
+  [ErrorCode.ApiKeyUserRequired]: {
+    status: 400,
+    message: 'Name the user this API key acts for in the X-Tollgate-User header (their external id).',
+  },
+  [ErrorCode.ApiKeyNotFound]: { status: 404, message: 'API key not found.' },
   [ErrorCode.InvalidProductType]: {
     status: 400,
     message: 'product_type must be one of: subscription, one_time.',

@@ -24,20 +24,24 @@ type Resolvable = number | ((ctx: ExecutionContext) => number | Promise<number>)
 
 /**
  * ThrottlerGuard with its per-route work done once. The stock guard reads six metadata keys per throttler
- * through the Reflector on every request; they are fixed per route, as are the limits (Tollgate's limit
- * function depends only on the route's @ThrottleTier), so the plan is computed on a route's first request and
- * reused. Counting, headers and the 429 are the stock guard's own (handleRequest).
+ * through the Reflector on every request; they are fixed per route, as are the limits: Tollgate's limit
+ * function depends only on the route's @ThrottleTier and on whether the caller is an API key (its own tier),
+ * so a plan is computed on the first such request to a route and reused. Counting, headers and the 429 are
+ * the stock guard's own (handleRequest).
  */
 @Injectable()
 export class CachedThrottlerGuard extends ThrottlerGuard {
-  private readonly plans = new WeakMap<object, RoutePlan[]>();
+  private readonly plans = new WeakMap<object, Map<string, RoutePlan[]>>();
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const handler = context.getHandler();
-    let plan = this.plans.get(handler);
+    const variant = context.switchToHttp().getRequest<{ apiKey?: unknown }>().apiKey ? 'api-key' : 'default';
+    let plans = this.plans.get(handler);
+    if (!plans) this.plans.set(handler, (plans = new Map()));
+    let plan = plans.get(variant);
     if (!plan) {
       plan = await this.planFor(context);
-      this.plans.set(handler, plan);
+      plans.set(variant, plan);
     }
     for (const step of plan) {
       // handleRequest throws ThrottlerException when the limit is exceeded.

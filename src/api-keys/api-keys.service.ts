@@ -1,0 +1,99 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import type { ApiKeyScope } from '../common/decorators';
+import { AppError, ErrorCode } from '../common/errors';
+import { ApiKey } from './api-key.entity';
+import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+
+export const API_KEY_PREFIX = 'tg_';
+/** tg_ + 43 base64url characters (256 random bits). */
+export const API_KEY_SHAPE = /^tg_[A-Za-z0-9_-]{43}$/;
+/** last_used_at is written at most this often per key, so a busy key does not write on every request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** The key a request authenticated with (set on the request by the auth guard). */
+export interface ApiKeyCaller {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+const sha256 = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+
+/** Owner of api_keys: create (secret shown once), list, revoke, and authenticate a presented secret. */
+@Injectable()
+export class ApiKeysService {
+  private readonly touched = new Map<string, number>();
+
+  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+
+  async create(name: string, scopes: ApiKeyScope[], createdBy: string): Promise<CreatedApiKeyDto> {
+    const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const saved = await this.keys.save(
+      this.keys.create({
+        name,
+        scopes: [...new Set(scopes)],
+        prefix: secret.slice(0, 11),
+        keyHash: sha256(secret).toString('hex'),
+        createdBy,
+      }),
+    );
+    const row = await this.keys.findOneByOrFail({ id: saved.id });
+    return { ...present(row), secret };
+  }
+
+  async list(): Promise<{ api_keys: ApiKeyDto[] }> {
+    const rows = await this.keys.find({ order: { createdAt: 'DESC' } });
+    return { api_keys: rows.map(present) };
+  }
+
+  /** Revoking twice is a no-op that answers the same key. */
+  async revoke(id: string): Promise<ApiKeyDto> {
+    await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const row = await this.keys.findOneBy({ id });
+    if (!row) throw new AppError(ErrorCode.ApiKeyNotFound);
+    return present(row);
+  }
+
+  /**
+   * Looks the key up by its hash (an index probe: the secret itself never reaches the database) and compares
+   * the stored hash in constant time. Unknown, malformed and revoked keys all answer 401 API_KEY_INVALID.
+   */
+  async authenticate(secret: string): Promise<ApiKeyCaller> {
+    if (!API_KEY_SHAPE.test(secret)) throw new AppError(ErrorCode.ApiKeyInvalid);
+    const presented = sha256(secret);
+    const row = await this.keys
+      .createQueryBuilder('k')
+      .select(['k.id', 'k.name', 'k.scopes', 'k.revokedAt'])
+      .addSelect('k.keyHash')
+      .where('k.keyHash = :hash', { hash: presented.toString('hex') })
+      .getOne();
+    const stored = row ? Buffer.from(row.keyHash, 'hex') : Buffer.alloc(presented.length);
+    const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+    if (!row || !equal || row.revokedAt) throw new AppError(ErrorCode.ApiKeyInvalid);
+    this.touch(row.id);
+    return { id: row.id, name: row.name, scopes: row.scopes };
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if ((this.touched.get(id) ?? 0) > now - TOUCH_INTERVAL_MS) return;
+    this.touched.set(id, now);
+    // Bookkeeping only: a failed write must not fail the request it describes.
+    this.keys.update({ id }, { lastUsedAt: () => 'now()' }).catch(() => this.touched.delete(id));
+  }
+}
+
+function present(row: ApiKey): ApiKeyDto {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
