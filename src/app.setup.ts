@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import cors from '@fastify/cors';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
@@ -17,6 +18,24 @@ export const WEBHOOK_PATH = '/payments/webhook';
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Helmet's headers that protect a JSON API (OWASP REST cheat sheet): nosniff, HSTS, no framing, no referrer,
+ * same-origin resource policy. The ones that only concern HTML documents or retired browsers (CSP, COEP,
+ * COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies,
+ * X-XSS-Protection) are left off: each header is work on every response and protects nothing here.
+ */
+const API_SECURITY_HEADERS = {
+  contentSecurityPolicy: false,
+  crossOriginEmbedderPolicy: false,
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+  xFrameOptions: { action: 'deny' },
+} as const;
 
 /**
  * The HTTP adapter main.ts and the e2e tests both create the app with. An incoming X-Request-Id is kept if
@@ -50,7 +69,7 @@ export function setupApp(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 
-  const security = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  const security = securityHeaders(API_SECURITY_HEADERS);
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     void reply.headers(security).header('X-Request-Id', req.id);
     if (config.allowedHosts.length > 0) {
@@ -68,7 +87,9 @@ export function setupApp(app: NestFastifyApplication): void {
     requestLogLine(req, reply.statusCode, reply.elapsedTime, () => reply.getHeaders(), requests);
     done();
   });
-  app.enableCors({
+  // @fastify/cors as a plain Fastify plugin: Nest's enableCors() wraps it so that Nest middleware sees its
+  // headers, copying every reply header onto the raw response on each request; Tollgate has no middleware.
+  void app.register(cors, {
     origin: [config.frontendUrl],
     credentials: true,
     exposedHeaders: ['X-Request-Id', 'Retry-After'],

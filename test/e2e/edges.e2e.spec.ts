@@ -31,6 +31,14 @@ describe('edges and health (e2e)', () => {
     const res = await t.http().get('/health/live');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+    // The API's set from helmet: no framing, no referrer, HSTS, same-origin resources; no HTML-only headers.
+    expect(res.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-resource-policy': 'same-origin',
+      'strict-transport-security': expect.stringContaining('max-age='),
+    });
+    expect(res.headers['x-xss-protection']).toBeUndefined();
   });
 
   it('rejects bodies over the limit with 413 and malformed JSON with 400', async () => {
