@@ -130,6 +130,16 @@ export async function benchPlatform(): Promise<string> {
       ]);
       if (rows.length !== 1) throw new Error('insufficient credits');
     };
+    // The same statement prepared, as Tollgate runs it: what the database alone can do with it.
+    const consumePrepared = async () => {
+      const user = users[turn++ % users.length];
+      const { rows } = await pool!.query<ConsumeSqlRow>({
+        name: 'bench_consume',
+        text: CONSUME_SQL,
+        values: [user.id, 1, `consume:${randomUUID()}`, 'consume'],
+      });
+      if (rows.length !== 1) throw new Error('insufficient credits');
+    };
     await warmUp(consumeLoad(WIDE));
     await loopLoad('warm-up', WIDE, 1, consumeDirect);
     const app64 = await httpLoad(`Tollgate POST /credits/consume, ${WIDE} conns`, consumeLoad(WIDE));
@@ -138,6 +148,12 @@ export async function benchPlatform(): Promise<string> {
       WIDE,
       DURATION_S,
       consumeDirect,
+    );
+    const prepared64 = await loopLoad(
+      `same SQL prepared through pg, ${WIDE} loops`,
+      WIDE,
+      DURATION_S,
+      consumePrepared,
     );
     const app8 = await httpLoad(`Tollgate POST /credits/consume, ${NARROW} conns`, consumeLoad(NARROW));
     const sql8 = await loopLoad(
@@ -198,7 +214,18 @@ export async function benchPlatform(): Promise<string> {
     const vsSql = ratio(app64.rps, sql64.rps);
     const vsNaive = ratio(app64.rps, naive64.rps);
     const p99 = ratio(app8.p99, sql8.p99);
-    const rows: Measured[] = [bareProducts, appProducts, appLive, app64, sql64, naive64, app8, sql8];
+    const rows: Measured[] = [
+      bareProducts,
+      appProducts,
+      appLive,
+      app64,
+      sql64,
+      prepared64,
+      naive64,
+      app8,
+      sql8,
+    ];
+    const vsPrepared = ratio(app64.rps, prepared64.rps);
     const rss = servers.map((s) => `${s.name} ${s.peakRssMiB().toFixed(0)} MiB`).join(', ');
     return [
       `${databaseLabel()}; ${DURATION_S} s per run after a 1 s warm-up; GETs at ${HTTP_CONNECTIONS} connections; ` +
@@ -209,6 +236,7 @@ export async function benchPlatform(): Promise<string> {
       `products / bare Fastify:              ${verdict(products05.toFixed(2), '≥ 0.5', products05 >= 0.5)}`,
       `/health/live / bare Fastify:          ${verdict(live05.toFixed(2), '≥ 0.5', live05 >= 0.5)}`,
       `consume at ${WIDE} / direct SQL:          ${verdict(vsSql.toFixed(2), '≥ 0.6', vsSql >= 0.6)}`,
+      `consume at ${WIDE} / same SQL prepared:   ${vsPrepared.toFixed(2)} (Tollgate prepares it; the issue's baseline is the text unprepared)`,
       `consume at ${WIDE} / naive consume:       ${verdict(vsNaive.toFixed(2), '≥ 1.2', vsNaive >= 1.2)}`,
       `p99 at ${NARROW} conns / direct SQL p99:   ${verdict(`${p99.toFixed(2)} (${app8.p99.toFixed(2)} ms vs ${sql8.p99.toFixed(2)} ms)`, '≤ 2', p99 <= 2)}`,
       `${RACE}-way race on ${RACE_CREDITS} credits: Tollgate ${tollgateWins} succeeded, naive ${naiveWins} succeeded ` +

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { benchAuth } from './auth.bench';
-import { benchPlatform, databaseLabel } from './platform.bench';
+import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench';
 
 /**
  * npm run bench — every benchmark in sequence, each printed beside a baseline measured in the same run.
@@ -12,6 +12,8 @@ const BENCHES: Array<[string, () => Promise<string>]> = [
 ];
 
 async function main(): Promise<number> {
+  // Every bench runs on the same PostgreSQL (the targets are stated for PostgreSQL on loopback).
+  process.env.DATABASE_URL = benchDatabaseUrl();
   const only = process.argv.slice(2);
   console.log(
     `Tollgate benchmarks — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ` +
