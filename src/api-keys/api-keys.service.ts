@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import type { ApiKeyScope } from '../common/decorators';
@@ -26,6 +26,8 @@ const sha256 = (secret: string): Buffer => createHash('sha256').update(secret).d
 @Injectable()
 export class ApiKeysService {
   private readonly touched = new Map<string, number>();
+
+  private readonly logger = new Logger('ApiKeys');
 
   constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
 
@@ -81,8 +83,11 @@ export class ApiKeysService {
     const now = Date.now();
     if ((this.touched.get(id) ?? 0) > now - TOUCH_INTERVAL_MS) return;
     this.touched.set(id, now);
-    // Bookkeeping only: a failed write must not fail the request it describes.
-    this.keys.update({ id }, { lastUsedAt: () => 'now()' }).catch(() => this.touched.delete(id));
+    // Bookkeeping only: a failed write must not fail the request it describes, but it is not hidden either.
+    this.keys.update({ id }, { lastUsedAt: () => 'now()' }).catch((err: unknown) => {
+      this.touched.delete(id);
+      this.logger.warn({ err, api_key_id: id }, 'could not record the API key last use');
+    });
   }
 }
 
