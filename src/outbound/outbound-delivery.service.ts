@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
+import { returnedRows } from './returned-rows';
 import { signedHeaders } from './webhook-signer';
 import { postWebhook, SendResult } from './webhook-sender';
 
@@ -140,12 +141,14 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
 
   private async succeed(c: ClaimedDelivery, r: SendResult): Promise<void> {
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = await m.query(
-        `UPDATE outbound_deliveries
+      const rows: unknown[] = returnedRows<unknown>(
+        await m.query(
+          `UPDATE outbound_deliveries
             SET status = 'succeeded', delivered_at = now(), last_attempt_at = now(), last_status_code = $3,
                 last_latency_ms = $4, last_error = NULL, locked_until = NULL, claim_token = NULL
           WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-        [c.id, c.claim_token, r.status, r.latencyMs],
+          [c.id, c.claim_token, r.status, r.latencyMs],
+        ),
       );
       if (rows.length === 0) return;
       await m.query(
@@ -163,20 +166,23 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
     const error = (r.error ?? `HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`).slice(0, 500);
     let disabled = false;
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = await m.query(
-        `UPDATE outbound_deliveries
+      const rows: unknown[] = returnedRows<unknown>(
+        await m.query(
+          `UPDATE outbound_deliveries
             SET status = $3, next_attempt_at = now() + ($4::int * interval '1 millisecond'),
                 last_attempt_at = now(), last_status_code = $5, last_latency_ms = $6, last_error = $7,
                 locked_until = NULL, claim_token = NULL
           WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-        [c.id, c.claim_token, exhausted ? 'failed' : 'pending', delay, r.status, r.latencyMs, error],
+          [c.id, c.claim_token, exhausted ? 'failed' : 'pending', delay, r.status, r.latencyMs, error],
+        ),
       );
       if (rows.length === 0) return;
       const reason =
         `disabled automatically after ${this.config.disableAfterFailures} or more consecutive failed deliveries; ` +
         `last: ${error}`.slice(0, 300);
-      const off: unknown[] = await m.query(
-        `UPDATE webhook_endpoints w
+      const off: unknown[] = returnedRows<unknown>(
+        await m.query(
+          `UPDATE webhook_endpoints w
             SET consecutive_failures = w.consecutive_failures + 1,
                 failing_since = COALESCE(w.failing_since, now()),
                 enabled = w.enabled AND NOT (w.consecutive_failures + 1 >= $2
@@ -187,7 +193,8 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
                 updated_at = now()
           WHERE w.id = $1
           RETURNING (NOT w.enabled AND w.disabled_reason = $4) AS just_disabled`,
-        [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
+          [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
+        ),
       );
       disabled = (off[0] as { just_disabled?: boolean } | undefined)?.just_disabled === true;
     });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
+import { returnedRows } from './returned-rows';
 import type {
   CreatedWebhookEndpointDto,
   OutboundDeliveryDto,
@@ -65,8 +66,9 @@ export class WebhookEndpointsService {
 
   async update(id: string, dto: UpdateWebhookEndpointDto): Promise<WebhookEndpointDto> {
     if (dto.url !== undefined) this.assertUrl(dto.url);
-    const rows: EndpointRow[] = await this.db.query(
-      `UPDATE webhook_endpoints
+    const rows: EndpointRow[] = returnedRows<EndpointRow>(
+      await this.db.query(
+        `UPDATE webhook_endpoints
           SET url = COALESCE($2, url), events = COALESCE($3, events), description = COALESCE($4, description),
               enabled = COALESCE($5, enabled),
               disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason WHEN $5 THEN NULL ELSE 'disabled by an operator' END,
@@ -74,13 +76,14 @@ export class WebhookEndpointsService {
               failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
               updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
-      [
-        this.uuid(id),
-        dto.url ?? null,
-        dto.events ? [...new Set(dto.events)] : null,
-        dto.description ?? null,
-        dto.enabled ?? null,
-      ],
+        [
+          this.uuid(id),
+          dto.url ?? null,
+          dto.events ? [...new Set(dto.events)] : null,
+          dto.description ?? null,
+          dto.enabled ?? null,
+        ],
+      ),
     );
     if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
     this.events.forgetSubscriptions();
@@ -88,9 +91,9 @@ export class WebhookEndpointsService {
   }
 
   async remove(id: string): Promise<void> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM webhook_endpoints WHERE id = $1 RETURNING 1`, [
-      this.uuid(id),
-    ]);
+    const rows: unknown[] = returnedRows<unknown>(
+      await this.db.query(`DELETE FROM webhook_endpoints WHERE id = $1 RETURNING 1`, [this.uuid(id)]),
+    );
     if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
     this.events.forgetSubscriptions();
   }
@@ -99,13 +102,18 @@ export class WebhookEndpointsService {
   async rotate(id: string, graceSeconds?: number): Promise<RotatedSecretDto> {
     const secret = newWebhookSecret();
     const grace = graceSeconds ?? this.config.rotationGraceSeconds;
-    const rows: Array<{ id: string; previous_secret_expires_at: Date | null }> = await this.db.query(
-      `UPDATE webhook_endpoints
+    const rows: Array<{ id: string; previous_secret_expires_at: Date | null }> = returnedRows<{
+      id: string;
+      previous_secret_expires_at: Date | null;
+    }>(
+      await this.db.query(
+        `UPDATE webhook_endpoints
           SET previous_secret = CASE WHEN $3::int > 0 THEN secret END,
               previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + ($3::int * interval '1 second') END,
               secret = $2, updated_at = now()
         WHERE id = $1 RETURNING id, previous_secret_expires_at`,
-      [this.uuid(id), secret, grace],
+        [this.uuid(id), secret, grace],
+      ),
     );
     if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
     return { id: rows[0].id, secret, previous_secret_expires_at: iso(rows[0].previous_secret_expires_at) };
