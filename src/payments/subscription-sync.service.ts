@@ -151,7 +151,10 @@ export class SubscriptionSyncService {
     const item = s.items.data[0];
     const priceId = item?.price?.id ?? null;
     const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
-    // The row as it was (locked until commit), so the outbound event says what changed.
+    // The row as it was, so the outbound event says what changed. Two transactions mirroring the same new
+    // subscription (its checkout and its own event) would both find no row: this lock makes the second wait and
+    // see the first's row, so exactly one reports subscription.created.
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`subscription:${s.id}`]);
     const [before]: MirrorState[] = await m.query(
       `SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1 FOR UPDATE`,
       [s.id],
