@@ -1,6 +1,6 @@
 import { OutboundDeliveryService } from '../../src/outbound/outbound-delivery.service';
 import { registerUser, TestUser } from '../factories/user.factory';
-import { catalogPrice, openCheckout, settle } from '../support/stripe-helpers';
+import { catalogPrice, openCheckout, settle, stripeOf, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -110,18 +110,24 @@ describe('outbound events: consumption, subscriptions and several instances (e2e
     }
   });
 
-  it('a subscription checkout reports subscription.created once, with its plan and periods', async () => {
+  it('a subscription checkout reports subscription.created once, with its plan and periods, and payment.succeeded', async () => {
     const { r } = await addEndpoint(t, [
       'subscription.created',
       'subscription.updated',
       'subscription.canceled',
+      'payment.succeeded',
     ]);
     const user = await registerUser(t);
     const plan = await catalogPrice(t, 'subscription', 'Pro Plan');
     const session = await openCheckout(t, user, 'subscription', plan.priceId);
     expect(await t.emulator.completeCheckout(session.id, { card: '4242424242424242' })).toEqual({ ok: true });
     await settle(t);
-    await waitFor(() => r.received.some((d) => d.payload.user_id === user.id), 'subscription event');
+    const mineOf = (type: string) =>
+      r.received.filter((d) => d.payload.user_id === user.id && d.payload.type === type);
+    await waitFor(
+      () => mineOf('subscription.created').length > 0 && mineOf('payment.succeeded').length > 0,
+      'both events',
+    );
     await outboxDrained();
     const created = r.received.filter(
       (d) => d.payload.user_id === user.id && d.payload.type === 'subscription.created',
@@ -133,6 +139,46 @@ describe('outbound events: consumption, subscriptions and several instances (e2e
       cancel_at_period_end: false,
       subscription_id: expect.stringMatching(/^sub_/),
       current_period_end: expect.any(String),
+    });
+    const paid = r.received.filter(
+      (d) => d.payload.user_id === user.id && d.payload.type === 'payment.succeeded',
+    );
+    expect(paid.map((d) => d.payload.data)).toEqual([
+      expect.objectContaining({ billing_reason: 'subscription_create', currency: 'usd', amount_paid: 0 }),
+    ]);
+  });
+
+  it('a refund reports refund.processed and credits.clawed_back, with the shortfall of spent credits', async () => {
+    const { r } = await addEndpoint(t, ['refund.processed', 'credits.clawed_back']);
+    const user = await registerUser(t);
+    const pack = await catalogPrice(t, 'one_time', '100 Credits');
+    const session = await openCheckout(t, user, 'payment', pack.priceId);
+    await t.emulator.completeCheckout(session.id, { card: '4242424242424242' });
+    await waitForCredits(t, user, 100);
+    await consume(user, 90);
+    const paymentIntent = (await stripeOf(t).checkout.sessions.retrieve(session.id)).payment_intent as string;
+    await stripeOf(t).refunds.create({ payment_intent: paymentIntent });
+    await settle(t);
+    await waitForCredits(t, user, 0);
+    await outboxDrained();
+    const mine = r.received.filter((d) => d.payload.user_id === user.id);
+    expect(mine.map((d) => d.payload.type).sort()).toEqual(['credits.clawed_back', 'refund.processed']);
+    const refund = mine.find((d) => d.payload.type === 'refund.processed')!;
+    expect(refund.payload.data).toMatchObject({
+      payment_intent_id: paymentIntent,
+      checkout_session_id: session.id,
+      amount_refunded: 1999,
+      currency: 'usd',
+      fully_refunded: true,
+      credits_clawed_back: 10,
+      credits_shortfall: 90,
+    });
+    const clawed = mine.find((d) => d.payload.type === 'credits.clawed_back')!;
+    expect(clawed.payload.data).toMatchObject({
+      amount: 10,
+      requested: 100,
+      shortfall: 90,
+      total_credits: 0,
     });
   });
 
