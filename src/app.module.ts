@@ -17,6 +17,7 @@ import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throt
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { OutboundModule } from './outbound/outbound.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
@@ -79,6 +80,7 @@ import { UsersModule } from './users/users.module';
     PaymentsModule,
     WebhooksModule,
     AdminUsersModule,
+    OutboundModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

@@ -2,6 +2,7 @@ import { loadAppConfig } from './app.config';
 import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
 import { ConfigError } from './env';
+import { loadOutboundConfig } from './outbound.config';
 import { loadStripeConfig } from './stripe.config';
 
 /** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
@@ -11,6 +12,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadAuthConfig(env);
     loadDatabaseConfig(env);
     loadStripeConfig(env);
+    loadOutboundConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PostsController } from '../examples/posts.controller';
+import { OutboundModule } from '../outbound/outbound.module';
 import { UsersModule } from '../users/users.module';
 import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
 import { AdminCreditsController, CreditsController } from './credits.controller';
 import { CreditsService } from './credits.service';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, OutboundModule],
   controllers: [CreditsController, AdminCreditsController, PostsController],
   providers: [CreditsService, ConsumesCreditsInterceptor],
   exports: [CreditsService, ConsumesCreditsInterceptor],

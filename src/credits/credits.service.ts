@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { UsersService } from '../users/users.service';
 import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
 
@@ -119,6 +120,7 @@ export class CreditsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
     @Inject(databaseConfig.KEY) database: DatabaseConfig,
+    private readonly outbound: OutboundEventsService,
   ) {
     this.prepare = !database.embedded;
   }
@@ -175,11 +177,15 @@ export class CreditsService {
     reason: string,
     idempotencyKey?: string,
   ): Promise<ConsumeReceipt> {
+    // Only while an endpoint subscribes to a consumption event does the hot path pay for a transaction.
+    const emit = await this.outbound.watchesConsumption();
     if (!idempotencyKey) {
       const operation = `consume:${randomUUID()}`;
+      if (emit)
+        return this.db.transaction((m) => this.consumeOnce(m, userId, amount, reason, operation, true));
       return this.prepare
         ? this.consumePrepared(userId, amount, reason, operation)
-        : this.consumeOnce(this.db.manager, userId, amount, reason, operation);
+        : this.consumeOnce(this.db.manager, userId, amount, reason, operation, false);
     }
     const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
     return this.db.transaction(async (m) => {
@@ -199,7 +205,7 @@ export class CreditsService {
       // The consume_requests row above is what makes the key idempotent. The ledger operation is unique per
       // attempt: a retry after a refunded failure (refundConsume deletes that row) is a new charge, and must
       // not collide with the first attempt's ledger keys; nor may a long key overflow the ledger's columns.
-      const receipt = await this.consumeOnce(m, userId, amount, reason, `consume:${randomUUID()}`);
+      const receipt = await this.consumeOnce(m, userId, amount, reason, `consume:${randomUUID()}`, emit);
       await m.query('UPDATE consume_requests SET response = $3 WHERE user_id = $1 AND idempotency_key = $2', [
         userId,
         idempotencyKey,
@@ -237,9 +243,29 @@ export class CreditsService {
     amount: number,
     reason: string,
     operation: string,
+    emit: boolean,
   ): Promise<ConsumeReceipt> {
     const rows: ConsumeSqlRow[] = await m.query(CONSUME_SQL, [userId, amount, operation, reason]);
-    return this.receipt(rows[0], amount, operation);
+    const receipt = this.receipt(rows[0], amount, operation);
+    if (emit) {
+      const data = {
+        amount,
+        reason,
+        operation,
+        from_monthly: receipt.from_monthly,
+        from_purchased: receipt.from_purchased,
+        monthly_credits: receipt.monthly_credits,
+        purchased_credits: receipt.purchased_credits,
+        total_credits: receipt.credits_remaining,
+      };
+      await this.outbound.emit(m, { type: 'credits.consumed', userId, data });
+      const after = receipt.credits_remaining;
+      await this.outbound.emitBalanceCrossings(m, userId, after + amount, after, {
+        cause: 'consume',
+        operation,
+      });
+    }
+    return receipt;
   }
 
   private receipt(row: ConsumeSqlRow | undefined, amount: number, operation: string): ConsumeReceipt {
@@ -301,7 +327,7 @@ export class CreditsService {
       [p.checkoutSessionId, p.userId, p.packageId, p.paymentIntentId, p.credits, p.amountTotal, p.currency],
     );
     const balance = await this.lockBalance(m, p.userId);
-    return this.move(m, p.userId, balance, {
+    const moved = await this.move(m, p.userId, balance, {
       bucket: 'purchased',
       amount: p.credits,
       reason: 'purchase',
@@ -310,6 +336,16 @@ export class CreditsService {
       sourceId: p.checkoutSessionId,
       metadata: { package_id: p.packageId, payment_intent: p.paymentIntentId, amount_total: p.amountTotal },
     });
+    if (moved) {
+      await this.emitGranted(m, p.userId, balance, {
+        amount: p.credits,
+        bucket: 'purchased',
+        reason: 'purchase',
+        source_type: 'checkout_session',
+        source_id: p.checkoutSessionId,
+      });
+    }
+    return moved;
   }
 
   /** The credit pack bought with this payment intent, if we granted one. */
@@ -371,14 +407,25 @@ export class CreditsService {
       });
     }
     if (p.allowance > 0) {
-      await this.move(m, p.userId, balance, {
+      const reason = advanced[0].previous === null ? 'subscription_grant' : 'period_reset';
+      const granted = await this.move(m, p.userId, balance, {
         bucket: 'monthly',
         amount: p.allowance,
-        reason: advanced[0].previous === null ? 'subscription_grant' : 'period_reset',
+        reason,
         key: `${key}:grant`,
         ...source,
         metadata: { period_start: p.periodStart.toISOString(), plan_id: p.planId ?? null },
       });
+      if (granted) {
+        await this.emitGranted(m, p.userId, balance, {
+          amount: p.allowance,
+          bucket: 'monthly',
+          reason,
+          source_type: 'subscription',
+          source_id: p.subscriptionId,
+          period_start: p.periodStart.toISOString(),
+        });
+      }
     }
     return true;
   }
@@ -426,6 +473,7 @@ export class CreditsService {
     const balance = await this.lockBalance(m, p.userId);
     if (await this.applied(m, p.key)) return undefined;
     const taken = Math.min(p.requested, balance.purchased);
+    const before = balance.monthly + balance.purchased;
     await this.move(m, p.userId, balance, {
       bucket: 'purchased',
       amount: -taken,
@@ -434,6 +482,27 @@ export class CreditsService {
       sourceType: p.sourceType,
       sourceId: p.sourceId,
       metadata: { ...p.metadata, requested: p.requested, shortfall: p.requested - taken },
+    });
+    const after = balance.monthly + balance.purchased;
+    await this.outbound.emit(m, {
+      type: 'credits.clawed_back',
+      userId: p.userId,
+      data: {
+        amount: taken,
+        requested: p.requested,
+        shortfall: p.requested - taken,
+        bucket: 'purchased',
+        reason: p.reason,
+        source_type: p.sourceType,
+        source_id: p.sourceId,
+        monthly_credits: balance.monthly,
+        purchased_credits: balance.purchased,
+        total_credits: after,
+      },
+    });
+    await this.outbound.emitBalanceCrossings(m, p.userId, before, after, {
+      cause: p.reason,
+      source_id: p.sourceId,
     });
     return taken;
   }
@@ -526,6 +595,25 @@ export class CreditsService {
       [userId],
     );
     return row;
+  }
+
+  /** credits.granted, with the balance after the grant (the grant's transaction, before commit). */
+  private async emitGranted(
+    m: EntityManager,
+    userId: string,
+    balance: Balance,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.outbound.emit(m, {
+      type: 'credits.granted',
+      userId,
+      data: {
+        ...data,
+        monthly_credits: balance.monthly,
+        purchased_credits: balance.purchased,
+        total_credits: balance.monthly + balance.purchased,
+      },
+    });
   }
 
   private async applied(m: EntityManager, key: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
+import { OutboundModule } from '../outbound/outbound.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
@@ -30,6 +31,7 @@ const BILLING = [
     UsersModule,
     PlansModule,
     CreditsModule,
+    OutboundModule,
   ],
   providers: [...BILLING, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
   exports: [...BILLING, NOTIFIER, LoggingNotifier],

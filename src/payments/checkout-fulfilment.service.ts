@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { CreditsService } from '../credits/credits.service';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
@@ -34,6 +35,7 @@ export class CheckoutFulfilmentService {
     private readonly credits: CreditsService,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly periods: SubscriptionPeriodsService,
+    private readonly outbound: OutboundEventsService,
   ) {}
 
   /** Reads the session (with its line items) and its subscription from Stripe. */
@@ -113,7 +115,7 @@ export class CheckoutFulfilmentService {
       );
       return;
     }
-    await this.credits.grantPurchase(m, {
+    const purchase = {
       userId,
       checkoutSessionId: session.id,
       packageId: pack.id,
@@ -121,6 +123,23 @@ export class CheckoutFulfilmentService {
       credits: pack.usesAmount * (line?.quantity ?? 1),
       amountTotal: session.amount_total ?? 0,
       currency: session.currency ?? pack.currency,
-    });
+    };
+    // true only the first time: the event is written once, in the grant's transaction.
+    if (await this.credits.grantPurchase(m, purchase)) {
+      await this.outbound.emit(m, {
+        type: 'purchase.completed',
+        userId,
+        data: {
+          checkout_session_id: session.id,
+          payment_intent_id: purchase.paymentIntentId,
+          package_id: pack.id,
+          price_id: line?.price?.id ?? null,
+          quantity: line?.quantity ?? 1,
+          credits: purchase.credits,
+          amount_total: purchase.amountTotal,
+          currency: purchase.currency,
+        },
+      });
+    }
   }
 }

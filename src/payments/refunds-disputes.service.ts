@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { CreditsService } from '../credits/credits.service';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { CheckoutFulfilmentService, PreparedCheckout } from './checkout-fulfilment.service';
 import { refId } from './stripe-refs';
@@ -25,6 +26,7 @@ export class RefundsDisputesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly credits: CreditsService,
     private readonly checkouts: CheckoutFulfilmentService,
+    private readonly outbound: OutboundEventsService,
   ) {}
 
   async prepareRefund(charge: Stripe.Charge): Promise<PreparedChargeback<Stripe.Charge>> {
@@ -46,7 +48,7 @@ export class RefundsDisputesService {
     const soFar = await this.credits.requestedSoFar(m, 'refund_clawback', 'charge', charge.id);
     const requested = target - soFar;
     if (requested <= 0) return;
-    await this.credits.clawback(m, {
+    const taken = await this.credits.clawback(m, {
       userId: purchase.userId,
       requested,
       reason: 'refund_clawback',
@@ -54,6 +56,22 @@ export class RefundsDisputesService {
       sourceType: 'charge',
       sourceId: charge.id,
       metadata: { amount_refunded: charge.amount_refunded, checkout_session: purchase.checkoutSessionId },
+    });
+    if (taken === undefined) return; // this refund amount was already applied
+    await this.outbound.emit(m, {
+      type: 'refund.processed',
+      userId: purchase.userId,
+      data: {
+        charge_id: charge.id,
+        payment_intent_id: refId(charge.payment_intent),
+        checkout_session_id: purchase.checkoutSessionId,
+        amount: charge.amount,
+        amount_refunded: charge.amount_refunded,
+        currency: charge.currency,
+        fully_refunded: charge.amount_refunded >= charge.amount,
+        credits_clawed_back: taken,
+        credits_shortfall: requested - taken,
+      },
     });
   }
 

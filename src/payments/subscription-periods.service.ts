@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { CreditsService } from '../credits/credits.service';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
 import type { Subscription } from './subscription.entity';
@@ -20,6 +21,7 @@ export class SubscriptionPeriodsService {
     private readonly subscriptions: SubscriptionSyncService,
     private readonly credits: CreditsService,
     private readonly plans: PlansService,
+    private readonly outbound: OutboundEventsService,
   ) {}
 
   /** The invoice's subscription as Stripe has it now (null: a one-off invoice, or Stripe forgot it). */
@@ -36,6 +38,7 @@ export class SubscriptionPeriodsService {
   ): Promise<void> {
     if (!prepared) return;
     const row = await this.subscriptions.apply(m, prepared);
+    if (row) await this.emitPayment(m, 'payment.succeeded', row, invoice);
     // An ended subscription's credits are gone for good (endSubscription runs once): a renewal paid before
     // the end but delivered after it must not grant a period nothing will ever expire.
     if (!row || ENDED.includes(row.status)) return;
@@ -48,6 +51,45 @@ export class SubscriptionPeriodsService {
     if (!line) return;
     const priceId = refId(line.pricing?.price_details?.price) ?? row.priceId;
     await this.startPaidPeriod(m, row, new Date(line.period.start * 1000), priceId);
+  }
+
+  /** invoice.payment_failed: mirror the subscription (past_due) and record payment.failed; returns the row. */
+  async applyInvoicePaymentFailed(
+    m: EntityManager,
+    invoice: Stripe.Invoice,
+    prepared: PreparedSubscription | null,
+  ): Promise<Subscription | null> {
+    const row = prepared ? await this.subscriptions.apply(m, prepared) : null;
+    if (row) await this.emitPayment(m, 'payment.failed', row, invoice);
+    return row;
+  }
+
+  private async emitPayment(
+    m: EntityManager,
+    type: 'payment.succeeded' | 'payment.failed',
+    sub: Subscription,
+    invoice: Stripe.Invoice,
+  ): Promise<void> {
+    await this.outbound.emit(m, {
+      type,
+      userId: sub.userId,
+      data: {
+        invoice_id: invoice.id,
+        subscription_id: sub.id,
+        billing_reason: invoice.billing_reason ?? null,
+        amount_due: invoice.amount_due,
+        amount_paid: invoice.amount_paid,
+        currency: invoice.currency,
+        attempt_count: invoice.attempt_count,
+        ...(type === 'payment.failed'
+          ? {
+              next_payment_attempt: invoice.next_payment_attempt
+                ? new Date(invoice.next_payment_attempt * 1000).toISOString()
+                : null,
+            }
+          : {}),
+      },
+    });
   }
 
   /**

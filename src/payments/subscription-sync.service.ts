@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
@@ -44,6 +45,7 @@ export class SubscriptionSyncService {
     private readonly credits: CreditsService,
     private readonly plans: PlansService,
     private readonly users: UsersService,
+    private readonly outbound: OutboundEventsService,
   ) {}
 
   /** Stripe's subscription now, or null when Stripe does not know it (404). */
@@ -149,6 +151,14 @@ export class SubscriptionSyncService {
     const item = s.items.data[0];
     const priceId = item?.price?.id ?? null;
     const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
+    // The row as it was, so the outbound event says what changed. Two transactions mirroring the same new
+    // subscription (its checkout and its own event) would both find no row: this lock makes the second wait and
+    // see the first's row, so exactly one reports subscription.created.
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`subscription:${s.id}`]);
+    const [before]: MirrorState[] = await m.query(
+      `SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1 FOR UPDATE`,
+      [s.id],
+    );
     const rows: Array<{ id: string }> = await m.query(
       `INSERT INTO subscriptions AS cur (id, user_id, customer_id, status, plan_id, price_id, currency,
           current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, cancel_at,
@@ -186,6 +196,7 @@ export class SubscriptionSyncService {
       ],
     );
     if (rows.length > 0) {
+      await this.emitChange(m, userId, s.id, before ?? null);
       if (s.trial_end) await this.users.markTrialUsed(m, userId);
       if (ENDED.includes(s.status as SubscriptionStatus)) {
         await this.credits.endSubscription(m, { userId, subscriptionId: s.id });
@@ -193,4 +204,67 @@ export class SubscriptionSyncService {
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });
   }
+
+  /** subscription.created / .canceled / .updated (only when a field a receiver cares about changed). */
+  private async emitChange(m: EntityManager, userId: string, id: string, before: MirrorState | null) {
+    const [after]: MirrorState[] = await m.query(`SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1`, [
+      id,
+    ]);
+    const changed = before
+      ? (Object.keys(after) as Array<keyof MirrorState>).filter((k) => !sameValue(before[k], after[k]))
+      : [];
+    const type = !before
+      ? 'subscription.created'
+      : ENDED.includes(after.status as SubscriptionStatus) &&
+          !ENDED.includes(before.status as SubscriptionStatus)
+        ? 'subscription.canceled'
+        : changed.length > 0
+          ? 'subscription.updated'
+          : null;
+    if (!type) return;
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    await this.outbound.emit(m, {
+      type,
+      userId,
+      data: {
+        subscription_id: id,
+        status: after.status,
+        plan_id: after.plan_id,
+        price_id: after.price_id,
+        currency: after.currency,
+        cancel_at_period_end: after.cancel_at_period_end,
+        cancel_at: iso(after.cancel_at),
+        canceled_at: iso(after.canceled_at),
+        ended_at: iso(after.ended_at),
+        current_period_start: iso(after.current_period_start),
+        current_period_end: iso(after.current_period_end),
+        trial_end: iso(after.trial_end),
+        changed_fields: changed,
+        previous_status: before?.status ?? null,
+      },
+    });
+  }
 }
+
+/** The mirror's fields an outbound subscription event reports. */
+interface MirrorState {
+  status: string;
+  plan_id: number | null;
+  price_id: string | null;
+  currency: string | null;
+  cancel_at_period_end: boolean;
+  cancel_at: Date | null;
+  canceled_at: Date | null;
+  ended_at: Date | null;
+  current_period_start: Date | null;
+  current_period_end: Date | null;
+  trial_end: Date | null;
+}
+
+const MIRROR_STATE = `status, plan_id, price_id, currency, cancel_at_period_end, cancel_at, canceled_at, ended_at,
+  current_period_start, current_period_end, trial_end`;
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a instanceof Date || b instanceof Date
+    ? (a ? new Date(a as Date).getTime() : null) === (b ? new Date(b as Date).getTime() : null)
+    : a === b;

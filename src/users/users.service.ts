@@ -179,4 +179,12 @@ export class UsersService {
       .where('id = :userId', { userId })
       .execute();
   }
+
+  /** The host's id for this user (null for a local account or an unknown id), inside the caller's transaction. */
+  async externalIdOf(m: EntityManager, userId: string): Promise<string | null> {
+    const user = await m
+      .getRepository(User)
+      .findOne({ where: { id: userId }, select: { id: true, externalId: true } });
+    return user?.externalId ?? null;
+  }
 }

@@ -9,6 +9,7 @@ export const API_KEY_SCOPES = [
   'subscription:read',
   'subscription:write',
   'users:write',
+  'endpoints:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

@@ -51,6 +51,10 @@ export enum ErrorCode {
   // webhooks
   WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
   WebhookEventNotFound = 'WEBHOOK_EVENT_NOT_FOUND',
+  // outbound events
+  WebhookEndpointNotFound = 'WEBHOOK_ENDPOINT_NOT_FOUND',
+  WebhookEndpointUrlRefused = 'WEBHOOK_ENDPOINT_URL_REFUSED',
+  OutboundEventNotFound = 'OUTBOUND_EVENT_NOT_FOUND',
 }
 
 interface CodeInfo {
@@ -143,4 +147,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.WebhookSignatureInvalid]: { status: 400, message: 'Invalid webhook signature.' },
   [ErrorCode.WebhookEventNotFound]: { status: 404, message: 'Webhook event not found.' },
+  [ErrorCode.WebhookEndpointNotFound]: { status: 404, message: 'Webhook endpoint not found.' },
+  [ErrorCode.WebhookEndpointUrlRefused]: {
+    status: 400,
+    message: 'This URL cannot receive webhooks (https required; private addresses refused).',
+  },
+  [ErrorCode.OutboundEventNotFound]: { status: 404, message: 'Outbound event not found.' },
 };

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
-import { SubscriptionSyncService } from '../../payments/subscription-sync.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
 
@@ -13,7 +12,6 @@ type InvoiceEvent = Stripe.Event & { data: { object: Stripe.Invoice } };
 export class InvoiceHandler {
   constructor(
     private readonly periods: SubscriptionPeriodsService,
-    private readonly subscriptions: SubscriptionSyncService,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
   ) {}
 
@@ -31,7 +29,7 @@ export class InvoiceHandler {
   async paymentFailed(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
     const invoice = ctx.event.data.object;
     const prepared = await this.periods.prepareInvoice(invoice);
-    const row = await ctx.commit(async (m) => (prepared ? this.subscriptions.apply(m, prepared) : null));
+    const row = await ctx.commit((m) => this.periods.applyInvoicePaymentFailed(m, invoice, prepared));
     if (row) {
       await this.notifier.notify({
         kind: 'payment_failed',

@@ -1,0 +1,46 @@
+/** Every outbound event type, with stable names (add, never rename). Payload versions are per type. */
+export const OUTBOUND_EVENT_TYPES = [
+  'purchase.completed',
+  'credits.granted',
+  'credits.clawed_back',
+  'credits.low',
+  'credits.depleted',
+  'credits.consumed',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.canceled',
+  'payment.succeeded',
+  'payment.failed',
+  'refund.processed',
+  'webhook.test',
+] as const;
+export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
+
+/** Events that come from the consume hot path: recorded only while some enabled endpoint subscribes to one. */
+export const CONSUMPTION_EVENT_TYPES: OutboundEventType[] = [
+  'credits.low',
+  'credits.depleted',
+  'credits.consumed',
+];
+
+/** The version of the envelope and of every payload below; a breaking change to one type bumps it. */
+export const OUTBOUND_PAYLOAD_VERSION = 1;
+
+/** What a caller hands to emit(): the type, the user it is about, and the type's data (snake_case). */
+export interface OutboundEventInput {
+  type: OutboundEventType;
+  userId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The JSON body every receiver gets (Standard Webhooks' {type, timestamp, data}, plus ordering fields). */
+export interface OutboundEnvelope {
+  id: string;
+  type: OutboundEventType;
+  version: number;
+  timestamp: string;
+  user_id: string | null;
+  external_id: string | null;
+  sequence: number | null;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { outboundConfig, OutboundConfig } from '../config/outbound.config';
+import { UsersService } from '../users/users.service';
+import {
+  CONSUMPTION_EVENT_TYPES,
+  OUTBOUND_PAYLOAD_VERSION,
+  OutboundEnvelope,
+  OutboundEventInput,
+} from './outbound-event-types';
+
+/** How long one instance trusts its snapshot of which event types are subscribed (consume hot path only). */
+const SUBSCRIBED_TTL_MS = 2000;
+
+export const newEventId = (): string => `msg_${randomBytes(16).toString('base64url')}`;
+
+/**
+ * The outbox (CONVENTIONS §15): emit() writes the event row and one delivery per enabled endpoint subscribed
+ * to its type, in the caller's transaction, so the event commits or rolls back with the change it reports.
+ * Nothing is sent from here: OutboundDeliveryService delivers after commit.
+ */
+@Injectable()
+export class OutboundEventsService {
+  private subscribed: { types: Set<string>; at: number } | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
+  ) {}
+
+  get creditsLowThreshold(): number {
+    return this.config.creditsLowThreshold;
+  }
+
+  /**
+   * Records one event. credits.consumed (high volume) is written only when an enabled endpoint subscribes to
+   * it; every other type is always recorded (a later endpoint can have it replayed). Returns the event id, or
+   * null when nothing was written.
+   */
+  async emit(m: EntityManager, input: OutboundEventInput): Promise<string | null> {
+    if (input.type === 'credits.consumed') {
+      const [row]: Array<{ n: number }> = await m.query(
+        `SELECT count(*)::int AS n FROM webhook_endpoints WHERE enabled AND $1 = ANY(events)`,
+        [input.type],
+      );
+      if (row.n === 0) return null;
+    }
+    const id = newEventId();
+    let sequence: number | null = null;
+    let externalId: string | null = null;
+    if (input.userId) {
+      externalId = await this.users.externalIdOf(m, input.userId);
+      // The counter row is locked until commit: one user's events get gap-free, ordered numbers.
+      const [seq]: Array<{ last_sequence: string }> = await m.query(
+        `INSERT INTO outbound_user_sequences AS s (user_id, last_sequence) VALUES ($1, 1)
+         ON CONFLICT (user_id) DO UPDATE SET last_sequence = s.last_sequence + 1
+         RETURNING last_sequence`,
+        [input.userId],
+      );
+      sequence = Number(seq.last_sequence);
+    }
+    const envelope: OutboundEnvelope = {
+      id,
+      type: input.type,
+      version: OUTBOUND_PAYLOAD_VERSION,
+      timestamp: new Date().toISOString(),
+      user_id: input.userId,
+      external_id: externalId,
+      sequence,
+      data: input.data,
+    };
+    await m.query(
+      `INSERT INTO outbound_events (id, type, user_id, external_id, sequence, payload, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, input.type, input.userId, externalId, sequence, JSON.stringify(envelope), envelope.timestamp],
+    );
+    await m.query(
+      `INSERT INTO outbound_deliveries (event_id, endpoint_id)
+       SELECT $1, id FROM webhook_endpoints WHERE enabled AND $2 = ANY(events)`,
+      [id, input.type],
+    );
+    return id;
+  }
+
+  /**
+   * Whether the consume path must run in a transaction to record its events: some enabled endpoint
+   * subscribes to credits.low, credits.depleted or credits.consumed. A short-lived per-instance snapshot keeps
+   * the hot path free of an extra query; the instance that changes an endpoint forgets it at once.
+   */
+  async watchesConsumption(): Promise<boolean> {
+    const now = Date.now();
+    if (!this.subscribed || now - this.subscribed.at > SUBSCRIBED_TTL_MS) {
+      const rows: Array<{ type: string }> = await this.db.query(
+        `SELECT DISTINCT unnest(events) AS type FROM webhook_endpoints WHERE enabled`,
+      );
+      this.subscribed = { types: new Set(rows.map((r) => r.type)), at: now };
+    }
+    return CONSUMPTION_EVENT_TYPES.some((t) => this.subscribed!.types.has(t));
+  }
+
+  /** Called when endpoints change on this instance. */
+  forgetSubscriptions(): void {
+    this.subscribed = null;
+  }
+
+  /**
+   * The balance events of a debit: credits.low when the total falls from above the threshold to at or below
+   * it, credits.depleted when it reaches zero.
+   */
+  async emitBalanceCrossings(
+    m: EntityManager,
+    userId: string,
+    before: number,
+    after: number,
+    cause: Record<string, unknown>,
+  ): Promise<void> {
+    const threshold = this.config.creditsLowThreshold;
+    const data = { ...cause, total_credits_before: before, total_credits: after, threshold };
+    if (before > threshold && after <= threshold) await this.emit(m, { type: 'credits.low', userId, data });
+    if (before > 0 && after === 0) await this.emit(m, { type: 'credits.depleted', userId, data });
+  }
+
+  /** A `webhook.test` event, delivered to one endpoint only. */
+  async emitTest(m: EntityManager, endpointId: string): Promise<string> {
+    const id = newEventId();
+    const envelope: OutboundEnvelope = {
+      id,
+      type: 'webhook.test',
+      version: OUTBOUND_PAYLOAD_VERSION,
+      timestamp: new Date().toISOString(),
+      user_id: null,
+      external_id: null,
+      sequence: null,
+      data: { endpoint_id: endpointId, message: 'A test event from Tollgate.' },
+    };
+    await m.query(
+      `INSERT INTO outbound_events (id, type, payload, created_at) VALUES ($1, 'webhook.test', $2, $3)`,
+      [id, JSON.stringify(envelope), envelope.timestamp],
+    );
+    await m.query(`INSERT INTO outbound_deliveries (event_id, endpoint_id) VALUES ($1, $2)`, [
+      id,
+      endpointId,
+    ]);
+    return id;
+  }
+}
