@@ -1,11 +1,13 @@
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { demoConfig } from './demo.config';
 import { stripeConfig } from './stripe.config';
 
-export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig];
-export { appConfig, authConfig, databaseConfig, stripeConfig };
+export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, demoConfig];
+export { appConfig, authConfig, databaseConfig, stripeConfig, demoConfig };
 export type { AppConfig } from './app.config';
 export type { AuthConfig } from './auth.config';
 export type { DatabaseConfig } from './database.config';
+export type { DemoConfig } from './demo.config';
 export type { StripeConfig } from './stripe.config';

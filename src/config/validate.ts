@@ -1,6 +1,7 @@
 import { loadAppConfig } from './app.config';
 import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
+import { loadDemoConfig } from './demo.config';
 import { ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
 
@@ -11,6 +12,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadAuthConfig(env);
     loadDatabaseConfig(env);
     loadStripeConfig(env);
+    loadDemoConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
