@@ -22,6 +22,7 @@ async function api(method, path, body, headers = {}) {
 }
 
 function flash(text) {
+  $('return').hidden = true;
   $('flash').textContent = text;
   $('error').textContent = '';
 }
@@ -174,7 +175,11 @@ async function checkout(type, product, button) {
     type === 'subscription'
       ? '/payments/create-checkout-session'
       : '/payments/create-checkout-session-onetime';
-  const r = await api('POST', path, { price_id: product.price.price_id, ...(currency ? { currency } : {}) });
+  const r = await api('POST', path, {
+    price_id: product.price.price_id,
+    product_id: product.id,
+    ...(currency ? { currency } : {}),
+  });
   button.disabled = false;
   if (!r.ok) return fail(r);
   sessionStorage.setItem('tollgate.demo.checkout', r.data.session_id);
