@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'eslint.config.mjs',
+      'clients/typescript/src/generated/**',
       'jest.config.js',
       'scripts/*.js',
     ],
@@ -34,9 +35,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // The demo page (demo/*.js): browser ES modules, linted without type information.
+  // The demo page (demo/*.js) and the client generator: plain ES modules, linted without type information.
   {
-    files: ['demo/**/*.js'],
+    files: ['demo/**/*.js', 'clients/typescript/scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
@@ -53,6 +54,8 @@ export default tseslint.config(
           'crypto',
           'URLSearchParams',
           'setTimeout',
+          'process',
+          'console',
         ].map((g) => [g, 'readonly']),
       ),
     },
