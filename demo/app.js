@@ -213,6 +213,19 @@ async function watchCheckout(sessionId) {
   $('return-text').textContent = 'Still waiting for Stripe. Reload this page in a moment.';
 }
 
+/** /demo/payments/cancel: back from checkout unpaid; a declined card is explained with the spec's message. */
+async function showCanceled() {
+  history.replaceState(null, '', '/demo');
+  $('return').hidden = false;
+  const pending = sessionStorage.getItem('tollgate.demo.checkout');
+  const r =
+    pending && token ? await api('GET', `/payments/checkout-session/${encodeURIComponent(pending)}`) : null;
+  const declined = r?.ok ? r.data.last_payment_error : null;
+  $('return-text').textContent = declined
+    ? `${messageFor(declined)} You were not charged.`
+    : 'Checkout canceled: you were not charged. Pick a plan or pack to try again.';
+}
+
 $('auth-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const action = event.submitter?.value === 'login' ? 'login' : 'register';
@@ -300,11 +313,6 @@ if (location.pathname === '/demo/payments/success' && params.get('session_id')) 
   await show();
   await watchCheckout(params.get('session_id'));
 } else {
-  if (location.pathname === '/demo/payments/cancel') {
-    $('return').hidden = false;
-    $('return-text').textContent =
-      'Checkout canceled: you were not charged. Pick a plan or pack to try again.';
-    history.replaceState(null, '', '/demo');
-  }
+  if (location.pathname === '/demo/payments/cancel') await showCanceled();
   await show();
 }

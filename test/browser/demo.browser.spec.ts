@@ -106,12 +106,14 @@ describe('demo page (browser)', () => {
     await sees(page.getByRole('alert'), 'Your card was declined.');
     await shot('declined-on-checkout');
     await page.getByRole('link', { name: 'Cancel and go back' }).click();
-    await sees(page.locator('#return-text'), 'Checkout canceled: you were not charged');
+    await sees(
+      page.locator('#return-text'),
+      'Your card was declined. Please try a different payment method. You were not charged.',
+    );
     await sees(credits('purchased-credits'), '100', true);
     await shot('declined-back-on-demo');
 
-    // A decline on hosted checkout never reaches Tollgate (as on Stripe); the page shows the spec's messages for
-    // the API's 402 card and credit errors, and its table must say exactly what the API says.
+    // The page's fallback table of the spec's messages says exactly what the API says.
     const table = await page.evaluate<Record<string, string>>(
       "import('/demo/assets/messages.js').then((m) => m.MESSAGES)",
     );

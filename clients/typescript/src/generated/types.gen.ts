@@ -351,6 +351,17 @@ export type CheckoutSessionCreatedDto = {
     session_id: string;
 };
 
+export type CheckoutPaymentErrorDto = {
+    code: 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR';
+    message: string;
+    /**
+     * Stripe's decline code
+     */
+    decline_code: {
+        [key: string]: unknown;
+    } | null;
+};
+
 export type CheckoutSessionStatusDto = {
     session_id: string;
     status: 'open' | 'complete' | 'expired';
@@ -365,6 +376,10 @@ export type CheckoutSessionStatusDto = {
      */
     subscription?: UserSubscriptionDto | null;
     credits: CreditBreakdownDto;
+    /**
+     * Why the last payment attempt on this (still open) session was declined, with the user-facing message; else null.
+     */
+    last_payment_error: CheckoutPaymentErrorDto | null;
 };
 
 export type PreviewLineDto = {
