@@ -38,18 +38,20 @@ export class TimeTravelService {
   }
 
   /** The subscription's payment method becomes one that is declined: the next renewal fails (past_due). */
-  async failNextRenewal(userId: string): Promise<TimeTravelResultDto> {
-    const { customer, clock } = await this.customerWithClock(userId);
-    const sub = await this.liveSubscription(customer.id);
-    await this.stripe.subscriptions.update(sub.id, { default_payment_method: FAILING_PAYMENT_METHOD });
-    return this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), sub.id);
+  failNextRenewal(userId: string): Promise<TimeTravelResultDto> {
+    return this.setRenewalCard(userId, FAILING_PAYMENT_METHOD);
   }
 
   /** Back to the card the customer paid with at checkout (undoes failNextRenewal for later attempts). */
-  async restoreCard(userId: string): Promise<TimeTravelResultDto> {
+  restoreCard(userId: string): Promise<TimeTravelResultDto> {
+    return this.setRenewalCard(userId, '');
+  }
+
+  /** '' clears the subscription's own payment method: the customer's default (the checkout card) is charged. */
+  private async setRenewalCard(userId: string, paymentMethod: string): Promise<TimeTravelResultDto> {
     const { customer, clock } = await this.customerWithClock(userId);
     const sub = await this.liveSubscription(customer.id);
-    await this.stripe.subscriptions.update(sub.id, { default_payment_method: '' });
+    await this.stripe.subscriptions.update(sub.id, { default_payment_method: paymentMethod });
     return this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), sub.id);
   }
 

@@ -140,5 +140,10 @@ describe('demo page (browser)', () => {
     await page.getByRole('button', { name: 'Refund last pack' }).click();
     await sees(credits('purchased-credits'), '0', true);
     await shot('refunded');
+
+    // The same page at desktop width (the README's screenshot comes from here).
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(SHOTS, 'desktop.png') });
   });
 });

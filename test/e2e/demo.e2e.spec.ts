@@ -2,30 +2,24 @@ import { registerUser, type TestUser } from '../factories/user.factory';
 import { catalogPrice, credits, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, type TestApp, waitFor } from '../support/test-app';
 
-/** Subscribes `user` to Pro (14-day trial) and buys the 100-credit pack through the real routes and the emulator. */
+/** Checks out `item` through the real route, pays on the emulator and waits for the credits to arrive. */
+async function buy(t: TestApp, user: TestUser, route: string, name: string, total: number): Promise<void> {
+  const item = await catalogPrice(t, route.endsWith('onetime') ? 'one_time' : 'subscription', name);
+  const created = await t
+    .http()
+    .post(route)
+    .set(user.auth)
+    .send({ price_id: item.priceId, product_id: item.productId })
+    .expect(200);
+  const sessionId = (created.body as { session_id: string }).session_id;
+  expect(await t.emulator.completeCheckout(sessionId)).toEqual({ ok: true });
+  await waitForCredits(t, user, total);
+}
+
+/** Pro (14-day trial, 100 a month) and then the 100-credit pack. */
 async function subscribeAndBuy(t: TestApp, user: TestUser): Promise<void> {
-  const pro = await catalogPrice(t, 'subscription', 'Pro Plan');
-  const sub = await t
-    .http()
-    .post('/payments/create-checkout-session')
-    .set(user.auth)
-    .send({ price_id: pro.priceId, product_id: pro.productId })
-    .expect(200);
-  expect(await t.emulator.completeCheckout((sub.body as { session_id: string }).session_id)).toEqual({
-    ok: true,
-  });
-  await waitForCredits(t, user, 100);
-  const pack = await catalogPrice(t, 'one_time', '100 Credits');
-  const buy = await t
-    .http()
-    .post('/payments/create-checkout-session-onetime')
-    .set(user.auth)
-    .send({ price_id: pack.priceId, product_id: pack.productId })
-    .expect(200);
-  expect(await t.emulator.completeCheckout((buy.body as { session_id: string }).session_id)).toEqual({
-    ok: true,
-  });
-  await waitForCredits(t, user, 200);
+  await buy(t, user, '/payments/create-checkout-session', 'Pro Plan', 100);
+  await buy(t, user, '/payments/create-checkout-session-onetime', '100 Credits', 200);
 }
 
 const subscription = async (t: TestApp, user: TestUser) =>
