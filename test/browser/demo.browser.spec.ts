@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/common/errors/error-codes';
@@ -40,6 +40,7 @@ describe('demo page (browser)', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
     mkdirSync(SHOTS, { recursive: true });
     t = await createTestApp({ env: { DEMO_TIME_TRAVEL: 'true' } });
     // The port is chosen at listen time; FRONTEND_URL's development default (the demo) names PORT, so point it here.
@@ -80,6 +81,12 @@ describe('demo page (browser)', () => {
     await page.getByText('No subscription yet').waitFor(TIMEOUT);
     await page.getByText('14-day free trial').first().waitFor(TIMEOUT);
     await shot('registered');
+
+    // No credits yet: a 402 is shown as "out of credits" with a link to buy more.
+    await page.getByRole('button', { name: 'Use a credit' }).click();
+    await sees(page.locator('#out-of-credits'), 'Out of credits.');
+    await page.getByRole('link', { name: 'Buy more credits' }).waitFor(TIMEOUT);
+    await shot('out-of-credits');
 
     await page.getByRole('button', { name: 'Subscribe to Pro Plan' }).click();
     await pay('4242 4242 4242 4242');
@@ -136,6 +143,14 @@ describe('demo page (browser)', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await sees(page.locator('#renewal'), 'Renews on');
     await shot('resumed');
+
+    // The billing portal (the emulator's hosted page) returns to the demo.
+    await page.getByRole('button', { name: 'Billing portal' }).click();
+    await page.waitForURL(/\/billing\//, TIMEOUT);
+    await shot('billing-portal');
+    await page.getByRole('link', { name: 'Return' }).click();
+    await page.waitForURL(/\/demo\/account$/, TIMEOUT);
+    await sees(page.locator('#sub-status'), 'active', true);
 
     await page.getByRole('button', { name: 'Refund last pack' }).click();
     await sees(credits('purchased-credits'), '0', true);
