@@ -9,6 +9,7 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json .swcrc ./
 COPY src ./src
 COPY migrations ./migrations
 COPY catalog ./catalog
+COPY demo ./demo
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
@@ -17,6 +18,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/catalog ./catalog
+COPY --from=build --chown=node:node /app/demo ./demo
 COPY --chown=node:node package.json ./
 # Writable only where the app writes (the emulator's demo state, if it is ever used outside production).
 RUN mkdir -p /app/.data && chown node:node /app/.data

@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'scripts/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'eslint.config.mjs',
+      'clients/typescript/src/generated/**',
+      'jest.config.js',
+      'scripts/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -23,6 +33,31 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off',
       'no-console': 'off',
+    },
+  },
+  // The demo page (demo/*.js) and the client generator: plain ES modules, linted without type information.
+  {
+    files: ['demo/**/*.js', 'clients/typescript/scripts/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'localStorage',
+          'sessionStorage',
+          'location',
+          'history',
+          'fetch',
+          'crypto',
+          'URLSearchParams',
+          'setTimeout',
+          'process',
+          'console',
+        ].map((g) => [g, 'readonly']),
+      ),
     },
   },
 );

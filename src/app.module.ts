@@ -16,6 +16,7 @@ import { pinoParams } from './common/logging';
 import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throttler-storage';
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -81,6 +82,7 @@ import { UsersModule } from './users/users.module';
     WebhooksModule,
     AdminUsersModule,
     OutboundModule,
+    DemoModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

@@ -12,6 +12,7 @@ import { requestLogger, requestLogLine } from './common/logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig, AppConfig, loadAppConfig } from './config/app.config';
+import { setupDemo } from './demo/demo.setup';
 
 export const WEBHOOK_PATH = '/payments/webhook';
 /** Stripe's events are far below this; a larger body is refused before it is read to the end. */
@@ -113,6 +114,7 @@ export function setupApp(app: NestFastifyApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setupDemo(app);
 }
 
 /**

@@ -8,7 +8,7 @@ import { validateEnvironment } from './config/validate';
 import { RESOLVED_DATABASE } from './database/database.module';
 import type { ResolvedDatabase } from './database/typeorm-options';
 import { StripeEmulatorHost } from './stripe/stripe-emulator.host';
-import { appConfig, AppConfig, stripeConfig, StripeConfig } from './config';
+import { appConfig, AppConfig, demoConfig, DemoConfig, stripeConfig, StripeConfig } from './config';
 
 async function bootstrap(): Promise<void> {
   validateEnvironment(); // one clear line and exit 1 on a bad variable, before anything starts
@@ -36,6 +36,7 @@ async function bootstrap(): Promise<void> {
       '',
       `  Tollgate ${config.version} listening on ${base}`,
       `  Swagger UI  ${base}/docs   (OpenAPI JSON ${base}/docs-json)`,
+      ...(app.get<DemoConfig>(demoConfig.KEY).enabled ? [`  Demo page   ${base}/demo`] : []),
       `  Database    ${db.description}`,
       `  Stripe      ${stripeLine}`,
       '',

@@ -1,16 +1,23 @@
 import { ConfigType, registerAs } from '@nestjs/config';
+import { demoEnabled } from './demo.config';
 import { bool, bytes, int, isProduction, isTest, list, oneOf, str, url } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
   const debug = bool(env, 'DEBUG', false);
+  const port = int(env, 'PORT', 8000, 0, 65535);
   return {
     nodeEnv: str(env, 'NODE_ENV', 'development')!,
     production: isProduction(env),
-    port: int(env, 'PORT', 8000, 0, 65535),
+    port,
     host: str(env, 'HOST', '0.0.0.0')!,
-    frontendUrl: url(env, 'FRONTEND_URL', 'http://localhost:3000')!,
+    /** Checkout and portal return here; with the demo on (development), the demo page itself. */
+    frontendUrl: url(
+      env,
+      'FRONTEND_URL',
+      demoEnabled(env) ? `http://localhost:${port || 8000}/demo` : 'http://localhost:3000',
+    )!,
     /** Host header allow-list (the spec's ALLOWED_HOSTS); empty = any host. */
     allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, isTest(env) ? 'silent' : debug ? 'debug' : 'info'),

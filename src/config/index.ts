@@ -1,13 +1,15 @@
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
+import { demoConfig } from './demo.config';
 import { outboundConfig } from './outbound.config';
 import { stripeConfig } from './stripe.config';
 
-export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, outboundConfig];
-export { appConfig, authConfig, databaseConfig, outboundConfig, stripeConfig };
+export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, outboundConfig, demoConfig];
+export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
 export type { AuthConfig } from './auth.config';
 export type { DatabaseConfig } from './database.config';
+export type { DemoConfig } from './demo.config';
 export type { OutboundConfig } from './outbound.config';
 export type { StripeConfig } from './stripe.config';

@@ -1,6 +1,7 @@
 import { loadAppConfig } from './app.config';
 import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
+import { loadDemoConfig } from './demo.config';
 import { ConfigError } from './env';
 import { loadOutboundConfig } from './outbound.config';
 import { loadStripeConfig } from './stripe.config';
@@ -13,6 +14,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadDatabaseConfig(env);
     loadStripeConfig(env);
     loadOutboundConfig(env);
+    loadDemoConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { In, IsNull, Not, Repository } from 'typeorm';
-import { AppError, ErrorCode } from '../common/errors';
+import { AppError, ERROR_CATALOGUE, ErrorCode } from '../common/errors';
+import { declineErrorCode } from '../stripe/stripe-error.mapper';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditPackage } from '../plans/package.entity';
@@ -21,6 +22,19 @@ import { KeyedMutex } from './keyed-mutex';
 import { SubscriptionManagementService } from './subscription-management.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
+
+/** A declined attempt on a still-open session (Stripe keeps it on the PaymentIntent), as the spec's message. */
+function lastPaymentError(session: Stripe.Checkout.Session): CheckoutSessionStatusDto['last_payment_error'] {
+  const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
+  const error = intent?.last_payment_error;
+  if (session.status !== 'open' || !error || error.type !== 'card_error') return null;
+  const code = declineErrorCode(error.decline_code, error.code);
+  return {
+    code,
+    message: ERROR_CATALOGUE[code].message,
+    decline_code: error.decline_code ?? error.code ?? null,
+  };
+}
 
 /** Statuses that block a new subscription checkout (SUBSCRIPTION_EXISTS): change plan or use the portal. */
 const BLOCKING: SubscriptionStatus[] = LIVE_STATUSES;
@@ -110,7 +124,7 @@ export class CheckoutService {
     const owned = await this.sessions.findOne({ where: { id: sessionId, userId } });
     if (!owned) throw new AppError(ErrorCode.CheckoutSessionNotFound);
     await this.fulfilment.fulfilCheckoutSession(sessionId);
-    const session = await this.stripe.checkout.sessions.retrieve(sessionId);
+    const session = await this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['payment_intent'] });
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
     const subscriptionId =
       typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
@@ -126,6 +140,7 @@ export class CheckoutService {
       fulfilled: record.fulfilledAt !== null,
       subscription,
       credits: await this.credits.breakdown(userId),
+      last_payment_error: lastPaymentError(session),
     };
   }
 

@@ -4,6 +4,8 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { appConfig, AppConfig } from '../config/app.config';
+import { demoConfig, DemoConfig } from '../config/demo.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -15,6 +17,8 @@ export class CustomerService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(demoConfig.KEY) private readonly demo: DemoConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
   ) {}
@@ -26,12 +30,29 @@ export class CustomerService {
   async ensureCustomer(user: User): Promise<string> {
     if (user.customerId) return user.customerId;
     const customer = await this.stripe.customers.create(
-      { email: user.email ?? undefined, metadata: { user_id: user.id } },
+      {
+        email: user.email ?? undefined,
+        metadata: { user_id: user.id },
+        ...(await this.demoTestClock(user.id)),
+      },
       { idempotencyKey: `customer:${user.id}` },
     );
     const id = await this.users.attachCustomerId(this.db.manager, user.id, customer.id);
     user.customerId = id;
     return id;
+  }
+
+  /**
+   * With DEMO_TIME_TRAVEL on the emulator, each new customer gets its own test clock (Stripe attaches one only at
+   * creation), so /dev/time-travel can move that user's billing time and nobody else's.
+   */
+  private async demoTestClock(userId: string): Promise<{ test_clock?: string }> {
+    if (!this.demo.timeTravel || this.stripeSettings.mode !== 'emulator') return {};
+    const clock = await this.stripe.testHelpers.testClocks.create(
+      { frozen_time: Math.floor(Date.now() / 1000), name: `tollgate-user-${userId}` },
+      { idempotencyKey: `test-clock:${userId}` },
+    );
+    return { test_clock: clock.id };
   }
 
   /** The user's customer id; 404 CUSTOMER_NOT_FOUND when they never started a purchase. */

@@ -128,6 +128,7 @@ export class PlansService {
         name: item.productName,
         description: item.description,
         credits: plan ? plan.monthlyUses : (item as CreditPackage).usesAmount,
+        trial_days: plan ? plan.trialDays : null,
         price: {
           price_id: item.priceId,
           unit_amount: formatMinorUnits(amount, c),

@@ -10,6 +10,11 @@ const DECLINE_CODES: Record<string, ErrorCode> = {
   processing_error: ErrorCode.ProcessingError,
 };
 
+/** The domain code (and so the spec's user-facing message) for a Stripe card decline. */
+export function declineErrorCode(declineCode?: string | null, code?: string | null): ErrorCode {
+  return DECLINE_CODES[declineCode ?? ''] ?? DECLINE_CODES[code ?? ''] ?? ErrorCode.CardDeclined;
+}
+
 /**
  * Turns a Stripe SDK error into a domain error: card errors → 402 with the spec's user-facing messages,
  * rate limits/outages → 503 with Retry-After. Stripe's own message, request id and param never reach a client.
@@ -17,8 +22,7 @@ const DECLINE_CODES: Record<string, ErrorCode> = {
 export function mapStripeError(err: unknown): AppError | undefined {
   if (!(err instanceof Stripe.errors.StripeError)) return undefined;
   if (err instanceof Stripe.errors.StripeCardError) {
-    const code =
-      DECLINE_CODES[err.decline_code ?? ''] ?? DECLINE_CODES[err.code ?? ''] ?? ErrorCode.CardDeclined;
+    const code = declineErrorCode(err.decline_code, err.code);
     return new AppError(code, undefined, { decline_code: err.decline_code ?? err.code ?? 'card_declined' });
   }
   if (err instanceof Stripe.errors.StripeRateLimitError) {

@@ -88,6 +88,7 @@ describe('catalog (e2e)', () => {
       name: 'Pro Plan',
       description: 'Professional subscription plan',
       credits: 100,
+      trial_days: 14,
       price: {
         price_id: expect.stringMatching(/^price_/),
         unit_amount: '29.99',
@@ -109,6 +110,7 @@ describe('catalog (e2e)', () => {
       expect.objectContaining({
         name: '100 Credits',
         credits: 100,
+        trial_days: null,
         price: expect.objectContaining({ unit_amount: '19.99', currency: 'usd', recurring: null }),
       }),
     ]);

@@ -84,6 +84,7 @@ describe('payments: credit packages (e2e)', () => {
       fulfilled: true,
       subscription: null,
       credits: { monthly_credits: 0, purchased_credits: 100, total_credits: 100 },
+      last_payment_error: null,
     });
     // Reading it again (success page reload) grants nothing more.
     expect((await status(user, session_id)).credits.total_credits).toBe(100);
@@ -118,6 +119,12 @@ describe('payments: credit packages (e2e)', () => {
       payment_status: 'unpaid',
       fulfilled: false,
       subscription: null,
+      // What the success/cancel page tells the customer: the spec's message for the decline code.
+      last_payment_error: {
+        code: 'CARD_DECLINED',
+        message: 'Your card was declined. Please try a different payment method.',
+        decline_code: 'generic_decline',
+      },
     });
     expect(after.credits).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
     const balance = (await t.http().get('/credits').set(user.auth).expect(200)).body as {

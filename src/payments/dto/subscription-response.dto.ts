@@ -85,6 +85,20 @@ export class NoSubscriptionDto {
 
 export type SubscriptionAnswer = UserSubscriptionDto | NoSubscriptionDto;
 
+export class CheckoutPaymentErrorDto {
+  @ApiProperty({
+    example: 'CARD_DECLINED',
+    enum: ['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'EXPIRED_CARD', 'PROCESSING_ERROR'],
+  })
+  code: string;
+
+  @ApiProperty({ example: 'Your card was declined. Please try a different payment method.' })
+  message: string;
+
+  @ApiProperty({ example: 'generic_decline', nullable: true, description: "Stripe's decline code" })
+  decline_code: string | null;
+}
+
 export class CheckoutSessionStatusDto {
   @ApiProperty({ example: 'cs_test_a1b2c3' })
   session_id: string;
@@ -113,4 +127,12 @@ export class CheckoutSessionStatusDto {
 
   @ApiProperty({ type: CreditBreakdownDto })
   credits: CreditBreakdownDto;
+
+  @ApiProperty({
+    type: CheckoutPaymentErrorDto,
+    nullable: true,
+    description:
+      'Why the last payment attempt on this (still open) session was declined, with the user-facing message; else null.',
+  })
+  last_payment_error: CheckoutPaymentErrorDto | null;
 }

@@ -46,6 +46,13 @@ export class ProductDto {
   })
   credits: number;
 
+  @ApiProperty({
+    example: 14,
+    nullable: true,
+    description: 'Free trial days a first subscription gets (0: none); null for one-time packages.',
+  })
+  trial_days: number | null;
+
   @ApiProperty({ type: ProductPriceDto })
   price: ProductPriceDto;
 }

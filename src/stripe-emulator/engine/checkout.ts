@@ -6,7 +6,7 @@ import { nowForCustomer } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { createCustomer, type Customer } from './customers';
 import { couponDiscount, createDiscount, findPromotionCode, redeem, type Coupon } from './discounts';
-import { chargeCard, createPaymentMethod, maybeOpenDispute } from './payments';
+import { chargeCard, createPaymentMethod, maybeOpenDispute, recordDeclinedCheckoutAttempt } from './payments';
 import { unitAmountFor, type Price } from './pricing';
 import { createSubscription } from './subscriptions';
 
@@ -58,6 +58,9 @@ function resolveCustomer(ctx: Ctx, session: Session, email: string | undefined, 
   return createCustomer(ctx, { email: session.customer_email ?? email ?? null }, now);
 }
 
+const idOfCustomer = (session: Session): string | null =>
+  typeof session.customer === 'string' ? session.customer : null;
+
 /** Submit the hosted checkout form: charge/attach the card, create subscription or payment, emit events. */
 export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOptions): CompleteResult {
   const session = ctx.store.get<Session>(sessionId);
@@ -69,8 +72,12 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
   }
   const card = lookupCard(opts.card ?? '4242424242424242');
   if (!card) return fail(INCORRECT_NUMBER);
-  if (card.outcome === 'decline') return fail(DECLINED);
-  if (card.outcome === 'authentication_failure') return fail(AUTH_FAILED);
+  const declined = (failure: CardFailure): CompleteResult => {
+    recordDeclinedCheckoutAttempt(ctx, session, failure, nowForCustomer(ctx.store, idOfCustomer(session)));
+    return fail(failure);
+  };
+  if (card.outcome === 'decline') return declined(DECLINED);
+  if (card.outcome === 'authentication_failure') return declined(AUTH_FAILED);
 
   const extras = ctx.store.internal.sessionExtras[session.id] ?? { subscriptionMetadata: {} };
   let coupon = extras.couponId ? ctx.store.get<Coupon>(extras.couponId) : undefined;
@@ -96,7 +103,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
   // A card that attaches but cannot be charged fails right away when money is due now (nothing is created).
   if (amount > 0 && card.outcome === 'attach_then_fail') {
     Object.assign(session, before);
-    return fail(DECLINED);
+    return declined(DECLINED);
   }
   const customer = resolveCustomer(ctx, session, opts.email, now);
   const pm = createPaymentMethod(ctx, card, customer.id, now);

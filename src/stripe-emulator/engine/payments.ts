@@ -151,6 +151,57 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
   return { paymentIntent, charge, failure };
 }
 
+/**
+ * A payment-mode Checkout attempt the card issuer refused: like Stripe, the session's PaymentIntent is left in
+ * `requires_payment_method` with `last_payment_error`, so the integration can tell the customer why (no charge).
+ */
+export function recordDeclinedCheckoutAttempt(
+  ctx: Ctx,
+  session: Obj<Stripe.Checkout.Session>,
+  failure: CardFailure,
+  now: number,
+): void {
+  if (session.mode !== 'payment') return;
+  const error = {
+    type: 'card_error' as const,
+    code: failure.code,
+    decline_code: failure.decline_code,
+    message: failure.message,
+  };
+  const existing =
+    typeof session.payment_intent === 'string'
+      ? ctx.store.get<PaymentIntent>(session.payment_intent)
+      : undefined;
+  if (existing) {
+    existing.last_payment_error = error;
+    return;
+  }
+  const piId = newId('pi');
+  const paymentIntent: PaymentIntent = {
+    id: piId,
+    object: 'payment_intent',
+    amount: session.amount_total ?? 0,
+    amount_capturable: 0,
+    amount_received: 0,
+    capture_method: 'automatic',
+    client_secret: `${piId}_secret_${randomToken(24)}`,
+    confirmation_method: 'automatic',
+    created: now,
+    currency: session.currency ?? 'usd',
+    customer: typeof session.customer === 'string' ? session.customer : null,
+    description: null,
+    last_payment_error: error,
+    latest_charge: null,
+    livemode: false,
+    metadata: session.metadata ?? {},
+    payment_method: null,
+    payment_method_types: ['card'],
+    status: 'requires_payment_method',
+  };
+  ctx.store.insert(paymentIntent);
+  session.payment_intent = piId;
+}
+
 /** Cards like 4000000000000259 get disputed after a successful charge. */
 export function maybeOpenDispute(ctx: Ctx, charge: Charge, now: number): void {
   const number =

@@ -1,0 +1,318 @@
+// Tollgate demo: plain ES module, no framework. Talks to the API on the same origin with a bearer token.
+import { messageFor } from './messages.js';
+
+const $ = (id) => document.getElementById(id);
+const TOKEN = 'tollgate.demo.token';
+let token = localStorage.getItem(TOKEN);
+let currency = localStorage.getItem('tollgate.demo.currency') ?? '';
+
+async function api(method, path, body, headers = {}) {
+  const res = await fetch(path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && token && !path.startsWith('/auth/')) logout();
+  return { ok: res.ok, status: res.status, data };
+}
+
+function flash(text) {
+  $('return').hidden = true;
+  $('flash').textContent = text;
+  $('error').textContent = '';
+}
+function fail(result) {
+  $('flash').textContent = '';
+  $('error').textContent = messageFor(result.data);
+}
+const date = (iso) => (iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' }) : '–');
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function logout() {
+  token = null;
+  localStorage.removeItem(TOKEN);
+  show();
+}
+
+async function show() {
+  const signedIn = !!token;
+  $('auth').hidden = signedIn;
+  $('app').hidden = !signedIn;
+  $('whoami').hidden = !signedIn;
+  if (!signedIn) return;
+  const me = await api('GET', '/auth/me');
+  if (!me.ok) return;
+  $('who').textContent = me.data.email ?? me.data.id;
+  await Promise.all([loadCredits(), loadSubscription(), loadCatalog()]);
+}
+
+function renderCredits(c) {
+  $('monthly-credits').textContent = c.monthly_credits;
+  $('purchased-credits').textContent = c.purchased_credits;
+  $('total-credits').textContent = c.total_credits ?? c.monthly_credits + c.purchased_credits;
+}
+
+async function loadCredits() {
+  const [credits, ledger] = await Promise.all([
+    api('GET', '/credits'),
+    api('GET', '/credits/ledger?limit=20'),
+  ]);
+  if (credits.ok) renderCredits(credits.data);
+  if (ledger.ok) {
+    $('ledger').replaceChildren(
+      ...ledger.data.entries.map((e) =>
+        el(
+          'tr',
+          {},
+          el('td', { textContent: date(e.created_at) }),
+          el('td', { textContent: e.amount > 0 ? `+${e.amount}` : String(e.amount) }),
+          el('td', { textContent: e.bucket }),
+          el('td', { textContent: e.reason }),
+          el('td', { textContent: e.balance_after }),
+        ),
+      ),
+    );
+  }
+}
+
+async function loadSubscription() {
+  const r = await api('GET', '/payments/get-user-subscription');
+  if (!r.ok) return fail(r);
+  const s = r.data;
+  $('sub-actions').hidden = !s.has_subscription;
+  if (!s.has_subscription) {
+    $('subscription').textContent = 'No subscription yet: pick a plan below.';
+    return;
+  }
+  const plan = s.plan
+    ? `${s.plan.name} · ${s.plan.price} ${s.plan.currency.toUpperCase()}/${s.plan.interval} · ${s.plan.monthly_credits} credits a month`
+    : '';
+  const lines = [
+    el('p', {}, el('span', { className: 'badge', id: 'sub-status', textContent: s.status }), ' ', plan),
+  ];
+  if (s.status === 'trialing')
+    lines.push(el('p', { id: 'trial', textContent: `Free trial until ${date(s.trial_end)}` }));
+  if (s.status === 'past_due')
+    lines.push(
+      el('p', {
+        className: 'warning',
+        textContent:
+          'Your last renewal payment failed: Stripe will retry it. Update your card in the billing portal.',
+      }),
+    );
+  lines.push(
+    el('p', {
+      id: 'renewal',
+      textContent: s.cancel_at_period_end
+        ? `Cancels on ${date(s.next_renew)}`
+        : `Renews on ${date(s.next_renew)}`,
+    }),
+  );
+  $('subscription').replaceChildren(...lines);
+  $('cancel-sub').hidden = s.cancel_at_period_end;
+  $('resume-sub').hidden = !s.cancel_at_period_end;
+}
+
+async function loadCatalog() {
+  const q = currency ? `&currency=${encodeURIComponent(currency)}` : '';
+  const [plans, packs] = await Promise.all([
+    api('GET', `/payments/products?product_type=subscription${q}`),
+    api('GET', `/payments/products?product_type=one_time${q}`),
+  ]);
+  if (!plans.ok) return fail(plans);
+  $('plans').replaceChildren(...plans.data.products.map((p) => productCard(p, 'subscription')));
+  if (packs.ok) $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
+  await loadCurrencies();
+}
+
+/** The catalog's currencies, from the API's own answer to an unsupported one (detail.allowed). */
+async function loadCurrencies() {
+  if ($('currency').options.length > 1) return;
+  const r = await api('GET', '/payments/products?product_type=subscription&currency=xxx');
+  for (const c of r.data?.detail?.allowed ?? [])
+    $('currency').append(el('option', { value: c, textContent: c.toUpperCase() }));
+  $('currency').value = currency;
+}
+
+function productCard(p, type) {
+  const price = `${p.price.unit_amount} ${p.price.currency.toUpperCase()}`;
+  const what =
+    type === 'subscription'
+      ? [
+          `${price} / ${p.price.recurring?.interval ?? 'month'}`,
+          `${p.credits} credits every month`,
+          p.trial_days ? `${p.trial_days}-day free trial` : 'No trial',
+        ]
+      : [price, `${p.credits} credits, never expire`];
+  const label = type === 'subscription' ? `Subscribe to ${p.name}` : `Buy ${p.name}`;
+  const button = el('button', { type: 'button', textContent: type === 'subscription' ? 'Subscribe' : 'Buy' });
+  button.setAttribute('aria-label', label);
+  button.addEventListener('click', () => checkout(type, p, button));
+  return el(
+    'li',
+    {},
+    el('h3', { textContent: p.name }),
+    el('p', { textContent: p.description }),
+    el('p', { className: 'price', textContent: what[0] }),
+    ...what.slice(1).map((t) => el('p', { textContent: t })),
+    button,
+  );
+}
+
+async function checkout(type, product, button) {
+  button.disabled = true;
+  const path =
+    type === 'subscription'
+      ? '/payments/create-checkout-session'
+      : '/payments/create-checkout-session-onetime';
+  const r = await api('POST', path, {
+    price_id: product.price.price_id,
+    product_id: product.id,
+    ...(currency ? { currency } : {}),
+  });
+  button.disabled = false;
+  if (!r.ok) return fail(r);
+  sessionStorage.setItem('tollgate.demo.checkout', r.data.session_id);
+  location.assign(r.data.checkout_url);
+}
+
+/** /demo/payments/success?session_id=…: poll until the purchase is applied, no manual refresh. */
+async function watchCheckout(sessionId) {
+  $('return').hidden = false;
+  $('return-text').textContent = 'Payment received. Waiting for your purchase to be applied…';
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = await api('GET', `/payments/checkout-session/${encodeURIComponent(sessionId)}`);
+    if (!r.ok) {
+      $('return-text').textContent = messageFor(r.data);
+      return;
+    }
+    if (r.data.fulfilled) {
+      renderCredits(r.data.credits);
+      $('return-text').textContent =
+        r.data.mode === 'subscription'
+          ? `Subscribed${r.data.subscription?.status === 'trialing' ? ' (free trial started)' : ''}. You now have ${r.data.credits.total_credits} credits.`
+          : `Credits added. You now have ${r.data.credits.total_credits} credits.`;
+      $('return').dataset.fulfilled = 'true';
+      history.replaceState(null, '', '/demo');
+      await show();
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  $('return-text').textContent = 'Still waiting for Stripe. Reload this page in a moment.';
+}
+
+/** /demo/payments/cancel: back from checkout unpaid; a declined card is explained with the spec's message. */
+async function showCanceled() {
+  history.replaceState(null, '', '/demo');
+  $('return').hidden = false;
+  const pending = sessionStorage.getItem('tollgate.demo.checkout');
+  const r =
+    pending && token ? await api('GET', `/payments/checkout-session/${encodeURIComponent(pending)}`) : null;
+  const declined = r?.ok ? r.data.last_payment_error : null;
+  $('return-text').textContent = declined
+    ? `${messageFor(declined)} You were not charged.`
+    : 'Checkout canceled: you were not charged. Pick a plan or pack to try again.';
+}
+
+$('auth-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const action = event.submitter?.value === 'login' ? 'login' : 'register';
+  const r = await api('POST', `/auth/${action}`, { email: $('email').value, password: $('password').value });
+  if (!r.ok) return fail(r);
+  token = r.data.access_token;
+  localStorage.setItem(TOKEN, token);
+  flash(action === 'register' ? 'Account created.' : 'Welcome back.');
+  await show();
+});
+
+$('token-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  token = $('token')
+    .value.trim()
+    .replace(/^Bearer\s+/i, '');
+  localStorage.setItem(TOKEN, token);
+  await show();
+});
+
+$('logout').addEventListener('click', logout);
+
+$('use-credit').addEventListener('click', async () => {
+  const r = await api(
+    'POST',
+    '/credits/consume',
+    { amount: 1, reason: 'demo' },
+    { 'Idempotency-Key': crypto.randomUUID() },
+  );
+  $('out-of-credits').hidden = r.status !== 402 || r.data?.code !== 'INSUFFICIENT_CREDITS';
+  if (r.status === 402 && r.data?.code === 'INSUFFICIENT_CREDITS') {
+    $('flash').textContent = '';
+    $('error').textContent = '';
+  } else if (!r.ok) return fail(r);
+  else flash(`Used 1 credit: ${r.data.credits_remaining} left.`);
+  await loadCredits();
+});
+
+$('cancel-sub').addEventListener('click', async () => {
+  const r = await api('DELETE', '/payments/cancel-subscription');
+  if (!r.ok) return fail(r);
+  flash('Your subscription will end at the close of this period.');
+  await loadSubscription();
+});
+
+$('resume-sub').addEventListener('click', async () => {
+  const r = await api('POST', '/payments/resume-subscription');
+  if (!r.ok) return fail(r);
+  flash('Your subscription continues.');
+  await loadSubscription();
+});
+
+$('portal').addEventListener('click', async (event) => {
+  event.preventDefault();
+  const r = await api('GET', '/payments/create-billing-portal-session');
+  if (!r.ok) return fail(r);
+  location.assign(r.data.url);
+});
+
+$('currency').addEventListener('change', async () => {
+  currency = $('currency').value;
+  localStorage.setItem('tollgate.demo.currency', currency);
+  await loadCatalog();
+});
+
+for (const button of document.querySelectorAll('[data-travel]')) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const r = await api('POST', `/dev/time-travel/${button.dataset.travel}`);
+    button.disabled = false;
+    if (!r.ok) return fail(r);
+    flash(
+      `Billing time is now ${new Date(r.data.frozen_time).toLocaleString()}. Updates arrive as Stripe's webhooks do.`,
+    );
+    // Webhooks land asynchronously: refresh a few times instead of asking for a reload.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await Promise.all([loadCredits(), loadSubscription()]);
+    }
+  });
+}
+
+const params = new URLSearchParams(location.search);
+if (location.pathname === '/demo/payments/success' && params.get('session_id')) {
+  await show();
+  await watchCheckout(params.get('session_id'));
+} else {
+  if (location.pathname === '/demo/payments/cancel') await showCanceled();
+  await show();
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { TimeTravelController } from './time-travel.controller';
+import { TimeTravelService } from './time-travel.service';
+
+/** The demo's server side: time travel on the emulator (the page itself is static, see demo.setup.ts). */
+@Module({
+  imports: [UsersModule],
+  controllers: [TimeTravelController],
+  providers: [TimeTravelService],
+})
+export class DemoModule {}

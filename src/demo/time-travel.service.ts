@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { AppError, ErrorCode } from '../common/errors';
+import { demoConfig, DemoConfig } from '../config/demo.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
+import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { UsersService } from '../users/users.service';
+import type { TimeTravelResultDto } from './dto/time-travel-result.dto';
+
+/** A card the emulator declines on every charge (an unknown payment method): the next renewal fails. */
+const FAILING_PAYMENT_METHOD = 'pm_card_chargeCustomerFail';
+const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid']);
+
+/**
+ * Time travel for the caller's own Stripe customer on the built-in emulator: their test clock moves to the next
+ * renewal, the next renewal can be made to fail, the newest purchase refunded. The app sees only what Stripe
+ * then sends (webhooks), exactly as in production. Refused unless DEMO_TIME_TRAVEL and the emulator.
+ */
+@Injectable()
+export class TimeTravelService {
+  constructor(
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(demoConfig.KEY) private readonly demo: DemoConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Advances the caller's clock just past the end of the current period (or trial): the renewal happens. */
+  async advanceToRenewal(userId: string): Promise<TimeTravelResultDto> {
+    const { customer, clock } = await this.customerWithClock(userId);
+    const sub = await this.liveSubscription(customer.id);
+    const periodEnd = sub.items.data[0]?.current_period_end ?? sub.trial_end;
+    if (!periodEnd) throw new AppError(ErrorCode.SubscriptionNotFound);
+    const advanced = await this.stripe.testHelpers.testClocks.advance(clock, {
+      frozen_time: Math.max(periodEnd + 60, Math.floor(Date.now() / 1000)),
+    });
+    return this.result(advanced, sub.id);
+  }
+
+  /** The subscription's payment method becomes one that is declined: the next renewal fails (past_due). */
+  failNextRenewal(userId: string): Promise<TimeTravelResultDto> {
+    return this.setRenewalCard(userId, FAILING_PAYMENT_METHOD);
+  }
+
+  /** Back to the card the customer paid with at checkout (undoes failNextRenewal for later attempts). */
+  restoreCard(userId: string): Promise<TimeTravelResultDto> {
+    return this.setRenewalCard(userId, '');
+  }
+
+  /** '' clears the subscription's own payment method: the customer's default (the checkout card) is charged. */
+  private async setRenewalCard(userId: string, paymentMethod: string): Promise<TimeTravelResultDto> {
+    const { customer, clock } = await this.customerWithClock(userId);
+    const sub = await this.liveSubscription(customer.id);
+    await this.stripe.subscriptions.update(sub.id, { default_payment_method: paymentMethod });
+    return this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), sub.id);
+  }
+
+  /** Refunds the caller's newest credit-pack payment in full: the app claws its credits back. */
+  async refundLastPurchase(userId: string): Promise<TimeTravelResultDto> {
+    const { customer, clock } = await this.customerWithClock(userId);
+    const intents = await this.stripe.paymentIntents.list({ customer: customer.id, limit: 100 });
+    const purchase = intents.data.find(
+      (pi) => pi.status === 'succeeded' && !/^Subscription /.test(pi.description ?? ''),
+    );
+    if (!purchase) throw new AppError(ErrorCode.NotFound, 'You have no credit-pack payment to refund.');
+    const refund = await this.stripe.refunds.create({
+      payment_intent: purchase.id,
+      reason: 'requested_by_customer',
+    });
+    return {
+      ...this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), null),
+      refund_id: refund.id,
+    };
+  }
+
+  private async customerWithClock(userId: string): Promise<{ customer: Stripe.Customer; clock: string }> {
+    if (!this.demo.timeTravel || this.stripeSettings.mode !== 'emulator') {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        'Time travel needs DEMO_TIME_TRAVEL=true and the built-in Stripe emulator (never a real Stripe key).',
+      );
+    }
+    const user = await this.users.getById(userId);
+    if (!user.customerId) throw new AppError(ErrorCode.CustomerNotFound);
+    const customer = await this.stripe.customers.retrieve(user.customerId);
+    const clock = 'deleted' in customer ? null : customer.test_clock;
+    if ('deleted' in customer || !clock) {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        'Your Stripe customer has no test clock (it was created before DEMO_TIME_TRAVEL was on): register a new user.',
+      );
+    }
+    return { customer, clock: typeof clock === 'string' ? clock : clock.id };
+  }
+
+  private async liveSubscription(customer: string): Promise<Stripe.Subscription> {
+    const subs = await this.stripe.subscriptions.list({ customer, status: 'all', limit: 10 });
+    const live = subs.data.find((s) => LIVE.has(s.status));
+    if (!live) throw new AppError(ErrorCode.SubscriptionNotFound);
+    return live;
+  }
+
+  private result(clock: Stripe.TestHelpers.TestClock, subscriptionId: string | null): TimeTravelResultDto {
+    return {
+      test_clock: clock.id,
+      frozen_time: new Date(clock.frozen_time * 1000).toISOString(),
+      subscription_id: subscriptionId,
+    };
+  }
+}
