@@ -18,6 +18,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/catalog ./catalog
 COPY --chown=node:node package.json ./
+# Operator commands (npm run migration:run, admin:create, credits:verify, …) run dist/ through scripts/run.js.
+COPY --chown=node:node scripts/run.js ./scripts/run.js
 # Writable only where the app writes (the emulator's demo state, if it is ever used outside production).
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
