@@ -2,10 +2,13 @@ import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { stripeConfig } from './stripe.config';
+import { metricsConfig } from './metrics.config';
 
-export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig];
+export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, metricsConfig];
 export { appConfig, authConfig, databaseConfig, stripeConfig };
 export type { AppConfig } from './app.config';
 export type { AuthConfig } from './auth.config';
 export type { DatabaseConfig } from './database.config';
 export type { StripeConfig } from './stripe.config';
+export { metricsConfig } from './metrics.config';
+export type { MetricsConfig } from './metrics.config';

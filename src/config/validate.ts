@@ -3,6 +3,7 @@ import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
 import { ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
+import { loadMetricsConfig } from './metrics.config';
 
 /** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
@@ -11,6 +12,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadAuthConfig(env);
     loadDatabaseConfig(env);
     loadStripeConfig(env);
+    loadMetricsConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { TollgateMetrics } from '../metrics/metrics.service';
 import { UsersService } from '../users/users.service';
 import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
 
@@ -112,6 +113,7 @@ export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> 
  */
 @Injectable()
 export class CreditsService {
+  private readonly logger = new Logger('Credits');
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
 
@@ -119,6 +121,7 @@ export class CreditsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
     @Inject(databaseConfig.KEY) database: DatabaseConfig,
+    private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
   }
@@ -228,7 +231,7 @@ export class CreditsService {
       // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
       throw new QueryFailedError(CONSUME_SQL, values, err as Error);
     }
-    return this.receipt(rows[0], amount, operation);
+    return this.receipt(null, rows[0], amount, operation);
   }
 
   private async consumeOnce(
@@ -239,11 +242,21 @@ export class CreditsService {
     operation: string,
   ): Promise<ConsumeReceipt> {
     const rows: ConsumeSqlRow[] = await m.query(CONSUME_SQL, [userId, amount, operation, reason]);
-    return this.receipt(rows[0], amount, operation);
+    return this.receipt(m, rows[0], amount, operation);
   }
 
-  private receipt(row: ConsumeSqlRow | undefined, amount: number, operation: string): ConsumeReceipt {
-    if (!row) throw new AppError(ErrorCode.InsufficientCredits);
+  private receipt(
+    m: EntityManager | null,
+    row: ConsumeSqlRow | undefined,
+    amount: number,
+    operation: string,
+  ): ConsumeReceipt {
+    if (!row) {
+      this.metrics.consumeFailed('insufficient_credits');
+      this.logger.log({ amount }, `consume refused: insufficient credits for ${amount}`);
+      throw new AppError(ErrorCode.InsufficientCredits);
+    }
+    this.metrics.consume(m, amount);
     return {
       consumed: amount,
       credits_remaining: row.monthly + row.purchased,
@@ -559,6 +572,7 @@ export class CreditsService {
       ],
     );
     if (inserted.length === 0) return false;
+    this.metrics.ledgerMovement(m, mv.reason, mv.amount);
     if (mv.amount !== 0) {
       await m.query(`UPDATE credit_balances SET ${mv.bucket} = $2, updated_at = now() WHERE user_id = $1`, [
         userId,

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { CreditsService } from '../credits/credits.service';
+import { afterCommit } from '../metrics/after-commit';
+import { TollgateMetrics } from '../metrics/metrics.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
@@ -34,6 +36,7 @@ export class CheckoutFulfilmentService {
     private readonly credits: CreditsService,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly periods: SubscriptionPeriodsService,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   /** Reads the session (with its line items) and its subscription from Stripe. */
@@ -113,7 +116,7 @@ export class CheckoutFulfilmentService {
       );
       return;
     }
-    await this.credits.grantPurchase(m, {
+    const granted = await this.credits.grantPurchase(m, {
       userId,
       checkoutSessionId: session.id,
       packageId: pack.id,
@@ -122,5 +125,14 @@ export class CheckoutFulfilmentService {
       amountTotal: session.amount_total ?? 0,
       currency: session.currency ?? pack.currency,
     });
+    if (!granted) return;
+    this.metrics.payment(m, 'succeeded', 'credit_pack');
+    const credits = pack.usesAmount * (line?.quantity ?? 1);
+    afterCommit(m, () =>
+      this.logger.log(
+        { user_id: userId, checkout_session_id: session.id, credits },
+        `purchase fulfilled: +${credits} credits to user ${userId} (${session.id})`,
+      ),
+    );
   }
 }
