@@ -3,8 +3,16 @@ import { authConfig } from './auth.config';
 import { databaseConfig } from './database.config';
 import { stripeConfig } from './stripe.config';
 import { metricsConfig } from './metrics.config';
+import { shutdownConfig } from './shutdown.config';
 
-export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, metricsConfig];
+export const allConfigs = [
+  appConfig,
+  authConfig,
+  databaseConfig,
+  stripeConfig,
+  metricsConfig,
+  shutdownConfig,
+];
 export { appConfig, authConfig, databaseConfig, stripeConfig };
 export type { AppConfig } from './app.config';
 export type { AuthConfig } from './auth.config';
@@ -12,3 +20,5 @@ export type { DatabaseConfig } from './database.config';
 export type { StripeConfig } from './stripe.config';
 export { metricsConfig } from './metrics.config';
 export type { MetricsConfig } from './metrics.config';
+export { shutdownConfig } from './shutdown.config';
+export type { ShutdownConfig } from './shutdown.config';

@@ -4,6 +4,7 @@ import { loadDatabaseConfig } from './database.config';
 import { ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
 import { loadMetricsConfig } from './metrics.config';
+import { loadShutdownConfig } from './shutdown.config';
 
 /** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
@@ -13,6 +14,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadDatabaseConfig(env);
     loadStripeConfig(env);
     loadMetricsConfig(env);
+    loadShutdownConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
