@@ -1,7 +1,5 @@
 import type { DataSource } from 'typeorm';
-
-/** One key for every Tollgate process: whoever holds it runs the migrations, the others wait, then find none. */
-export const MIGRATION_LOCK_KEY = 7_106_551_400_013n;
+import { ADVISORY_LOCK, withAdvisoryLock } from './advisory-lock';
 
 /** Startup found migrations the database has not run (and was not asked to run them). */
 export class DatabaseNotMigratedError extends Error {
@@ -19,16 +17,9 @@ export class DatabaseNotMigratedError extends Error {
  * database has one connection and one process: no lock is needed (and holding one would starve the pool).
  */
 export async function runMigrationsLocked(ds: DataSource, embedded: boolean): Promise<string[]> {
-  if (embedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
-  const lock = ds.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
-    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
-  } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
-    await lock.release();
-  }
+  return withAdvisoryLock(ds, ADVISORY_LOCK.migrations, embedded, async () =>
+    (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name),
+  );
 }
 
 /** Names of the migrations this build knows that the database has not run; read-only (creates nothing). */
