@@ -33,5 +33,7 @@ if (!existsSync(target)) {
 // A child of its own, so the command is `require.main` exactly as with `node dist/src/…`; signals are passed on
 // (SIGTERM from `docker stop` or Kubernetes reaches the app's graceful shutdown) and its exit code is ours.
 const child = spawn(process.execPath, [...process.execArgv, target, ...args], { cwd: root, stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+// Ctrl-C already reaches the child (same process group): SIGINT is only kept from killing this parent first.
+process.on('SIGINT', () => undefined);
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
