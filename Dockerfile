@@ -20,6 +20,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/catalog ./catalog
 COPY --from=build --chown=node:node /app/demo ./demo
 COPY --chown=node:node package.json ./
+# Operator commands (npm run migration:run, admin:create, credits:verify, …) run dist/ through scripts/run.js.
+COPY --chown=node:node scripts/run.js ./scripts/run.js
 # Writable only where the app writes (the emulator's demo state, if it is ever used outside production).
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node

@@ -23,6 +23,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({
   imports: [
@@ -72,6 +73,7 @@ import { UsersModule } from './users/users.module';
     }),
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
     DatabaseModule,
+    MetricsModule,
     StripeModule,
     UsersModule,
     AuthModule,

@@ -13,6 +13,7 @@ import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig, AppConfig, loadAppConfig } from './config/app.config';
 import { setupDemo } from './demo/demo.setup';
+import { HttpMetrics } from './metrics/http-metrics';
 
 export const WEBHOOK_PATH = '/payments/webhook';
 /** Stripe's events are far below this; a larger body is refused before it is read to the end. */
@@ -83,8 +84,10 @@ export function setupApp(app: NestFastifyApplication): void {
     done();
   });
   let requests: ReturnType<typeof requestLogger> | undefined; // PinoLogger.root exists once the app is up
+  const http = app.get(HttpMetrics);
   fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     requests ??= requestLogger(PinoLogger.root);
+    http.observe(req.routeOptions.url, req.method, reply.statusCode, reply.elapsedTime);
     requestLogLine(req, reply.statusCode, reply.elapsedTime, () => reply.getHeaders(), requests);
     done();
   });

@@ -9,14 +9,21 @@ import { RESOLVED_DATABASE } from './database/database.module';
 import type { ResolvedDatabase } from './database/typeorm-options';
 import { StripeEmulatorHost } from './stripe/stripe-emulator.host';
 import { appConfig, AppConfig, demoConfig, DemoConfig, stripeConfig, StripeConfig } from './config';
+import { loadDatabaseConfig } from './config/database.config';
+import { hostPort } from './database/typeorm-options';
+import { describeStartupError } from './common/startup-error';
 
 async function bootstrap(): Promise<void> {
   validateEnvironment(); // one clear line and exit 1 on a bad variable, before anything starts
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     bodyParser: false,
     bufferLogs: true,
+    // A failed start is reported by fail() below as one line, not aborted with Nest's buffered stack traces.
+    abortOnError: false,
+    autoFlushLogs: false,
   });
   setupApp(app);
+  app.flushLogs(); // the buffered boot lines, now through pino
   const config = app.get<AppConfig>(appConfig.KEY);
   await app.listen(config.port, config.host);
 
@@ -29,7 +36,7 @@ async function bootstrap(): Promise<void> {
   const db = app.get<ResolvedDatabase>(RESOLVED_DATABASE);
   const stripeLine =
     stripe.mode === 'emulator'
-      ? `built-in emulator at ${emulator.instance?.url ?? stripe.apiUrl} (offline: NO REAL MONEY MOVES)`
+      ? `built-in emulator at ${emulator.instance?.url ?? stripe.apiUrl}${emulator.busyPort ? ` (port ${emulator.busyPort} was busy)` : ''} (offline: NO REAL MONEY MOVES)`
       : `Stripe ${stripe.mode} mode${stripe.apiUrl ? ` via ${stripe.apiUrl}` : ''}`;
   process.stdout.write(
     [
@@ -44,4 +51,18 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+/** One line naming what to fix, exit 1; the stack only with LOG_LEVEL=debug|trace. */
+function fail(err: unknown): never {
+  const db = loadDatabaseConfig();
+  const line = describeStartupError(err, {
+    database: db.url ? hostPort(db.url) : undefined,
+    connectTimeoutMs: db.connectTimeoutMs,
+  });
+  process.stderr.write(`tollgate: ${line}\n`);
+  if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '') && err instanceof Error) {
+    process.stderr.write(`${err.stack}\n`);
+  }
+  process.exit(1);
+}
+
+bootstrap().catch(fail);

@@ -4,19 +4,22 @@ import { DataSource } from 'typeorm';
 import { loadDatabaseConfig } from '../config/database.config';
 import { loadStripeConfig } from '../config/stripe.config';
 import { validateEnvironment } from '../config/validate';
-import { buildDataSourceOptions } from '../database/typeorm-options';
+import { buildDataSourceOptions, hostPort } from '../database/typeorm-options';
+import { describeStartupError } from '../common/startup-error';
 
 /** A DataSource for command-line tools, built by the same options builder as the app. */
 export async function openCliDataSource(): Promise<{
   ds: DataSource;
   close: () => Promise<void>;
   description: string;
+  embedded: boolean;
 }> {
   const resolved = await buildDataSourceOptions(loadDatabaseConfig());
   const ds = await new DataSource(resolved.options).initialize();
   return {
     ds,
     description: resolved.description,
+    embedded: resolved.embedded !== undefined,
     close: async () => {
       await ds.destroy();
       await resolved.embedded?.stop();
@@ -29,7 +32,12 @@ export function runCli(main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),
     (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      const db = loadDatabaseConfig();
+      const line = describeStartupError(err, {
+        database: db.url ? hostPort(db.url) : undefined,
+        connectTimeoutMs: db.connectTimeoutMs,
+      });
+      process.stderr.write(`${line.replace(/^Startup failed: /, '')}\n`);
       process.exit(1);
     },
   );

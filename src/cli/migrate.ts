@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runMigrationsLocked } from '../database/migrations';
 import { openCliDataSource, runCli } from './cli-data-source';
 
 /**
@@ -8,11 +9,11 @@ import { openCliDataSource, runCli } from './cli-data-source';
  */
 runCli(async () => {
   const [command, name] = process.argv.slice(2);
-  const { ds, close, description } = await openCliDataSource();
+  const { ds, close, description, embedded } = await openCliDataSource();
   try {
     if (command === 'run') {
-      const ran = await ds.runMigrations({ transaction: 'each' });
-      console.log(`${description}: ${ran.length ? ran.map((m) => m.name).join(', ') : 'already up to date'}`);
+      const ran = await runMigrationsLocked(ds, embedded); // replicas and a migrate Job may race: one runs them
+      console.log(`${description}: ${ran.length ? ran.join(', ') : 'already up to date'}`);
     } else if (command === 'revert') {
       await ds.undoLastMigration({ transaction: 'each' });
       console.log(`${description}: reverted the last migration`);

@@ -1,5 +1,5 @@
 import type { Params } from 'nestjs-pino';
-import pino, { type Logger } from 'pino';
+import pino, { type LogFn, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';
 
 /** Paths pino blanks out wherever they appear: tokens, cookies, passwords, Stripe secrets and signatures. */
@@ -30,8 +30,25 @@ export const REDACT_PATHS = [
  * nestjs-pino's middleware (it would put @fastify/middie and pino-http's per-request child loggers on the hot
  * path) but one compact line per request from a Fastify hook: see requestLogLine.
  */
-export function pinoParams(app: AppConfig): Params {
-  const options = { level: app.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+export function pinoParams(app: AppConfig, pretty = prettyLogsWanted(app)): Params {
+  const options: LoggerOptions = {
+    level: app.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: { logMethod: demoteBootNoise },
+  };
+  if (pretty) {
+    // Development on a terminal: one short coloured line per event (pino-pretty, a dev dependency).
+    return {
+      pinoHttp: {
+        ...options,
+        transport: {
+          target: 'pino-pretty',
+          options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+        },
+      },
+      forRoutes: [],
+    };
+  }
   return {
     // Buffered, asynchronous writes to stdout: under load one write per 4 KiB of lines instead of a syscall
     // per line (it was a tenth of a consume's CPU); a quiet server still shows each line within 100 ms. Pino
@@ -42,6 +59,36 @@ export function pinoParams(app: AppConfig): Params {
         : [options, pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 })],
     forRoutes: [],
   };
+}
+
+/** Nest's boot chatter (one line per module and per route: ~60 lines) is debug, not info. */
+const BOOT_NOISE = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
+
+function demoteBootNoise(this: Logger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+  const first: unknown = args[0];
+  const context = first && typeof first === 'object' ? (first as { context?: unknown }).context : undefined;
+  if (level === 30 && typeof context === 'string' && BOOT_NOISE.has(context)) {
+    if (this.isLevelEnabled('debug')) this.debug(...(args as [object, string]));
+    return;
+  }
+  method.apply(this, args);
+}
+
+/** Pretty lines only for a person at a terminal, never in production, and only where pino-pretty is installed. */
+export function prettyLogsWanted(app: AppConfig, tty = process.stdout.isTTY === true): boolean {
+  if (app.production || app.logLevel === 'silent' || !tty) return false;
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a request line can carry a secret: only its headers (logged at debug). */

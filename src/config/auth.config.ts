@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { devJwtSecret } from './dev-secret';
 import { ConfigType, registerAs } from '@nestjs/config';
 import { bool, ConfigError, int, isProduction, list, str, url } from './env';
 
@@ -50,7 +50,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env) {
   let generated = false;
   if (jwtSecret === undefined) {
     if (isProduction(env) && local) throw new ConfigError('JWT_SECRET', 'is required in production');
-    jwtSecret = randomBytes(32).toString('hex');
+    jwtSecret = devJwtSecret(env);
     generated = true;
   } else if (jwtSecret.length < MIN_JWT_SECRET_LENGTH || /^(secret|changeme|password)/i.test(jwtSecret)) {
     if (isProduction(env) && local) {

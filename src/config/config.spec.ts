@@ -55,6 +55,12 @@ describe('configuration', () => {
     expect(problem(() => loadStripeConfig({ ...prod, WEBHOOK_SECRET: undefined }))).toContain(
       'WEBHOOK_SECRET',
     );
+    expect(problem(() => loadDatabaseConfig({ ...prod, DATABASE_URL: undefined }))).toBe(
+      'Invalid configuration: DATABASE_URL is required in production (the embedded database is for development)',
+    );
+    expect(problem(() => loadDatabaseConfig({ DB_CONNECT_TIMEOUT_MS: '5s' }))).toContain(
+      'DB_CONNECT_TIMEOUT_MS',
+    );
     expect(problem(() => loadAuthConfig({ ...prod, JWT_SECRET: undefined }))).toContain(
       'JWT_SECRET is required',
     );

@@ -1,8 +1,15 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { bool, isTest, str, url } from './env';
+import { bool, ConfigError, int, isProduction, isTest, str, url } from './env';
 
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
   const databaseUrl = url(env, 'DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  if (databaseUrl === undefined && isProduction(env)) {
+    // The embedded database is one file inside the container: payment data would vanish with it.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required in production (the embedded database is for development)',
+    );
+  }
   return {
     /** Set → real PostgreSQL through `pg`. Unset → embedded PostgreSQL (PGlite). */
     url: databaseUrl,
@@ -13,6 +20,8 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
     migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', databaseUrl === undefined),
     poolSize: Number(str(env, 'DB_POOL_SIZE', '10')),
     statementTimeoutMs: Number(str(env, 'DB_STATEMENT_TIMEOUT_MS', '15000')),
+    /** How long one connection attempt may take before startup fails naming host:port. */
+    connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
   };
 }
 

@@ -4,8 +4,19 @@ import { databaseConfig } from './database.config';
 import { demoConfig } from './demo.config';
 import { outboundConfig } from './outbound.config';
 import { stripeConfig } from './stripe.config';
+import { metricsConfig } from './metrics.config';
+import { shutdownConfig } from './shutdown.config';
 
-export const allConfigs = [appConfig, authConfig, databaseConfig, stripeConfig, outboundConfig, demoConfig];
+export const allConfigs = [
+  appConfig,
+  authConfig,
+  databaseConfig,
+  stripeConfig,
+  outboundConfig,
+  demoConfig,
+  metricsConfig,
+  shutdownConfig,
+];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
 export type { AuthConfig } from './auth.config';
@@ -13,3 +24,7 @@ export type { DatabaseConfig } from './database.config';
 export type { DemoConfig } from './demo.config';
 export type { OutboundConfig } from './outbound.config';
 export type { StripeConfig } from './stripe.config';
+export { metricsConfig } from './metrics.config';
+export type { MetricsConfig } from './metrics.config';
+export { shutdownConfig } from './shutdown.config';
+export type { ShutdownConfig } from './shutdown.config';

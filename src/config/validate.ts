@@ -5,6 +5,8 @@ import { loadDemoConfig } from './demo.config';
 import { ConfigError } from './env';
 import { loadOutboundConfig } from './outbound.config';
 import { loadStripeConfig } from './stripe.config';
+import { loadMetricsConfig } from './metrics.config';
+import { loadShutdownConfig } from './shutdown.config';
 
 /** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
@@ -15,6 +17,8 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
     loadStripeConfig(env);
     loadOutboundConfig(env);
     loadDemoConfig(env);
+    loadMetricsConfig(env);
+    loadShutdownConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

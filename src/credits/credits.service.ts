@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { TollgateMetrics } from '../metrics/metrics.service';
 import { UsersService } from '../users/users.service';
 import type { ConsumeReceipt, CreditBreakdown, CreditBucket, CreditReason, LedgerRow } from './credit.types';
 
@@ -113,6 +114,7 @@ export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> 
  */
 @Injectable()
 export class CreditsService {
+  private readonly logger = new Logger('Credits');
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
 
@@ -121,6 +123,7 @@ export class CreditsService {
     private readonly users: UsersService,
     @Inject(databaseConfig.KEY) database: DatabaseConfig,
     private readonly outbound: OutboundEventsService,
+    private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
   }
@@ -234,7 +237,7 @@ export class CreditsService {
       // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
       throw new QueryFailedError(CONSUME_SQL, values, err as Error);
     }
-    return this.receipt(rows[0], amount, operation);
+    return this.receipt(null, rows[0], amount, operation);
   }
 
   private async consumeOnce(
@@ -246,7 +249,7 @@ export class CreditsService {
     emit: boolean,
   ): Promise<ConsumeReceipt> {
     const rows: ConsumeSqlRow[] = await m.query(CONSUME_SQL, [userId, amount, operation, reason]);
-    const receipt = this.receipt(rows[0], amount, operation);
+    const receipt = this.receipt(m, rows[0], amount, operation);
     if (emit) {
       const data = {
         amount,
@@ -268,8 +271,18 @@ export class CreditsService {
     return receipt;
   }
 
-  private receipt(row: ConsumeSqlRow | undefined, amount: number, operation: string): ConsumeReceipt {
-    if (!row) throw new AppError(ErrorCode.InsufficientCredits);
+  private receipt(
+    m: EntityManager | null,
+    row: ConsumeSqlRow | undefined,
+    amount: number,
+    operation: string,
+  ): ConsumeReceipt {
+    if (!row) {
+      this.metrics.consumeFailed('insufficient_credits');
+      this.logger.log({ amount }, `consume refused: insufficient credits for ${amount}`);
+      throw new AppError(ErrorCode.InsufficientCredits);
+    }
+    this.metrics.consume(m, amount);
     return {
       consumed: amount,
       credits_remaining: row.monthly + row.purchased,
@@ -647,6 +660,7 @@ export class CreditsService {
       ],
     );
     if (inserted.length === 0) return false;
+    this.metrics.ledgerMovement(m, mv.reason, mv.amount);
     if (mv.amount !== 0) {
       await m.query(`UPDATE credit_balances SET ${mv.bucket} = $2, updated_at = now() WHERE user_id = $1`, [
         userId,

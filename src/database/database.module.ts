@@ -1,11 +1,37 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { DatabaseNotMigratedError, pendingMigrations, runMigrationsLocked } from './migrations';
 import { buildDataSourceOptions, ResolvedDatabase } from './typeorm-options';
 
 export const RESOLVED_DATABASE = Symbol('RESOLVED_DATABASE');
 const RESOLVED_KEY = Symbol.for('tollgate.resolvedDatabase');
+const MIGRATE_KEY = Symbol.for('tollgate.migrateOnStart');
+
+/**
+ * Connects once (no retry loop: a wrong DATABASE_URL fails within DB_CONNECT_TIMEOUT_MS, and main.ts turns the
+ * error into one line), then migrates under an advisory lock, or refuses a database with pending migrations.
+ */
+async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const flags = options as unknown as Record<symbol, unknown>;
+  const resolved = flags[RESOLVED_KEY] as ResolvedDatabase;
+  const ds = new DataSource(options);
+  try {
+    await ds.initialize();
+    if (flags[MIGRATE_KEY]) {
+      await runMigrationsLocked(ds, resolved.embedded !== undefined);
+    } else {
+      const pending = await pendingMigrations(ds);
+      if (pending.length > 0) throw new DatabaseNotMigratedError(pending);
+    }
+    return ds;
+  } catch (err) {
+    if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    await resolved.embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
 
 /** Stops the embedded server after TypeORM has closed its pool. */
 @Injectable()
@@ -34,8 +60,15 @@ class EmbeddedDatabaseLifecycle implements OnApplicationShutdown {
         const resolved = await buildDataSourceOptions(config);
         // Carried on the options (a symbol key survives TypeORM's copies) so each app instance in one
         // process keeps its own embedded server.
-        return { ...resolved.options, migrationsRun: config.migrateOnStart, [RESOLVED_KEY]: resolved };
+        return {
+          ...resolved.options,
+          migrationsRun: false,
+          toRetry: () => false,
+          [RESOLVED_KEY]: resolved,
+          [MIGRATE_KEY]: config.migrateOnStart,
+        };
       },
+      dataSourceFactory: (options) => openDataSource(options!),
     }),
   ],
   providers: [

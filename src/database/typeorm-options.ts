@@ -9,6 +9,8 @@ export interface ResolvedDatabase {
   embedded?: EmbeddedPostgres;
   /** For the banner: never contains a password. */
   description: string;
+  /** `host:port` of a real PostgreSQL (undefined when embedded), for startup error lines. */
+  target?: string;
 }
 
 /**
@@ -30,12 +32,23 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Re
     extra: {
       // One connection for PGlite: transactions are serialized, never interleaved.
       max: embedded ? 1 : config.poolSize,
-      connectionTimeoutMillis: embedded ? 30_000 : 10_000,
+      connectionTimeoutMillis: embedded ? 30_000 : config.connectTimeoutMs,
       statement_timeout: config.statementTimeoutMs,
       application_name: 'tollgate',
     },
   };
-  return { options, embedded, description: describe(url, embedded) };
+  return {
+    options,
+    embedded,
+    description: describe(url, embedded),
+    target: embedded ? undefined : hostPort(url),
+  };
+}
+
+/** `host:port` of a PostgreSQL URL, for error lines (never the credentials). */
+export function hostPort(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}`;
 }
 
 function describe(url: string, embedded?: EmbeddedPostgres): string {
@@ -44,6 +57,5 @@ function describe(url: string, embedded?: EmbeddedPostgres): string {
       ? 'embedded PostgreSQL (PGlite, in memory)'
       : `embedded PostgreSQL (PGlite, ${embedded.dataDir})`;
   }
-  const u = new URL(url);
-  return `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  return `PostgreSQL ${hostPort(url)}${new URL(url).pathname}`;
 }

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs
 import { SkipThrottle } from '@nestjs/throttler';
 import { appConfig, AppConfig } from '../config/app.config';
 import { Public } from '../common/decorators';
+import { ShutdownState } from './shutdown-state.service';
 import { StripeHealthIndicator } from './stripe.health';
 
 @ApiTags('health')
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly stripe: StripeHealthIndicator,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
@@ -27,8 +29,14 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers within 1 s; 503 otherwise.' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers within 1 s and no shutdown is draining; 503 otherwise.',
+  })
   ready() {
+    if (this.shutdown.draining) {
+      const down = { shutdown: { status: 'down', message: 'draining: shutting down' } };
+      throw new ServiceUnavailableException({ status: 'error', info: {}, error: down, details: down });
+    }
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
   }
 

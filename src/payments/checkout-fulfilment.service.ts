@@ -4,6 +4,8 @@ import type Stripe from 'stripe';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { CreditsService } from '../credits/credits.service';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { afterCommit } from '../metrics/after-commit';
+import { TollgateMetrics } from '../metrics/metrics.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
@@ -36,6 +38,7 @@ export class CheckoutFulfilmentService {
     private readonly subscriptions: SubscriptionSyncService,
     private readonly periods: SubscriptionPeriodsService,
     private readonly outbound: OutboundEventsService,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   /** Reads the session (with its line items) and its subscription from Stripe. */
@@ -124,22 +127,28 @@ export class CheckoutFulfilmentService {
       amountTotal: session.amount_total ?? 0,
       currency: session.currency ?? pack.currency,
     };
-    // true only the first time: the event is written once, in the grant's transaction.
-    if (await this.credits.grantPurchase(m, purchase)) {
-      await this.outbound.emit(m, {
-        type: 'purchase.completed',
-        userId,
-        data: {
-          checkout_session_id: session.id,
-          payment_intent_id: purchase.paymentIntentId,
-          package_id: pack.id,
-          price_id: line?.price?.id ?? null,
-          quantity: line?.quantity ?? 1,
-          credits: purchase.credits,
-          amount_total: purchase.amountTotal,
-          currency: purchase.currency,
-        },
-      });
-    }
+    // true only the first time: the event, the metric and the log line happen once, with the grant.
+    if (!(await this.credits.grantPurchase(m, purchase))) return;
+    await this.outbound.emit(m, {
+      type: 'purchase.completed',
+      userId,
+      data: {
+        checkout_session_id: session.id,
+        payment_intent_id: purchase.paymentIntentId,
+        package_id: pack.id,
+        price_id: line?.price?.id ?? null,
+        quantity: line?.quantity ?? 1,
+        credits: purchase.credits,
+        amount_total: purchase.amountTotal,
+        currency: purchase.currency,
+      },
+    });
+    this.metrics.payment(m, 'succeeded', 'credit_pack');
+    afterCommit(m, () =>
+      this.logger.log(
+        { user_id: userId, checkout_session_id: session.id, credits: purchase.credits },
+        `purchase fulfilled: +${purchase.credits} credits to user ${userId} (${session.id})`,
+      ),
+    );
   }
 }

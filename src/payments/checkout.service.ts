@@ -18,6 +18,7 @@ import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
 import type { CheckoutSessionStatusDto } from './dto/subscription-response.dto';
+import { TollgateMetrics } from '../metrics/metrics.service';
 import { KeyedMutex } from './keyed-mutex';
 import { SubscriptionManagementService } from './subscription-management.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -60,6 +61,7 @@ export class CheckoutService {
     private readonly sync: SubscriptionSyncService,
     private readonly credits: CreditsService,
     private readonly subscriptionViews: SubscriptionManagementService,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   /** `POST /payments/create-checkout-session`: a plan, with the plan's trial unless the user already had one. */
@@ -250,6 +252,7 @@ export class CheckoutService {
       .values({ id: session.id, userId, mode: session.mode as 'subscription' | 'payment', priceId, currency })
       .orIgnore()
       .execute();
+    this.metrics.checkoutCreated(session.mode);
     if (!session.url) throw new AppError(ErrorCode.PaymentProviderError);
     return { checkout_url: session.url, session_id: session.id };
   }

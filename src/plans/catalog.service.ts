@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
+import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
@@ -25,6 +27,7 @@ export class CatalogService implements OnApplicationBootstrap {
     @Inject(stripeConfig.KEY) private readonly config: StripeConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly plans: PlansService,
+    @Inject(databaseConfig.KEY) private readonly database: DatabaseConfig,
   ) {
     this.synchronizer = new CatalogSynchronizer(stripe);
   }
@@ -60,6 +63,14 @@ export class CatalogService implements OnApplicationBootstrap {
   /** Emulator only: a fresh database gets the default catalog, so the first product list shows something real. */
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.mode !== 'emulator') return;
+    // Replicas booting together on a fresh database: one pushes, the others wait and then find it done.
+    const embedded = this.database.embedded;
+    await withAdvisoryLock(this.dataSource, ADVISORY_LOCK.defaultCatalogPush, embedded, () =>
+      this.pushDefaultCatalog(),
+    );
+  }
+
+  private async pushDefaultCatalog(): Promise<void> {
     const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
       `SELECT (SELECT count(*) FROM plans)::int + (SELECT count(*) FROM packages)::int AS n`,
     );

@@ -12,6 +12,8 @@ import { StripeEmulator } from '../stripe-emulator';
 export class StripeEmulatorHost implements OnApplicationShutdown {
   private readonly logger = new Logger('StripeEmulator');
   private emulator?: StripeEmulator;
+  /** The configured STRIPE_EMULATOR_PORT when it was taken and another port was used instead. */
+  busyPort?: number;
 
   constructor(@Inject(stripeConfig.KEY) private readonly config: StripeConfig) {}
 
@@ -26,7 +28,17 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
       statePath: this.config.emulatorStatePath,
       logger: (msg) => this.logger.debug(msg),
     });
-    return this.emulator.start(this.config.emulatorPort, '127.0.0.1');
+    const wanted = this.config.emulatorPort;
+    try {
+      return await this.emulator.start(wanted, '127.0.0.1');
+    } catch (err) {
+      if (wanted === 0 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+      // A second instance on one machine (or a standalone emulator) already holds the port: take any free one.
+      const url = await this.emulator.start(0, '127.0.0.1');
+      this.busyPort = wanted;
+      this.logger.warn(`port ${wanted} is in use; the built-in Stripe emulator listens on ${url} instead`);
+      return url;
+    }
   }
 
   /** Called once the HTTP server listens: the emulator then delivers signed events to our webhook. */

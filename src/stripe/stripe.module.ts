@@ -4,6 +4,7 @@ import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { parseStripeApiUrl } from '../stripe-emulator';
 import { StripeEmulatorHost } from './stripe-emulator.host';
 import { STRIPE_CLIENT } from './stripe.constants';
+import { TollgateMetrics } from '../metrics/metrics.service';
 
 /** The only place `new Stripe` appears. */
 @Global()
@@ -12,16 +13,24 @@ import { STRIPE_CLIENT } from './stripe.constants';
     StripeEmulatorHost,
     {
       provide: STRIPE_CLIENT,
-      inject: [stripeConfig.KEY, StripeEmulatorHost],
-      useFactory: async (config: StripeConfig, host: StripeEmulatorHost): Promise<Stripe> => {
+      inject: [stripeConfig.KEY, StripeEmulatorHost, TollgateMetrics],
+      useFactory: async (
+        config: StripeConfig,
+        host: StripeEmulatorHost,
+        metrics: TollgateMetrics,
+      ): Promise<Stripe> => {
         const apiUrl = config.apiUrl ?? (await host.start());
         const target = apiUrl ? parseStripeApiUrl(apiUrl) : {};
-        return new Stripe(config.secretKey, {
+        const stripe = new Stripe(config.secretKey, {
           ...target,
           maxNetworkRetries: 2,
           timeout: 20_000,
           appInfo: { name: 'Tollgate', url: 'https://github.com/tollgate' },
         });
+        stripe.on('response', (e: Stripe.ResponseEvent) =>
+          metrics.stripeResponse(e.method, e.path, e.status, e.elapsed),
+        );
+        return stripe;
       },
     },
   ],

@@ -42,6 +42,15 @@ export class WebhookInboxService {
     return rows.length > 0;
   }
 
+  /** Events not yet done (pending, failed and waiting to retry, or being processed), and the oldest one's age. */
+  async backlog(): Promise<{ count: number; oldestSeconds: number }> {
+    const [row]: Array<{ count: string; oldest: string | null }> = await this.db.query(
+      `SELECT count(*)::text AS count, EXTRACT(EPOCH FROM now() - min(received_at))::text AS oldest
+         FROM webhook_events WHERE status IN ('pending', 'failed', 'processing')`,
+    );
+    return { count: Number(row.count), oldestSeconds: row.oldest === null ? 0 : Number(row.oldest) };
+  }
+
   async list(status: WebhookEventStatus | undefined, limit: number): Promise<WebhookEventRow[]> {
     return this.db.query(
       `SELECT id, type, api_version, created, status, attempts, last_error, next_attempt_at, received_at, processed_at

@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { StripeEventContext, stripeEventName } from './stripe-event-context';
+import { TollgateMetrics } from '../metrics/metrics.service';
 
 interface ClaimedEvent {
   id: string;
@@ -39,6 +40,7 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly db: DataSource,
     private readonly emitter: EventEmitter2,
     @Inject(stripeConfig.KEY) config: StripeConfig,
+    private readonly metrics: TollgateMetrics,
   ) {
     this.cfg = config.webhooks;
   }
@@ -50,13 +52,13 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
 
   async processById(id: string): Promise<ProcessOutcome> {
     const [claimed] = await this.claim(1, id);
-    return claimed ? this.run(claimed) : 'not_due';
+    return claimed ? this.runCounted(claimed) : 'not_due';
   }
 
   /** One worker tick: claims up to `limit` due events and processes them in order. */
   async processDue(limit = 10): Promise<number> {
     const claimed = await this.claim(limit);
-    for (const event of claimed) await this.run(event);
+    for (const event of claimed) await this.runCounted(event);
     return claimed.length;
   }
 
@@ -94,6 +96,12 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
       SELECT id, type, payload, attempts, claim_token FROM claimed ORDER BY created`,
       [randomUUID(), this.cfg.leaseMs, id ?? null, limit],
     );
+  }
+
+  private async runCounted(claimed: ClaimedEvent): Promise<ProcessOutcome> {
+    const outcome = await this.run(claimed);
+    if (outcome !== 'not_due') this.metrics.webhook(outcome);
+    return outcome;
   }
 
   private async run(claimed: ClaimedEvent): Promise<ProcessOutcome> {

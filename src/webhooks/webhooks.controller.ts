@@ -7,6 +7,7 @@ import { Public } from '../common/decorators';
 import { WebhookInboxService } from './webhook-inbox.service';
 import { WebhookProcessor } from './webhook-processor.service';
 import { WebhookSignatureService } from './webhook-signature.service';
+import { TollgateMetrics } from '../metrics/metrics.service';
 
 /**
  * POST /payments/webhook (the spec's path): raw body → verify → record → ack → process.
@@ -22,6 +23,7 @@ export class WebhooksController {
     private readonly signatures: WebhookSignatureService,
     private readonly inbox: WebhookInboxService,
     private readonly processor: WebhookProcessor,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   @Post('webhook')
@@ -35,8 +37,16 @@ export class WebhooksController {
   @ApiOkResponse({ schema: { example: { received: true, duplicate: false } } })
   @ApiErrors(400)
   async receive(@Req() req: FastifyRequest, @Headers('stripe-signature') signature?: string) {
-    const event = this.signatures.verify(req.body, signature, req.ip);
+    let event: ReturnType<WebhookSignatureService['verify']>;
+    try {
+      event = this.signatures.verify(req.body, signature, req.ip);
+    } catch (err) {
+      this.metrics.webhook('signature_failed');
+      throw err;
+    }
+    this.metrics.webhook('received');
     const isNew = await this.inbox.record(event);
+    if (!isNew) this.metrics.webhook('duplicate');
     if (isNew) this.processor.processSoon(event.id);
     return { received: true, duplicate: !isNew };
   }

@@ -5,6 +5,7 @@ import { AdminWebhookEventsController } from './admin-webhook-events.controller'
 import { AdminWebhookEventsService } from './admin-webhook-events.service';
 import { STRIPE_EVENT_HANDLERS } from './handlers';
 import { WebhookInboxService } from './webhook-inbox.service';
+import { WEBHOOK_INBOX_GAUGES, WebhookInboxMetrics } from './webhook-inbox.metrics';
 import { WebhookProcessor } from './webhook-processor.service';
 import { WebhookReplayService } from './webhook-replay.service';
 import { WebhookSignatureService } from './webhook-signature.service';
@@ -23,6 +24,8 @@ import { WebhooksController } from './webhooks.controller';
     AdminWebhookEventsService,
     WebhookReplayService,
     ...STRIPE_EVENT_HANDLERS,
+    WebhookInboxMetrics,
+    ...WEBHOOK_INBOX_GAUGES,
   ],
   exports: [WebhookProcessor, WebhookInboxService, WebhookReplayService],
 })

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { RefundsDisputesService } from '../../payments/refunds-disputes.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
@@ -10,6 +10,8 @@ type DisputeEvent = Stripe.Event & { data: { object: Stripe.Dispute } };
 /** charge.*: refunds and disputes of credit packs. */
 @Injectable()
 export class ChargeHandler {
+  private readonly logger = new Logger('Payments');
+
   constructor(private readonly chargebacks: RefundsDisputesService) {}
 
   /**
@@ -20,6 +22,11 @@ export class ChargeHandler {
   async refunded(ctx: StripeEventContext<ChargeEvent>): Promise<void> {
     const prepared = await this.chargebacks.prepareRefund(ctx.event.data.object);
     await ctx.commit((m) => this.chargebacks.applyRefund(m, prepared));
+    const charge = ctx.event.data.object;
+    this.logger.log(
+      { charge_id: charge.id, amount_refunded: charge.amount_refunded },
+      `refund recorded: charge ${charge.id} (${charge.amount_refunded} ${charge.currency} refunded so far)`,
+    );
   }
 
   /** A dispute opens (credits frozen, shortfall recorded) or closes (won restores; lost keeps them taken). */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CheckoutFulfilmentService } from '../../payments/checkout-fulfilment.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
+import { TollgateMetrics } from '../../metrics/metrics.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
 
@@ -13,6 +14,7 @@ export class CheckoutHandler {
   constructor(
     private readonly checkouts: CheckoutFulfilmentService,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   /** Both modes, once paid or when no payment is required; a delayed payment (bank debit) that cleared. */
@@ -27,6 +29,7 @@ export class CheckoutHandler {
   async paymentFailed(ctx: StripeEventContext<SessionEvent>): Promise<void> {
     const session = ctx.event.data.object;
     const userId = await ctx.commit((m) => this.checkouts.markCheckoutFailed(m, session));
+    if (userId) this.metrics.payment(null, 'failed', 'checkout');
     if (userId) await this.notifier.notify({ kind: 'async_payment_failed', userId, reference: session.id });
   }
 }

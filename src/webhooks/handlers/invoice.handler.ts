@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
+import { TollgateMetrics } from '../../metrics/metrics.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
 
@@ -10,9 +11,12 @@ type InvoiceEvent = Stripe.Event & { data: { object: Stripe.Invoice } };
 /** invoice.*: the invoice's subscription is re-read from Stripe (parent.subscription_details in this API). */
 @Injectable()
 export class InvoiceHandler {
+  private readonly logger = new Logger('Payments');
+
   constructor(
     private readonly periods: SubscriptionPeriodsService,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
+    private readonly metrics: TollgateMetrics,
   ) {}
 
   /** Creation or renewal paid: start that period's monthly credits (once per period, never backwards). */
@@ -22,6 +26,11 @@ export class InvoiceHandler {
     const prepared = await this.periods.prepareInvoice(invoice);
     if (!prepared) return; // a one-off invoice, or a subscription Stripe no longer has: nothing to do
     await ctx.commit((m) => this.periods.applyInvoicePaid(m, invoice, prepared));
+    this.metrics.payment(null, 'succeeded', 'invoice');
+    this.logger.log(
+      { invoice_id: invoice.id, billing_reason: invoice.billing_reason, amount_paid: invoice.amount_paid },
+      `${invoice.billing_reason === 'subscription_cycle' ? 'renewal' : 'subscription invoice'} paid: ${invoice.id} (${invoice.amount_paid} ${invoice.currency})`,
+    );
   }
 
   /** A renewal failed: mirror (past_due keeps access for the grace period) and tell the customer. */
@@ -30,6 +39,11 @@ export class InvoiceHandler {
     const invoice = ctx.event.data.object;
     const prepared = await this.periods.prepareInvoice(invoice);
     const row = await ctx.commit((m) => this.periods.applyInvoicePaymentFailed(m, invoice, prepared));
+    this.metrics.payment(null, 'failed', 'invoice');
+    this.logger.log(
+      { invoice_id: invoice.id, user_id: row?.userId },
+      `invoice payment failed: ${invoice.id}`,
+    );
     if (row) {
       await this.notifier.notify({
         kind: 'payment_failed',

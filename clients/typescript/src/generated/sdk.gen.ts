@@ -109,7 +109,7 @@ export const healthControllerLive = <ThrowOnError extends boolean = false>(optio
 });
 
 /**
- * Readiness: the database answers within 1 s; 503 otherwise.
+ * Readiness: the database answers within 1 s and no shutdown is draining; 503 otherwise.
  */
 export const healthControllerReady = <ThrowOnError extends boolean = false>(options?: Options<HealthControllerReadyData, ThrowOnError>): RequestResult<HealthControllerReadyResponses, HealthControllerReadyErrors, ThrowOnError> => (options?.client ?? client).get<HealthControllerReadyResponses, HealthControllerReadyErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

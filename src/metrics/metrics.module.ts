@@ -1,0 +1,87 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { makeCounterProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { DataSource } from 'typeorm';
+import { AfterCommitSubscriber } from './after-commit';
+import { MetricsController } from './metrics.controller';
+import { METRIC } from './metrics';
+import { TollgateMetrics } from './metrics.service';
+import { HttpMetrics } from './http-metrics';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Prometheus through @willsoto/nestjs-prometheus: GET /metrics (MetricsController guards it), process
+ * metrics, and Tollgate's own counters. Global, so a domain service injects TollgateMetrics without imports.
+ */
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ controller: MetricsController, path: '/metrics' })],
+  providers: [
+    TollgateMetrics,
+    HttpMetrics,
+    makeHistogramProvider({
+      name: METRIC.httpDuration,
+      help: 'HTTP requests by route template, method and status, in seconds.',
+      labelNames: ['route', 'method', 'status'],
+      buckets: SECONDS,
+    }),
+    makeCounterProvider({
+      name: METRIC.checkoutsCreated,
+      help: 'Checkout sessions created, by mode.',
+      labelNames: ['mode'],
+    }),
+    makeCounterProvider({
+      name: METRIC.payments,
+      help: 'Payments recorded from Stripe, by result (succeeded|failed) and kind (credit_pack|invoice|checkout).',
+      labelNames: ['result', 'kind'],
+    }),
+    makeCounterProvider({
+      name: METRIC.webhookDeliveries,
+      help: 'Stripe webhook deliveries and event outcomes: received, duplicate, signature_failed, processed, ignored, failed, dead.',
+      labelNames: ['outcome'],
+    }),
+    makeCounterProvider({
+      name: METRIC.creditsGranted,
+      help: 'Credits granted, by ledger reason.',
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({ name: METRIC.creditsConsumed, help: 'Credits consumed.' }),
+    makeCounterProvider({
+      name: METRIC.creditsClawedBack,
+      help: 'Credits taken back after a refund or dispute, by reason.',
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({
+      name: METRIC.creditsRemoved,
+      help: 'Credits removed otherwise (period expiry, subscription ended, admin), by reason.',
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({
+      name: METRIC.consumeFailures,
+      help: 'Consume requests refused, by reason.',
+      labelNames: ['reason'],
+    }),
+    makeHistogramProvider({
+      name: METRIC.stripeDuration,
+      help: 'Stripe API requests by method, path template and status, in seconds.',
+      labelNames: ['method', 'path', 'status'],
+      buckets: SECONDS,
+    }),
+    makeCounterProvider({
+      name: METRIC.stripeErrors,
+      help: 'Stripe API requests that failed (status >= 400, or network), by method, path template and status.',
+      labelNames: ['method', 'path', 'status'],
+    }),
+  ],
+  exports: [TollgateMetrics, HttpMetrics],
+})
+export class MetricsModule implements OnModuleInit {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  onModuleInit(): void {
+    if (!this.db.subscribers.some((s) => s instanceof AfterCommitSubscriber)) {
+      this.db.subscribers.push(new AfterCommitSubscriber());
+    }
+  }
+}

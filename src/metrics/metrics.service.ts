@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import type { EntityManager } from 'typeorm';
+import { afterCommit } from './after-commit';
+import { METRIC, type WebhookDeliveryOutcome } from './metrics';
+
+const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);
+
+/**
+ * Typed counters for the business events (CONVENTIONS §9: counted after commit, so undone work is never
+ * counted). Domain services call these; only this module knows prom-client.
+ */
+@Injectable()
+export class TollgateMetrics {
+  constructor(
+    @InjectMetric(METRIC.checkoutsCreated) private readonly checkouts: Counter<'mode'>,
+    @InjectMetric(METRIC.payments) private readonly payments: Counter<'result' | 'kind'>,
+    @InjectMetric(METRIC.webhookDeliveries) private readonly webhooks: Counter<'outcome'>,
+    @InjectMetric(METRIC.creditsGranted) private readonly granted: Counter<'reason'>,
+    @InjectMetric(METRIC.creditsConsumed) private readonly consumed: Counter,
+    @InjectMetric(METRIC.creditsClawedBack) private readonly clawedBack: Counter<'reason'>,
+    @InjectMetric(METRIC.creditsRemoved) private readonly removed: Counter<'reason'>,
+    @InjectMetric(METRIC.consumeFailures) private readonly consumeFailures: Counter<'reason'>,
+    @InjectMetric(METRIC.stripeDuration)
+    private readonly stripeDuration: Histogram<'method' | 'path' | 'status'>,
+    @InjectMetric(METRIC.stripeErrors) private readonly stripeErrors: Counter<'method' | 'path' | 'status'>,
+  ) {}
+
+  checkoutCreated(mode: string): void {
+    this.checkouts.inc({ mode });
+  }
+
+  /** kind: `credit_pack` (a paid package checkout) or `invoice` (a subscription's creation or renewal). */
+  payment(m: EntityManager | null, result: 'succeeded' | 'failed', kind: string): void {
+    afterCommit(m, () => this.payments.inc({ result, kind }));
+  }
+
+  webhook(outcome: WebhookDeliveryOutcome): void {
+    this.webhooks.inc({ outcome });
+  }
+
+  /** One ledger movement (not consumes): grants, clawbacks and other removals, by reason. */
+  ledgerMovement(m: EntityManager, reason: string, amount: number): void {
+    if (amount === 0) return;
+    afterCommit(m, () => {
+      if (CLAWBACKS.has(reason)) this.clawedBack.inc({ reason }, Math.abs(amount));
+      else if (amount > 0) this.granted.inc({ reason }, amount);
+      else this.removed.inc({ reason }, -amount);
+    });
+  }
+
+  consume(m: EntityManager | null, amount: number): void {
+    afterCommit(m, () => this.consumed.inc(amount));
+  }
+
+  consumeFailed(reason: 'insufficient_credits'): void {
+    this.consumeFailures.inc({ reason });
+  }
+
+  /** From the Stripe SDK's `response` event: method, path template, status, elapsed ms. */
+  stripeResponse(method: string, path: string, status: number, elapsedMs: number): void {
+    const labels = { method, path: pathTemplate(path), status: String(status) };
+    this.stripeDuration.observe(labels, elapsedMs / 1000);
+    if (status >= 400) this.stripeErrors.inc(labels);
+  }
+}
+
+/** `/v1/customers/cus_123/balance?x` → `/v1/customers/:id/balance`: bounded label values. */
+export function pathTemplate(path: string): string {
+  return path
+    .split('?')[0]
+    .split('/')
+    .map((seg) => (/^[a-z]+_(?=[A-Za-z0-9_]*[A-Z0-9])[A-Za-z0-9_]+$|^\d+$/.test(seg) ? ':id' : seg))
+    .join('/');
+}

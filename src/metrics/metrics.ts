@@ -1,0 +1,19 @@
+/** Every metric Tollgate exports, by name: one place to read what /metrics means (docs/operations.md too). */
+export const METRIC = {
+  httpDuration: 'tollgate_http_request_duration_seconds',
+  checkoutsCreated: 'tollgate_checkouts_created_total',
+  payments: 'tollgate_payments_total',
+  webhookDeliveries: 'tollgate_webhook_deliveries_total',
+  webhookBacklog: 'tollgate_webhook_inbox_backlog',
+  webhookOldestPending: 'tollgate_webhook_inbox_oldest_pending_seconds',
+  creditsGranted: 'tollgate_credits_granted_total',
+  creditsConsumed: 'tollgate_credits_consumed_total',
+  creditsClawedBack: 'tollgate_credits_clawed_back_total',
+  creditsRemoved: 'tollgate_credits_removed_total',
+  consumeFailures: 'tollgate_credits_consume_failures_total',
+  stripeDuration: 'tollgate_stripe_api_request_duration_seconds',
+  stripeErrors: 'tollgate_stripe_api_errors_total',
+} as const;
+
+export type WebhookDeliveryOutcome =
+  'received' | 'duplicate' | 'signature_failed' | 'processed' | 'ignored' | 'failed' | 'dead';
