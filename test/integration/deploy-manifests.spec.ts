@@ -16,7 +16,7 @@ function knownEnv(): Set<string> {
     read('src', 'stripe-emulator', 'cli.ts'),
   ];
   for (const text of sources) {
-    for (const m of text.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)) names.add(m[1]);
+    for (const m of text.matchAll(/\(\s*env,\s*'([A-Z][A-Z0-9_]+)'/g)) names.add(m[1]);
     for (const m of text.matchAll(/process\.env\.([A-Z][A-Z0-9_]+)/g)) names.add(m[1]);
   }
   return names;
