@@ -1,5 +1,5 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { bool, isTest, str, url } from './env';
+import { bool, int, isTest, str, url } from './env';
 
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
   const databaseUrl = url(env, 'DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
@@ -11,8 +11,13 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
     embeddedDataDir: str(env, 'PGLITE_DATA_DIR', isTest(env) ? 'memory://' : '.data/pglite')!,
     /** Migrations run at startup in embedded mode; opt-in for a real database (DB_MIGRATE_ON_START). */
     migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', databaseUrl === undefined),
-    poolSize: Number(str(env, 'DB_POOL_SIZE', '10')),
-    statementTimeoutMs: Number(str(env, 'DB_STATEMENT_TIMEOUT_MS', '15000')),
+    poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    /** Server side: PostgreSQL cancels a statement running longer (57014 → 503). */
+    statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    /** Client side: a request waits at most this long for a pooled connection (or a new one to connect). */
+    poolAcquireTimeoutMs: int(env, 'DB_POOL_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+    /** Client side: a query whose answer never comes (a hung server or network) fails after this. */
+    queryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 20_000, 100, 3_600_000),
   };
 }
 

@@ -30,8 +30,10 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Re
     extra: {
       // One connection for PGlite: transactions are serialized, never interleaved.
       max: embedded ? 1 : config.poolSize,
-      connectionTimeoutMillis: embedded ? 30_000 : 10_000,
+      // PGlite's single connection is shared by every request: waiting for it is queueing, not an outage.
+      connectionTimeoutMillis: embedded ? 30_000 : config.poolAcquireTimeoutMs,
       statement_timeout: config.statementTimeoutMs,
+      query_timeout: embedded ? undefined : config.queryTimeoutMs,
       application_name: 'tollgate',
     },
   };

@@ -51,6 +51,7 @@ export enum ErrorCode {
   // webhooks
   WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
   WebhookEventNotFound = 'WEBHOOK_EVENT_NOT_FOUND',
+  WebhookPayloadInvalid = 'WEBHOOK_PAYLOAD_INVALID',
 }
 
 interface CodeInfo {
@@ -143,4 +144,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.WebhookSignatureInvalid]: { status: 400, message: 'Invalid webhook signature.' },
   [ErrorCode.WebhookEventNotFound]: { status: 404, message: 'Webhook event not found.' },
+  [ErrorCode.WebhookPayloadInvalid]: {
+    status: 400,
+    message: 'The webhook payload is signed but is not a storable Stripe event.',
+  },
 };

@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { mapStripeError } from '../../stripe/stripe-error.mapper';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../errors';
+import { isDatabaseOutage } from '../errors/database-outage';
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.ValidationFailed,
@@ -96,11 +96,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
       return new AppError(ErrorCode.ValidationFailed, 'The request body could not be read.');
     }
-    if (exception instanceof QueryFailedError) {
-      const pg = exception.driverError as { code?: string; constraint?: string };
-      if (pg?.code === '40001' || pg?.code === '40P01' || pg?.code === '57014') {
-        return new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
-      }
+    // Database unreachable, restarting, overloaded or timed out (incl. 40001/40P01/57014): retryable.
+    if (isDatabaseOutage(exception)) {
+      return new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
     }
     return new AppError(ErrorCode.InternalError);
   }
