@@ -1,16 +1,18 @@
 import { loadAppConfig } from './app.config';
 import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
-import { ConfigError } from './env';
+import { checkAll, ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
 
-/** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
+/** Validates every variable up front; bad ones stop startup with one line each, all reported together. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   try {
-    loadAppConfig(env);
-    loadAuthConfig(env);
-    loadDatabaseConfig(env);
-    loadStripeConfig(env);
+    checkAll([
+      () => loadAppConfig(env),
+      () => loadAuthConfig(env),
+      () => loadDatabaseConfig(env),
+      () => loadStripeConfig(env),
+    ]);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
