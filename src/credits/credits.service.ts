@@ -175,6 +175,39 @@ export class CreditsService {
     reason: string,
     idempotencyKey?: string,
   ): Promise<ConsumeReceipt> {
+    try {
+      return await this.consumeAtomically(userId, amount, reason, idempotencyKey);
+    } catch (err) {
+      throw await this.explainInsufficient(err, userId, amount);
+    }
+  }
+
+  /**
+   * A refused consume says what was asked and what is there (read after the refusal, outside its statement:
+   * informative, not a promise). With nothing at all it keeps the spec's "No credits available" message.
+   */
+  private async explainInsufficient(err: unknown, userId: string, amount: number): Promise<unknown> {
+    if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
+    const available = await this.breakdown(userId).then(
+      (b) => b.total_credits,
+      () => undefined,
+    );
+    if (available === undefined) return err;
+    const details = { requested: amount, available };
+    if (available === 0) return new AppError(ErrorCode.InsufficientCredits, undefined, details);
+    return new AppError(
+      ErrorCode.InsufficientCredits,
+      `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
+      details,
+    );
+  }
+
+  private async consumeAtomically(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey?: string,
+  ): Promise<ConsumeReceipt> {
     if (!idempotencyKey) {
       const operation = `consume:${randomUUID()}`;
       return this.prepare

@@ -208,13 +208,24 @@ describe('credits (e2e)', () => {
       await grant(user, 2, 'monthly');
       await grant(user, 3, 'purchased');
       const refused = await consume(user, { amount: 6 }).expect(402);
-      expect(refused.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
+      expect(refused.body).toMatchObject({
+        code: 'INSUFFICIENT_CREDITS',
+        message:
+          'Not enough credits: 6 requested, 5 available. Please purchase credits or upgrade your plan.',
+        requested: 6,
+        available: 5,
+      });
       expect(await credits(t, user)).toEqual({ monthly_credits: 2, purchased_credits: 3, total_credits: 5 });
       expect((await ledger(user)).entries.every((e) => e.reason === 'admin_adjustment')).toBe(true);
 
       await consume(user, { amount: 5 }).expect(200);
       const empty = await consume(user).expect(402);
-      expect(empty.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
+      expect(empty.body).toMatchObject({
+        code: 'INSUFFICIENT_CREDITS',
+        message: NO_CREDITS,
+        requested: 1,
+        available: 0,
+      });
       const never = await consume(await registerUser(t)).expect(402);
       expect(never.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
     });

@@ -110,6 +110,51 @@ describe('hardening: bad input and outages (e2e)', () => {
   });
 });
 
+describe('clear refusals (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('says "<field> is required" once for a missing body field', async () => {
+    const res = await t.http().post('/auth/register').send({}).expect(400);
+    expect(res.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'email is required; password is required',
+      errors: [
+        { field: 'email', errors: ['email is required'] },
+        { field: 'password', errors: ['password is required'] },
+      ],
+    });
+    const user = await registerUser(t);
+    const post = await t.http().post('/examples/posts').set(user.auth).send({}).expect(400);
+    expect(post.body.errors).toEqual([{ field: 'title', errors: ['title is required'] }]);
+    // A present but wrong value still says what is wrong with it.
+    const wrong = await t.http().post('/examples/posts').set(user.auth).send({ title: 7 }).expect(400);
+    expect(wrong.body.message).toContain('title must be a string');
+  });
+
+  it('says what was asked and what is available when credits are short', async () => {
+    const user = await registerUser(t);
+    const admin = await registerUser(t, 'admin@tollgate.test');
+    await t
+      .http()
+      .post(`/admin/users/${user.id}/credits`)
+      .set(admin.auth)
+      .send({ amount: 100, bucket: 'purchased', reason: 'grant' })
+      .expect(201);
+    const res = await t.http().post('/credits/consume').set(user.auth).send({ amount: 1000 }).expect(402);
+    expect(res.body).toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      message:
+        'Not enough credits: 1000 requested, 100 available. Please purchase credits or upgrade your plan.',
+      requested: 1000,
+      available: 100,
+    });
+  });
+});
+
 describe('ALLOWED_HOSTS (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
