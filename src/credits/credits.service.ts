@@ -174,9 +174,10 @@ export class CreditsService {
     amount: number,
     reason: string,
     idempotencyKey?: string,
+    fingerprint?: string,
   ): Promise<ConsumeReceipt> {
     try {
-      return await this.consumeAtomically(userId, amount, reason, idempotencyKey);
+      return await this.consumeAtomically(userId, amount, reason, idempotencyKey, fingerprint);
     } catch (err) {
       throw await this.explainInsufficient(err, userId, amount);
     }
@@ -207,6 +208,7 @@ export class CreditsService {
     amount: number,
     reason: string,
     idempotencyKey?: string,
+    fingerprint?: string,
   ): Promise<ConsumeReceipt> {
     if (!idempotencyKey) {
       const operation = `consume:${randomUUID()}`;
@@ -214,7 +216,9 @@ export class CreditsService {
         ? this.consumePrepared(userId, amount, reason, operation)
         : this.consumeOnce(this.db.manager, userId, amount, reason, operation);
     }
-    const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
+    // `fingerprint`: what else makes the request (a @ConsumesCredits route's body), so another body is 409.
+    const request = fingerprint === undefined ? { amount, reason } : { amount, reason, fingerprint };
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     return this.db.transaction(async (m) => {
       const inserted: unknown[] = await m.query(
         `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
@@ -286,6 +290,18 @@ export class CreditsService {
       from_monthly: row.from_monthly,
       from_purchased: row.from_purchased,
     };
+  }
+
+  /**
+   * Stores a @ConsumesCredits handler's response beside the receipt of its Idempotency-Key, so a retry with
+   * the same key replays it instead of running the action again.
+   */
+  async recordAction(userId: string, idempotencyKey: string, response: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE consume_requests SET response = response || jsonb_build_object('action', $3::jsonb)
+        WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, idempotencyKey, JSON.stringify(response ?? null)],
+    );
   }
 
   /**

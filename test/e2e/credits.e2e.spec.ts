@@ -415,11 +415,28 @@ describe('credits (e2e)', () => {
       expect((await credits(t, user)).total_credits).toBe(3);
     });
 
-    it('a replayed request that fails does not refund the original, successful charge', async () => {
+    it('replays the stored response for a repeated Idempotency-Key instead of running the action again', async () => {
+      const user = await registerUser(t);
+      await grant(user, 5);
+      const first = await post(user, { title: 'Once only' }, 'post-replay').expect(201);
+      expect(first.body).toEqual({
+        message: 'Post created successfully',
+        title: 'Once only',
+        credits_remaining: 4,
+      });
+      await consume(user, { amount: 1 }).expect(200);
+      // Had the handler run again it would report today's balance (3); the replay is the first answer.
+      const again = await post(user, { title: 'Once only' }, 'post-replay').expect(201);
+      expect(again.body).toEqual(first.body);
+      expect((await credits(t, user)).total_credits).toBe(3);
+    });
+
+    it('a reused Idempotency-Key with another body is 409 and neither charges nor refunds', async () => {
       const user = await registerUser(t);
       await grant(user, 5);
       await post(user, { title: 'Paid' }, 'post-2').expect(201);
-      await post(user, { title: 'Paid', simulate_failure: true }, 'post-2').expect(503);
+      const reused = await post(user, { title: 'Paid', simulate_failure: true }, 'post-2').expect(409);
+      expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect((await credits(t, user)).total_credits).toBe(4);
       expect((await ledger(user)).entries.filter((e) => e.reason === 'consume_refund')).toEqual([]);
     });
