@@ -4,6 +4,7 @@ import { CatalogPriceHistory1764400200000 } from './1764400200000-catalog-price-
 import { CreditPeriods1764400300000 } from './1764400300000-credit-periods';
 import { ExternalIdentityApiKeys1764400400000 } from './1764400400000-external-identity-api-keys';
 import { AppendOnlyLedger1764400500000 } from './1764400500000-append-only-ledger';
+import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-warning';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreditPeriods1764400300000,
   ExternalIdentityApiKeys1764400400000,
   AppendOnlyLedger1764400500000,
+  WebhookEventWarning1764400600000,
 ];

@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import Stripe from 'stripe';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { signPayload } from '../../src/stripe-emulator/signature';
 import { eventStatus, webhookSecret } from '../support/stripe-helpers';
@@ -90,6 +92,42 @@ describe('hardening: bad input and outages (e2e)', () => {
     // Ordinary nesting still parses.
     const ok = await t.http().post('/credits/consume').set(user.auth).send({ amount: 1, reason: 'x' });
     expect(ok.status).toBe(402);
+  });
+
+  it("flags an event whose api_version differs from the SDK's pinned one: stored, warned, visible to admins", async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      for (const [id, apiVersion] of [
+        ['evt_old_api', '2020-08-27'],
+        ['evt_pinned_api', Stripe.API_VERSION],
+      ]) {
+        const payload = JSON.stringify({
+          id,
+          object: 'event',
+          type: 'x.unknown',
+          api_version: apiVersion,
+          created: 1,
+        });
+        expect((await postWebhook(payload, signed(payload))).status).toBe(200);
+      }
+      const old = await t.http().get('/admin/webhook-events/evt_old_api').set(admin.auth).expect(200);
+      expect(old.body.api_version).toBe('2020-08-27');
+      expect(old.body.warning).toBe(
+        `api_version 2020-08-27 differs from the SDK's pinned ${Stripe.API_VERSION}: set the webhook endpoint to the pinned version`,
+      );
+      const pinned = await t.http().get('/admin/webhook-events/evt_pinned_api').set(admin.auth).expect(200);
+      expect(pinned.body.warning).toBeNull();
+      const listed = await t.http().get('/admin/webhook-events').set(admin.auth).expect(200);
+      expect(listed.body.events.find((e: { id: string }) => e.id === 'evt_old_api').warning).toContain(
+        '2020-08-27',
+      );
+      const lines = warn.mock.calls.filter(
+        ([o]) => (o as { api_version_mismatch?: boolean })?.api_version_mismatch,
+      );
+      expect(lines.map(([o]) => (o as { event_id: string }).event_id)).toEqual(['evt_old_api']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('answers webhooks and consumes with 503 SERVICE_UNAVAILABLE and Retry-After while the database is down', async () => {
