@@ -8,6 +8,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { exceedsJsonDepth } from './common/json-depth';
+import { finalizeOpenApi } from './common/openapi';
 import { requestLogger, requestLogLine } from './common/logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
@@ -82,14 +83,17 @@ export function setupApp(app: NestFastifyApplication): void {
       .setTitle('Tollgate')
       .setDescription(
         'Payments backend: Stripe subscriptions, credit packs and an exact credit ledger. ' +
-          'Errors share one body: {statusCode, code, message, detail, request_id}.',
+          'Errors share one body: {statusCode, code, message, detail, request_id, errors?: [{field, errors[]}]} ' +
+          '(ErrorResponseDto; code is one of the stable ErrorCode values).',
       )
       .setVersion(config.version)
       .addBearerAuth()
       .addSecurityRequirements('bearer')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, finalizeOpenApi(document, HOST_EXEMPT_PATHS), {
+    jsonDocumentUrl: 'docs-json',
+  });
 }
 
 /**

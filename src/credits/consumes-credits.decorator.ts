@@ -12,11 +12,11 @@ import {
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import { catchError, from, Observable, of, switchMap, throwError } from 'rxjs';
 import type { AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
-import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { ApiInsufficientCredits } from '../common/swagger';
 import { createValidationPipe } from '../common/validation';
 import { CreditsService } from './credits.service';
 import type { ConsumeReceipt } from './credit.types';
@@ -145,9 +145,5 @@ export const ConsumesCredits = (amount = 1) =>
       required: false,
       description: 'Spend only once for retried requests.',
     }),
-    ApiResponse({
-      status: 402,
-      type: ErrorResponseDto,
-      description: `INSUFFICIENT_CREDITS: costs ${amount} credit(s)`,
-    }),
+    ApiInsufficientCredits(`the route costs ${amount} credit(s), taken before it runs`),
   );

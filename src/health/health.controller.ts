@@ -4,11 +4,13 @@ import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs
 import { SkipThrottle } from '@nestjs/throttler';
 import { appConfig, AppConfig } from '../config/app.config';
 import { Public } from '../common/decorators';
+import { ApiNotThrottled } from '../common/swagger';
 import { StripeHealthIndicator } from './stripe.health';
 
 @ApiTags('health')
 @Public()
 @SkipThrottle()
+@ApiNotThrottled()
 @Controller('health')
 export class HealthController {
   constructor(
