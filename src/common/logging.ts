@@ -26,12 +26,19 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * Where an app booted from now on writes its log lines instead of stdout. For the security suite, which reads
+ * every line an app logged at debug to prove no secret is in any of them; production never sets it.
+ */
+export const logDestination: { override?: NodeJS.WritableStream } = {};
+
+/**
  * The application logger (nestjs-pino's root pino instance): level and redaction. Request lines are not
  * nestjs-pino's middleware (it would put @fastify/middie and pino-http's per-request child loggers on the hot
  * path) but one compact line per request from a Fastify hook: see requestLogLine.
  */
 export function pinoParams(app: AppConfig): Params {
   const options = { level: app.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (logDestination.override) return { pinoHttp: [options, logDestination.override], forRoutes: [] };
   return {
     // Buffered, asynchronous writes to stdout: under load one write per 4 KiB of lines instead of a syscall
     // per line (it was a tenth of a consume's CPU); a quiet server still shows each line within 100 ms. Pino
