@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { frameworkErrors } from './common/framework-errors';
 import { exceedsJsonDepth } from './common/json-depth';
 import { finalizeOpenApi } from './common/openapi';
 import { requestLogger, requestLogLine } from './common/logging';
@@ -39,6 +40,8 @@ export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyA
     logger: false,
     // No Nest middleware anywhere (request lines come from a hook): keep @fastify/middie off the hot path.
     skipMiddie: true,
+    // A too-long path parameter or a malformed URL: our 400 body, not Fastify's 414/400 of another shape.
+    frameworkErrors,
   });
 }
 

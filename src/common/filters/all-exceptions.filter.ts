@@ -29,6 +29,18 @@ interface FastifyError {
   statusCode?: number;
 }
 
+/** The one error body (ErrorResponseDto). Also used for the few errors Fastify raises before Nest routes. */
+export function errorBody(error: AppError, requestId: string) {
+  return {
+    statusCode: error.status,
+    code: error.code,
+    message: error.message,
+    detail: error.message,
+    request_id: requestId,
+    ...(error.details ?? {}),
+  };
+}
+
 /**
  * The one place an error becomes an HTTP answer: `{statusCode, code, message, detail, request_id}`.
  * Unknown errors are logged with their stack and answered 500 with a generic message — never the internals.
@@ -58,14 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(error.headers ?? {})) void res.header(name, value);
-    void res.status(error.status).send({
-      statusCode: error.status,
-      code: error.code,
-      message: error.message,
-      detail: error.message,
-      request_id: requestId,
-      ...(error.details ?? {}),
-    });
+    void res.status(error.status).send(errorBody(error, requestId));
   }
 
   /** Terminus/health 503 bodies (`{status, …checks}`) pass through unchanged: monitors read them. */
