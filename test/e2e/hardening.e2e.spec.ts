@@ -130,6 +130,11 @@ describe('hardening: bad input and outages (e2e)', () => {
     }
   });
 
+  it('answers a NUL in a path parameter with 400, not 500 (found by the fuzz suite, seed 539130389)', async () => {
+    const res = await t.http().post('/admin/webhook-events/%00/retry').set(admin.auth);
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
   it('answers webhooks and consumes with 503 SERVICE_UNAVAILABLE and Retry-After while the database is down', async () => {
     const payload = JSON.stringify({ id: 'evt_db_down', object: 'event', type: 'x.unknown', created: 1 });
     await t.dataSource.destroy();

@@ -1,5 +1,5 @@
 import { ConnectionIsNotSetError, QueryFailedError } from 'typeorm';
-import { isDatabaseOutage } from './database-outage';
+import { isDatabaseOutage, isUnstorableInput } from './database-outage';
 
 const withCode = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
 const queryFailed = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
@@ -28,5 +28,14 @@ describe('isDatabaseOutage', () => {
     ['not an error', 'ECONNREFUSED'],
   ])('does not count %s', (_name, err) => {
     expect(isDatabaseOutage(err)).toBe(false);
+  });
+});
+
+describe('isUnstorableInput', () => {
+  it('counts a NUL in text (22021) or jsonb (22P05), nothing else', () => {
+    expect(isUnstorableInput(queryFailed(withCode('22021')))).toBe(true);
+    expect(isUnstorableInput(queryFailed(withCode('22P05')))).toBe(true);
+    expect(isUnstorableInput(queryFailed(withCode('23505')))).toBe(false);
+    expect(isUnstorableInput(withCode('22021'))).toBe(false);
   });
 });

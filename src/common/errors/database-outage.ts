@@ -53,3 +53,12 @@ export function isDatabaseOutage(err: unknown): boolean {
     return typeof message === 'string' && OUTAGE_MESSAGES.some((m) => message.includes(m));
   });
 }
+
+/**
+ * SQLSTATEs raised by the data a request carried, not by the database's health: a NUL (\u0000) in a text
+ * parameter (22021) or in jsonb (22P05). The client's fault: 400, never 500.
+ */
+export function isUnstorableInput(err: unknown): boolean {
+  const code = (err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : undefined)?.code;
+  return code === '22021' || code === '22P05';
+}

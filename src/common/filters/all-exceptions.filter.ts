@@ -10,7 +10,7 @@ import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mapStripeError } from '../../stripe/stripe-error.mapper';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../errors';
-import { isDatabaseOutage } from '../errors/database-outage';
+import { isDatabaseOutage, isUnstorableInput } from '../errors/database-outage';
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.ValidationFailed,
@@ -100,6 +100,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return new AppError(ErrorCode.UnsupportedMediaType);
     if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
       return new AppError(ErrorCode.ValidationFailed, 'The request body could not be read.');
+    }
+    if (isUnstorableInput(exception)) {
+      return new AppError(
+        ErrorCode.ValidationFailed,
+        'The request contains a character that cannot be stored (NUL).',
+      );
     }
     // Database unreachable, restarting, overloaded or timed out (incl. 40001/40P01/57014): retryable.
     if (isDatabaseOutage(exception)) {
