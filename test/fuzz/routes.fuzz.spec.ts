@@ -9,6 +9,8 @@ import { createTestApp, TestApp } from '../support/test-app';
 /** At least 2,000 cases per CI pass (FUZZ_RUNS raises it), within a time budget that fails loudly if exceeded. */
 const RUNS = Math.max(2000, Number(process.env.FUZZ_RUNS ?? 2000));
 const TIME_BUDGET_MS = Number(process.env.FUZZ_TIME_BUDGET_MS ?? 240_000);
+/** FUZZ_SEED replays a failure's run (fast-check prints the seed with the counterexample). */
+const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -227,6 +229,7 @@ describe('fuzzing every route (fuzz)', () => {
         ),
         {
           numRuns: RUNS,
+          seed: SEED,
           interruptAfterTimeLimit: TIME_BUDGET_MS,
           markInterruptAsFailure: true,
           endOnFailure: true,
