@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { UsersService } from '../users/users.service';
@@ -252,7 +252,9 @@ export class CreditsService {
    * every call, which is most of what the statement costs the database besides the row lock.
    */
   private async consumePrepared(userId: string, amount: number, reason: string, operation: string) {
-    const pool = (this.db.driver as unknown as { master: PreparedPool }).master;
+    const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
+    // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).
+    if (!pool) throw new CannotExecuteNotConnectedError();
     const values = [userId, amount, operation, reason];
     let rows: ConsumeSqlRow[];
     try {
