@@ -22,5 +22,8 @@ module.exports = {
     { ...common, displayName: 'emulator', testMatch: ['<rootDir>/test/emulator/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser.spec.ts'] },
+    // Attack-shaped inputs (webhook forgeries, secrets in logs) and property-based fuzzing of every route.
+    { ...common, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.spec.ts'] },
+    { ...common, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.spec.ts'] },
   ],
 };

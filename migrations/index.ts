@@ -3,7 +3,9 @@ import { BillingLedgerWebhooks1764400100000 } from './1764400100000-billing-ledg
 import { CatalogPriceHistory1764400200000 } from './1764400200000-catalog-price-history';
 import { CreditPeriods1764400300000 } from './1764400300000-credit-periods';
 import { ExternalIdentityApiKeys1764400400000 } from './1764400400000-external-identity-api-keys';
+import { AppendOnlyLedger1764400500000 } from './1764400500000-append-only-ledger';
 import { OutboundEvents1764400515000 } from './1764400515000-outbound-events';
+import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-warning';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -12,5 +14,7 @@ export const MIGRATIONS = [
   CatalogPriceHistory1764400200000,
   CreditPeriods1764400300000,
   ExternalIdentityApiKeys1764400400000,
+  AppendOnlyLedger1764400500000,
   OutboundEvents1764400515000,
+  WebhookEventWarning1764400600000,
 ];

@@ -8,6 +8,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { frameworkErrors } from './common/framework-errors';
+import { exceedsJsonDepth } from './common/json-depth';
+import { finalizeOpenApi } from './common/openapi';
 import { requestLogger, requestLogLine } from './common/logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
@@ -58,6 +61,8 @@ export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyA
     logger: false,
     // No Nest middleware anywhere (request lines come from a hook): keep @fastify/middie off the hot path.
     skipMiddie: true,
+    // A too-long path parameter or a malformed URL: our 400 body, not Fastify's 414/400 of another shape.
+    frameworkErrors,
   });
 }
 
@@ -74,12 +79,9 @@ export function setupApp(app: NestFastifyApplication): void {
   const security = securityHeaders(API_SECURITY_HEADERS);
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     void reply.headers(security).header('X-Request-Id', req.id);
-    if (config.allowedHosts.length > 0) {
-      const host = req.hostname.toLowerCase().replace(/:\d+$/, '');
-      if (!config.allowedHosts.includes(host) && host !== '127.0.0.1' && host !== 'localhost') {
-        done(new AppError(ErrorCode.HostNotAllowed));
-        return;
-      }
+    if (config.allowedHosts.length > 0 && !hostAllowed(req, config.allowedHosts)) {
+      done(new AppError(ErrorCode.HostNotAllowed));
+      return;
     }
     done();
   });
@@ -109,19 +111,33 @@ export function setupApp(app: NestFastifyApplication): void {
       .setTitle('Tollgate')
       .setDescription(
         'Payments backend: Stripe subscriptions, credit packs and an exact credit ledger. ' +
-          'Errors share one body: {statusCode, code, message, detail, request_id}.',
+          'Errors share one body: {statusCode, code, message, detail, request_id, errors?: [{field, errors[]}]} ' +
+          '(ErrorResponseDto; code is one of the stable ErrorCode values).',
       )
       .setVersion(config.version)
       .addBearerAuth()
       .addSecurityRequirements('bearer')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, finalizeOpenApi(document, HOST_EXEMPT_PATHS), {
+    jsonDocumentUrl: 'docs-json',
+  });
   setupDemo(app);
 }
 
 /**
- * JSON for the API, within BODY_LIMIT; the Stripe webhook gets the untouched bytes of any content type (the
+ * ALLOWED_HOSTS applies to every Host, localhost and 127.0.0.1 included. The one exemption is the health probes
+ * (Kubernetes sends them by pod IP): they are matched on the exact path, so a spoofed Host reaches nothing else.
+ */
+export const HOST_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready']);
+
+function hostAllowed(req: FastifyRequest, allowed: readonly string[]): boolean {
+  const host = req.hostname.toLowerCase().replace(/:\d+$/, '');
+  return allowed.includes(host) || HOST_EXEMPT_PATHS.has(req.url.split('?')[0].replace(/\/+$/, ''));
+}
+
+/**
+ * JSON for the API, within BODY_LIMIT and JSON_MAX_DEPTH (scanned before parsing); the Stripe webhook gets the untouched bytes of any content type (the
  * signature is checked on them before anything parses), within 1 MiB.
  */
 function registerBodyParsers(app: NestFastifyApplication, config: AppConfig): void {
@@ -134,6 +150,10 @@ function registerBodyParsers(app: NestFastifyApplication, config: AppConfig): vo
     if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
     if (isWebhook(req)) return done(null, body);
     if (body.length === 0) return done(null, undefined);
+    if (exceedsJsonDepth(body, config.jsonMaxDepth)) {
+      const message = `The request body is nested deeper than ${config.jsonMaxDepth} levels.`;
+      return done(new AppError(ErrorCode.ValidationFailed, message), undefined);
+    }
     try {
       done(null, JSON.parse(body.toString('utf8'), rejectPrototypeKeys));
     } catch (err) {

@@ -26,6 +26,12 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * Where an app booted from now on writes its log lines instead of stdout. For the security suite, which reads
+ * every line an app logged at debug to prove no secret is in any of them; production never sets it.
+ */
+export const logDestination: { override?: NodeJS.WritableStream } = {};
+
+/**
  * The application logger (nestjs-pino's root pino instance): level and redaction. Request lines are not
  * nestjs-pino's middleware (it would put @fastify/middie and pino-http's per-request child loggers on the hot
  * path) but one compact line per request from a Fastify hook: see requestLogLine.
@@ -36,6 +42,7 @@ export function pinoParams(app: AppConfig, pretty = prettyLogsWanted(app)): Para
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     hooks: { logMethod: demoteBootNoise },
   };
+  if (logDestination.override) return { pinoHttp: [options, logDestination.override], forRoutes: [] };
   if (pretty) {
     // Development on a terminal: one short coloured line per event (pino-pretty, a dev dependency).
     return {

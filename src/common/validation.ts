@@ -4,7 +4,9 @@ import { AppError, ErrorCode } from './errors';
 function flatten(errors: ValidationError[], parent = ''): Array<{ field: string; errors: string[] }> {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, errors: Object.values(e.constraints) }] : [];
+    // An absent field (optional ones are never validated) is one problem, not one per rule it would break.
+    const messages = e.value === undefined ? [`${field} is required`] : Object.values(e.constraints ?? {});
+    const own = e.constraints ? [{ field, errors: [...new Set(messages)] }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
 }

@@ -1,5 +1,6 @@
 import { ConfigType, registerAs } from '@nestjs/config';
 import { demoEnabled } from './demo.config';
+import { DEFAULT_JSON_MAX_DEPTH } from '../common/json-depth';
 import { bool, bytes, int, isProduction, isTest, list, oneOf, str, url } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -24,6 +25,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     debug,
     /** BODY_LIMIT (e.g. 100kb, 1mb) in bytes: the largest JSON body the API reads. */
     bodyLimitBytes: bytes(env, 'BODY_LIMIT', '100kb'),
+    /** JSON_MAX_DEPTH: a body nested deeper (objects + arrays) is refused with 400 before it is parsed. */
+    jsonMaxDepth: int(env, 'JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 1, 1000),
     throttle: {
       ttlMs: int(env, 'THROTTLE_TTL_MS', 60_000, 1000),
       limit: int(env, 'THROTTLE_LIMIT', 120, 1),

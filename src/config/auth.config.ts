@@ -3,6 +3,17 @@ import { ConfigType, registerAs } from '@nestjs/config';
 import { bool, ConfigError, int, isProduction, list, str, url } from './env';
 
 export const MIN_JWT_SECRET_LENGTH = 32;
+/** 32 random hex characters score 96–128 by this estimate; 40 × 'a' scores 0, a word repeated to length ~80. */
+export const MIN_JWT_SECRET_ENTROPY_BITS = 88;
+
+/** Shannon entropy of the secret's own characters × its length: a cheap floor, not a proof of randomness. */
+export function entropyBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / secret.length) * Math.log2(n / secret.length);
+  return perChar * secret.length;
+}
 
 /** Asymmetric only: an external token is never verified with a shared secret (no algorithm confusion). */
 export const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -52,11 +63,15 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env) {
     if (isProduction(env) && local) throw new ConfigError('JWT_SECRET', 'is required in production');
     jwtSecret = devJwtSecret(env);
     generated = true;
-  } else if (jwtSecret.length < MIN_JWT_SECRET_LENGTH || /^(secret|changeme|password)/i.test(jwtSecret)) {
+  } else if (
+    jwtSecret.length < MIN_JWT_SECRET_LENGTH ||
+    /^(secret|changeme|password)/i.test(jwtSecret) ||
+    entropyBits(jwtSecret) < MIN_JWT_SECRET_ENTROPY_BITS
+  ) {
     if (isProduction(env) && local) {
       throw new ConfigError(
         'JWT_SECRET',
-        `is too weak: use at least ${MIN_JWT_SECRET_LENGTH} random characters`,
+        `is too weak: use at least ${MIN_JWT_SECRET_LENGTH} random characters (e.g. openssl rand -hex 32)`,
       );
     }
   }

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { loadAppConfig } from './app.config';
-import { loadAuthConfig } from './auth.config';
+import { entropyBits, loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
-import { ConfigError } from './env';
+import { checkAll, ConfigError } from './env';
 import { loadStripeConfig } from './stripe.config';
 
 /** Placeholders with the live prefix, assembled so nothing here resembles a real key. */
@@ -129,5 +130,57 @@ describe('configuration', () => {
         AUTH_ISSUER: 'https://idp.example.com/',
       }).local,
     ).toBe(false);
+  });
+});
+
+describe('configuration: hardening (issue 12)', () => {
+  it('reports every production refusal of one boot together, one line each', () => {
+    const env = {
+      ...prod,
+      JWT_SECRET: undefined,
+      STRIPE_SECRET_KEY: 'sk_test_abc',
+      WEBHOOK_SECRET: undefined,
+    };
+    let lines: string[] = [];
+    try {
+      checkAll([() => loadAuthConfig(env), () => loadStripeConfig(env)]);
+    } catch (err) {
+      lines = (err as ConfigError).lines;
+    }
+    expect(lines).toEqual([
+      'Invalid configuration: JWT_SECRET is required in production',
+      'Invalid configuration: STRIPE_SECRET_KEY is a test key; production needs a live key',
+      'Invalid configuration: WEBHOOK_SECRET is required in production',
+    ]);
+  });
+
+  it('refuses a long JWT secret with no entropy in production (40 × "a", a repeated word)', () => {
+    for (const weak of ['a'.repeat(40), 'ab'.repeat(20), 'tollgate'.repeat(4)]) {
+      expect(problem(() => loadAuthConfig({ ...prod, JWT_SECRET: weak }))).toContain(
+        'JWT_SECRET is too weak',
+      );
+    }
+    expect(entropyBits('a'.repeat(40))).toBe(0);
+    expect(loadAuthConfig({ ...prod, JWT_SECRET: randomBytes(16).toString('hex') }).jwtSecretGenerated).toBe(
+      false,
+    );
+  });
+
+  it('gives BODY_LIMIT=huge and the database timeouts one line each, never a stack trace', () => {
+    expect(problem(() => loadAppConfig({ BODY_LIMIT: 'huge' }))).toBe(
+      'Invalid configuration: BODY_LIMIT must be a size such as 100kb or 1mb (at most 64mb), got "huge"',
+    );
+    expect(problem(() => loadAppConfig({ JSON_MAX_DEPTH: '0' }))).toContain('JSON_MAX_DEPTH must be between');
+    expect(problem(() => loadDatabaseConfig({ DB_POOL_SIZE: 'ten' }))).toBe(
+      'Invalid configuration: DB_POOL_SIZE must be an integer, got "ten"',
+    );
+    expect(problem(() => loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '5s' }))).toContain(
+      'DB_STATEMENT_TIMEOUT_MS must be an integer',
+    );
+    expect(loadDatabaseConfig({})).toMatchObject({
+      statementTimeoutMs: 15_000,
+      poolAcquireTimeoutMs: 5000,
+      queryTimeoutMs: 20_000,
+    });
   });
 });

@@ -18,8 +18,13 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
     embeddedDataDir: str(env, 'PGLITE_DATA_DIR', isTest(env) ? 'memory://' : '.data/pglite')!,
     /** Migrations run at startup in embedded mode; opt-in for a real database (DB_MIGRATE_ON_START). */
     migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', databaseUrl === undefined),
-    poolSize: Number(str(env, 'DB_POOL_SIZE', '10')),
-    statementTimeoutMs: Number(str(env, 'DB_STATEMENT_TIMEOUT_MS', '15000')),
+    poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    /** Server side: PostgreSQL cancels a statement running longer (57014 → 503). */
+    statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    /** Client side: a request waits at most this long for a pooled connection (or a new one to connect). */
+    poolAcquireTimeoutMs: int(env, 'DB_POOL_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+    /** Client side: a query whose answer never comes (a hung server or network) fails after this. */
+    queryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 20_000, 100, 3_600_000),
     /** How long one connection attempt may take before startup fails naming host:port. */
     connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
   };

@@ -3,12 +3,42 @@
  * variable and what is wrong, so a bad deployment stops at boot with an actionable message.
  */
 export class ConfigError extends Error {
+  /** One line per problem: several when checkAll gathered them (all of a boot's refusals at once). */
+  readonly lines: string[];
+
   constructor(
     readonly variable: string,
     problem: string,
+    lines?: string[],
   ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
+    super(lines ? lines.join('\n') : `Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
+    this.lines = lines ?? [this.message];
+  }
+}
+
+/**
+ * Runs every check even after one fails, then throws one ConfigError holding all their lines: a deployment
+ * learns everything it must fix from one boot, not one variable per restart.
+ */
+export function checkAll(checks: Array<() => unknown>): void {
+  const errors: ConfigError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const variables = errors.map((e) => e.variable).join(', ');
+    throw new ConfigError(
+      variables,
+      '',
+      errors.flatMap((e) => e.lines),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigType, registerAs } from '@nestjs/config';
-import { ConfigError, int, isProduction, isTest, list, str, url } from './env';
+import { checkAll, ConfigError, int, isProduction, isTest, list, str, url } from './env';
 
 export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
   const production = isProduction(env);
@@ -8,29 +8,36 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
   const publicKey = str(env, 'STRIPE_PUBLIC_KEY');
   let webhookSecrets = list(env, 'WEBHOOK_SECRET');
 
+  const refuse = (variable: string, problem: string) => () => {
+    throw new ConfigError(variable, problem);
+  };
+  const checks: Array<() => void> = [];
   if (secretKey !== undefined && !/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(secretKey)) {
-    throw new ConfigError('STRIPE_SECRET_KEY', 'must look like sk_live_… or sk_test_…');
+    checks.push(refuse('STRIPE_SECRET_KEY', 'must look like sk_live_… or sk_test_…'));
   }
   if (publicKey !== undefined && !/^pk_(test|live)_[A-Za-z0-9_]+$/.test(publicKey)) {
-    throw new ConfigError('STRIPE_PUBLIC_KEY', 'must look like pk_live_… or pk_test_…');
+    checks.push(refuse('STRIPE_PUBLIC_KEY', 'must look like pk_live_… or pk_test_…'));
   }
   if (webhookSecrets.some((s) => !s.startsWith('whsec_'))) {
-    throw new ConfigError('WEBHOOK_SECRET', 'must be one or more comma-separated whsec_… secrets');
+    checks.push(refuse('WEBHOOK_SECRET', 'must be one or more comma-separated whsec_… secrets'));
   }
   if (production) {
-    if (secretKey === undefined) throw new ConfigError('STRIPE_SECRET_KEY', 'is required in production');
-    if (secretKey.includes('_test_'))
-      throw new ConfigError('STRIPE_SECRET_KEY', 'is a test key; production needs a live key');
+    if (secretKey === undefined) checks.push(refuse('STRIPE_SECRET_KEY', 'is required in production'));
+    else if (secretKey.includes('_test_'))
+      checks.push(refuse('STRIPE_SECRET_KEY', 'is a test key; production needs a live key'));
     if (publicKey?.includes('_test_'))
-      throw new ConfigError('STRIPE_PUBLIC_KEY', 'is a test key; production needs a live key');
-    if (webhookSecrets.length === 0) throw new ConfigError('WEBHOOK_SECRET', 'is required in production');
-  }
-  if (secretKey !== undefined && webhookSecrets.length === 0) {
-    throw new ConfigError(
-      'WEBHOOK_SECRET',
-      'is required when STRIPE_SECRET_KEY is set (copy it from the webhook endpoint)',
+      checks.push(refuse('STRIPE_PUBLIC_KEY', 'is a test key; production needs a live key'));
+    if (webhookSecrets.length === 0) checks.push(refuse('WEBHOOK_SECRET', 'is required in production'));
+  } else if (secretKey !== undefined && webhookSecrets.length === 0) {
+    checks.push(
+      refuse(
+        'WEBHOOK_SECRET',
+        'is required when STRIPE_SECRET_KEY is set (copy it from the webhook endpoint)',
+      ),
     );
   }
+  // Every problem of this group at once (a production boot lists all its refusals together).
+  checkAll(checks);
 
   /** No key and not production: the built-in emulator serves the Stripe API in-process. */
   const emulator = secretKey === undefined && !production;

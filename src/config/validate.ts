@@ -2,23 +2,25 @@ import { loadAppConfig } from './app.config';
 import { loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
 import { loadDemoConfig } from './demo.config';
-import { ConfigError } from './env';
+import { checkAll, ConfigError } from './env';
 import { loadOutboundConfig } from './outbound.config';
 import { loadStripeConfig } from './stripe.config';
 import { loadMetricsConfig } from './metrics.config';
 import { loadShutdownConfig } from './shutdown.config';
 
-/** Validates every variable up front; a bad one stops startup with exactly one line naming it. */
+/** Validates every variable up front; bad ones stop startup with one line each, all reported together. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   try {
-    loadAppConfig(env);
-    loadAuthConfig(env);
-    loadDatabaseConfig(env);
-    loadStripeConfig(env);
-    loadOutboundConfig(env);
-    loadDemoConfig(env);
-    loadMetricsConfig(env);
-    loadShutdownConfig(env);
+    checkAll([
+      () => loadAppConfig(env),
+      () => loadAuthConfig(env),
+      () => loadDatabaseConfig(env),
+      () => loadStripeConfig(env),
+      () => loadOutboundConfig(env),
+      () => loadDemoConfig(env),
+      () => loadMetricsConfig(env),
+      () => loadShutdownConfig(env),
+    ]);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

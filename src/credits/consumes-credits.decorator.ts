@@ -12,11 +12,11 @@ import {
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { catchError, from, Observable, switchMap, throwError, map } from 'rxjs';
+import { ApiHeader } from '@nestjs/swagger';
+import { catchError, from, Observable, of, switchMap, throwError } from 'rxjs';
 import type { AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
-import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { ApiInsufficientCredits } from '../common/swagger';
 import { createValidationPipe } from '../common/validation';
 import { CreditsService } from './credits.service';
 import type { ConsumeReceipt } from './credit.types';
@@ -69,16 +69,27 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
           ),
       );
     }
-    // Interceptors run before pipes: check the body first, so an invalid request costs nothing.
+    const scoped = key ? routeKey(reason, key) : undefined;
+    const body = (req as { body?: unknown }).body;
+    // Interceptors run before pipes: check the body first, so an invalid request costs nothing. With a key,
+    // the body is part of the request's identity (another body with the same key is 409).
     return from(
       this.validateBody(context, req).then(() =>
-        this.credits.consume(req.user.id, amount, reason, key ? routeKey(reason, key) : undefined),
+        this.credits.consume(req.user.id, amount, reason, scoped, scoped ? fingerprint(body) : undefined),
       ),
     ).pipe(
       switchMap((receipt) => {
+        if (receipt.replayed) {
+          // The same key again: the action ran once; answer what it answered. Not stored yet means the first
+          // request is still running (or died between charging and answering): never run the action twice.
+          if (receipt.action !== undefined) return of(receipt.action);
+          return throwError(() => new AppError(ErrorCode.IdempotencyKeyInProgress));
+        }
         req.creditReceipt = receipt;
         return next.handle().pipe(
-          map((body: unknown) => body),
+          switchMap((response: unknown) =>
+            scoped ? from(this.remember(req.user.id, scoped, response)) : of(response),
+          ),
           catchError((err: unknown) =>
             from(
               // The handler's error is what the client gets, even if giving the credit back fails too:
@@ -92,7 +103,21 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
       }),
     );
   }
+
+  /** Stores the response for replays; the client still gets it if storing fails (a retry then sees 409). */
+  private async remember(userId: string, key: string, response: unknown): Promise<unknown> {
+    await this.credits.recordAction(userId, key, response).catch((err: unknown) => {
+      this.logger.error({ err }, 'could not store the response of an idempotent action');
+    });
+    return response;
+  }
 }
+
+/** A stable digest of the request body (key order included: a retry sends the same bytes). */
+const fingerprint = (body: unknown): string =>
+  createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 
 /** The handler's @Body() DTO, if any, validated with the app's own validation rules. */
 async function validateBodyOf(context: ExecutionContext, body: unknown): Promise<void> {
@@ -120,9 +145,5 @@ export const ConsumesCredits = (amount = 1) =>
       required: false,
       description: 'Spend only once for retried requests.',
     }),
-    ApiResponse({
-      status: 402,
-      type: ErrorResponseDto,
-      description: `INSUFFICIENT_CREDITS: costs ${amount} credit(s)`,
-    }),
+    ApiInsufficientCredits(`the route costs ${amount} credit(s), taken before it runs`),
   );

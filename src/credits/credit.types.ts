@@ -33,6 +33,8 @@ export interface ConsumeReceipt extends ConsumeResult {
   from_purchased: number;
   /** True when an Idempotency-Key retry returned an earlier request's receipt (nothing was spent now). */
   replayed?: boolean;
+  /** @ConsumesCredits routes: the handler's response, stored once it succeeded, replayed for the same key. */
+  action?: unknown;
 }
 
 export interface LedgerRow {

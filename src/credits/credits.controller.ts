@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
-import { ApiErrors } from '../common/swagger';
+import { ApiErrors, ApiInsufficientCredits } from '../common/swagger';
 import { CreditsService } from './credits.service';
 import { AdjustCreditsDto } from './dto/adjust-credits.dto';
 import { ConsumeCreditsDto, ConsumeResultDto, CreditBreakdownDto } from './dto/consume-credits.dto';
@@ -51,7 +51,8 @@ export class CreditsController {
     description: 'A retry with the same key returns the original result.',
   })
   @ApiOkResponse({ type: ConsumeResultDto })
-  @ApiErrors(400, 401, 402, 409)
+  @ApiErrors(400, 401, 409)
+  @ApiInsufficientCredits()
   async consume(
     @CurrentUser() user: AuthUser,
     @Body() dto: ConsumeCreditsDto,
@@ -78,7 +79,8 @@ export class AdminCreditsController {
   @ApiOperation({ summary: 'Adjust a user’s credits (admin; signed, audited in the ledger)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: CreditBreakdownDto })
-  @ApiErrors(400, 401, 402, 403, 404)
+  @ApiErrors(400, 401, 403, 404)
+  @ApiInsufficientCredits('a negative adjustment larger than the bucket changes nothing')
   adjust(
     @CurrentUser() admin: AuthUser,
     @Param('id', new ParseUUIDPipe()) userId: string,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
@@ -179,6 +179,41 @@ export class CreditsService {
     amount: number,
     reason: string,
     idempotencyKey?: string,
+    fingerprint?: string,
+  ): Promise<ConsumeReceipt> {
+    try {
+      return await this.consumeAtomically(userId, amount, reason, idempotencyKey, fingerprint);
+    } catch (err) {
+      throw await this.explainInsufficient(err, userId, amount);
+    }
+  }
+
+  /**
+   * A refused consume says what was asked and what is there (read after the refusal, outside its statement:
+   * informative, not a promise). With nothing at all it keeps the spec's "No credits available" message.
+   */
+  private async explainInsufficient(err: unknown, userId: string, amount: number): Promise<unknown> {
+    if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
+    const available = await this.breakdown(userId).then(
+      (b) => b.total_credits,
+      () => undefined,
+    );
+    if (available === undefined) return err;
+    const details = { requested: amount, available };
+    if (available === 0) return new AppError(ErrorCode.InsufficientCredits, undefined, details);
+    return new AppError(
+      ErrorCode.InsufficientCredits,
+      `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
+      details,
+    );
+  }
+
+  private async consumeAtomically(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey?: string,
+    fingerprint?: string,
   ): Promise<ConsumeReceipt> {
     // Only while an endpoint subscribes to a consumption event does the hot path pay for a transaction.
     const emit = await this.outbound.watchesConsumption();
@@ -190,7 +225,9 @@ export class CreditsService {
         ? this.consumePrepared(userId, amount, reason, operation)
         : this.consumeOnce(this.db.manager, userId, amount, reason, operation, false);
     }
-    const hash = createHash('sha256').update(JSON.stringify({ amount, reason })).digest('hex');
+    // `fingerprint`: what else makes the request (a @ConsumesCredits route's body), so another body is 409.
+    const request = fingerprint === undefined ? { amount, reason } : { amount, reason, fingerprint };
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     return this.db.transaction(async (m) => {
       const inserted: unknown[] = await m.query(
         `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
@@ -224,7 +261,9 @@ export class CreditsService {
    * every call, which is most of what the statement costs the database besides the row lock.
    */
   private async consumePrepared(userId: string, amount: number, reason: string, operation: string) {
-    const pool = (this.db.driver as unknown as { master: PreparedPool }).master;
+    const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
+    // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).
+    if (!pool) throw new CannotExecuteNotConnectedError();
     const values = [userId, amount, operation, reason];
     let rows: ConsumeSqlRow[];
     try {
@@ -292,6 +331,18 @@ export class CreditsService {
       from_monthly: row.from_monthly,
       from_purchased: row.from_purchased,
     };
+  }
+
+  /**
+   * Stores a @ConsumesCredits handler's response beside the receipt of its Idempotency-Key, so a retry with
+   * the same key replays it instead of running the action again.
+   */
+  async recordAction(userId: string, idempotencyKey: string, response: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE consume_requests SET response = response || jsonb_build_object('action', $3::jsonb)
+        WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, idempotencyKey, JSON.stringify(response ?? null)],
+    );
   }
 
   /**

@@ -32,8 +32,13 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Re
     extra: {
       // One connection for PGlite: transactions are serialized, never interleaved.
       max: embedded ? 1 : config.poolSize,
-      connectionTimeoutMillis: embedded ? 30_000 : config.connectTimeoutMs,
+      // PGlite's single connection is shared by every request: waiting for it is queueing, not an outage.
+      // pg has one timeout for both: a pooled connection is handed out, or a new one connects, within the shorter.
+      connectionTimeoutMillis: embedded
+        ? 30_000
+        : Math.min(config.poolAcquireTimeoutMs, config.connectTimeoutMs),
       statement_timeout: config.statementTimeoutMs,
+      query_timeout: embedded ? undefined : config.queryTimeoutMs,
       application_name: 'tollgate',
     },
   };

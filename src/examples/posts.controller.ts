@@ -1,5 +1,5 @@
 import { Body, Controller, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CurrentUser, RequiresScope, type AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
@@ -38,8 +38,12 @@ export class PostsController {
   @Post('posts')
   @ConsumesCredits(1)
   @ApiOperation({ summary: 'Example route that costs one credit (the spec’s /create-post)' })
-  @ApiOkResponse({ schema: { example: { message: 'Post created successfully', credits_remaining: 99 } } })
-  @ApiErrors(400, 401, 402)
+  @ApiCreatedResponse({
+    schema: {
+      example: { message: 'Post created successfully', title: 'Hello world', credits_remaining: 99 },
+    },
+  })
+  @ApiErrors(400, 401, 409)
   async create(@CurrentUser() user: AuthUser, @Body() dto: CreatePostDto) {
     if (dto.simulate_failure)
       throw new AppError(ErrorCode.ServiceUnavailable, 'The post could not be saved.');

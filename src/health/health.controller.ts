@@ -5,11 +5,13 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { appConfig, AppConfig } from '../config/app.config';
 import { Public } from '../common/decorators';
 import { ShutdownState } from './shutdown-state.service';
+import { ApiNotThrottled } from '../common/swagger';
 import { StripeHealthIndicator } from './stripe.health';
 
 @ApiTags('health')
 @Public()
 @SkipThrottle()
+@ApiNotThrottled()
 @Controller('health')
 export class HealthController {
   constructor(

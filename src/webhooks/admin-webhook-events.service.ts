@@ -40,6 +40,7 @@ export class AdminWebhookEventsService {
       status: e.status,
       attempts: e.attempts,
       last_error: e.last_error,
+      warning: e.warning,
       created: iso(e.created),
       received_at: iso(e.received_at),
       processed_at: iso(e.processed_at),

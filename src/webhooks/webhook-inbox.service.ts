@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 
 export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
@@ -13,6 +13,8 @@ export interface WebhookEventRow {
   status: WebhookEventStatus;
   attempts: number;
   last_error: string | null;
+  /** Set when an operator should look (an api_version other than the SDK's pinned one). */
+  warning: string | null;
   next_attempt_at: Date;
   received_at: Date;
   processed_at: Date | null;
@@ -20,26 +22,52 @@ export interface WebhookEventRow {
 }
 
 /** The durable inbox, keyed by Stripe's event id: a duplicate delivery inserts nothing. */
+/** The API version this build's Stripe SDK (and so every type the handlers read) is pinned to. */
+export const PINNED_API_VERSION: string = Stripe.API_VERSION;
+
+/**
+ * Why an event's api_version deserves an operator's look: an endpoint created on another version sends objects
+ * of another shape (a field the handlers read may be missing), which could otherwise grant nothing silently.
+ */
+export function apiVersionWarning(apiVersion: string | null | undefined): string | null {
+  if (!apiVersion || apiVersion === PINNED_API_VERSION) return null;
+  return (
+    `api_version ${apiVersion} differs from the SDK's pinned ${PINNED_API_VERSION}: ` +
+    'set the webhook endpoint to the pinned version'
+  );
+}
+
 @Injectable()
 export class WebhookInboxService {
+  private readonly logger = new Logger('Webhooks');
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Returns true when the event is new. The caller answers 2xx only after this resolves. */
   async record(event: Stripe.Event): Promise<boolean> {
+    const warning = apiVersionWarning(event.api_version);
     const rows: unknown[] = await this.db.query(
-      `INSERT INTO webhook_events (id, type, api_version, created, livemode, payload)
-       VALUES ($1, $2, $3, to_timestamp($4), $5, $6)
+      `INSERT INTO webhook_events (id, type, api_version, created, livemode, payload, warning)
+       VALUES ($1, $2, $3, to_timestamp($4), $5, $6, $7)
        ON CONFLICT (id) DO NOTHING RETURNING 1`,
       [
         event.id,
         event.type,
         event.api_version ?? null,
         event.created,
-        event.livemode ?? false,
+        event.livemode === true,
         JSON.stringify(event),
+        warning,
       ],
     );
-    return rows.length > 0;
+    const isNew = rows.length > 0;
+    if (isNew && warning) {
+      this.logger.warn(
+        { event_id: event.id, type: event.type, api_version: event.api_version, api_version_mismatch: true },
+        `webhook ${event.type} ${event.id}: ${warning}`,
+      );
+    }
+    return isNew;
   }
 
   /** Events not yet done (pending, failed and waiting to retry, or being processed), and the oldest one's age. */
@@ -53,7 +81,8 @@ export class WebhookInboxService {
 
   async list(status: WebhookEventStatus | undefined, limit: number): Promise<WebhookEventRow[]> {
     return this.db.query(
-      `SELECT id, type, api_version, created, status, attempts, last_error, next_attempt_at, received_at, processed_at
+      `SELECT id, type, api_version, created, status, attempts, last_error, warning, next_attempt_at, received_at,
+              processed_at
          FROM webhook_events WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2`,
       [status ?? null, limit],
     );
@@ -61,7 +90,8 @@ export class WebhookInboxService {
 
   async get(id: string): Promise<WebhookEventRow | null> {
     const rows: WebhookEventRow[] = await this.db.query(
-      `SELECT id, type, api_version, created, status, attempts, last_error, next_attempt_at, received_at, processed_at
+      `SELECT id, type, api_version, created, status, attempts, last_error, warning, next_attempt_at, received_at,
+              processed_at
          FROM webhook_events WHERE id = $1`,
       [id],
     );

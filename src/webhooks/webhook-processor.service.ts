@@ -7,6 +7,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { StripeEventContext, stripeEventName } from './stripe-event-context';
 import { TollgateMetrics } from '../metrics/metrics.service';
+import { isStripeObjectMissing } from './stripe-object-missing.error';
 
 interface ClaimedEvent {
   id: string;
@@ -157,10 +158,16 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const dead = claimed.attempts >= this.cfg.maxAttempts;
     const delay = Math.min(this.cfg.retryBaseMs * 2 ** (claimed.attempts - 1), 3_600_000);
-    this.logger.error(
-      { err, event_id: claimed.id, type: claimed.type, attempts: claimed.attempts },
-      `webhook ${claimed.type} ${claimed.id} failed (attempt ${claimed.attempts}${dead ? ', now dead' : ''})`,
-    );
+    const line = `webhook ${claimed.type} ${claimed.id} failed (attempt ${claimed.attempts}${dead ? ', now dead' : ''})`;
+    if (isStripeObjectMissing(err)) {
+      // Not our bug, not an outage: the object may appear (Stripe's consistency) or never will (`dead`).
+      this.logger.warn(
+        { event_id: claimed.id, type: claimed.type, attempts: claimed.attempts, stripe_object_missing: true },
+        `${line}: ${message}`,
+      );
+    } else {
+      this.logger.error({ err, event_id: claimed.id, type: claimed.type, attempts: claimed.attempts }, line);
+    }
     await this.db.query(
       `UPDATE webhook_events
           SET status = $3, last_error = $4, locked_until = NULL,

@@ -1,6 +1,6 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiNotThrottled } from '../common/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators';
@@ -14,9 +14,9 @@ import { TollgateMetrics } from '../metrics/metrics.service';
  * 2xx only once the event is durably stored; a storage failure answers 5xx so Stripe retries.
  */
 @ApiTags('webhooks')
-@ApiSecurity({})
 @Public()
 @SkipThrottle()
+@ApiNotThrottled()
 @Controller('payments')
 export class WebhooksController {
   constructor(
@@ -35,7 +35,7 @@ export class WebhooksController {
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiOkResponse({ schema: { example: { received: true, duplicate: false } } })
-  @ApiErrors(400)
+  @ApiErrors(400, 413)
   async receive(@Req() req: FastifyRequest, @Headers('stripe-signature') signature?: string) {
     let event: ReturnType<WebhookSignatureService['verify']>;
     try {

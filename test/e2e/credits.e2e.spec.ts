@@ -208,13 +208,24 @@ describe('credits (e2e)', () => {
       await grant(user, 2, 'monthly');
       await grant(user, 3, 'purchased');
       const refused = await consume(user, { amount: 6 }).expect(402);
-      expect(refused.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
+      expect(refused.body).toMatchObject({
+        code: 'INSUFFICIENT_CREDITS',
+        message:
+          'Not enough credits: 6 requested, 5 available. Please purchase credits or upgrade your plan.',
+        requested: 6,
+        available: 5,
+      });
       expect(await credits(t, user)).toEqual({ monthly_credits: 2, purchased_credits: 3, total_credits: 5 });
       expect((await ledger(user)).entries.every((e) => e.reason === 'admin_adjustment')).toBe(true);
 
       await consume(user, { amount: 5 }).expect(200);
       const empty = await consume(user).expect(402);
-      expect(empty.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
+      expect(empty.body).toMatchObject({
+        code: 'INSUFFICIENT_CREDITS',
+        message: NO_CREDITS,
+        requested: 1,
+        available: 0,
+      });
       const never = await consume(await registerUser(t)).expect(402);
       expect(never.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS', message: NO_CREDITS });
     });
@@ -404,11 +415,28 @@ describe('credits (e2e)', () => {
       expect((await credits(t, user)).total_credits).toBe(3);
     });
 
-    it('a replayed request that fails does not refund the original, successful charge', async () => {
+    it('replays the stored response for a repeated Idempotency-Key instead of running the action again', async () => {
+      const user = await registerUser(t);
+      await grant(user, 5);
+      const first = await post(user, { title: 'Once only' }, 'post-replay').expect(201);
+      expect(first.body).toEqual({
+        message: 'Post created successfully',
+        title: 'Once only',
+        credits_remaining: 4,
+      });
+      await consume(user, { amount: 1 }).expect(200);
+      // Had the handler run again it would report today's balance (3); the replay is the first answer.
+      const again = await post(user, { title: 'Once only' }, 'post-replay').expect(201);
+      expect(again.body).toEqual(first.body);
+      expect((await credits(t, user)).total_credits).toBe(3);
+    });
+
+    it('a reused Idempotency-Key with another body is 409 and neither charges nor refunds', async () => {
       const user = await registerUser(t);
       await grant(user, 5);
       await post(user, { title: 'Paid' }, 'post-2').expect(201);
-      await post(user, { title: 'Paid', simulate_failure: true }, 'post-2').expect(503);
+      const reused = await post(user, { title: 'Paid', simulate_failure: true }, 'post-2').expect(409);
+      expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect((await credits(t, user)).total_credits).toBe(4);
       expect((await ledger(user)).entries.filter((e) => e.reason === 'consume_refund')).toEqual([]);
     });

@@ -55,6 +55,7 @@ export enum ErrorCode {
   WebhookEndpointNotFound = 'WEBHOOK_ENDPOINT_NOT_FOUND',
   WebhookEndpointUrlRefused = 'WEBHOOK_ENDPOINT_URL_REFUSED',
   OutboundEventNotFound = 'OUTBOUND_EVENT_NOT_FOUND',
+  WebhookPayloadInvalid = 'WEBHOOK_PAYLOAD_INVALID',
 }
 
 interface CodeInfo {
@@ -153,4 +154,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
     message: 'This URL cannot receive webhooks (https required; private addresses refused).',
   },
   [ErrorCode.OutboundEventNotFound]: { status: 404, message: 'Outbound event not found.' },
+  [ErrorCode.WebhookPayloadInvalid]: {
+    status: 400,
+    message: 'The webhook payload is signed but is not a storable Stripe event.',
+  },
 };

@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { mapStripeError } from '../../stripe/stripe-error.mapper';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../errors';
+import { isDatabaseOutage, isUnstorableInput } from '../errors/database-outage';
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.ValidationFailed,
@@ -27,6 +27,18 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 interface FastifyError {
   code?: string;
   statusCode?: number;
+}
+
+/** The one error body (ErrorResponseDto). Also used for the few errors Fastify raises before Nest routes. */
+export function errorBody(error: AppError, requestId: string) {
+  return {
+    statusCode: error.status,
+    code: error.code,
+    message: error.message,
+    detail: error.message,
+    request_id: requestId,
+    ...(error.details ?? {}),
+  };
 }
 
 /**
@@ -58,14 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(error.headers ?? {})) void res.header(name, value);
-    void res.status(error.status).send({
-      statusCode: error.status,
-      code: error.code,
-      message: error.message,
-      detail: error.message,
-      request_id: requestId,
-      ...(error.details ?? {}),
-    });
+    void res.status(error.status).send(errorBody(error, requestId));
   }
 
   /** Terminus/health 503 bodies (`{status, …checks}`) pass through unchanged: monitors read them. */
@@ -96,11 +101,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
       return new AppError(ErrorCode.ValidationFailed, 'The request body could not be read.');
     }
-    if (exception instanceof QueryFailedError) {
-      const pg = exception.driverError as { code?: string; constraint?: string };
-      if (pg?.code === '40001' || pg?.code === '40P01' || pg?.code === '57014') {
-        return new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
-      }
+    if (isUnstorableInput(exception)) {
+      return new AppError(
+        ErrorCode.ValidationFailed,
+        'The request contains a character that cannot be stored (NUL).',
+      );
+    }
+    // Database unreachable, restarting, overloaded or timed out (incl. 40001/40P01/57014): retryable.
+    if (isDatabaseOutage(exception)) {
+      return new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
     }
     return new AppError(ErrorCode.InternalError);
   }

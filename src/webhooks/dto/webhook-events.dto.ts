@@ -27,6 +27,12 @@ export class WebhookEventDto {
   @ApiProperty({ example: 'processed', enum: STATUSES }) status: string;
   @ApiProperty({ example: 1 }) attempts: number;
   @ApiProperty({ example: null, nullable: true }) last_error: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    description: "Why to look at this event: e.g. its api_version differs from the SDK's pinned one.",
+  })
+  warning: string | null;
   @ApiProperty({ example: '2026-11-29T06:00:00.000Z' }) created: string;
   @ApiProperty({ example: '2026-11-29T06:00:01.000Z' }) received_at: string;
   @ApiProperty({ example: '2026-11-29T06:00:01.000Z', nullable: true }) processed_at: string | null;

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
+import { TollgateMetrics } from '../../metrics/metrics.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
-import { TollgateMetrics } from '../../metrics/metrics.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
+import { StripeObjectMissingError } from '../stripe-object-missing.error';
 import type { StripeEventContext } from '../stripe-event-context';
 
 type InvoiceEvent = Stripe.Event & { data: { object: Stripe.Invoice } };
@@ -23,8 +24,8 @@ export class InvoiceHandler {
   @OnStripeEvent('invoice.paid')
   async paid(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
     const invoice = ctx.event.data.object;
-    const prepared = await this.periods.prepareInvoice(invoice);
-    if (!prepared) return; // a one-off invoice, or a subscription Stripe no longer has: nothing to do
+    const prepared = await this.prepare(ctx);
+    if (!prepared) return; // a one-off invoice: nothing to do
     await ctx.commit((m) => this.periods.applyInvoicePaid(m, invoice, prepared));
     this.metrics.payment(null, 'succeeded', 'invoice');
     this.logger.log(
@@ -37,7 +38,7 @@ export class InvoiceHandler {
   @OnStripeEvent('invoice.payment_failed')
   async paymentFailed(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
     const invoice = ctx.event.data.object;
-    const prepared = await this.periods.prepareInvoice(invoice);
+    const prepared = await this.prepare(ctx);
     const row = await ctx.commit((m) => this.periods.applyInvoicePaymentFailed(m, invoice, prepared));
     this.metrics.payment(null, 'failed', 'invoice');
     this.logger.log(
@@ -56,5 +57,20 @@ export class InvoiceHandler {
         },
       });
     }
+  }
+
+  /**
+   * The invoice's subscription as Stripe has it now; null for an invoice without one (one-off). A subscription
+   * Stripe does not know is a StripeObjectMissingError: retried, then `dead` (a lost renewal leaves a trace).
+   */
+  private async prepare(ctx: StripeEventContext<InvoiceEvent>) {
+    const invoice = ctx.event.data.object;
+    const subscription = invoice.parent?.subscription_details?.subscription;
+    const prepared = await this.periods.prepareInvoice(invoice);
+    if (!prepared && subscription) {
+      const id = typeof subscription === 'string' ? subscription : subscription.id;
+      throw new StripeObjectMissingError('subscription', id, ctx.event.type);
+    }
+    return prepared;
   }
 }

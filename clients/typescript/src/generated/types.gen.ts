@@ -18,19 +18,32 @@ export type TokenResponseDto = {
     expires_in: number;
 };
 
+/**
+ * Stable machine-readable code (see README); codes are added, never renamed.
+ */
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+
+export type FieldErrorDto = {
+    field: string;
+    errors: Array<string>;
+};
+
 export type ErrorResponseDto = {
     statusCode: number;
     /**
-     * Stable machine-readable code (see README).
+     * Stable machine-readable code (see README); codes are added, never renamed.
      */
-    code: string;
+    code: ErrorCode;
     message: string;
     /**
      * Same as message (the spec frontends read detail).
      */
     detail: string;
     request_id: string;
-    errors?: Array<string>;
+    /**
+     * VALIDATION_FAILED only: each invalid field and the rules it broke.
+     */
+    errors?: Array<FieldErrorDto>;
 };
 
 export type MeResponseDto = {
@@ -569,6 +582,12 @@ export type WebhookEventDto = {
     last_error: {
         [key: string]: unknown;
     } | null;
+    /**
+     * Why to look at this event: e.g. its api_version differs from the SDK's pinned one.
+     */
+    warning: {
+        [key: string]: unknown;
+    } | null;
     created: string;
     received_at: string;
     processed_at: {
@@ -649,7 +668,7 @@ export type AuthControllerRegisterData = {
 
 export type AuthControllerRegisterErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
@@ -657,9 +676,25 @@ export type AuthControllerRegisterErrors = {
      */
     409: ErrorResponseDto;
     /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AuthControllerRegisterError = AuthControllerRegisterErrors[keyof AuthControllerRegisterErrors];
@@ -679,17 +714,33 @@ export type AuthControllerLoginData = {
 
 export type AuthControllerLoginErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
     /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AuthControllerLoginError = AuthControllerLoginErrors[keyof AuthControllerLoginErrors];
@@ -709,9 +760,25 @@ export type AuthControllerMeData = {
 
 export type AuthControllerMeErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AuthControllerMeError = AuthControllerMeErrors[keyof AuthControllerMeErrors];
@@ -733,17 +800,37 @@ export type ExternalUsersControllerUpsertData = {
 
 export type ExternalUsersControllerUpsertErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ExternalUsersControllerUpsertError = ExternalUsersControllerUpsertErrors[keyof ExternalUsersControllerUpsertErrors];
@@ -763,13 +850,29 @@ export type ApiKeysControllerListData = {
 
 export type ApiKeysControllerListErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ApiKeysControllerListError = ApiKeysControllerListErrors[keyof ApiKeysControllerListErrors];
@@ -789,17 +892,37 @@ export type ApiKeysControllerCreateData = {
 
 export type ApiKeysControllerCreateErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ApiKeysControllerCreateError = ApiKeysControllerCreateErrors[keyof ApiKeysControllerCreateErrors];
@@ -821,17 +944,33 @@ export type ApiKeysControllerRevokeData = {
 
 export type ApiKeysControllerRevokeErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ApiKeysControllerRevokeError = ApiKeysControllerRevokeErrors[keyof ApiKeysControllerRevokeErrors];
@@ -849,6 +988,15 @@ export type HealthControllerLiveData = {
     url: '/health/live';
 };
 
+export type HealthControllerLiveErrors = {
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+};
+
+export type HealthControllerLiveError = HealthControllerLiveErrors[keyof HealthControllerLiveErrors];
+
 export type HealthControllerLiveResponses = {
     200: unknown;
 };
@@ -861,6 +1009,10 @@ export type HealthControllerReadyData = {
 };
 
 export type HealthControllerReadyErrors = {
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
     /**
      * The Health Check is not successful
      */
@@ -951,10 +1103,16 @@ export type HealthControllerFullData = {
 
 export type HealthControllerFullErrors = {
     /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
      * status "unhealthy" with the failing checks
      */
     503: unknown;
 };
+
+export type HealthControllerFullError = HealthControllerFullErrors[keyof HealthControllerFullErrors];
 
 export type HealthControllerFullResponses = {
     200: unknown;
@@ -978,13 +1136,21 @@ export type ProductsControllerListData = {
 
 export type ProductsControllerListErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type ProductsControllerListError = ProductsControllerListErrors[keyof ProductsControllerListErrors];
@@ -1004,11 +1170,15 @@ export type CatalogAdminControllerSyncData = {
 
 export type CatalogAdminControllerSyncErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
@@ -1016,7 +1186,11 @@ export type CatalogAdminControllerSyncErrors = {
      */
     429: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1044,9 +1218,25 @@ export type CreditsControllerBreakdownData = {
 
 export type CreditsControllerBreakdownErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type CreditsControllerBreakdownError = CreditsControllerBreakdownErrors[keyof CreditsControllerBreakdownErrors];
@@ -1078,13 +1268,25 @@ export type CreditsControllerLedgerData = {
 
 export type CreditsControllerLedgerErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type CreditsControllerLedgerError = CreditsControllerLedgerErrors[keyof CreditsControllerLedgerErrors];
@@ -1114,21 +1316,41 @@ export type CreditsControllerConsumeData = {
 
 export type CreditsControllerConsumeErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * Payment required: INSUFFICIENT_CREDITS, or a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
+     * INSUFFICIENT_CREDITS only: nothing was spent; the body says requested and available.
      */
     402: ErrorResponseDto;
     /**
      * Conflict with the current state (a specific code says what).
      */
     409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type CreditsControllerConsumeError = CreditsControllerConsumeErrors[keyof CreditsControllerConsumeErrors];
@@ -1153,25 +1375,45 @@ export type AdminCreditsControllerAdjustData = {
 
 export type AdminCreditsControllerAdjustErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * Payment required: INSUFFICIENT_CREDITS, or a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
+     * INSUFFICIENT_CREDITS only: a negative adjustment larger than the bucket changes nothing; the body says requested and available.
      */
     402: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminCreditsControllerAdjustError = AdminCreditsControllerAdjustErrors[keyof AdminCreditsControllerAdjustErrors];
@@ -1201,25 +1443,47 @@ export type PostsControllerCreateData = {
 
 export type PostsControllerCreateErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * Payment required: INSUFFICIENT_CREDITS, or a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
-     *
-     * INSUFFICIENT_CREDITS: costs 1 credit(s)
+     * INSUFFICIENT_CREDITS only: the route costs 1 credit(s), taken before it runs; the body says requested and available.
      */
     402: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type PostsControllerCreateError = PostsControllerCreateErrors[keyof PostsControllerCreateErrors];
 
 export type PostsControllerCreateResponses = {
-    200: unknown;
+    201: unknown;
 };
 
 export type WebhookEndpointsControllerListData = {
@@ -1231,13 +1495,29 @@ export type WebhookEndpointsControllerListData = {
 
 export type WebhookEndpointsControllerListErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerListError = WebhookEndpointsControllerListErrors[keyof WebhookEndpointsControllerListErrors];
@@ -1257,17 +1537,37 @@ export type WebhookEndpointsControllerCreateData = {
 
 export type WebhookEndpointsControllerCreateErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerCreateError = WebhookEndpointsControllerCreateErrors[keyof WebhookEndpointsControllerCreateErrors];
@@ -1289,17 +1589,33 @@ export type WebhookEndpointsControllerRemoveData = {
 
 export type WebhookEndpointsControllerRemoveErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerRemoveError = WebhookEndpointsControllerRemoveErrors[keyof WebhookEndpointsControllerRemoveErrors];
@@ -1315,21 +1631,41 @@ export type WebhookEndpointsControllerUpdateData = {
 
 export type WebhookEndpointsControllerUpdateErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerUpdateError = WebhookEndpointsControllerUpdateErrors[keyof WebhookEndpointsControllerUpdateErrors];
@@ -1351,21 +1687,41 @@ export type WebhookEndpointsControllerRotateData = {
 
 export type WebhookEndpointsControllerRotateErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerRotateError = WebhookEndpointsControllerRotateErrors[keyof WebhookEndpointsControllerRotateErrors];
@@ -1387,17 +1743,33 @@ export type WebhookEndpointsControllerTestData = {
 
 export type WebhookEndpointsControllerTestErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerTestError = WebhookEndpointsControllerTestErrors[keyof WebhookEndpointsControllerTestErrors];
@@ -1421,21 +1793,33 @@ export type WebhookEndpointsControllerDeliveriesData = {
 
 export type WebhookEndpointsControllerDeliveriesErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerDeliveriesError = WebhookEndpointsControllerDeliveriesErrors[keyof WebhookEndpointsControllerDeliveriesErrors];
@@ -1457,21 +1841,41 @@ export type WebhookEndpointsControllerReplayData = {
 
 export type WebhookEndpointsControllerReplayErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhookEndpointsControllerReplayError = WebhookEndpointsControllerReplayErrors[keyof WebhookEndpointsControllerReplayErrors];
@@ -1497,11 +1901,11 @@ export type PaymentsControllerCreateSubscriptionCheckoutData = {
 
 export type PaymentsControllerCreateSubscriptionCheckoutErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1513,11 +1917,23 @@ export type PaymentsControllerCreateSubscriptionCheckoutErrors = {
      */
     409: ErrorResponseDto;
     /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1545,11 +1961,11 @@ export type PaymentsControllerCreatePackageCheckoutData = {
 
 export type PaymentsControllerCreatePackageCheckoutErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1561,11 +1977,23 @@ export type PaymentsControllerCreatePackageCheckoutErrors = {
      */
     409: ErrorResponseDto;
     /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1595,7 +2023,11 @@ export type PaymentsControllerCheckoutSessionData = {
 
 export type PaymentsControllerCheckoutSessionErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1603,7 +2035,15 @@ export type PaymentsControllerCheckoutSessionErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1631,9 +2071,25 @@ export type PaymentsControllerGetUserSubscriptionData = {
 
 export type PaymentsControllerGetUserSubscriptionErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type PaymentsControllerGetUserSubscriptionError = PaymentsControllerGetUserSubscriptionErrors[keyof PaymentsControllerGetUserSubscriptionErrors];
@@ -1659,7 +2115,11 @@ export type PaymentsControllerCancelSubscriptionData = {
 
 export type PaymentsControllerCancelSubscriptionErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1667,7 +2127,15 @@ export type PaymentsControllerCancelSubscriptionErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1695,7 +2163,11 @@ export type PaymentsControllerResumeSubscriptionData = {
 
 export type PaymentsControllerResumeSubscriptionErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1703,7 +2175,15 @@ export type PaymentsControllerResumeSubscriptionErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1736,11 +2216,11 @@ export type PaymentsControllerPreviewChangePlanData = {
 
 export type PaymentsControllerPreviewChangePlanErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1752,7 +2232,15 @@ export type PaymentsControllerPreviewChangePlanErrors = {
      */
     409: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1780,15 +2268,15 @@ export type PaymentsControllerChangePlanData = {
 
 export type PaymentsControllerChangePlanErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * Payment required: INSUFFICIENT_CREDITS, or a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
+     * Payment required: a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
      */
     402: ErrorResponseDto;
     /**
@@ -1800,7 +2288,23 @@ export type PaymentsControllerChangePlanErrors = {
      */
     409: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1834,15 +2338,23 @@ export type PaymentsControllerListInvoicesData = {
 
 export type PaymentsControllerListInvoicesErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1870,7 +2382,11 @@ export type PaymentsControllerCreateBillingPortalSessionData = {
 
 export type PaymentsControllerCreateBillingPortalSessionErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
@@ -1878,7 +2394,15 @@ export type PaymentsControllerCreateBillingPortalSessionErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * PAYMENT_PROVIDER_UNAVAILABLE / SERVICE_UNAVAILABLE: retry later (Retry-After).
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
 };
@@ -1894,7 +2418,7 @@ export type PaymentsControllerCreateBillingPortalSessionResponse = PaymentsContr
 export type WebhooksControllerReceiveData = {
     body?: never;
     headers: {
-        'Stripe-Signature': string;
+        'stripe-signature': string;
     };
     path?: never;
     query?: never;
@@ -1903,9 +2427,21 @@ export type WebhooksControllerReceiveData = {
 
 export type WebhooksControllerReceiveErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type WebhooksControllerReceiveError = WebhooksControllerReceiveErrors[keyof WebhooksControllerReceiveErrors];
@@ -1926,17 +2462,29 @@ export type AdminWebhookEventsControllerListData = {
 
 export type AdminWebhookEventsControllerListErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminWebhookEventsControllerListError = AdminWebhookEventsControllerListErrors[keyof AdminWebhookEventsControllerListErrors];
@@ -1958,17 +2506,33 @@ export type AdminWebhookEventsControllerGetData = {
 
 export type AdminWebhookEventsControllerGetErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminWebhookEventsControllerGetError = AdminWebhookEventsControllerGetErrors[keyof AdminWebhookEventsControllerGetErrors];
@@ -1990,17 +2554,33 @@ export type AdminWebhookEventsControllerRetryData = {
 
 export type AdminWebhookEventsControllerRetryErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminWebhookEventsControllerRetryError = AdminWebhookEventsControllerRetryErrors[keyof AdminWebhookEventsControllerRetryErrors];
@@ -2022,17 +2602,29 @@ export type AdminUsersControllerSearchData = {
 
 export type AdminUsersControllerSearchErrors = {
     /**
-     * VALIDATION_FAILED (or a more specific code): the request is invalid; nothing changed.
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
     400: ErrorResponseDto;
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminUsersControllerSearchError = AdminUsersControllerSearchErrors[keyof AdminUsersControllerSearchErrors];
@@ -2054,11 +2646,15 @@ export type AdminUsersControllerDetailData = {
 
 export type AdminUsersControllerDetailErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
@@ -2069,6 +2665,18 @@ export type AdminUsersControllerDetailErrors = {
      * Conflict with the current state (a specific code says what).
      */
     409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type AdminUsersControllerDetailError = AdminUsersControllerDetailErrors[keyof AdminUsersControllerDetailErrors];
@@ -2088,17 +2696,33 @@ export type TimeTravelControllerRenewalData = {
 
 export type TimeTravelControllerRenewalErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type TimeTravelControllerRenewalError = TimeTravelControllerRenewalErrors[keyof TimeTravelControllerRenewalErrors];
@@ -2118,17 +2742,33 @@ export type TimeTravelControllerFailNextRenewalData = {
 
 export type TimeTravelControllerFailNextRenewalErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type TimeTravelControllerFailNextRenewalError = TimeTravelControllerFailNextRenewalErrors[keyof TimeTravelControllerFailNextRenewalErrors];
@@ -2148,17 +2788,33 @@ export type TimeTravelControllerRestoreCardData = {
 
 export type TimeTravelControllerRestoreCardErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type TimeTravelControllerRestoreCardError = TimeTravelControllerRestoreCardErrors[keyof TimeTravelControllerRestoreCardErrors];
@@ -2178,17 +2834,33 @@ export type TimeTravelControllerRefundLastPurchaseData = {
 
 export type TimeTravelControllerRefundLastPurchaseErrors = {
     /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (AUTH_INVALID_CREDENTIALS on login).
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
     /**
-     * FORBIDDEN: the caller lacks the role.
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
     /**
      * Not found (a specific code says what).
      */
     404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
 };
 
 export type TimeTravelControllerRefundLastPurchaseError = TimeTravelControllerRefundLastPurchaseErrors[keyof TimeTravelControllerRefundLastPurchaseErrors];
