@@ -1,7 +1,8 @@
-import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import { appConfig, AppConfig } from '../config/app.config';
+import { AppError, ErrorCode } from './errors';
 
 /** What ThrottlerStorage.increment resolves to (the interface's own record type is not exported by name). */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -112,13 +113,28 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     const id = `{${throttlerName}:${key}}`;
-    const [hits, hitsTtl, blocked, blockTtl] = await (this.redis as ScriptedRedis).throttleIncrement(
-      `${id}:hits`,
-      `${id}:blocked`,
-      ttl,
-      limit,
-      blockDuration,
-    );
+    let reply: IncrementReply;
+    try {
+      reply = await (this.redis as ScriptedRedis).throttleIncrement(
+        `${id}:hits`,
+        `${id}:blocked`,
+        ttl,
+        limit,
+        blockDuration,
+      );
+    } catch {
+      // Redis unreachable or hung: the limit cannot be counted, so the request is refused as an outage (503,
+      // retry shortly), never let through uncounted and never a 500. The connection errors are logged once.
+      throw new AppError(
+        ErrorCode.ServiceUnavailable,
+        'Rate limiting is unavailable; retry shortly.',
+        undefined,
+        {
+          'Retry-After': '1',
+        },
+      );
+    }
+    const [hits, hitsTtl, blocked, blockTtl] = reply;
     return {
       totalHits: hits,
       timeToExpire: seconds(hitsTtl),
@@ -134,6 +150,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
  */
 @Injectable()
 export class ThrottlerStorageProvider implements OnApplicationShutdown {
+  private readonly logger = new Logger('RateLimits');
   readonly redis?: Redis;
   readonly storage: ThrottlerStorage;
 
@@ -143,6 +160,17 @@ export class ThrottlerStorageProvider implements OnApplicationShutdown {
         keyPrefix: app.throttle.redisPrefix,
         maxRetriesPerRequest: 2,
         enableOfflineQueue: true,
+        // A hung Redis fails a request within a second instead of holding it open.
+        commandTimeout: 1000,
+      });
+      let lastReported = 0;
+      this.redis.on('error', (err: Error) => {
+        if (Date.now() - lastReported < 10_000) return; // one line per 10 s during an outage, not per retry
+        lastReported = Date.now();
+        this.logger.warn(
+          { err: { message: err.message } },
+          'Redis (rate limits) unreachable: requests get 503',
+        );
       });
       this.storage = new RedisThrottlerStorage(this.redis);
     } else {
@@ -152,7 +180,10 @@ export class ThrottlerStorageProvider implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.storage instanceof MemoryThrottlerStorage) this.storage.stop();
-    await this.redis?.quit();
+    if (!this.redis) return;
+    // QUIT waits for a connection that may never come back: an unreachable Redis is just dropped.
+    if (this.redis.status === 'ready') await this.redis.quit();
+    else this.redis.disconnect();
   }
 }
 
