@@ -13,6 +13,10 @@ export const METRIC = {
   consumeFailures: 'tollgate_credits_consume_failures_total',
   stripeDuration: 'tollgate_stripe_api_request_duration_seconds',
   stripeErrors: 'tollgate_stripe_api_errors_total',
+  outboundAttempts: 'tollgate_outbound_delivery_attempts',
+  outboundDisabledEndpoints: 'tollgate_outbound_disabled_endpoints',
+  outboundUndelivered: 'tollgate_outbound_undelivered',
+  outboundOldestUndelivered: 'tollgate_outbound_oldest_undelivered_seconds',
 } as const;
 
 export type WebhookDeliveryOutcome =

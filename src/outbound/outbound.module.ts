@@ -1,3 +1,4 @@
+import { OUTBOUND_GAUGES, OutboundMetricsSource } from './outbound.metrics';
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { OutboundDeliveryService } from './outbound-delivery.service';
@@ -18,6 +19,8 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
     OutboundDeliveryService,
     OutboundDeliveryWorker,
     WebhookEndpointsService,
+    OutboundMetricsSource,
+    ...OUTBOUND_GAUGES,
   ],
   exports: [OutboundEventsService, OutboundDeliveryService],
 })

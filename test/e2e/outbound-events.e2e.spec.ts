@@ -144,6 +144,15 @@ describe('outbound events: signed Standard Webhooks from a transactional outbox 
       next_attempt_at: null,
     });
     expect(first.last_latency_ms).toEqual(expect.any(Number));
+    // Prometheus sees the attempts: at least this test's one failure, one retry and two successes.
+    const scrape = (await t.http().get('/metrics').expect(200)).text;
+    const gauge = (outcome: string) =>
+      Number(
+        new RegExp(`tollgate_outbound_delivery_attempts\\{outcome="${outcome}"\\} (\\d+)`).exec(scrape)?.[1],
+      );
+    expect(gauge('sent')).toBeGreaterThanOrEqual(2);
+    expect(gauge('failed') + gauge('retried')).toBeGreaterThanOrEqual(1);
+    expect(scrape).toMatch(/tollgate_outbound_undelivered \d+/);
   });
 
   it('a delivery claimed by a worker that died is delivered again once its lease expires, exactly once', async () => {
