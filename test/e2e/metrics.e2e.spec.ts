@@ -1,5 +1,5 @@
 import { registerUser } from '../factories/user.factory';
-import { catalogPrice, deliver, waitForCredits } from '../support/stripe-helpers';
+import { catalogPrice, createPackCheckout, deliver, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
 const TOKEN = 'metrics-token-for-the-e2e-test';
@@ -53,13 +53,7 @@ describe('Prometheus metrics at /metrics (e2e)', () => {
     const before = await scrape();
     const pack = await catalogPrice(t, 'one_time', '100 Credits');
     const user = await registerUser(t);
-    const created = await t
-      .http()
-      .post('/payments/create-checkout-session-onetime')
-      .set(user.auth)
-      .send({ price_id: pack.priceId, product_id: pack.productId })
-      .expect(200);
-    const { session_id } = created.body as { session_id: string };
+    const session_id = await createPackCheckout(t, user, pack);
     await t.emulator.completeCheckout(session_id, { card: '4242424242424242' });
     await waitForCredits(t, user, 100);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 3 }).expect(200);

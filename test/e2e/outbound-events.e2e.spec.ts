@@ -2,7 +2,7 @@ import { OutboundDeliveryService } from '../../src/outbound/outbound-delivery.se
 import { OutboundEventsService } from '../../src/outbound/outbound-events.service';
 import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
-import { catalogPrice, settle } from '../support/stripe-helpers';
+import { catalogPrice, createPackCheckout, settle } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -82,13 +82,7 @@ describe('outbound events: signed Standard Webhooks from a transactional outbox 
     await addEndpoint(r, ['purchase.completed', 'credits.granted']);
     const user = await registerUser(t);
     const pack = await catalogPrice(t, 'one_time', '100 Credits');
-    const created = await t
-      .http()
-      .post('/payments/create-checkout-session-onetime')
-      .set(user.auth)
-      .send({ price_id: pack.priceId, product_id: pack.productId })
-      .expect(200);
-    const sessionId = (created.body as { session_id: string }).session_id;
+    const sessionId = await createPackCheckout(t, user, pack);
     expect(await t.emulator.completeCheckout(sessionId, { card: '4242424242424242' })).toEqual({ ok: true });
     // The buyer's status read fulfils too (idempotently): it must not add a second event.
     await t.http().get(`/payments/checkout-session/${sessionId}`).set(user.auth).expect(200);

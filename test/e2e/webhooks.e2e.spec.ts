@@ -5,6 +5,7 @@ import { registerUser } from '../factories/user.factory';
 import {
   catalogPrice,
   credits,
+  createPackCheckout,
   deliver,
   eventsAbout,
   eventStatus,
@@ -262,13 +263,7 @@ describe('webhooks (e2e)', () => {
 
   it('records a failed delayed payment, tells the customer, and grants nothing', async () => {
     const user = await registerUser(t);
-    const created = await t
-      .http()
-      .post('/payments/create-checkout-session-onetime')
-      .set(user.auth)
-      .send({ price_id: pack.priceId, product_id: pack.productId })
-      .expect(200);
-    const sessionId = (created.body as { session_id: string }).session_id;
+    const sessionId = await createPackCheckout(t, user, pack);
     const event = {
       id: `evt_async_failed_${sessionId.slice(-8)}`,
       object: 'event',

@@ -35,6 +35,21 @@ export async function catalogPrice(t: TestApp, type: 'subscription' | 'one_time'
 }
 
 /** Creates a checkout session straight through the SDK (as the payments routes would) for `user`. */
+/** POST /payments/create-checkout-session-onetime for a catalog pack, through HTTP; the session id. */
+export async function createPackCheckout(
+  t: TestApp,
+  user: TestUser,
+  pack: { priceId: string; productId: string },
+): Promise<string> {
+  const created = await t
+    .http()
+    .post('/payments/create-checkout-session-onetime')
+    .set(user.auth)
+    .send({ price_id: pack.priceId, product_id: pack.productId })
+    .expect(200);
+  return (created.body as { session_id: string }).session_id;
+}
+
 export async function openCheckout(
   t: TestApp,
   user: TestUser,
