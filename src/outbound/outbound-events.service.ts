@@ -23,7 +23,8 @@ export const newEventId = (): string => `msg_${randomBytes(16).toString('base64u
  */
 @Injectable()
 export class OutboundEventsService {
-  private subscribed: { types: Set<string>; at: number } | null = null;
+  /** The subscribed types, refreshed at most every SUBSCRIBED_TTL_MS by one query however many consumes ask. */
+  private subscribed: { types: Promise<Set<string>>; at: number } | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -93,12 +94,22 @@ export class OutboundEventsService {
   async watchesConsumption(): Promise<boolean> {
     const now = Date.now();
     if (!this.subscribed || now - this.subscribed.at > SUBSCRIBED_TTL_MS) {
-      const rows: Array<{ type: string }> = await this.db.query(
-        `SELECT DISTINCT unnest(events) AS type FROM webhook_endpoints WHERE enabled`,
-      );
-      this.subscribed = { types: new Set(rows.map((r) => r.type)), at: now };
+      const entry = {
+        at: now,
+        types: this.db
+          .query<Array<{ type: string }>>(
+            `SELECT DISTINCT unnest(events) AS type FROM webhook_endpoints WHERE enabled`,
+          )
+          .then((rows) => new Set(rows.map((r) => r.type))),
+      };
+      // A failed read is not cached: the next consume asks again (and this one fails as the query did).
+      entry.types.catch(() => {
+        if (this.subscribed === entry) this.subscribed = null;
+      });
+      this.subscribed = entry;
     }
-    return CONSUMPTION_EVENT_TYPES.some((t) => this.subscribed!.types.has(t));
+    const types = await this.subscribed.types;
+    return CONSUMPTION_EVENT_TYPES.some((t) => types.has(t));
   }
 
   /** Called when endpoints change on this instance. */
