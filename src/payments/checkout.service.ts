@@ -19,7 +19,7 @@ import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
 import type { CheckoutSessionStatusDto } from './dto/subscription-response.dto';
 import { TollgateMetrics } from '../metrics/metrics.service';
-import { KeyedMutex } from './keyed-mutex';
+import { CheckoutLeases } from './checkout-leases.service';
 import { SubscriptionManagementService } from './subscription-management.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
@@ -46,8 +46,6 @@ const BLOCKING: SubscriptionStatus[] = LIVE_STATUSES;
  */
 @Injectable()
 export class CheckoutService {
-  private readonly perUser = new KeyedMutex();
-
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
@@ -62,6 +60,7 @@ export class CheckoutService {
     private readonly credits: CreditsService,
     private readonly subscriptionViews: SubscriptionManagementService,
     private readonly metrics: TollgateMetrics,
+    private readonly perUser: CheckoutLeases,
   ) {}
 
   /** `POST /payments/create-checkout-session`: a plan, with the plan's trial unless the user already had one. */

@@ -43,7 +43,8 @@ export class PaymentsController {
     summary: 'Start a Stripe Checkout for a subscription plan',
     description:
       "The plan's trial (14 days by default) unless you already had one. SUBSCRIPTION_EXISTS (409) while a " +
-      'subscription is live: use change-plan or the billing portal. Earlier open plan checkouts are expired. ' +
+      'subscription is live: use change-plan or the billing portal. Earlier open plan checkouts are expired, ' +
+      'across every replica: CHECKOUT_IN_PROGRESS (409, Retry-After) if another one for you is still being created. ' +
       'CURRENCY_MISMATCH (409) for another currency than your earlier purchases; UNSUPPORTED_CURRENCY (400).',
   })
   @ApiOkResponse({ type: CheckoutSessionCreatedDto })

@@ -5,6 +5,7 @@ import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
 import { CheckoutCurrencyService } from './checkout-currency.service';
+import { CheckoutLeases } from './checkout-leases.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
@@ -29,6 +30,7 @@ import { Subscription } from './subscription.entity';
   controllers: [PaymentsController],
   providers: [
     CheckoutService,
+    CheckoutLeases,
     CheckoutCurrencyService,
     CustomerService,
     SubscriptionManagementService,

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
+import { NOTIFY_CATALOG_CHANGED_SQL } from './catalog-change-listener';
 import { buildCatalogRows, CatalogRows, PackageRow, PlanRow } from './catalog-rows';
 import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe';
 import { CreditPackage } from './package.entity';
@@ -97,6 +98,8 @@ export class CatalogSynchronizer {
       (await this.deactivateOthers(manager, 'packages', rows.packages, scope));
     await this.upsert(manager, Plan, PLAN_COLUMNS, rows.plans);
     await this.upsert(manager, CreditPackage, PACKAGE_COLUMNS, rows.packages);
+    // Every replica's product cache drops when this transaction commits (nothing is sent if it rolls back).
+    await manager.query(NOTIFY_CATALOG_CHANGED_SQL);
     return {
       plans: rows.plans.filter((r) => r.active).length,
       packages: rows.packages.filter((r) => r.active).length,

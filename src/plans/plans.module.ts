@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogAdminController } from './catalog-admin.controller';
+import { CatalogChangeListener } from './catalog-change-listener';
 import { CatalogService } from './catalog.service';
 import { CreditPackage } from './package.entity';
 import { Plan } from './plan.entity';
@@ -11,7 +12,7 @@ import { ProductsController } from './products.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Plan, CreditPackage])],
   controllers: [ProductsController, CatalogAdminController],
-  providers: [PlansService, CatalogService],
+  providers: [PlansService, CatalogService, CatalogChangeListener],
   exports: [PlansService, CatalogService],
 })
 export class PlansModule {}

@@ -9,8 +9,9 @@ import { CreditPackage } from './package.entity';
 import { Plan } from './plan.entity';
 
 /**
- * Safety net for catalog changes made by another process (the catalog:sync CLI, another instance's webhook):
- * this process's own changes invalidate at once.
+ * Safety net only: this process's own catalog writes invalidate at once, and other processes' writes (another
+ * replica's webhook, the catalog:sync CLI) reach it at commit through PostgreSQL NOTIFY (CatalogChangeListener).
+ * The TTL bounds staleness if that notice is ever lost.
  */
 export const CATALOG_CACHE_TTL_MS = 60_000;
 

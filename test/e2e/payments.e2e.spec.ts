@@ -281,6 +281,17 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect(statuses.sort()).toEqual(['expired', 'open']);
     });
 
+    it("takes over a crashed replica's expired checkout lease, and leaves no lease behind", async () => {
+      const user = await registerUser(t);
+      // What a replica killed mid-checkout leaves: its lease row, already past its expiry.
+      await t.dataSource.query(
+        `INSERT INTO checkout_leases (user_id, token, expires_at) VALUES ($1, gen_random_uuid(), now() - interval '1 second')`,
+        [user.id],
+      );
+      await startCheckout(user, pro).expect(200);
+      expect(await t.dataSource.query('SELECT 1 FROM checkout_leases WHERE user_id = $1', [user.id])).toEqual([]);
+    });
+
     it('creates one Stripe customer per user even when two checkouts race', async () => {
       const user = await registerUser(t);
       const [a, b] = await Promise.all([

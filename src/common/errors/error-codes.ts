@@ -36,6 +36,7 @@ export enum ErrorCode {
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
   CustomerNotFound = 'CUSTOMER_NOT_FOUND',
   CheckoutSessionNotFound = 'CHECKOUT_SESSION_NOT_FOUND',
+  CheckoutInProgress = 'CHECKOUT_IN_PROGRESS',
   CurrencyMismatch = 'CURRENCY_MISMATCH',
   SamePlan = 'SAME_PLAN',
   CardDeclined = 'CARD_DECLINED',
@@ -108,6 +109,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.SubscriptionNotFound]: { status: 404, message: 'You have no active subscription.' },
   [ErrorCode.CustomerNotFound]: { status: 404, message: 'No billing account yet: make a purchase first.' },
   [ErrorCode.CheckoutSessionNotFound]: { status: 404, message: 'Checkout session not found.' },
+  [ErrorCode.CheckoutInProgress]: {
+    status: 409,
+    message: 'Another checkout for this account is being created. Retry in a moment (Retry-After).',
+  },
   [ErrorCode.CurrencyMismatch]: {
     status: 409,
     message: 'Your billing account uses another currency; purchases must use that currency.',

@@ -276,7 +276,7 @@ export const webhookEndpointsControllerReplay = <ThrowOnError extends boolean = 
 /**
  * Start a Stripe Checkout for a subscription plan
  *
- * The plan's trial (14 days by default) unless you already had one. SUBSCRIPTION_EXISTS (409) while a subscription is live: use change-plan or the billing portal. Earlier open plan checkouts are expired. CURRENCY_MISMATCH (409) for another currency than your earlier purchases; UNSUPPORTED_CURRENCY (400).
+ * The plan's trial (14 days by default) unless you already had one. SUBSCRIPTION_EXISTS (409) while a subscription is live: use change-plan or the billing portal. Earlier open plan checkouts are expired, across every replica: CHECKOUT_IN_PROGRESS (409, Retry-After) if another one for you is still being created. CURRENCY_MISMATCH (409) for another currency than your earlier purchases; UNSUPPORTED_CURRENCY (400).
  */
 export const paymentsControllerCreateSubscriptionCheckout = <ThrowOnError extends boolean = false>(options: Options<PaymentsControllerCreateSubscriptionCheckoutData, ThrowOnError>): RequestResult<PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutErrors, ThrowOnError> => (options.client ?? client).post<PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
