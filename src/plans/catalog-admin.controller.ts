@@ -1,8 +1,9 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CatalogService } from './catalog.service';
+import { CatalogSyncQueryDto } from './dto/catalog-sync-query.dto';
 import { CatalogSyncResponseDto } from './dto/catalog-sync-response.dto';
 
 @ApiTags('admin')
@@ -16,10 +17,16 @@ export class CatalogAdminController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Pull active products and prices from Stripe into the catalog tables (admins only)',
+    description:
+      'Lists every price put on sale, taken off sale or altered. dry_run=true changes nothing. A sync that would ' +
+      'take everything off sale answers 409 CATALOG_SYNC_WOULD_EMPTY unless allow_empty=true.',
   })
   @ApiOkResponse({ type: CatalogSyncResponseDto })
-  @ApiErrors(401, 403, 429, 503)
-  sync(): Promise<CatalogSyncResponseDto> {
-    return this.catalog.syncFromStripe();
+  @ApiErrors(400, 401, 403, 409, 429, 503)
+  sync(@Query() query: CatalogSyncQueryDto): Promise<CatalogSyncResponseDto> {
+    return this.catalog.syncFromStripe({
+      dryRun: query.dry_run === 'true',
+      allowEmpty: query.allow_empty === 'true',
+    });
   }
 }

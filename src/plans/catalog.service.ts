@@ -9,7 +9,8 @@ import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
 import { CatalogPusher, PushResult } from './catalog-pusher';
-import { CatalogSynchronizer, SyncResult } from './catalog-synchronizer';
+import { CatalogSynchronizer } from './catalog-synchronizer';
+import { CatalogSyncOptions, CatalogSyncRun, runCatalogSync } from './catalog-sync-run';
 import { PlansService } from './plans.service';
 import { existsSync } from 'node:fs';
 
@@ -32,10 +33,13 @@ export class CatalogService implements OnApplicationBootstrap {
     this.synchronizer = new CatalogSynchronizer(stripe);
   }
 
-  /** Pulls every product and price from Stripe into the tables (full upsert by price_id). */
-  async syncFromStripe(): Promise<SyncResult> {
+  /** Pulls every product and price from Stripe into the tables (full upsert by price_id), or says what it would. */
+  async syncFromStripe(
+    options: CatalogSyncOptions = { dryRun: false, allowEmpty: false },
+  ): Promise<CatalogSyncRun> {
     const snapshot = await this.synchronizer.readAll();
-    const result = await this.dataSource.transaction((manager) => this.synchronizer.apply(manager, snapshot));
+    const result = await runCatalogSync(this.dataSource, this.synchronizer, snapshot, options);
+    if (!result.applied) return result;
     this.plans.invalidate();
     for (const s of result.skipped) this.logger.warn(`skipped ${s.price_id} (${s.product_id}): ${s.reason}`);
     this.logger.log(

@@ -252,6 +252,51 @@ describe('catalog (e2e)', () => {
     );
     expect((await products(t, 'product_type=one_time')).map((p) => p.name)).toEqual(['500 Credits']);
   });
+  it('dry_run=true lists what a sync would change and changes nothing; emptying the catalog needs allow_empty', async () => {
+    const pack = (await products(t, 'product_type=one_time'))[0];
+    await stripe.products.update(pack.id, { name: '500 Credits XL' });
+    const sync = (query: string) => t.http().post(`/admin/catalog/sync?${query}`).set(admin.auth);
+
+    const dry = (await sync('dry_run=true').expect(200)).body as {
+      applied: boolean;
+      changes: Array<Record<string, unknown>>;
+    };
+    expect(dry.applied).toBe(false);
+    expect(dry.changes).toEqual([
+      {
+        change: 'updated',
+        kind: 'package',
+        price_id: pack.price.price_id,
+        name: '500 Credits XL',
+        fields: ['product_name'],
+      },
+    ]);
+    expect((await products(t, 'product_type=one_time')).map((p) => p.name)).toEqual(['500 Credits']);
+    const real = (await sync('dry_run=false').expect(200)).body as { applied: boolean };
+    expect(real.applied).toBe(true);
+    expect((await products(t, 'product_type=one_time')).map((p) => p.name)).toEqual(['500 Credits XL']);
+
+    // A Stripe account with nothing for sale (empty, or the wrong key) must not silently empty the catalog.
+    for (const product of await stripe.products
+      .list({ limit: 100, active: true })
+      .autoPagingToArray({ limit: 1000 }))
+      await stripe.products.update(product.id, { active: false });
+    const before = [
+      ...(await products(t, 'product_type=subscription')),
+      ...(await products(t, 'product_type=one_time')),
+    ];
+    expect(before.length).toBeGreaterThan(0);
+    const refused = await sync('').expect(409);
+    expect(refused.body).toMatchObject({ code: 'CATALOG_SYNC_WOULD_EMPTY', would_deactivate: before.length });
+    expect((await products(t, 'product_type=one_time')).map((p) => p.name)).toEqual(['500 Credits XL']);
+    await sync('dry_run=yes').expect(400);
+    const emptied = (await sync('allow_empty=true').expect(200)).body as {
+      applied: boolean;
+      deactivated: number;
+    };
+    expect(emptied).toMatchObject({ applied: true, deactivated: before.length });
+    expect(await products(t, 'product_type=one_time')).toEqual([]);
+  });
 });
 
 describe('catalog webhooks (e2e)', () => {

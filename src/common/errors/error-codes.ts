@@ -31,6 +31,7 @@ export enum ErrorCode {
   UnsupportedCurrency = 'UNSUPPORTED_CURRENCY',
   PriceNotFound = 'PRICE_NOT_FOUND',
   ProductNotFound = 'PRODUCT_NOT_FOUND',
+  CatalogSyncWouldEmpty = 'CATALOG_SYNC_WOULD_EMPTY',
   // payments
   SubscriptionExists = 'SUBSCRIPTION_EXISTS',
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
@@ -102,6 +103,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.UnsupportedCurrency]: { status: 400, message: 'This currency is not supported.' },
   [ErrorCode.PriceNotFound]: { status: 404, message: 'This price is not for sale.' },
   [ErrorCode.ProductNotFound]: { status: 404, message: 'This product is not for sale.' },
+  [ErrorCode.CatalogSyncWouldEmpty]: {
+    status: 409,
+    message: 'This sync would take every product off sale; allow it explicitly if that is intended.',
+  },
   [ErrorCode.SubscriptionExists]: {
     status: 409,
     message: 'You already have a subscription. Use change-plan or the billing portal to modify it.',

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class CatalogSyncSkippedDto {
   @ApiProperty({ example: 'price_123' })
@@ -11,7 +11,34 @@ export class CatalogSyncSkippedDto {
   reason: string;
 }
 
+export class CatalogChangeDto {
+  @ApiProperty({ enum: ['added', 'deactivated', 'updated'] })
+  change: 'added' | 'deactivated' | 'updated';
+
+  @ApiProperty({ enum: ['plan', 'package'] })
+  kind: 'plan' | 'package';
+
+  @ApiProperty({ example: 'price_123' })
+  price_id: string;
+
+  @ApiProperty({ example: 'Pro Plan' })
+  name: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['unit_amount'],
+    description: 'For updated: what differs.',
+  })
+  fields?: string[];
+}
+
 export class CatalogSyncResponseDto {
+  @ApiProperty({ example: true, description: 'false for a dry run: nothing was changed.' })
+  applied: boolean;
+
+  @ApiProperty({ type: [CatalogChangeDto], description: 'Prices put on sale, taken off sale, or altered.' })
+  changes: CatalogChangeDto[];
+
   @ApiProperty({ example: 2, description: 'Plans for sale after the sync.' })
   plans: number;
 

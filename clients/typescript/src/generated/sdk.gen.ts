@@ -121,6 +121,8 @@ export const productsControllerList = <ThrowOnError extends boolean = false>(opt
 
 /**
  * Pull active products and prices from Stripe into the catalog tables (admins only)
+ *
+ * Lists every price put on sale, taken off sale or altered. dry_run=true changes nothing. A sync that would take everything off sale answers 409 CATALOG_SYNC_WOULD_EMPTY unless allow_empty=true.
  */
 export const catalogAdminControllerSync = <ThrowOnError extends boolean = false>(options?: Options<CatalogAdminControllerSyncData, ThrowOnError>): RequestResult<CatalogAdminControllerSyncResponses, CatalogAdminControllerSyncErrors, ThrowOnError> => (options?.client ?? client).post<CatalogAdminControllerSyncResponses, CatalogAdminControllerSyncErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
