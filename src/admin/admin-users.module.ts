@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { UsersModule } from '../users/users.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { AdminStripeController } from './admin-stripe.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
-  imports: [UsersModule, CreditsModule, PaymentsModule],
-  controllers: [AdminUsersController],
+  imports: [UsersModule, CreditsModule, PaymentsModule, WebhooksModule],
+  controllers: [AdminUsersController, AdminStripeController],
   providers: [AdminUsersService],
 })
 export class AdminUsersModule {}

@@ -44,23 +44,33 @@ export function runCli(main: () => Promise<number | void>): void {
 }
 
 /**
+ * The embedded setup keeps its database (PGlite) and its Stripe (the built-in emulator) inside the server
+ * process, so a second process cannot see them: the running server does the work behind an admin route.
+ */
+export function embeddedAdvice(command: 'replay' | 'reconcile'): string {
+  const [route, body] =
+    command === 'replay' ? ['replay', `'{"since":"2h"}'`] : ['reconcile', `'{"fix":false}'`];
+  return [
+    `stripe:${command} works on a shared database and Stripe (DATABASE_URL, and STRIPE_SECRET_KEY or STRIPE_API_URL).`,
+    'On the embedded setup the database and the built-in emulator live inside the server process; ask the server:',
+    '  npm start   # if it is not running',
+    `  curl -X POST http://localhost:\${PORT:-8000}/admin/stripe/${route} -H "authorization: Bearer $ADMIN_TOKEN" \\`,
+    `       -H 'content-type: application/json' -d ${body}`,
+    '(ADMIN_TOKEN: log in as an ADMIN_EMAILS user or one promoted with npm run admin:create -- <email>)',
+  ].join('\n');
+}
+
+/**
  * The real application (same modules, processor and handlers) without an HTTP server, for the Stripe CLIs.
  * They act on a running deployment's state, so both must be shared: a real database (DATABASE_URL; embedded
  * PGlite cannot be opened by two processes) and a real Stripe account (STRIPE_SECRET_KEY) or a running
  * emulator (STRIPE_API_URL). The in-process emulator would start empty and know nothing.
  */
-export async function bootCliApp(): Promise<INestApplicationContext> {
+export async function bootCliApp(command: 'replay' | 'reconcile'): Promise<INestApplicationContext> {
   validateEnvironment();
   const stripe = loadStripeConfig();
-  if (stripe.emulator && !stripe.apiUrl) {
-    throw new Error(
-      'No Stripe to talk to: set STRIPE_SECRET_KEY (with WEBHOOK_SECRET), or STRIPE_API_URL=<url of a running emulator>.',
-    );
-  }
-  if (loadDatabaseConfig().embedded) {
-    throw new Error(
-      "DATABASE_URL is required: the embedded database belongs to the running server's process.",
-    );
+  if (loadDatabaseConfig().embedded || (stripe.emulator && !stripe.apiUrl)) {
+    throw new Error(embeddedAdvice(command));
   }
   const { AppModule } = await import('../app.module');
   return NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });

@@ -56,7 +56,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     options: { fix: { type: 'boolean', default: false } },
     strict: true,
   });
-  const app = await bootCliApp();
+  const app = await bootCliApp('reconcile');
   try {
     const result = await reconcile(app, { fix: values.fix });
     process.stdout.write(`${formatReconcile(result, values.fix)}\n`);

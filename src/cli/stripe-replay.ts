@@ -2,28 +2,15 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import {
-  MAX_REPLAY_SECONDS,
+  parseDuration,
   ReplayOptions,
   ReplaySummary,
   WebhookReplayService,
 } from '../webhooks/webhook-replay.service';
 import { bootCliApp, runCli } from './cli-data-source';
 
-export { MAX_REPLAY_SECONDS } from '../webhooks/webhook-replay.service';
+export { MAX_REPLAY_SECONDS, parseDuration } from '../webhooks/webhook-replay.service';
 export type { ReplayOptions, ReplaySummary } from '../webhooks/webhook-replay.service';
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
-
-/** `30m`, `2h`, `3d` (also `45s`) → seconds; at most 30 days. */
-export function parseDuration(text: string | undefined): number {
-  const match = /^(\d+)\s*([smhd])$/.exec(text?.trim() ?? '');
-  if (!match) throw new Error(`--since must look like 30m, 2h or 3d (got ${JSON.stringify(text ?? '')})`);
-  const seconds = Number(match[1]) * UNITS[match[2]];
-  if (seconds <= 0) throw new Error('--since must be longer than zero');
-  if (seconds > MAX_REPLAY_SECONDS)
-    throw new Error('--since may be at most 30d (Stripe keeps events 30 days)');
-  return seconds;
-}
 
 /** Replays through the app's WebhookReplayService (the logic lives there; this is the CLI's entry). */
 export async function replayEvents(
@@ -51,7 +38,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     strict: true,
   });
   const sinceSeconds = parseDuration(values.since);
-  const app = await bootCliApp();
+  const app = await bootCliApp('replay');
   try {
     const summary = await replayEvents(app, {
       sinceSeconds,

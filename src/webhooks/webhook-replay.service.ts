@@ -7,6 +7,20 @@ import { WebhookProcessor } from './webhook-processor.service';
 /** Stripe keeps events for 30 days: a longer window would silently miss the oldest ones. */
 export const MAX_REPLAY_SECONDS = 30 * 86_400;
 
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+export const DURATION_PATTERN = /^(\d+)\s*([smhd])$/;
+
+/** `30m`, `2h`, `3d` (also `45s`) → seconds; at most 30 days. */
+export function parseDuration(text: string | undefined): number {
+  const match = DURATION_PATTERN.exec(text?.trim() ?? '');
+  if (!match) throw new Error(`--since must look like 30m, 2h or 3d (got ${JSON.stringify(text ?? '')})`);
+  const seconds = Number(match[1]) * UNITS[match[2]];
+  if (seconds <= 0) throw new Error('--since must be longer than zero');
+  if (seconds > MAX_REPLAY_SECONDS)
+    throw new Error('--since may be at most 30d (Stripe keeps events 30 days)');
+  return seconds;
+}
+
 export interface ReplayOptions {
   /** The window: events created in the last `sinceSeconds`. */
   sinceSeconds: number;

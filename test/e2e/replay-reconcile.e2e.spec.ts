@@ -1,3 +1,4 @@
+import { bootCliApp } from '../../src/cli/cli-data-source';
 import { formatReconcile, reconcile } from '../../src/cli/stripe-reconcile';
 import { formatReplaySummary, parseDuration, replayEvents } from '../../src/cli/stripe-replay';
 import { Subscription } from '../../src/payments/subscription.entity';
@@ -171,5 +172,72 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     await settle(t);
     expect(await ledgerReasons(t, c)).toEqual(['subscription_ended', 'subscription_grant']);
     expect(await reconcile(t.app)).toMatchObject({ drift: [], exitCode: 0 });
+  });
+
+  it('runs replay and reconcile through the running server for admins (the way on the embedded setup)', async () => {
+    const admin = await registerUser(t, 'admin@tollgate.test');
+    const user = await registerUser(t);
+    const post = (path: string, body: object, who: TestUser = admin) =>
+      t.http().post(path).set(who.auth).send(body);
+
+    await post('/admin/stripe/replay', { since: '2h' }, user).expect(403);
+    expect((await post('/admin/stripe/replay', { since: '2 weeks' }).expect(400)).body.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect((await post('/admin/stripe/replay', { since: '31d' }).expect(400)).body.message).toContain(
+      'at most 30d',
+    );
+
+    t.emulator.pauseDeliveries();
+    const session = await openCheckout(t, user, 'payment', pack.priceId);
+    expect(await t.emulator.completeCheckout(session.id, { card: '4242424242424242' })).toEqual({ ok: true });
+    expect(await credits(t, user)).toMatchObject({ total_credits: 0 });
+    const first = (await post('/admin/stripe/replay', { since: '1h', undelivered_only: true }).expect(200))
+      .body as Record<string, unknown>;
+    expect(first).toMatchObject({ new: first.fetched, duplicates: 0, failed: 0, failed_ids: [] });
+    expect(first.fetched).toBeGreaterThanOrEqual(3);
+    expect(await credits(t, user)).toMatchObject({ purchased_credits: 100 });
+    const again = (await post('/admin/stripe/replay', { since: '1h', undelivered_only: true }).expect(200))
+      .body as Record<string, unknown>;
+    expect(again).toMatchObject({ new: 0, duplicates: first.fetched });
+    t.emulator.resumeDeliveries();
+    await settle(t);
+    expect(await ledgerReasons(t, user)).toEqual(['purchase']);
+
+    const subscriber = await registerUser(t);
+    const sub = await subscribe(t, subscriber, plan.priceId);
+    await t.dataSource.query(`UPDATE subscriptions SET status = 'past_due' WHERE id = $1`, [sub]);
+    const report = (await post('/admin/stripe/reconcile', {}).expect(200)).body as {
+      drift: Array<{ subscription_id: string; fields: object }>;
+      fixed: number;
+    };
+    expect(report.drift).toEqual([
+      expect.objectContaining({
+        subscription_id: sub,
+        fields: { status: { tollgate: 'past_due', stripe: 'trialing' } },
+      }),
+    ]);
+    expect(report).not.toHaveProperty('exitCode');
+    expect(await row(t, sub)).toMatchObject({ status: 'past_due' });
+    expect((await post('/admin/stripe/reconcile', { fix: true }).expect(200)).body).toMatchObject({
+      fixed: 1,
+      unresolved: [],
+    });
+    expect(await row(t, sub)).toMatchObject({ status: 'trialing' });
+  });
+
+  it('the CLIs on the embedded setup say exactly how to ask the running server instead', async () => {
+    const saved = { ...process.env };
+    delete process.env.DATABASE_URL;
+    delete process.env.STRIPE_SECRET_KEY;
+    delete process.env.STRIPE_API_URL;
+    try {
+      await expect(bootCliApp('replay')).rejects.toThrow(
+        /live inside the server process[\s\S]*curl -X POST http:\/\/localhost:\$\{PORT:-8000\}\/admin\/stripe\/replay[\s\S]*"since":"2h"/,
+      );
+      await expect(bootCliApp('reconcile')).rejects.toThrow(/\/admin\/stripe\/reconcile/);
+    } finally {
+      Object.assign(process.env, saved);
+    }
   });
 });

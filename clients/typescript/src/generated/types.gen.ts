@@ -666,6 +666,78 @@ export type AdminUserDetailDto = {
     open_checkout_sessions: Array<OpenCheckoutSessionDto>;
 };
 
+export type ReplayRequestDto = {
+    /**
+     * The window: events Stripe created in the last 30m, 2h, 3d… (at most 30d).
+     */
+    since: string;
+    /**
+     * Only events Stripe reports as not delivered to every endpoint.
+     */
+    undelivered_only?: boolean;
+};
+
+export type ReplaySummaryDto = {
+    /**
+     * Events Stripe returned for the window.
+     */
+    fetched: number;
+    /**
+     * Recorded in the inbox by this run (Stripe had them, Tollgate did not).
+     */
+    new: number;
+    /**
+     * Already in the inbox: skipped whatever their status.
+     */
+    duplicates: number;
+    /**
+     * New events that ended processed (or ignored).
+     */
+    processed: number;
+    /**
+     * New events that ended failed or dead (see /admin/webhook-events).
+     */
+    failed: number;
+    failed_ids: Array<string>;
+};
+
+export type ReconcileRequestDto = {
+    /**
+     * Mirror what Stripe says for every drifted subscription.
+     */
+    fix?: boolean;
+};
+
+export type SubscriptionDriftDto = {
+    subscription_id: string;
+    user_id: string;
+    customer_id: string;
+    kind: 'missing' | 'changed' | 'not_in_stripe';
+    /**
+     * Per compared field: what Tollgate has and what Stripe says.
+     */
+    fields: {
+        [key: string]: {
+            tollgate?: unknown;
+            stripe?: unknown;
+        };
+    };
+};
+
+export type ReconcileResultDto = {
+    customers: number;
+    subscriptions: number;
+    drift: Array<SubscriptionDriftDto>;
+    /**
+     * Drifted subscriptions mirrored from Stripe (with fix).
+     */
+    fixed: number;
+    /**
+     * Drift that a fix could not resolve.
+     */
+    unresolved: Array<SubscriptionDriftDto>;
+};
+
 export type TimeTravelResultDto = {
     test_clock: string;
     /**
@@ -2718,6 +2790,106 @@ export type AdminUsersControllerDetailResponses = {
 };
 
 export type AdminUsersControllerDetailResponse = AdminUsersControllerDetailResponses[keyof AdminUsersControllerDetailResponses];
+
+export type AdminStripeControllerReplayData = {
+    body: ReplayRequestDto;
+    path?: never;
+    query?: never;
+    url: '/admin/stripe/replay';
+};
+
+export type AdminStripeControllerReplayErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminStripeControllerReplayError = AdminStripeControllerReplayErrors[keyof AdminStripeControllerReplayErrors];
+
+export type AdminStripeControllerReplayResponses = {
+    200: ReplaySummaryDto;
+};
+
+export type AdminStripeControllerReplayResponse = AdminStripeControllerReplayResponses[keyof AdminStripeControllerReplayResponses];
+
+export type AdminStripeControllerReconcileData = {
+    body: ReconcileRequestDto;
+    path?: never;
+    query?: never;
+    url: '/admin/stripe/reconcile';
+};
+
+export type AdminStripeControllerReconcileErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminStripeControllerReconcileError = AdminStripeControllerReconcileErrors[keyof AdminStripeControllerReconcileErrors];
+
+export type AdminStripeControllerReconcileResponses = {
+    200: ReconcileResultDto;
+};
+
+export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
 
 export type TimeTravelControllerRenewalData = {
     body?: never;
