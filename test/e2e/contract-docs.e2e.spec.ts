@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { ERROR_CATALOGUE } from '../../src/common/errors';
+import { OUTBOUND_EVENT_TYPES } from '../../src/outbound/outbound-event-types';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The contract pages under docs/ are the repository's own description of its public contract. They must list
+ * what the code serves and reads, and nothing it does not: each failure names the route, code, variable or
+ * event type and the page to fix, so whoever adds one (or merges a branch that did) knows what to write.
+ */
+const ROOT = resolve(__dirname, '../..');
+const ROUTES_DOC = 'docs/http-api.md';
+const ERRORS_DOC = 'docs/errors.md';
+const CONFIG_DOC = 'docs/configuration.md';
+const OUTBOUND_DOC = 'docs/outbound-events.md';
+const STRIPE_DOC = 'docs/stripe-webhook.md';
+
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+
+/** Cells of the markdown table rows of a page (`| a | b |` → ['a', 'b']), header and rule rows included. */
+function tableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('|'))
+    .map((line) =>
+      line
+        .trim()
+        .replace(/^\||\|$/g, '')
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
+}
+
+/** The `code` spans of a cell: "`A` / `B`" → ['A', 'B']. */
+const codeSpans = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+
+/** `### \`GET /path\`` headings of the routes page. */
+function documentedRoutes(markdown: string): string[] {
+  return [...markdown.matchAll(/^### `([A-Z]+ \/[^`]*)`\s*$/gm)].map((m) => m[1]);
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return walk(full);
+    return /\.(ts|js|mjs)$/.test(name) && !name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+/** The code that ships: src/ and scripts/, without unit specs. */
+const shippedSources = (): Array<{ path: string; text: string }> =>
+  ['src', 'scripts'].flatMap((dir) =>
+    walk(join(ROOT, dir)).map((full) => ({
+      path: relative(ROOT, full).split(sep).join('/'),
+      text: readFileSync(full, 'utf8'),
+    })),
+  );
+
+/**
+ * Environment variables the code reads: through the config readers (`int(env, 'NAME', …)`), `process.env.NAME`,
+ * `process.env['NAME']`, and `env.NAME` on an env object.
+ */
+function environmentVariablesRead(sources: Array<{ path: string; text: string }>): Map<string, string> {
+  const patterns = [
+    /\b(?:str|int|bool|url|list|oneOf|bytes)\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
+    /\bprocess\.env\.([A-Z][A-Z0-9_]*)/g,
+    /\bprocess\.env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]/g,
+    /(?<![.\w])env\.([A-Z][A-Z0-9_]*)/g,
+  ];
+  const found = new Map<string, string>();
+  for (const { path, text } of sources) {
+    for (const pattern of patterns) {
+      for (const match of text.matchAll(pattern)) if (!found.has(match[1])) found.set(match[1], path);
+    }
+  }
+  return found;
+}
+
+function fail(problems: string[]): void {
+  if (problems.length > 0)
+    throw new Error(`${problems.length} contract doc problem(s):\n- ${problems.join('\n- ')}`);
+}
+
+describe('contract docs (e2e)', () => {
+  let t: TestApp;
+  let operations: string[];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+  });
+  afterAll(async () => t.close());
+
+  it(`${ROUTES_DOC} has a section for every route of the OpenAPI document, and only for routes the app serves`, async () => {
+    expect(operations.length).toBeGreaterThan(40);
+    const documented = documentedRoutes(read(ROUTES_DOC));
+    const problems = operations
+      .filter((op) => !documented.includes(op))
+      .map(
+        (op) => `${ROUTES_DOC}: route ${op} (in /docs-json) has no section; add a heading "### \`${op}\`"`,
+      );
+    // Documented routes outside the OpenAPI document (/metrics, /docs, /demo …) must really be served.
+    for (const route of documented.filter((r) => !operations.includes(r))) {
+      const [method, path] = route.split(' ');
+      const answer = method === 'GET' ? await t.http().get(path) : undefined;
+      if (!answer || answer.status === 404) {
+        problems.push(`${ROUTES_DOC}: section "### \`${route}\`" names a route the app does not serve`);
+      }
+    }
+    const repeated = documented.filter((r, i) => documented.indexOf(r) !== i);
+    problems.push(...repeated.map((r) => `${ROUTES_DOC}: route ${r} has more than one section`));
+    fail(problems);
+  });
+
+  it(`${ERRORS_DOC} has a row with the right status for every error code, and no code the catalogue lacks`, () => {
+    const rows = new Map<string, string>();
+    for (const cells of tableRows(read(ERRORS_DOC))) {
+      const [code] = codeSpans(cells[0] ?? '');
+      if (code && /^[A-Z][A-Z0-9_]+$/.test(code)) rows.set(code, cells[1]);
+    }
+    const problems: string[] = [];
+    for (const [code, { status }] of Object.entries(ERROR_CATALOGUE)) {
+      const documented = rows.get(code);
+      if (documented === undefined) {
+        problems.push(
+          `${ERRORS_DOC}: error code ${code} (status ${status}) has no row; add "| \`${code}\` | ${status} | when | message |"`,
+        );
+      } else if (documented !== String(status)) {
+        problems.push(
+          `${ERRORS_DOC}: error code ${code} says status ${documented}, the catalogue says ${status}`,
+        );
+      }
+    }
+    for (const code of rows.keys()) {
+      if (!(code in ERROR_CATALOGUE))
+        problems.push(`${ERRORS_DOC}: error code ${code} is not in error-codes.ts`);
+    }
+    fail(problems);
+  });
+
+  it(`${CONFIG_DOC} has a row for every environment variable the code reads, and none it does not`, () => {
+    const readByCode = environmentVariablesRead(shippedSources());
+    // The scan itself must see the readers it is meant to see, or this test could pass on nothing.
+    for (const known of ['DATABASE_URL', 'OUTBOUND_BATCH_SIZE', 'STRIPE_EMULATOR_HOST', 'JEST_WORKER_ID']) {
+      expect(readByCode.has(known)).toBe(true);
+    }
+    const documented = new Set(
+      tableRows(read(CONFIG_DOC)).flatMap((cells) =>
+        codeSpans(cells[0] ?? '').filter((name) => /^[A-Z][A-Z0-9_]+$/.test(name)),
+      ),
+    );
+    const problems: string[] = [];
+    for (const [name, where] of readByCode) {
+      if (!documented.has(name)) {
+        problems.push(
+          `${CONFIG_DOC}: environment variable ${name} (read in ${where}) has no row; add "| \`${name}\` | default | allowed | what it does |"`,
+        );
+      }
+    }
+    for (const name of documented) {
+      if (!readByCode.has(name))
+        problems.push(`${CONFIG_DOC}: environment variable ${name} is documented but nothing reads it`);
+    }
+    fail(problems);
+  });
+
+  it(`${OUTBOUND_DOC} has a row for every outbound event type, and ${STRIPE_DOC} names every Stripe event handled`, () => {
+    const problems: string[] = [];
+    const outboundRows = new Set(tableRows(read(OUTBOUND_DOC)).flatMap((cells) => codeSpans(cells[0] ?? '')));
+    for (const type of OUTBOUND_EVENT_TYPES) {
+      if (!outboundRows.has(type))
+        problems.push(
+          `${OUTBOUND_DOC}: outbound event type ${type} has no row; add "| \`${type}\` | when | data |"`,
+        );
+    }
+    for (const type of outboundRows) {
+      if (/^[a-z_]+\.[a-z_.]+$/.test(type) && !(OUTBOUND_EVENT_TYPES as readonly string[]).includes(type)) {
+        problems.push(
+          `${OUTBOUND_DOC}: outbound event type ${type} is documented but not in outbound-event-types.ts`,
+        );
+      }
+    }
+    const handled = shippedSources()
+      .filter((s) => s.path.startsWith('src/webhooks/handlers/'))
+      .flatMap((s) => [...s.text.matchAll(/@OnStripeEvent\(([^)]*)\)/g)])
+      .flatMap((m) => [...m[1].matchAll(/'([a-z_.]+)'/g)].map((q) => q[1]));
+    expect(handled.length).toBeGreaterThan(10);
+    const stripeRows = new Set(tableRows(read(STRIPE_DOC)).flatMap((cells) => codeSpans(cells[0] ?? '')));
+    for (const type of handled) {
+      if (!stripeRows.has(type))
+        problems.push(`${STRIPE_DOC}: handled Stripe event ${type} is not in the event table`);
+    }
+    fail(problems);
+  });
+});
