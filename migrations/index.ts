@@ -7,6 +7,7 @@ import { AppendOnlyLedger1764400500000 } from './1764400500000-append-only-ledge
 import { OutboundEvents1764400515000 } from './1764400515000-outbound-events';
 import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-warning';
 import { CheckoutLeases1764400680000 } from './1764400680000-checkout-leases';
+import { Entitlements1764400700000 } from './1764400700000-entitlements';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   OutboundEvents1764400515000,
   WebhookEventWarning1764400600000,
   CheckoutLeases1764400680000,
+  Entitlements1764400700000,
 ];

@@ -17,6 +17,7 @@ import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throt
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { HealthModule } from './health/health.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -84,6 +85,7 @@ import { MetricsModule } from './metrics/metrics.module';
     WebhooksModule,
     AdminUsersModule,
     OutboundModule,
+    EntitlementsModule,
     DemoModule,
   ],
   providers: [

@@ -12,6 +12,7 @@ export const OUTBOUND_EVENT_TYPES = [
   'payment.succeeded',
   'payment.failed',
   'refund.processed',
+  'entitlements.updated',
   'webhook.test',
 ] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];

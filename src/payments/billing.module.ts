@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { OutboundModule } from '../outbound/outbound.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
@@ -32,6 +33,7 @@ const BILLING = [
     PlansModule,
     CreditsModule,
     OutboundModule,
+    EntitlementsModule,
   ],
   providers: [...BILLING, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
   exports: [...BILLING, NOTIFIER, LoggingNotifier],

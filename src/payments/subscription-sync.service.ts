@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
+import { EntitlementsService, type EntitlementBasis } from '../entitlements/entitlements.service';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
@@ -46,6 +47,7 @@ export class SubscriptionSyncService {
     private readonly plans: PlansService,
     private readonly users: UsersService,
     private readonly outbound: OutboundEventsService,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   /** Stripe's subscription now, or null when Stripe does not know it (404). */
@@ -92,6 +94,16 @@ export class SubscriptionSyncService {
     return { ...read, others };
   }
 
+  /**
+   * Stripe says a customer's entitlements changed: re-read their live subscription (null: not our customer, or
+   * no live subscription we know of), so the mirror and the entitlements it derives catch up.
+   */
+  async readForCustomer(customerId: string): Promise<PreparedSubscription | null> {
+    const userId = await this.users.resolveStripeOwner(this.db.manager, undefined, customerId);
+    const live = userId ? await this.liveSubscription(userId) : null;
+    return live ? this.read(live.id) : null;
+  }
+
   /** Reads from Stripe, then applies in its own transaction (routes and checks outside any webhook). */
   async syncSubscription(subscriptionId: string): Promise<Subscription | null> {
     const prepared = await this.read(subscriptionId);
@@ -133,11 +145,41 @@ export class SubscriptionSyncService {
   /** Access by status: trialing/active yes; past_due for a grace period; unpaid/canceled/expired no. */
   hasAccess(sub: Pick<Subscription, 'status' | 'pastDueSince'>, now = new Date()): boolean {
     if (sub.status === 'trialing' || sub.status === 'active') return true;
-    if (sub.status === 'past_due') {
-      const since = sub.pastDueSince ?? now;
-      return now.getTime() - since.getTime() <= this.app.pastDueGraceDays * 86_400_000;
-    }
-    return false;
+    const until = this.graceEnds(sub, now);
+    return until !== null && now.getTime() <= until.getTime();
+  }
+
+  /** past_due: when its grace period ends (PAST_DUE_GRACE_DAYS after it became past_due); otherwise null. */
+  graceEnds(sub: Pick<Subscription, 'status' | 'pastDueSince'>, now = new Date()): Date | null {
+    if (sub.status !== 'past_due') return null;
+    const since = sub.pastDueSince ? new Date(sub.pastDueSince) : now;
+    return new Date(since.getTime() + this.app.pastDueGraceDays * 86_400_000);
+  }
+
+  /** What the user's entitlements derive from, read in the caller's transaction (the same access rule). */
+  private async entitlementBasis(m: EntityManager, userId: string): Promise<EntitlementBasis> {
+    const repo = m.getRepository(Subscription);
+    const live = await repo.findOne({
+      where: { userId, status: In(LIVE_STATUSES) },
+      order: { createdAt: 'DESC' },
+    });
+    const { version } = (await repo
+      .createQueryBuilder('s')
+      .select('COALESCE(MAX(s.stripe_version), 0)', 'version')
+      .where('s.user_id = :userId', { userId })
+      .getRawOne<{ version: string }>())!;
+    return {
+      version: Number(version),
+      subscription: live
+        ? {
+            id: live.id,
+            status: live.status,
+            priceId: live.priceId,
+            hasAccess: this.hasAccess(live),
+            accessUntil: this.graceEnds(live),
+          }
+        : null,
+    };
   }
 
   /** Upserts the mirror row from a Stripe read, only if this read is at least as new as the stored one. */
@@ -201,6 +243,7 @@ export class SubscriptionSyncService {
       if (ENDED.includes(s.status as SubscriptionStatus)) {
         await this.credits.endSubscription(m, { userId, subscriptionId: s.id });
       }
+      await this.entitlements.recompute(m, userId, () => this.entitlementBasis(m, userId));
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });
   }

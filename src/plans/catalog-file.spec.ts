@@ -56,3 +56,44 @@ describe('catalog file (catalog)', () => {
     expect(attempt).toThrow(/credits must be an integer >= 1/);
   });
 });
+
+describe('catalog file: plan features', () => {
+  const plan = (features: unknown) => ({
+    lookup_key: 'p',
+    name: 'P',
+    currency: 'usd',
+    amounts: { usd: 100 },
+    features,
+  });
+
+  it('ships features on every default plan and a free plan', () => {
+    const catalog = loadCatalogFile(defaultCatalogPath());
+    expect(catalog.plans.find((p) => p.name === 'Pro Plan')?.features).toMatchObject({ api_access: true });
+    expect(catalog.free_plan).toMatchObject({ lookup_key: 'tollgate_free', features: { projects: 1 } });
+  });
+
+  it('accepts flags and limits, defaults to none, and keeps the free plan optional', () => {
+    const catalog = parseCatalog({ version: 1, plans: [plan({ api_access: true, projects: 10 })] });
+    expect(catalog.plans[0].features).toEqual({ api_access: true, projects: 10 });
+    expect(catalog.free_plan).toBeNull();
+    expect(parseCatalog({ version: 1, plans: [plan(undefined)] }).plans[0].features).toEqual({});
+  });
+
+  it('names every bad feature, and refuses a free plan with a price or a taken lookup key', () => {
+    const attempt = () =>
+      parseCatalog({
+        version: 1,
+        plans: [plan({ 'API Access': true, projects: -1, seats: 2.5, sso: 'yes' })],
+        free_plan: { lookup_key: 'p', name: 'Free', amounts: { usd: 0 }, features: [] },
+      });
+    expect(attempt).toThrow(/plans\[0\]\.features\.API Access: a feature key must be lower-case/);
+    expect(attempt).toThrow(
+      /plans\[0\]\.features\.projects must be true\/false \(a flag\) or an integer >= 0/,
+    );
+    expect(attempt).toThrow(/plans\[0\]\.features\.seats must be/);
+    expect(attempt).toThrow(/plans\[0\]\.features\.sso must be/);
+    expect(attempt).toThrow(/free_plan\.amounts: the free plan has no price/);
+    expect(attempt).toThrow(/free_plan\.features must be an object/);
+    expect(attempt).toThrow(/lookup_key "p" is used twice/);
+  });
+});

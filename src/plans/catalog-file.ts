@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { normalizeCurrency } from '../common/money';
+import { featureProblems, type PlanFeatures } from './plan-features';
 
 /** Shared by plans and packages in catalog/catalog.json. Amounts are integer minor units per currency. */
 export interface CatalogItemBase {
@@ -21,6 +22,19 @@ export interface CatalogPlan extends CatalogItemBase {
   interval_count: number;
   trial_days: number;
   monthly_uses: number;
+  /** Flags and limits, e.g. {"api_access": true, "projects": 10}; absent means none. */
+  features?: PlanFeatures;
+}
+
+/**
+ * What a user without a paying subscription gets (optional). It has no price: pushed to Stripe as a product
+ * (metadata kind=free_plan) carrying its features, so `catalog:sync` reads it back like the paid plans.
+ */
+export interface CatalogFreePlan {
+  lookup_key: string;
+  name: string;
+  description: string;
+  features: PlanFeatures;
 }
 
 export interface CatalogPackage extends CatalogItemBase {
@@ -31,6 +45,8 @@ export interface CatalogFile {
   version: number;
   plans: CatalogPlan[];
   packages: CatalogPackage[];
+  /** Absent or null: users without a subscription have no features. */
+  free_plan?: CatalogFreePlan | null;
 }
 
 export const CATALOG_FILE_NAME = join('catalog', 'catalog.json');
@@ -89,6 +105,40 @@ class Checker {
     if (base && out[base] === undefined) this.fail('amounts', `must include the base currency "${base}"`);
     return out;
   }
+
+  features(): PlanFeatures {
+    const raw = this.raw.features ?? {};
+    const problems = featureProblems(raw, `${this.where}.features`);
+    this.problems.push(...problems);
+    return problems.length > 0 ? {} : { ...(raw as PlanFeatures) };
+  }
+}
+
+function checkFreePlan(raw: unknown, problems: string[]): CatalogFreePlan | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('free_plan must be an object like {"lookup_key": "free", "name": "Free", "features": {…}}');
+    return null;
+  }
+  const c = new Checker(raw as Record<string, unknown>, 'free_plan');
+  const lookupKey = c.str('lookup_key');
+  if (lookupKey && !LOOKUP_KEY_RE.test(lookupKey)) {
+    c.problems.push(
+      `free_plan.lookup_key "${lookupKey}" must be lower-case letters, digits, "_", "." or "-"`,
+    );
+  }
+  for (const field of ['amounts', 'currency', 'interval', 'trial_days', 'monthly_uses']) {
+    if (field in (raw))
+      c.problems.push(`free_plan.${field}: the free plan has no price or credits`);
+  }
+  const free = {
+    lookup_key: lookupKey,
+    name: c.str('name'),
+    description: c.str('description', ''),
+    features: c.features(),
+  };
+  problems.push(...c.problems);
+  return free;
 }
 
 function checkBase(c: Checker): CatalogItemBase {
@@ -141,6 +191,7 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
       interval_count: c.int('interval_count', 1, 1),
       trial_days: c.int('trial_days', 0, 0),
       monthly_uses: c.int('monthly_uses', 0, 0),
+      features: c.features(),
     };
     problems.push(...c.problems);
     return plan;
@@ -152,8 +203,10 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
     return pkg;
   });
 
+  const freePlan = checkFreePlan(top.free_plan, problems);
+
   const seen = new Set<string>();
-  for (const item of [...plans, ...packages]) {
+  for (const item of [...plans, ...packages, ...(freePlan ? [freePlan] : [])]) {
     if (seen.has(item.lookup_key)) problems.push(`lookup_key "${item.lookup_key}" is used twice`);
     seen.add(item.lookup_key);
   }
@@ -169,7 +222,7 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
     }
   }
   if (problems.length > 0) throw new Error(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
-  return { version: version as number, plans, packages };
+  return { version: version as number, plans, packages, free_plan: freePlan };
 }
 
 /** Finds catalog/catalog.json: next to the working directory, else walking up from this file (src/ or dist/src/). */

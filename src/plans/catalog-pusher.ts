@@ -1,6 +1,13 @@
 import type Stripe from 'stripe';
-import type { CatalogFile, CatalogItemBase, CatalogPackage, CatalogPlan } from './catalog-file';
+import type {
+  CatalogFile,
+  CatalogFreePlan,
+  CatalogItemBase,
+  CatalogPackage,
+  CatalogPlan,
+} from './catalog-file';
 import { idOf, listAllPrices, listAllProducts } from './catalog-stripe';
+import { encodeLimits, FEATURE_LIMITS_METADATA_KEY, grantedFlags, type PlanFeatures } from './plan-features';
 
 export interface PushResult {
   version: number;
@@ -32,8 +39,14 @@ function metadataFor(
         }
       : { credits: String(item.spec.credits) };
   const shared = { kind: item.kind, display_order: String(s.display_order), ...credits };
+  const limits = item.kind === 'plan' ? encodeLimits(item.spec.features ?? {}) : '';
   return {
-    product: { ...shared, catalog_key: s.lookup_key, catalog_version: String(version) },
+    product: {
+      ...shared,
+      catalog_key: s.lookup_key,
+      catalog_version: String(version),
+      ...(limits ? { [FEATURE_LIMITS_METADATA_KEY]: limits } : {}),
+    },
     price: { ...shared, catalog_key: s.lookup_key },
   };
 }
@@ -82,7 +95,14 @@ const OWNED_KEYS = new Set([
   'credits',
   'catalog_key',
   'catalog_version',
+  FEATURE_LIMITS_METADATA_KEY,
 ]);
+
+/** A feature's display name in Stripe, from its key: `api_access` → "Api access". */
+const featureName = (key: string): string => {
+  const words = key.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 /**
  * Makes Stripe's products and prices match a catalog file, idempotently: each item is found by its price lookup
@@ -110,6 +130,7 @@ export class CatalogPusher {
       ...catalog.packages.map((spec): Item => ({ kind: 'package', spec })),
     ];
     const products = await listAllProducts(this.stripe);
+    this.features = await this.loadFeatures();
     const keys = items.map((i) => i.spec.lookup_key);
     const prices = new Map<string, Stripe.Price>();
     for (let i = 0; i < keys.length; i += 10) {
@@ -122,6 +143,12 @@ export class CatalogPusher {
       const outcome = await this.pushItem(item, catalog.version, prices.get(item.spec.lookup_key), products);
       result[outcome].push(item.spec.lookup_key);
       this.log(`${item.spec.lookup_key}: ${outcome}`);
+    }
+    if (catalog.free_plan) {
+      const outcome = await this.pushFreePlan(catalog.free_plan, catalog.version, products);
+      result[outcome].push(catalog.free_plan.lookup_key);
+      this.log(`${catalog.free_plan.lookup_key}: ${outcome}`);
+      keys.push(catalog.free_plan.lookup_key);
     }
 
     const wanted = new Set(keys);
@@ -136,6 +163,101 @@ export class CatalogPusher {
       this.log(`${key}: archived (no longer in the catalog file)`);
     }
     return result;
+  }
+
+  /** Entitlements features by lookup key, archived ones included (a push reactivates what it needs). */
+  private features = new Map<string, Stripe.Entitlements.Feature>();
+
+  private async loadFeatures(): Promise<Map<string, Stripe.Entitlements.Feature>> {
+    const byKey = new Map<string, Stripe.Entitlements.Feature>();
+    for (const archived of [true, false]) {
+      const list = await this.stripe.entitlements.features
+        .list({ limit: 100, archived })
+        .autoPagingToArray({ limit: 10_000 });
+      for (const f of list) byKey.set(f.lookup_key, f);
+    }
+    return byKey;
+  }
+
+  /** The Stripe feature for a flag, created (or reactivated) on first use. */
+  private async featureFor(key: string): Promise<Stripe.Entitlements.Feature> {
+    let feature = this.features.get(key);
+    if (!feature) {
+      feature = await this.stripe.entitlements.features.create({
+        lookup_key: key,
+        name: featureName(key),
+        metadata: { catalog_feature: 'true' },
+      });
+    } else if (!feature.active) {
+      feature = await this.stripe.entitlements.features.update(feature.id, { active: true });
+    }
+    this.features.set(key, feature);
+    return feature;
+  }
+
+  /**
+   * Attaches exactly the plan's flags to its product: missing ones are attached, others detached (the catalog
+   * file is the truth for a plan's features). Returns whether anything changed.
+   */
+  private async pushFeatures(productId: string, features: PlanFeatures): Promise<boolean> {
+    const want = new Set(grantedFlags(features));
+    const attached = await this.stripe.products
+      .listFeatures(productId, { limit: 100 })
+      .autoPagingToArray({ limit: 1000 });
+    let changed = false;
+    for (const pf of attached) {
+      const key = pf.entitlement_feature.lookup_key;
+      if (want.has(key) && pf.entitlement_feature.active) want.delete(key);
+      else {
+        await this.stripe.products.deleteFeature(productId, pf.id);
+        changed = true;
+      }
+    }
+    for (const key of want) {
+      const feature = await this.featureFor(key);
+      await this.stripe.products.createFeature(productId, { entitlement_feature: feature.id });
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The free plan: a product without a price (metadata kind=free_plan) carrying the features. */
+  private async pushFreePlan(
+    free: CatalogFreePlan,
+    version: number,
+    products: Stripe.Product[],
+  ): Promise<'created' | 'updated' | 'unchanged'> {
+    const limits = encodeLimits(free.features);
+    const metadata: Record<string, string> = {
+      kind: 'free_plan',
+      catalog_key: free.lookup_key,
+      catalog_version: String(version),
+      ...(limits ? { [FEATURE_LIMITS_METADATA_KEY]: limits } : {}),
+    };
+    let product = products.find((p) => p.metadata.catalog_key === free.lookup_key);
+    let outcome: 'created' | 'updated' | 'unchanged' = 'unchanged';
+    if (!product) {
+      product = await this.stripe.products.create({
+        name: free.name,
+        description: free.description || undefined,
+        metadata,
+      });
+      products.push(product);
+      outcome = 'created';
+    } else {
+      const patch: Stripe.ProductUpdateParams = {};
+      if (product.name !== free.name) patch.name = free.name;
+      if ((product.description ?? '') !== free.description) patch.description = free.description;
+      if (!product.active) patch.active = true;
+      const meta = metadataPatch(product.metadata, metadata, OWNED_KEYS);
+      if (meta) patch.metadata = meta;
+      if (Object.keys(patch).length > 0) {
+        product = await this.stripe.products.update(product.id, patch);
+        outcome = 'updated';
+      }
+    }
+    const featuresChanged = await this.pushFeatures(product.id, free.features);
+    return outcome === 'unchanged' && featuresChanged ? 'updated' : outcome;
   }
 
   private async pushItem(
@@ -214,6 +336,8 @@ export class CatalogPusher {
       await this.stripe.products.update(product.id, { default_price: price.id });
       changed = true;
     }
+    if (item.kind === 'plan' && (await this.pushFeatures(product.id, item.spec.features ?? {})))
+      changed = true;
     if (repriced) return 'repriced';
     if (!existing) return 'created';
     return changed ? 'updated' : 'unchanged';

@@ -78,7 +78,27 @@ describe('buildCatalogRows (catalog)', () => {
         interval: 'month',
         intervalCount: 1,
         trialDays: 7,
+        features: {},
       },
+    ]);
+  });
+
+  it("reads a plan's features back: attached Stripe features as flags, feature_limits metadata as limits", () => {
+    const pro = product({
+      metadata: { kind: 'plan', monthly_uses: '1', feature_limits: '{"projects":10,"Bad Key":1,"seats":-2}' },
+    });
+    const free = product({
+      name: 'Free',
+      metadata: { kind: 'free_plan', catalog_key: 'free', feature_limits: 'not json' },
+    });
+    const flags = new Map([
+      [pro.id, ['api_access']],
+      [free.id, ['docs']],
+    ]);
+    const { plans, freePlans } = buildCatalogRows([pro, free], [price(pro)], flags);
+    expect(plans[0].features).toEqual({ api_access: true, projects: 10 });
+    expect(freePlans).toEqual([
+      { productId: free.id, lookupKey: 'free', name: 'Free', features: { docs: true }, active: true },
     ]);
   });
 

@@ -1,12 +1,23 @@
 import type Stripe from 'stripe';
 import { formatMinorUnits } from '../common/money';
 import { idOf } from './catalog-stripe';
+import type { FreePlan } from './free-plan.entity';
 import type { CreditPackage } from './package.entity';
 import type { Plan } from './plan.entity';
+import {
+  canonicalFeatures,
+  decodeLimits,
+  FEATURE_LIMITS_METADATA_KEY,
+  type PlanFeatures,
+} from './plan-features';
 
 type Stored = 'id' | 'createdAt' | 'updatedAt';
 export type PlanRow = Omit<Plan, Stored>;
 export type PackageRow = Omit<CreditPackage, Stored>;
+export type FreePlanRow = Omit<FreePlan, 'createdAt' | 'updatedAt'>;
+
+/** product id → the lookup keys of the active Entitlements features attached to it. */
+export type ProductFlags = ReadonlyMap<string, readonly string[]>;
 
 export interface SkippedPrice {
   price_id: string;
@@ -18,6 +29,7 @@ export interface SkippedPrice {
 export interface CatalogRows {
   plans: PlanRow[];
   packages: PackageRow[];
+  freePlans: FreePlanRow[];
   skipped: SkippedPrice[];
 }
 
@@ -28,6 +40,19 @@ const count = (raw: string | undefined): number | undefined =>
   raw !== undefined && /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
 
 type Kind = 'plan' | 'package';
+
+/** A product's features: its attached flags (true) plus the limits in its metadata. */
+function featuresOf(product: Stripe.Product, flags: ProductFlags): PlanFeatures {
+  const features: PlanFeatures = { ...decodeLimits(product.metadata[FEATURE_LIMITS_METADATA_KEY]) };
+  for (const key of flags.get(product.id) ?? []) features[key] = true;
+  return canonicalFeatures(features);
+}
+
+/** Products that carry features Tollgate reads back: plans and the free plan. */
+export const hasFeatures = (product: Stripe.Product): boolean =>
+  product.metadata.kind === 'plan' ||
+  product.metadata.kind === 'free_plan' ||
+  product.metadata.monthly_uses !== undefined;
 
 function kindOf(meta: Record<string, string>): Kind | undefined {
   if (meta.kind === 'plan' || meta.kind === 'package') return meta.kind;
@@ -54,7 +79,7 @@ interface Candidate {
 }
 
 /** One price → a row, or the reason it cannot be one. Pure: Stripe objects in, rows out. */
-function toCandidate(product: Stripe.Product, price: Stripe.Price): Candidate | string {
+function toCandidate(product: Stripe.Product, price: Stripe.Price, flags: ProductFlags): Candidate | string {
   const meta: Record<string, string> = { ...product.metadata, ...price.metadata };
   const kind = kindOf(meta);
   if (!kind) return 'no Tollgate metadata (kind, monthly_uses or credits)';
@@ -86,6 +111,7 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price): Candidate | 
       interval: price.recurring.interval,
       intervalCount: price.recurring.interval_count,
       trialDays: count(meta.trial_days) ?? price.recurring.trial_period_days ?? DEFAULT_TRIAL_DAYS,
+      features: featuresOf(product, flags),
     };
     return { kind, row, ...base };
   }
@@ -103,6 +129,7 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price): Candidate | 
 export function buildCatalogRows(
   products: readonly Stripe.Product[],
   prices: readonly Stripe.Price[],
+  flags: ProductFlags = new Map(),
 ): CatalogRows {
   const byId = new Map(products.map((p) => [p.id, p]));
   const skipped: SkippedPrice[] = [];
@@ -110,7 +137,7 @@ export function buildCatalogRows(
   for (const price of prices) {
     const productId = idOf(price.product) ?? '';
     const product = byId.get(productId);
-    const result = product ? toCandidate(product, price) : 'its product no longer exists';
+    const result = product ? toCandidate(product, price, flags) : 'its product no longer exists';
     if (typeof result === 'string') {
       if (price.active) skipped.push({ price_id: price.id, product_id: productId, reason: result });
     } else candidates.push(result);
@@ -152,6 +179,15 @@ export function buildCatalogRows(
   return {
     plans: candidates.filter((c) => c.kind === 'plan').map((c) => c.row as PlanRow),
     packages: candidates.filter((c) => c.kind === 'package').map((c) => c.row as PackageRow),
+    freePlans: products
+      .filter((p) => p.metadata.kind === 'free_plan')
+      .map((p) => ({
+        productId: p.id,
+        lookupKey: p.metadata.catalog_key ?? null,
+        name: p.name,
+        features: featuresOf(p, flags),
+        active: p.active,
+      })),
     skipped,
   };
 }

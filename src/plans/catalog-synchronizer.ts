@@ -1,8 +1,9 @@
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { NOTIFY_CATALOG_CHANGED_SQL } from './catalog-change-listener';
-import { buildCatalogRows, CatalogRows, PackageRow, PlanRow } from './catalog-rows';
+import { buildCatalogRows, CatalogRows, hasFeatures, PackageRow, PlanRow } from './catalog-rows';
 import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe';
+import { FreePlan } from './free-plan.entity';
 import { CreditPackage } from './package.entity';
 import { Plan } from './plan.entity';
 
@@ -39,6 +40,7 @@ const PLAN_COLUMNS = [
   'active',
   'display_order',
   'lookup_key',
+  'features',
   'updated_at',
 ];
 const PACKAGE_COLUMNS = [
@@ -70,16 +72,35 @@ export class CatalogSynchronizer {
   /** Every product and price in the account. */
   async readAll(): Promise<CatalogSnapshot> {
     const [products, prices] = await Promise.all([listAllProducts(this.stripe), listAllPrices(this.stripe)]);
-    return { scope: { kind: 'all' }, rows: buildCatalogRows(products, prices) };
+    return {
+      scope: { kind: 'all' },
+      rows: buildCatalogRows(products, prices, await this.readFlags(products)),
+    };
+  }
+
+  /** The active Entitlements features attached to each plan's product (one list call per plan product). */
+  private async readFlags(products: readonly Stripe.Product[]): Promise<Map<string, string[]>> {
+    const flags = new Map<string, string[]>();
+    for (const product of products.filter(hasFeatures)) {
+      const attached = await this.stripe.products
+        .listFeatures(product.id, { limit: 100 })
+        .autoPagingToArray({ limit: 1000 });
+      flags.set(
+        product.id,
+        attached.filter((pf) => pf.entitlement_feature.active).map((pf) => pf.entitlement_feature.lookup_key),
+      );
+    }
+    return flags;
   }
 
   /** One product and all its prices; a deleted product yields no rows (its rows become inactive). */
   async readProduct(productId: string): Promise<CatalogSnapshot> {
     const product = await retrieveProductOrNull(this.stripe, productId);
     const prices = product ? await listAllPrices(this.stripe, { product: productId }) : [];
+    const products = product ? [product] : [];
     return {
       scope: { kind: 'products', productIds: [productId] },
-      rows: buildCatalogRows(product ? [product] : [], prices),
+      rows: buildCatalogRows(products, prices, await this.readFlags(products)),
     };
   }
 
@@ -98,6 +119,7 @@ export class CatalogSynchronizer {
       (await this.deactivateOthers(manager, 'packages', rows.packages, scope));
     await this.upsert(manager, Plan, PLAN_COLUMNS, rows.plans);
     await this.upsert(manager, CreditPackage, PACKAGE_COLUMNS, rows.packages);
+    await this.applyFreePlans(manager, rows, scope);
     // Every replica's product cache drops when this transaction commits (nothing is sent if it rolls back).
     await manager.query(NOTIFY_CATALOG_CHANGED_SQL);
     return {
@@ -106,6 +128,26 @@ export class CatalogSynchronizer {
       deactivated,
       skipped,
     };
+  }
+
+  /** Free-plan products: upserted by product id; those the read no longer sees (in its scope) go inactive. */
+  private async applyFreePlans(manager: EntityManager, rows: CatalogRows, scope: SyncScope): Promise<void> {
+    const seen = rows.freePlans.map((r) => r.productId);
+    const params: unknown[] = [seen];
+    let where = 'active AND NOT (product_id = ANY($1))';
+    if (scope.kind === 'products') {
+      params.push(scope.productIds);
+      where += ' AND product_id = ANY($2)';
+    }
+    await manager.query(`UPDATE free_plans SET active = false, updated_at = now() WHERE ${where}`, params);
+    if (rows.freePlans.length === 0) return;
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(FreePlan)
+      .values(rows.freePlans)
+      .orUpdate(['lookup_key', 'name', 'features', 'active', 'updated_at'], ['product_id'])
+      .execute();
   }
 
   /** A product-scoped read cannot see other products: a name another product sells under stays theirs. */

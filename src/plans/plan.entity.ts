@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, Unique } from 'typeorm';
 import { CatalogItem } from './catalog-item.entity';
+import type { PlanFeatures } from './plan-features';
 
 /** A subscription plan: the spec's `plans` table plus integer money and catalog state. */
 @Entity('plans')
@@ -29,4 +30,8 @@ export class Plan extends CatalogItem {
 
   @Column({ name: 'trial_days', type: 'integer', default: 14 })
   trialDays: number;
+
+  /** Flags and limits (Stripe Entitlements features attached to the product + its feature_limits metadata). */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  features: PlanFeatures;
 }

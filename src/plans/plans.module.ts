@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogAdminController } from './catalog-admin.controller';
 import { CatalogChangeListener } from './catalog-change-listener';
 import { CatalogService } from './catalog.service';
+import { FreePlan } from './free-plan.entity';
 import { CreditPackage } from './package.entity';
 import { Plan } from './plan.entity';
 import { PlansService } from './plans.service';
@@ -10,7 +11,7 @@ import { ProductsController } from './products.controller';
 
 /** The catalog: plans and credit packages, the public product list, and its sync from Stripe. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Plan, CreditPackage])],
+  imports: [TypeOrmModule.forFeature([Plan, CreditPackage, FreePlan])],
   controllers: [ProductsController, CatalogAdminController],
   providers: [PlansService, CatalogService, CatalogChangeListener],
   exports: [PlansService, CatalogService],

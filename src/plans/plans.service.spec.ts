@@ -1,6 +1,7 @@
 import type { Repository } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { CreditPackage } from './package.entity';
+import { FreePlan } from './free-plan.entity';
 import { Plan } from './plan.entity';
 import { PlansService } from './plans.service';
 
@@ -44,6 +45,7 @@ function setup(plans: Plan[] = [plan()], packages: CreditPackage[] = [pack()]) {
   const service = new PlansService(
     planRepo as unknown as Repository<Plan>,
     packageRepo as unknown as Repository<CreditPackage>,
+    { findOne: jest.fn(async () => null) } as unknown as Repository<FreePlan>,
   );
   return { service, planRepo, packageRepo };
 }

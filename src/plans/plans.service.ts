@@ -5,8 +5,10 @@ import { AppError, ErrorCode } from '../common/errors';
 import { formatMinorUnits, normalizeCurrency } from '../common/money';
 import { PRODUCT_TYPES, ProductsQueryDto, ProductType } from './dto/products-query.dto';
 import { ProductDto, ProductsResponseDto } from './dto/products-response.dto';
+import { FreePlan } from './free-plan.entity';
 import { CreditPackage } from './package.entity';
 import { Plan } from './plan.entity';
+import { entitles } from './plan-features';
 
 /**
  * Safety net only: this process's own catalog writes invalidate at once, and other processes' writes (another
@@ -18,6 +20,7 @@ export const CATALOG_CACHE_TTL_MS = 60_000;
 interface CatalogView {
   plans: Plan[];
   packages: CreditPackage[];
+  freePlan: FreePlan | null;
   currencies: string[];
   responses: Map<string, ProductsResponseDto>;
   expiresAt: number;
@@ -35,7 +38,23 @@ export class PlansService {
   constructor(
     @InjectRepository(Plan) private readonly plans: Repository<Plan>,
     @InjectRepository(CreditPackage) private readonly packages: Repository<CreditPackage>,
+    @InjectRepository(FreePlan) private readonly freePlans: Repository<FreePlan>,
   ) {}
+
+  /** The catalog's free plan (the newest active one), inside the caller's transaction; null when none. */
+  freePlanIn(m: EntityManager): Promise<FreePlan | null> {
+    return m.getRepository(FreePlan).findOne({ where: { active: true }, order: { updatedAt: 'DESC' } });
+  }
+
+  /** The free plan as this process's catalog view has it (cached like the product list). */
+  async freePlan(): Promise<FreePlan | null> {
+    return (await this.current()).freePlan;
+  }
+
+  /** The first plan for sale (display order, then price) whose features grant `feature`; null when none does. */
+  async planGranting(feature: string): Promise<Plan | null> {
+    return (await this.current()).plans.find((p) => entitles(p.features?.[feature])) ?? null;
+  }
 
   /** The plan on sale under this price and product, or null (unknown, archived, or a mismatched pair). */
   findActivePlan(priceId: string, productId: string): Promise<Plan | null> {
@@ -163,9 +182,10 @@ export class PlansService {
   }
 
   private async load(): Promise<CatalogView> {
-    const [plans, packages] = await Promise.all([
+    const [plans, packages, freePlan] = await Promise.all([
       this.plans.find({ where: { active: true }, order: ORDER }),
       this.packages.find({ where: { active: true }, order: ORDER }),
+      this.freePlans.findOne({ where: { active: true }, order: { updatedAt: 'DESC' } }),
     ]);
     const currencies = new Set<string>();
     for (const item of [...plans, ...packages]) {
@@ -175,6 +195,7 @@ export class PlansService {
     return {
       plans,
       packages,
+      freePlan,
       currencies: [...currencies].sort(),
       responses: new Map(),
       expiresAt: Date.now() + CATALOG_CACHE_TTL_MS,

@@ -17,6 +17,8 @@ const NO_REQUEST: RequestInfo = { id: null, idempotency_key: null };
 /** Creates `evt_` objects (full snapshots of data.object) and hands them to webhook delivery. */
 export class EventBus {
   private request: RequestInfo = NO_REQUEST;
+  /** Called after every emitted event (the emulator derives follow-up events, e.g. entitlement summaries). */
+  afterEmit?: (type: Stripe.Event.Type, object: StoredObject) => void;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +57,7 @@ export class EventBus {
     } as unknown as Stripe.Event;
     this.store.insert(event as unknown as StoredObject);
     this.delivery.enqueue(event);
+    this.afterEmit?.(type, object);
     return event;
   }
 

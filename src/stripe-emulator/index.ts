@@ -8,7 +8,9 @@ import {
 import { completeCheckout } from './engine/checkout';
 import { advanceClock, type TestClock } from './engine/clock';
 import { ApiError } from './errors';
+import { refreshEntitlementSummary } from './engine/entitlements';
 import { EventBus } from './events';
+import { idOf } from './ids';
 import { buildRouter } from './resources';
 import { EmulatorServer } from './server';
 import { createSignedPayload } from './signature';
@@ -59,6 +61,10 @@ export class StripeEmulator {
       events: this.events,
       baseUrl: () => (this.opts.publicBaseUrl ?? this.listeningUrl).replace(/\/$/, ''),
       log,
+    };
+    this.events.afterEmit = (type, object) => {
+      if (type.startsWith('customer.subscription.'))
+        refreshEntitlementSummary(this.ctx, idOf(object.customer));
     };
     this.server = new EmulatorServer(this.ctx, buildRouter());
   }

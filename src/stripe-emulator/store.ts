@@ -16,6 +16,10 @@ export interface InternalState {
   invoiceSeq: Record<string, number>;
   /** checkout session id → settings that have no field on the session object */
   sessionExtras: Record<string, SessionExtras>;
+  /** product id → the Entitlements features attached to it (product_feature ids and their feature) */
+  productFeatures: Record<string, Array<{ id: string; feature: string }>>;
+  /** customer id → the lookup keys of the last announced active entitlement summary */
+  entitlementSummaries: Record<string, string>;
 }
 
 export interface SessionExtras {
@@ -38,6 +42,8 @@ const emptyInternal = (): InternalState => ({
   flags: {},
   invoiceSeq: {},
   sessionExtras: {},
+  productFeatures: {},
+  entitlementSummaries: {},
 });
 
 /** In-memory object store (optionally persisted as one JSON file). Objects are live: mutate in place. */

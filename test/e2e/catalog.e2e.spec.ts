@@ -180,6 +180,7 @@ describe('catalog (e2e)', () => {
     expect(first.archived.sort()).toEqual([
       'tollgate_business_monthly',
       'tollgate_credits_100',
+      'tollgate_free',
       'tollgate_pro_monthly',
     ]);
     const productCount = (await stripe.products.list({ limit: 100 })).data.length;

@@ -8,6 +8,7 @@ export const API_KEY_SCOPES = [
   'checkout:create',
   'subscription:read',
   'subscription:write',
+  'entitlements:read',
   'users:write',
   'endpoints:write',
 ] as const;

@@ -50,6 +50,8 @@ export enum ErrorCode {
   InsufficientCredits = 'INSUFFICIENT_CREDITS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  // entitlements
+  FeatureNotEntitled = 'FEATURE_NOT_ENTITLED',
   // webhooks
   WebhookSignatureInvalid = 'WEBHOOK_SIGNATURE_INVALID',
   WebhookEventNotFound = 'WEBHOOK_EVENT_NOT_FOUND',
@@ -155,6 +157,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.IdempotencyKeyInProgress]: {
     status: 409,
     message: 'A request with this Idempotency-Key is still in progress.',
+  },
+  [ErrorCode.FeatureNotEntitled]: {
+    status: 403,
+    message: 'Your plan does not include this feature. Upgrade to a plan that does.',
   },
   [ErrorCode.WebhookSignatureInvalid]: { status: 400, message: 'Invalid webhook signature.' },
   [ErrorCode.WebhookEventNotFound]: { status: 404, message: 'Webhook event not found.' },

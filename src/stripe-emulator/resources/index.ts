@@ -10,12 +10,14 @@ import { registerEvents } from './events';
 import { registerTestClocks } from './test-clocks';
 import { registerBillingPortal } from './billing-portal';
 import { registerProducts } from './products';
+import { registerEntitlements } from './entitlements';
 
 /** All API routes of the emulator. */
 export function buildRouter(): Router {
   const router = new Router();
   registerCustomers(router);
   registerProducts(router);
+  registerEntitlements(router);
   registerPrices(router);
   registerCoupons(router);
   registerCheckoutSessions(router);

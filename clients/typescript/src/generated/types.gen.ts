@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
 
 export type FieldErrorDto = {
     field: string;
@@ -86,7 +86,7 @@ export type ExternalUserDto = {
 
 export type CreateApiKeyDto = {
     name: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
 };
 
 export type CreatedApiKeyDto = {
@@ -96,7 +96,7 @@ export type CreatedApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -117,7 +117,7 @@ export type ApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -291,7 +291,7 @@ export type CreatePostDto = {
 
 export type CreateWebhookEndpointDto = {
     url: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     description?: string;
 };
 
@@ -299,7 +299,7 @@ export type CreatedWebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -315,7 +315,7 @@ export type WebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -329,7 +329,7 @@ export type WebhookEndpointListDto = {
 
 export type UpdateWebhookEndpointDto = {
     url?: string;
-    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed'>;
+    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     /**
      * true re-enables a disabled endpoint and clears its failures
      */
@@ -588,6 +588,65 @@ export type InvoicesResponseDto = {
 
 export type BillingPortalSessionDto = {
     url: string;
+};
+
+export type EntitlementPlanDto = {
+    /**
+     * The plan's price lookup key.
+     */
+    lookup_key: {
+        [key: string]: unknown;
+    } | null;
+    name: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type EntitlementFeatureDto = {
+    /**
+     * The feature key (also its Stripe Entitlements lookup key).
+     */
+    key: string;
+    /**
+     * A flag (true/false) or a numeric limit (e.g. 10 projects).
+     */
+    value: boolean | number;
+    /**
+     * The plan the value comes from.
+     */
+    plan_lookup_key: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type EntitlementsDto = {
+    /**
+     * subscription: the plan of a subscription with access; free_plan: the catalog's free plan; none.
+     */
+    source: 'subscription' | 'free_plan' | 'none';
+    plan: EntitlementPlanDto | null;
+    /**
+     * The live subscription, if any.
+     */
+    subscription_id: {
+        [key: string]: unknown;
+    } | null;
+    subscription_status: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * past_due: when the grace period ends (then the free plan's features apply).
+     */
+    access_until: {
+        [key: string]: unknown;
+    } | null;
+    features: Array<EntitlementFeatureDto>;
+};
+
+export type ApiCallResultDto = {
+    message: string;
+    user_id: string;
+    feature: string;
 };
 
 export type WebhookEventDto = {
@@ -2518,6 +2577,108 @@ export type PaymentsControllerCreateBillingPortalSessionResponses = {
 };
 
 export type PaymentsControllerCreateBillingPortalSessionResponse = PaymentsControllerCreateBillingPortalSessionResponses[keyof PaymentsControllerCreateBillingPortalSessionResponses];
+
+export type EntitlementsControllerGetData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope entitlements:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/entitlements';
+};
+
+export type EntitlementsControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type EntitlementsControllerGetError = EntitlementsControllerGetErrors[keyof EntitlementsControllerGetErrors];
+
+export type EntitlementsControllerGetResponses = {
+    200: EntitlementsDto;
+};
+
+export type EntitlementsControllerGetResponse = EntitlementsControllerGetResponses[keyof EntitlementsControllerGetResponses];
+
+export type ApiCallsControllerCallData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope entitlements:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/examples/api-calls';
+};
+
+export type ApiCallsControllerCallErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     *
+     * FEATURE_NOT_ENTITLED: the caller's plan does not include api_access; the body names the feature, current_plan and required_plan (the plan that would grant it, or null).
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type ApiCallsControllerCallError = ApiCallsControllerCallErrors[keyof ApiCallsControllerCallErrors];
+
+export type ApiCallsControllerCallResponses = {
+    200: ApiCallResultDto;
+};
+
+export type ApiCallsControllerCallResponse = ApiCallsControllerCallResponses[keyof ApiCallsControllerCallResponses];
 
 export type WebhooksControllerReceiveData = {
     body?: never;
