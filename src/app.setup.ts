@@ -96,9 +96,18 @@ export function setupApp(app: NestFastifyApplication): void {
   // @fastify/cors as a plain Fastify plugin: Nest's enableCors() wraps it so that Nest middleware sees its
   // headers, copying every reply header onto the raw response on each request; Tollgate has no middleware.
   void app.register(cors, {
-    origin: [config.frontendUrl],
+    // A browser's Origin is scheme://host[:port], never a path: compare with FRONTEND_URL's origin.
+    origin: [new URL(config.frontendUrl).origin],
     credentials: true,
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    // Every method the API routes use (the plugin's default is GET, HEAD and POST only).
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
   });
   registerBodyParsers(app, config);
 

@@ -28,6 +28,18 @@ describe('edges and health (e2e)', () => {
       .set('Origin', 'https://evil.example')
       .set('Access-Control-Request-Method', 'POST');
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    // Every method the API uses is allowed from the frontend (cancel-subscription is a DELETE, users a PUT).
+    const del = await t
+      .http()
+      .options('/payments/cancel-subscription')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'DELETE');
+    expect(del.headers['access-control-allow-methods']).toEqual(expect.stringContaining('DELETE'));
+    expect(del.headers['access-control-allow-methods']).toEqual(expect.stringContaining('PUT'));
+    const exposed = (await t.http().get('/health/live').set('Origin', 'https://app.example.com')).headers;
+    expect(exposed['access-control-expose-headers']).toEqual(
+      expect.stringContaining('X-RateLimit-Remaining'),
+    );
     const res = await t.http().get('/health/live');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
@@ -39,6 +51,20 @@ describe('edges and health (e2e)', () => {
       'strict-transport-security': expect.stringContaining('max-age='),
     });
     expect(res.headers['x-xss-protection']).toBeUndefined();
+  });
+
+  it('allows the origin of a FRONTEND_URL that has a path (a browser Origin never carries one)', async () => {
+    const withPath = await createTestApp({ env: { FRONTEND_URL: 'https://app.example.com/dashboard/' } });
+    try {
+      const res = await withPath
+        .http()
+        .options('/credits')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'GET');
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    } finally {
+      await withPath.close();
+    }
   });
 
   it('rejects bodies over the limit with 413 and malformed JSON with 400', async () => {

@@ -29,6 +29,20 @@ interface FastifyError {
   statusCode?: number;
 }
 
+/**
+ * The throttler has set how long the caller's window still blocks, per tier (`Retry-After`, `Retry-After-auth`, …):
+ * answer the standard header with the longest of them, in whole seconds (at least 1).
+ */
+function retryAfter(res: FastifyReply): string {
+  let seconds = 0;
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (!name.toLowerCase().startsWith('retry-after')) continue;
+    const n = Number(value);
+    if (Number.isFinite(n)) seconds = Math.max(seconds, Math.ceil(n));
+  }
+  return String(Math.max(1, seconds));
+}
+
 /** The one error body (ErrorResponseDto). Also used for the few errors Fastify raises before Nest routes. */
 export function errorBody(error: AppError, requestId: string) {
   return {
@@ -53,7 +67,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<FastifyRequest>();
     const res = ctx.getResponse<FastifyReply>();
-    const error = this.toAppError(exception);
+    const error = this.toAppError(exception, res);
     const requestId = String(req.id ?? res.getHeader('X-Request-Id') ?? '');
     const path = (req.url ?? '').split('?')[0];
 
@@ -80,10 +94,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return typeof body === 'object' && body !== null && 'status' in body ? body : undefined;
   }
 
-  private toAppError(exception: unknown): AppError {
+  private toAppError(exception: unknown, res: FastifyReply): AppError {
     if (exception instanceof AppError) return exception;
     if (exception instanceof ThrottlerException) {
-      return new AppError(ErrorCode.RateLimited, undefined, undefined, { 'Retry-After': '60' });
+      return new AppError(ErrorCode.RateLimited, undefined, undefined, { 'Retry-After': retryAfter(res) });
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
