@@ -6,6 +6,7 @@ import { ExternalIdentityApiKeys1764400400000 } from './1764400400000-external-i
 import { AppendOnlyLedger1764400500000 } from './1764400500000-append-only-ledger';
 import { OutboundEvents1764400515000 } from './1764400515000-outbound-events';
 import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-warning';
+import { RetentionIndexes1764400650000 } from './1764400650000-retention-indexes';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AppendOnlyLedger1764400500000,
   OutboundEvents1764400515000,
   WebhookEventWarning1764400600000,
+  RetentionIndexes1764400650000,
 ];

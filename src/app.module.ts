@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { CachedThrottlerGuard } from './common/guards/throttler.guard';
 import { LoggerModule } from 'nestjs-pino';
@@ -24,6 +25,7 @@ import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({
   imports: [
@@ -72,6 +74,7 @@ import { MetricsModule } from './metrics/metrics.module';
       }),
     }),
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
+    ScheduleModule.forRoot(),
     DatabaseModule,
     MetricsModule,
     StripeModule,
@@ -85,6 +88,7 @@ import { MetricsModule } from './metrics/metrics.module';
     AdminUsersModule,
     OutboundModule,
     DemoModule,
+    RetentionModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.
