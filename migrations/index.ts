@@ -6,6 +6,7 @@ import { ExternalIdentityApiKeys1764400400000 } from './1764400400000-external-i
 import { AppendOnlyLedger1764400500000 } from './1764400500000-append-only-ledger';
 import { OutboundEvents1764400515000 } from './1764400515000-outbound-events';
 import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-warning';
+import { RetentionIndexes1764400650000 } from './1764400650000-retention-indexes';
 import { CheckoutLeases1764400680000 } from './1764400680000-checkout-leases';
 import { Entitlements1764400700000 } from './1764400700000-entitlements';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   AppendOnlyLedger1764400500000,
   OutboundEvents1764400515000,
   WebhookEventWarning1764400600000,
+  RetentionIndexes1764400650000,
   CheckoutLeases1764400680000,
   Entitlements1764400700000,
 ];

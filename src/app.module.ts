@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { CachedThrottlerGuard } from './common/guards/throttler.guard';
 import { LoggerModule } from 'nestjs-pino';
@@ -25,6 +26,7 @@ import { PlansModule } from './plans/plans.module';
 import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({
   imports: [
@@ -73,6 +75,7 @@ import { MetricsModule } from './metrics/metrics.module';
       }),
     }),
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
+    ScheduleModule.forRoot(),
     DatabaseModule,
     MetricsModule,
     StripeModule,
@@ -87,6 +90,7 @@ import { MetricsModule } from './metrics/metrics.module';
     OutboundModule,
     EntitlementsModule,
     DemoModule,
+    RetentionModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

@@ -3,6 +3,7 @@ import { loadAppConfig } from './app.config';
 import { entropyBits, loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
 import { checkAll, ConfigError } from './env';
+import { loadRetentionConfig } from './retention.config';
 import { loadStripeConfig } from './stripe.config';
 
 /** Placeholders with the live prefix, assembled so nothing here resembles a real key. */
@@ -182,5 +183,25 @@ describe('configuration: hardening (issue 12)', () => {
       poolAcquireTimeoutMs: 5000,
       queryTimeoutMs: 20_000,
     });
+  });
+
+  it('retention: on by default with windows that keep Stripe retries deduplicated; a window under 7 days is refused', () => {
+    expect(loadRetentionConfig({})).toEqual({
+      enabled: true,
+      intervalMinutes: 60,
+      batchSize: 1000,
+      webhookEventsDays: 30,
+      consumeRequestsDays: 7,
+      outboundDays: 30,
+    });
+    expect(problem(() => loadRetentionConfig({ RETENTION_WEBHOOK_EVENTS_DAYS: '3' }))).toBe(
+      'Invalid configuration: RETENTION_WEBHOOK_EVENTS_DAYS must be between 7 and 3650, got 3',
+    );
+    expect(problem(() => loadRetentionConfig({ RETENTION_ENABLED: 'sometimes' }))).toBe(
+      'Invalid configuration: RETENTION_ENABLED must be true or false, got "sometimes"',
+    );
+    expect(problem(() => loadRetentionConfig({ RETENTION_BATCH_SIZE: '0' }))).toContain(
+      'RETENTION_BATCH_SIZE',
+    );
   });
 });

@@ -6,6 +6,7 @@ import { outboundConfig } from './outbound.config';
 import { stripeConfig } from './stripe.config';
 import { metricsConfig } from './metrics.config';
 import { shutdownConfig } from './shutdown.config';
+import { retentionConfig } from './retention.config';
 
 export const allConfigs = [
   appConfig,
@@ -16,6 +17,7 @@ export const allConfigs = [
   demoConfig,
   metricsConfig,
   shutdownConfig,
+  retentionConfig,
 ];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
@@ -28,3 +30,5 @@ export { metricsConfig } from './metrics.config';
 export type { MetricsConfig } from './metrics.config';
 export { shutdownConfig } from './shutdown.config';
 export type { ShutdownConfig } from './shutdown.config';
+export { retentionConfig } from './retention.config';
+export type { RetentionConfig } from './retention.config';

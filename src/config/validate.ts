@@ -7,6 +7,7 @@ import { loadOutboundConfig } from './outbound.config';
 import { loadStripeConfig } from './stripe.config';
 import { loadMetricsConfig } from './metrics.config';
 import { loadShutdownConfig } from './shutdown.config';
+import { loadRetentionConfig } from './retention.config';
 
 /** Validates every variable up front; bad ones stop startup with one line each, all reported together. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
@@ -20,6 +21,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
       () => loadDemoConfig(env),
       () => loadMetricsConfig(env),
       () => loadShutdownConfig(env),
+      () => loadRetentionConfig(env),
     ]);
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { countOf, type RetentionTarget } from '../database/retention-target';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { TollgateMetrics } from '../metrics/metrics.service';
 import { UsersService } from '../users/users.service';
@@ -105,6 +106,26 @@ export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> 
     UNION ALL
     SELECT user_id, 'purchased', bp, lp FROM joined WHERE bp <> lp`);
 }
+
+/**
+ * Retention of Idempotency-Key records (never of the ledger): a key older than the window is forgotten, and a
+ * request repeating it after that is a new consume. Deleted oldest first, by the created_at index.
+ */
+export const CONSUME_REQUESTS_RETENTION: RetentionTarget = {
+  table: 'consume_requests',
+  count: (db, before) =>
+    countOf(db, 'SELECT count(*)::int AS n FROM consume_requests WHERE created_at < $1', [before]),
+  pruneBatch: (db, before, limit) =>
+    countOf(
+      db,
+      `WITH d AS (DELETE FROM consume_requests WHERE (user_id, idempotency_key) IN (
+                    SELECT user_id, idempotency_key FROM consume_requests WHERE created_at < $1
+                     ORDER BY created_at LIMIT $2)
+                  RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [before, limit],
+    ),
+};
 
 /**
  * The ONLY code that moves credits. Every change is a ledger row with a reason and a unique idempotency key

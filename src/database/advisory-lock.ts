@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 export const ADVISORY_LOCK = {
   migrations: 7_106_551_400_013n,
   defaultCatalogPush: 7_106_551_400_014n,
+  retention: 7_106_551_400_015n,
 } as const;
 
 /**
@@ -18,13 +19,46 @@ export async function withAdvisoryLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (embedded) return fn();
+  const held = await holdingLock(ds, key, 'pg_advisory_lock', fn);
+  if (!held.acquired) throw new Error('pg_advisory_lock returned without the lock'); // cannot happen: it waits
+  return held.value;
+}
+
+/**
+ * As withAdvisoryLock, but never waits: when another session (another replica) holds the lock, `fn` does not
+ * run and `{ acquired: false }` comes back. For a periodic job every replica schedules, of which one run is
+ * enough. The lock is session-level, not `pg_try_advisory_xact_lock`, so `fn` can commit in many short
+ * transactions while it holds it.
+ */
+export async function tryWithAdvisoryLock<T>(
+  ds: DataSource,
+  key: bigint,
+  embedded: boolean,
+  fn: () => Promise<T>,
+): Promise<{ acquired: true; value: T } | { acquired: false }> {
+  if (embedded) return { acquired: true, value: await fn() };
+  return holdingLock(ds, key, 'pg_try_advisory_lock', fn);
+}
+
+async function holdingLock<T>(
+  ds: DataSource,
+  key: bigint,
+  take: 'pg_advisory_lock' | 'pg_try_advisory_lock',
+  fn: () => Promise<T>,
+): Promise<{ acquired: true; value: T } | { acquired: false }> {
   const lock = ds.createQueryRunner();
   await lock.connect();
+  let acquired = false;
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [key.toString()]);
-    return await fn();
+    const [row]: Array<{ ok: boolean | null }> = await lock.query(`SELECT ${take}($1) AS ok`, [
+      key.toString(),
+    ]);
+    // pg_advisory_lock returns void (null): it only returns once the lock is ours.
+    acquired = row.ok !== false;
+    if (!acquired) return { acquired: false };
+    return { acquired: true, value: await fn() };
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [key.toString()]).catch(() => undefined);
+    if (acquired) await lock.query('SELECT pg_advisory_unlock($1)', [key.toString()]).catch(() => undefined);
     await lock.release();
   }
 }

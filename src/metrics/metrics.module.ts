@@ -73,6 +73,16 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
       help: 'Stripe API requests that failed (status >= 400, or network), by method, path template and status.',
       labelNames: ['method', 'path', 'status'],
     }),
+    makeCounterProvider({
+      name: METRIC.retentionPruned,
+      help: 'Rows deleted by the retention job, by table (never credit_ledger).',
+      labelNames: ['table'],
+    }),
+    makeCounterProvider({
+      name: METRIC.retentionRuns,
+      help: 'Scheduled retention runs on this instance, by outcome: ran, skipped (another instance held the lock), failed.',
+      labelNames: ['outcome'],
+    }),
   ],
   exports: [TollgateMetrics, HttpMetrics],
 })

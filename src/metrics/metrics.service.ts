@@ -25,6 +25,8 @@ export class TollgateMetrics {
     @InjectMetric(METRIC.stripeDuration)
     private readonly stripeDuration: Histogram<'method' | 'path' | 'status'>,
     @InjectMetric(METRIC.stripeErrors) private readonly stripeErrors: Counter<'method' | 'path' | 'status'>,
+    @InjectMetric(METRIC.retentionPruned) private readonly pruned: Counter<'table'>,
+    @InjectMetric(METRIC.retentionRuns) private readonly retentionRuns: Counter<'outcome'>,
   ) {}
 
   checkoutCreated(mode: string): void {
@@ -56,6 +58,15 @@ export class TollgateMetrics {
 
   consumeFailed(reason: 'insufficient_credits'): void {
     this.consumeFailures.inc({ reason });
+  }
+
+  /** One committed retention batch. */
+  retentionPruned(table: string, rows: number): void {
+    if (rows > 0) this.pruned.inc({ table }, rows);
+  }
+
+  retentionRun(outcome: 'ran' | 'skipped' | 'failed'): void {
+    this.retentionRuns.inc({ outcome });
   }
 
   /** From the Stripe SDK's `response` event: method, path template, status, elapsed ms. */

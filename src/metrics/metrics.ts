@@ -17,6 +17,8 @@ export const METRIC = {
   outboundDisabledEndpoints: 'tollgate_outbound_disabled_endpoints',
   outboundUndelivered: 'tollgate_outbound_undelivered',
   outboundOldestUndelivered: 'tollgate_outbound_oldest_undelivered_seconds',
+  retentionPruned: 'tollgate_retention_pruned_total',
+  retentionRuns: 'tollgate_retention_runs_total',
 } as const;
 
 export type WebhookDeliveryOutcome =

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
+import { countOf, type RetentionTarget } from '../database/retention-target';
 import { UsersService } from '../users/users.service';
 import {
   CONSUMPTION_EVENT_TYPES,
@@ -15,6 +16,52 @@ import {
 const SUBSCRIBED_TTL_MS = 2000;
 
 export const newEventId = (): string => `msg_${randomBytes(16).toString('base64url')}`;
+
+/** An event older than the cutoff none of whose deliveries is still pending or being sent. */
+const ENDED = `e.created_at < $1 AND NOT EXISTS (
+  SELECT 1 FROM outbound_deliveries p WHERE p.event_id = e.id AND p.status IN ('pending', 'sending'))`;
+
+/**
+ * Retention of the outbox, deliveries first: the finished (succeeded or failed) deliveries of ended events,
+ * then the events left with no delivery. A replay reaches back only as far as the events kept.
+ */
+export const OUTBOUND_DELIVERIES_RETENTION: RetentionTarget = {
+  table: 'outbound_deliveries',
+  count: (db, before) =>
+    countOf(
+      db,
+      `SELECT count(*)::int AS n FROM outbound_deliveries d JOIN outbound_events e ON e.id = d.event_id
+        WHERE ${ENDED}`,
+      [before],
+    ),
+  pruneBatch: (db, before, limit) =>
+    countOf(
+      db,
+      `WITH d AS (DELETE FROM outbound_deliveries WHERE id IN (
+                    SELECT d.id FROM outbound_deliveries d JOIN outbound_events e ON e.id = d.event_id
+                     WHERE ${ENDED} AND d.status IN ('succeeded', 'failed') LIMIT $2)
+                  RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [before, limit],
+    ),
+};
+
+export const OUTBOUND_EVENTS_RETENTION: RetentionTarget = {
+  table: 'outbound_events',
+  count: (db, before) =>
+    countOf(db, `SELECT count(*)::int AS n FROM outbound_events e WHERE ${ENDED}`, [before]),
+  pruneBatch: (db, before, limit) =>
+    countOf(
+      db,
+      `WITH d AS (DELETE FROM outbound_events WHERE id IN (
+                    SELECT e.id FROM outbound_events e WHERE ${ENDED}
+                       AND NOT EXISTS (SELECT 1 FROM outbound_deliveries q WHERE q.event_id = e.id)
+                     ORDER BY e.created_at LIMIT $2)
+                  RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [before, limit],
+    ),
+};
 
 /**
  * The outbox (CONVENTIONS §15): emit() writes the event row and one delivery per enabled endpoint subscribed

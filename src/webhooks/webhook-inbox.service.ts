@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
+import { countOf, type RetentionTarget } from '../database/retention-target';
 
 export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
 
@@ -21,7 +22,6 @@ export interface WebhookEventRow {
   payload?: Stripe.Event;
 }
 
-/** The durable inbox, keyed by Stripe's event id: a duplicate delivery inserts nothing. */
 /** The API version this build's Stripe SDK (and so every type the handlers read) is pinned to. */
 export const PINNED_API_VERSION: string = Stripe.API_VERSION;
 
@@ -37,6 +37,27 @@ export function apiVersionWarning(apiVersion: string | null | undefined): string
   );
 }
 
+/**
+ * Retention of the inbox: only done events (processed, ignored) received before the cutoff; pending,
+ * processing, failed and dead stay until an operator deals with them. A Stripe delivery of a pruned event is
+ * stored and processed again, which grants nothing twice: every ledger movement is keyed by its cause.
+ */
+const DONE = `status IN ('processed', 'ignored') AND received_at < $1`;
+export const WEBHOOK_EVENTS_RETENTION: RetentionTarget = {
+  table: 'webhook_events',
+  count: (db, before) => countOf(db, `SELECT count(*)::int AS n FROM webhook_events WHERE ${DONE}`, [before]),
+  pruneBatch: (db, before, limit) =>
+    countOf(
+      db,
+      `WITH d AS (DELETE FROM webhook_events WHERE id IN (
+                    SELECT id FROM webhook_events WHERE ${DONE} ORDER BY received_at LIMIT $2)
+                  RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [before, limit],
+    ),
+};
+
+/** The durable inbox, keyed by Stripe's event id: a duplicate delivery inserts nothing. */
 @Injectable()
 export class WebhookInboxService {
   private readonly logger = new Logger('Webhooks');

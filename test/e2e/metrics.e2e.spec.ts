@@ -1,26 +1,12 @@
 import { registerUser } from '../factories/user.factory';
 import { catalogPrice, createPackCheckout, deliver, waitForCredits } from '../support/stripe-helpers';
+import { metricTotal, parsePrometheus } from '../support/prometheus';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
 const TOKEN = 'metrics-token-for-the-e2e-test';
 
-/** Parses the Prometheus text format into `name{labels}` → value (labels as printed, in order). */
-function parse(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return out;
-}
-
-/** Sum of every series of `name` whose labels include all of `labels` (e.g. `outcome="processed"`). */
-const total = (m: Map<string, number>, name: string, ...labels: string[]) =>
-  [...m].reduce((sum, [series, value]) => {
-    const base = series.split('{')[0];
-    return base === name && labels.every((l) => series.includes(l)) ? sum + value : sum;
-  }, 0);
+const parse = parsePrometheus;
+const total = metricTotal;
 
 describe('Prometheus metrics at /metrics (e2e)', () => {
   let t: TestApp;

@@ -13,6 +13,7 @@ const OPERATOR = [
   'migration:revert',
   'admin:create',
   'credits:verify',
+  'retention:run',
   'catalog:push',
   'catalog:sync',
   'stripe:emulator',

@@ -22,6 +22,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse an existing database (several instances on one PostgreSQL); skips creating a scratch one. */
   databaseUrl?: string;
+  /** Embedded PGlite even in the PostgreSQL pass (DATABASE_URL is hidden from this app's boot). */
+  embedded?: boolean;
 }
 
 /**
@@ -51,7 +53,9 @@ async function inTestEnvironment<T>(
   if (process.env.REDIS_URL && !env.THROTTLE_REDIS_PREFIX) {
     env.THROTTLE_REDIS_PREFIX = `test:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}:`;
   }
-  if (options.databaseUrl) {
+  if (options.embedded) {
+    delete process.env.DATABASE_URL;
+  } else if (options.databaseUrl) {
     env.DATABASE_URL = options.databaseUrl;
   } else if (server) {
     const scratch = await createScratchDatabase(server);
@@ -63,6 +67,7 @@ async function inTestEnvironment<T>(
   try {
     return await boot(drop);
   } finally {
+    if (saved.DATABASE_URL !== undefined) process.env.DATABASE_URL = saved.DATABASE_URL;
     for (const key of Object.keys(env)) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
