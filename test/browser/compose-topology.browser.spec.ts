@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { parse } from 'yaml';
 import { postgresServerUrl } from '../support/local-postgres';
 import { buildDist } from '../support/spawn-app';
@@ -11,7 +12,6 @@ import { waitFor } from '../support/test-app';
 import { createScratchDatabase } from '../support/test-database';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-results', 'compose');
 const server = postgresServerUrl();
 // The compose services need a PostgreSQL server to stand in for the `postgres` service.
@@ -67,7 +67,6 @@ describe('docker-compose topology with the emulator profile (processes, real bro
   withPostgres(
     'migrates, serves the demo on localhost and completes a checkout on the emulator',
     async () => {
-      if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
       mkdirSync(SHOTS, { recursive: true });
       const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
         services: Record<string, ComposeService>;
@@ -99,8 +98,8 @@ describe('docker-compose topology with the emulator profile (processes, real bro
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
-        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
         children.push(child);
         return { child, out: () => `[${name}] ${out}` };
       };
@@ -140,16 +139,7 @@ describe('docker-compose topology with the emulator profile (processes, real bro
         60_000,
       );
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const timeout = { timeout: 20_000 };
       await page.goto(`http://localhost:${appPort}/demo`);

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../src/common/errors/error-codes';
 import { appConfig, type AppConfig } from '../../src/config/app.config';
 import { createTestApp, type TestApp, waitFor } from '../support/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '../../test-results/demo');
 const TIMEOUT = { timeout: 15_000 };
 
@@ -39,22 +39,12 @@ describe('demo page (browser)', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     rmSync(SHOTS, { recursive: true, force: true }); // this run's screenshots only
     mkdirSync(SHOTS, { recursive: true });
     t = await createTestApp({ env: { DEMO_TIME_TRAVEL: 'true' } });
     // The port is chosen at listen time; FRONTEND_URL's development default (the demo) names PORT, so point it here.
     t.app.get<AppConfig>(appConfig.KEY).frontendUrl = `${t.url}/demo`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // phone width
   });
   afterEach(async () => {
