@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { benchAuth } from './auth.bench';
+import { benchEntitlements } from './entitlements.bench';
 import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench';
 
 /**
@@ -9,6 +10,7 @@ import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench
 const BENCHES: Array<[string, () => Promise<string>]> = [
   ['platform', benchPlatform],
   ['auth', benchAuth],
+  ['entitlements', benchEntitlements],
 ];
 
 async function main(): Promise<number> {
