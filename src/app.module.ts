@@ -17,6 +17,7 @@ import { pinoParams } from './common/logging';
 import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throttler-storage';
 import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './common/events/events.module';
 import { DemoModule } from './demo/demo.module';
 import { EntitlementsModule } from './entitlements/entitlements.module';
 import { HealthModule } from './health/health.module';
@@ -77,6 +78,7 @@ import { RetentionModule } from './retention/retention.module';
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
     ScheduleModule.forRoot(),
     DatabaseModule,
+    EventsModule,
     MetricsModule,
     StripeModule,
     UsersModule,

@@ -18,7 +18,7 @@ import type { AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ApiInsufficientCredits } from '../common/swagger';
 import { createValidationPipe } from '../common/validation';
-import { CreditsService } from './credits.service';
+import { ConsumeService } from './consume.service';
 import type { ConsumeReceipt } from './credit.types';
 
 const CONSUMES_KEY = 'consumesCredits';
@@ -48,7 +48,7 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly credits: CreditsService,
+    private readonly credits: ConsumeService,
   ) {}
 
   private validateBody(context: ExecutionContext, req: CreditsRequest & { body?: unknown }): Promise<void> {

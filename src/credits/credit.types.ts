@@ -1,17 +1,6 @@
-export type CreditBucket = 'monthly' | 'purchased';
+import type { CreditBucket, CreditReason } from '../common/facts/credit.facts';
 
-export type CreditReason =
-  | 'subscription_grant'
-  | 'period_reset'
-  | 'period_expiry'
-  | 'purchase'
-  | 'consume'
-  | 'consume_refund'
-  | 'refund_clawback'
-  | 'dispute_clawback'
-  | 'dispute_reversal'
-  | 'subscription_ended'
-  | 'admin_adjustment';
+export type { CreditBucket, CreditReason };
 
 export interface CreditBreakdown {
   monthly_credits: number;

@@ -9,7 +9,9 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors, ApiInsufficientCredits } from '../common/swagger';
+import { ConsumeService } from './consume.service';
 import { CreditsService } from './credits.service';
+import { GrantsService } from './grants.service';
 import { AdjustCreditsDto } from './dto/adjust-credits.dto';
 import { ConsumeCreditsDto, ConsumeResultDto, CreditBreakdownDto } from './dto/consume-credits.dto';
 import { LedgerPageDto, LedgerQueryDto } from './dto/ledger.dto';
@@ -19,7 +21,10 @@ import type { ConsumeResult } from './credit.types';
 @ApiBearerAuth()
 @Controller('credits')
 export class CreditsController {
-  constructor(private readonly credits: CreditsService) {}
+  constructor(
+    private readonly credits: CreditsService,
+    private readonly consumer: ConsumeService,
+  ) {}
 
   @RequiresScope('credits:read')
   @Get()
@@ -58,7 +63,7 @@ export class CreditsController {
     @Body() dto: ConsumeCreditsDto,
     @IdempotencyKey() key?: string,
   ): Promise<ConsumeResult> {
-    const { consumed, credits_remaining, monthly_credits, purchased_credits } = await this.credits.consume(
+    const { consumed, credits_remaining, monthly_credits, purchased_credits } = await this.consumer.consume(
       user.id,
       dto.amount,
       dto.reason,
@@ -73,7 +78,7 @@ export class CreditsController {
 @Roles('admin')
 @Controller('admin/users')
 export class AdminCreditsController {
-  constructor(private readonly credits: CreditsService) {}
+  constructor(private readonly grants: GrantsService) {}
 
   @Post(':id/credits')
   @ApiOperation({ summary: 'Adjust a user’s credits (admin; signed, audited in the ledger)' })
@@ -87,7 +92,7 @@ export class AdminCreditsController {
     @Body() dto: AdjustCreditsDto,
     @IdempotencyKey() key?: string,
   ) {
-    return this.credits.adjust({
+    return this.grants.adjust({
       userId,
       bucket: dto.bucket,
       amount: dto.amount,

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { PostsController } from '../examples/posts.controller';
-import { OutboundModule } from '../outbound/outbound.module';
 import { UsersModule } from '../users/users.module';
 import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
 import { AdminCreditsController, CreditsController } from './credits.controller';
+import { ConsumeService } from './consume.service';
 import { CreditsService } from './credits.service';
+import { GrantsService } from './grants.service';
+import { LedgerService } from './ledger/ledger.service';
 
 @Module({
-  imports: [UsersModule, OutboundModule],
+  imports: [UsersModule],
   controllers: [CreditsController, AdminCreditsController, PostsController],
-  providers: [CreditsService, ConsumesCreditsInterceptor],
-  exports: [CreditsService, ConsumesCreditsInterceptor],
+  providers: [LedgerService, CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
+  exports: [CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
 })
 export class CreditsModule {}

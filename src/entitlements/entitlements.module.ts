@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ApiCallsController } from '../examples/api-calls.controller';
-import { OutboundModule } from '../outbound/outbound.module';
 import { PlansModule } from '../plans/plans.module';
 import { EntitlementsController } from './entitlements.controller';
 import { EntitlementsService } from './entitlements.service';
@@ -11,7 +10,7 @@ import { RequiresFeatureGuard } from './requires-feature.decorator';
  * @RequiresFeature guard. Import this module where @RequiresFeature routes live.
  */
 @Module({
-  imports: [PlansModule, OutboundModule],
+  imports: [PlansModule],
   controllers: [EntitlementsController, ApiCallsController],
   providers: [EntitlementsService, RequiresFeatureGuard],
   exports: [EntitlementsService, RequiresFeatureGuard],

@@ -1,16 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { DomainEvents } from '../common/events/domain-events';
+import { EntitlementsChanged, SUBSCRIBER_ORDER, SubscriptionChanged, type SubscriptionBasis } from '../common/facts';
+import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
 import { canonicalFeatures, entitles, sameFeatures, type PlanFeatures } from '../plans/plan-features';
 import { PlansService } from '../plans/plans.service';
 import { EntitlementsDto } from './dto/entitlements.dto';
+import { graceEnds, hasAccess } from './access-rule';
 import type { EntitlementSource } from './user-entitlement.entity';
 
 /**
- * What entitlements are derived from, read by the subscription mirror inside its transaction: the user's live
- * subscription (null: none) with the access rule already applied, and the newest subscription read it holds.
+ * What entitlements are derived from: the user's live subscription (null: none) with the access rule applied,
+ * and the newest subscription read the mirror holds.
  */
 export interface EntitlementBasis {
   subscription: {
@@ -50,19 +53,52 @@ const STATE_COLUMNS = `features, source, plan_lookup_key, plan_name, subscriptio
  * past_due grace deadline, so access ends on time even before Stripe's next event.
  */
 @Injectable()
-export class EntitlementsService {
+export class EntitlementsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly plans: PlansService,
-    private readonly outbound: OutboundEventsService,
+    private readonly events: DomainEvents,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
+
+  /** Entitlements derive themselves from the subscription mirror's fact, in the mirror's transaction. */
+  onModuleInit(): void {
+    this.events.subscribe(SubscriptionChanged, {
+      order: SUBSCRIBER_ORDER.entitlements,
+      name: 'entitlements',
+      handle: (m, fact) =>
+        this.recompute(m, fact.userId, async () => this.basisOf(await fact.readBasis())),
+    });
+  }
+
+  /** The access rule applied to the mirror's basis. */
+  private basisOf({ live, version }: SubscriptionBasis): EntitlementBasis {
+    const grace = this.app.pastDueGraceDays;
+    return {
+      version,
+      subscription: live
+        ? {
+            id: live.id,
+            status: live.status,
+            priceId: live.priceId,
+            hasAccess: hasAccess(live, grace),
+            accessUntil: graceEnds(live, grace),
+          }
+        : null,
+    };
+  }
+
+  /** Whether a subscription gives access now (the rule, with PAST_DUE_GRACE_DAYS). */
+  hasAccess(sub: { status: string; pastDueSince: Date | null }, now = new Date()): boolean {
+    return hasAccess(sub, this.app.pastDueGraceDays, now);
+  }
 
   /**
    * Derives the user's set again. The row is locked before `readBasis` runs, so concurrent changes of one user
    * apply one after the other, each reading the subscriptions as committed; a basis older than the stored one
    * changes nothing. Emits `entitlements.updated` only when the features or their plan change.
    */
-  async recompute(
+  private async recompute(
     m: EntityManager,
     userId: string,
     readBasis: () => Promise<EntitlementBasis>,
@@ -99,21 +135,20 @@ export class EntitlementsService {
     if (sameFeatures(before.features, next.features) && before.plan_lookup_key === next.plan_lookup_key)
       return;
     const keys = new Set([...Object.keys(before.features), ...Object.keys(next.features)]);
-    await this.outbound.emit(m, {
-      type: 'entitlements.updated',
-      userId,
-      data: {
+    await this.events.publish(
+      m,
+      new EntitlementsChanged(userId, {
         features: next.features,
-        previous_features: canonicalFeatures(before.features),
-        changed_features: [...keys].filter((k) => before.features[k] !== next.features[k]).sort(),
+        previousFeatures: canonicalFeatures(before.features),
+        changedFeatures: [...keys].filter((k) => before.features[k] !== next.features[k]).sort(),
         source: next.source,
-        plan_lookup_key: next.plan_lookup_key,
-        previous_plan_lookup_key: before.plan_lookup_key,
-        subscription_id: next.subscription_id,
-        subscription_status: next.subscription_status,
-        access_until: next.access_until ? new Date(next.access_until).toISOString() : null,
-      },
-    });
+        planLookupKey: next.plan_lookup_key,
+        previousPlanLookupKey: before.plan_lookup_key,
+        subscriptionId: next.subscription_id,
+        subscriptionStatus: next.subscription_status,
+        accessUntil: next.access_until,
+      }),
+    );
   }
 
   /** The caller's entitlements now (`GET /entitlements`). */

@@ -1,8 +1,5 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Global, Module } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { DataSource } from 'typeorm';
-import { AfterCommitSubscriber } from './after-commit';
 import { MetricsController } from './metrics.controller';
 import { METRIC } from './metrics';
 import { TollgateMetrics } from './metrics.service';
@@ -86,12 +83,4 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   ],
   exports: [TollgateMetrics, HttpMetrics],
 })
-export class MetricsModule implements OnModuleInit {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  onModuleInit(): void {
-    if (!this.db.subscribers.some((s) => s instanceof AfterCommitSubscriber)) {
-      this.db.subscribers.push(new AfterCommitSubscriber());
-    }
-  }
-}
+export class MetricsModule {}

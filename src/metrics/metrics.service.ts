@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-import { afterCommit } from './after-commit';
+import { afterCommit } from '../common/events/after-commit';
 import { METRIC, type WebhookDeliveryOutcome } from './metrics';
 
 const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);

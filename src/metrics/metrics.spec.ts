@@ -1,6 +1,6 @@
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { loadMetricsConfig } from '../config/metrics.config';
-import { afterCommit, AfterCommitSubscriber } from './after-commit';
+import { afterCommit, AfterCommitSubscriber } from '../common/events/after-commit';
 import { metricsAccess } from './metrics.controller';
 import { pathTemplate } from './metrics.service';
 

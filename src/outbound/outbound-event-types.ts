@@ -1,3 +1,5 @@
+import type { OutboundPayloads } from './reactions/payloads';
+
 /** Every outbound event type, with stable names (add, never rename). Payload versions are per type. */
 export const OUTBOUND_EVENT_TYPES = [
   'purchase.completed',
@@ -27,12 +29,10 @@ export const CONSUMPTION_EVENT_TYPES: OutboundEventType[] = [
 /** The version of the envelope and of every payload below; a breaking change to one type bumps it. */
 export const OUTBOUND_PAYLOAD_VERSION = 1;
 
-/** What a caller hands to emit(): the type, the user it is about, and the type's data (snake_case). */
-export interface OutboundEventInput {
-  type: OutboundEventType;
-  userId: string | null;
-  data: Record<string, unknown>;
-}
+/** What a reaction hands to emit(): the type, the user it is about, and that type's typed data (snake_case). */
+export type OutboundEventInput = {
+  [T in OutboundEventType]: { type: T; userId: string | null; data: OutboundPayloads[T] };
+}[OutboundEventType];
 
 /** The JSON body every receiver gets (Standard Webhooks' {type, timestamp, data}, plus ordering fields). */
 export interface OutboundEnvelope {
@@ -43,5 +43,5 @@ export interface OutboundEnvelope {
   user_id: string | null;
   external_id: string | null;
   sequence: number | null;
-  data: Record<string, unknown>;
+  data: OutboundPayloads[OutboundEventType];
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { outboundConfig, OutboundConfig } from '../config/outbound.config';
 import { countOf, type RetentionTarget } from '../database/retention-target';
 import { UsersService } from '../users/users.service';
 import {
@@ -66,6 +65,7 @@ export const OUTBOUND_EVENTS_RETENTION: RetentionTarget = {
 /**
  * The outbox (CONVENTIONS §15): emit() writes the event row and one delivery per enabled endpoint subscribed
  * to its type, in the caller's transaction, so the event commits or rolls back with the change it reports.
+ * Only this module's reactions (src/outbound/reactions) call it, from the facts other modules publish.
  * Nothing is sent from here: OutboundDeliveryService delivers after commit.
  */
 @Injectable()
@@ -76,12 +76,7 @@ export class OutboundEventsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
-    @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
   ) {}
-
-  get creditsLowThreshold(): number {
-    return this.config.creditsLowThreshold;
-  }
 
   /**
    * Records one event. credits.consumed (high volume) is written only when an enabled endpoint subscribes to
@@ -162,23 +157,6 @@ export class OutboundEventsService {
   /** Called when endpoints change on this instance. */
   forgetSubscriptions(): void {
     this.subscribed = null;
-  }
-
-  /**
-   * The balance events of a debit: credits.low when the total falls from above the threshold to at or below
-   * it, credits.depleted when it reaches zero.
-   */
-  async emitBalanceCrossings(
-    m: EntityManager,
-    userId: string,
-    before: number,
-    after: number,
-    cause: Record<string, unknown>,
-  ): Promise<void> {
-    const threshold = this.config.creditsLowThreshold;
-    const data = { ...cause, total_credits_before: before, total_credits: after, threshold };
-    if (before > threshold && after <= threshold) await this.emit(m, { type: 'credits.low', userId, data });
-    if (before > 0 && after === 0) await this.emit(m, { type: 'credits.depleted', userId, data });
   }
 
   /** A `webhook.test` event, delivered to one endpoint only. */

@@ -6,10 +6,12 @@ import { OutboundDeliveryWorker } from './outbound-delivery.worker';
 import { OutboundEventsService } from './outbound-events.service';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { BillingReactions } from './reactions/billing.reactions';
+import { CreditReactions } from './reactions/credit.reactions';
 
 /**
- * Outbound events: the host app's webhook endpoints, the transactional outbox other modules write to
- * (OutboundEventsService.emit, inside their transaction) and the worker that signs and delivers it.
+ * Outbound events: the host app's webhook endpoints, the transactional outbox (written only by this module's
+ * reactions to the facts other modules publish, inside their transaction) and the worker that delivers it.
  */
 @Module({
   imports: [UsersModule],
@@ -20,8 +22,10 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
     OutboundDeliveryWorker,
     WebhookEndpointsService,
     OutboundMetricsSource,
+    CreditReactions,
+    BillingReactions,
     ...OUTBOUND_GAUGES,
   ],
-  exports: [OutboundEventsService, OutboundDeliveryService],
+  exports: [OutboundDeliveryService],
 })
 export class OutboundModule {}

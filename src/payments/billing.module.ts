@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
-import { EntitlementsModule } from '../entitlements/entitlements.module';
-import { OutboundModule } from '../outbound/outbound.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
@@ -32,8 +30,6 @@ const BILLING = [
     UsersModule,
     PlansModule,
     CreditsModule,
-    OutboundModule,
-    EntitlementsModule,
   ],
   providers: [...BILLING, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
   exports: [...BILLING, NOTIFIER, LoggingNotifier],

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { CreditsService } from '../credits/credits.service';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
-import { afterCommit } from '../metrics/after-commit';
+import { GrantsService } from '../credits/grants.service';
+import { DomainEvents } from '../common/events/domain-events';
+import { PurchaseCompleted } from '../common/facts';
+import { afterCommit } from '../common/events/after-commit';
 import { TollgateMetrics } from '../metrics/metrics.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
@@ -34,10 +35,10 @@ export class CheckoutFulfilmentService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
     private readonly plans: PlansService,
-    private readonly credits: CreditsService,
+    private readonly credits: GrantsService,
     private readonly subscriptions: SubscriptionSyncService,
     private readonly periods: SubscriptionPeriodsService,
-    private readonly outbound: OutboundEventsService,
+    private readonly events: DomainEvents,
     private readonly metrics: TollgateMetrics,
   ) {}
 
@@ -129,20 +130,19 @@ export class CheckoutFulfilmentService {
     };
     // true only the first time: the event, the metric and the log line happen once, with the grant.
     if (!(await this.credits.grantPurchase(m, purchase))) return;
-    await this.outbound.emit(m, {
-      type: 'purchase.completed',
-      userId,
-      data: {
-        checkout_session_id: session.id,
-        payment_intent_id: purchase.paymentIntentId,
-        package_id: pack.id,
-        price_id: line?.price?.id ?? null,
+    await this.events.publish(
+      m,
+      new PurchaseCompleted(userId, {
+        checkoutSessionId: session.id,
+        paymentIntentId: purchase.paymentIntentId,
+        packageId: pack.id,
+        priceId: line?.price?.id ?? null,
         quantity: line?.quantity ?? 1,
         credits: purchase.credits,
-        amount_total: purchase.amountTotal,
+        amountTotal: purchase.amountTotal,
         currency: purchase.currency,
-      },
-    });
+      }),
+    );
     this.metrics.payment(m, 'succeeded', 'credit_pack');
     afterCommit(m, () =>
       this.logger.log(

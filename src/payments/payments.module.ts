@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
@@ -25,6 +26,7 @@ import { Subscription } from './subscription.entity';
     UsersModule,
     PlansModule,
     CreditsModule,
+    EntitlementsModule,
     BillingModule,
   ],
   controllers: [PaymentsController],

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
-import { CreditsService } from '../credits/credits.service';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { GrantsService } from '../credits/grants.service';
+import { DomainEvents } from '../common/events/domain-events';
+import { RefundProcessed } from '../common/facts';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { CheckoutFulfilmentService, PreparedCheckout } from './checkout-fulfilment.service';
 import { refId } from './stripe-refs';
@@ -24,9 +25,9 @@ export class RefundsDisputesService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly credits: CreditsService,
+    private readonly credits: GrantsService,
     private readonly checkouts: CheckoutFulfilmentService,
-    private readonly outbound: OutboundEventsService,
+    private readonly events: DomainEvents,
   ) {}
 
   async prepareRefund(charge: Stripe.Charge): Promise<PreparedChargeback<Stripe.Charge>> {
@@ -58,21 +59,19 @@ export class RefundsDisputesService {
       metadata: { amount_refunded: charge.amount_refunded, checkout_session: purchase.checkoutSessionId },
     });
     if (taken === undefined) return; // this refund amount was already applied
-    await this.outbound.emit(m, {
-      type: 'refund.processed',
-      userId: purchase.userId,
-      data: {
-        charge_id: charge.id,
-        payment_intent_id: refId(charge.payment_intent),
-        checkout_session_id: purchase.checkoutSessionId,
+    await this.events.publish(
+      m,
+      new RefundProcessed(purchase.userId, {
+        chargeId: charge.id,
+        paymentIntentId: refId(charge.payment_intent),
+        checkoutSessionId: purchase.checkoutSessionId,
         amount: charge.amount,
-        amount_refunded: charge.amount_refunded,
+        amountRefunded: charge.amount_refunded,
         currency: charge.currency,
-        fully_refunded: charge.amount_refunded >= charge.amount,
-        credits_clawed_back: taken,
-        credits_shortfall: requested - taken,
-      },
-    });
+        creditsClawedBack: taken,
+        creditsShortfall: requested - taken,
+      }),
+    );
   }
 
   /** An open or lost dispute freezes the purchase's credits (less what refunds took); a won one restores. */

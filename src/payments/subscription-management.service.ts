@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from '../common/errors';
 import { formatMinorUnits } from '../common/money';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditBreakdown } from '../credits/credit.types';
+import { EntitlementsService } from '../entitlements/entitlements.service';
 import type { Plan } from '../plans/plan.entity';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
@@ -33,6 +34,7 @@ export class SubscriptionManagementService {
     private readonly billing: SubscriptionSyncService,
     private readonly plans: PlansService,
     private readonly credits: CreditsService,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   /** `GET /payments/get-user-subscription`. */
@@ -109,7 +111,7 @@ export class SubscriptionManagementService {
       has_subscription: true,
       subscription_id: sub.id,
       status: sub.status,
-      has_access: this.billing.hasAccess(sub),
+      has_access: this.entitlements.hasAccess(sub),
       plan: plan ? this.planView(plan, sub.currency ?? plan.currency) : null,
       trial_end: iso(sub.trialEnd),
       last_renew: iso(sub.currentPeriodStart),

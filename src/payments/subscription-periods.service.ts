@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
-import { CreditsService } from '../credits/credits.service';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { GrantsService } from '../credits/grants.service';
+import { DomainEvents } from '../common/events/domain-events';
+import { InvoicePaymentRecorded } from '../common/facts';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
 import type { Subscription } from './subscription.entity';
@@ -19,9 +20,9 @@ export class SubscriptionPeriodsService {
 
   constructor(
     private readonly subscriptions: SubscriptionSyncService,
-    private readonly credits: CreditsService,
+    private readonly credits: GrantsService,
     private readonly plans: PlansService,
-    private readonly outbound: OutboundEventsService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** The invoice's subscription as Stripe has it now (null: a one-off invoice, or Stripe forgot it). */
@@ -38,7 +39,7 @@ export class SubscriptionPeriodsService {
   ): Promise<void> {
     if (!prepared) return;
     const row = await this.subscriptions.apply(m, prepared);
-    if (row) await this.emitPayment(m, 'payment.succeeded', row, invoice);
+    if (row) await this.emitPayment(m, 'succeeded', row, invoice);
     // An ended subscription's credits are gone for good (endSubscription runs once): a renewal paid before
     // the end but delivered after it must not grant a period nothing will ever expire.
     if (!row || ENDED.includes(row.status)) return;
@@ -60,36 +61,29 @@ export class SubscriptionPeriodsService {
     prepared: PreparedSubscription | null,
   ): Promise<Subscription | null> {
     const row = prepared ? await this.subscriptions.apply(m, prepared) : null;
-    if (row) await this.emitPayment(m, 'payment.failed', row, invoice);
+    if (row) await this.emitPayment(m, 'failed', row, invoice);
     return row;
   }
 
   private async emitPayment(
     m: EntityManager,
-    type: 'payment.succeeded' | 'payment.failed',
+    outcome: 'succeeded' | 'failed',
     sub: Subscription,
     invoice: Stripe.Invoice,
   ): Promise<void> {
-    await this.outbound.emit(m, {
-      type,
-      userId: sub.userId,
-      data: {
-        invoice_id: invoice.id,
-        subscription_id: sub.id,
-        billing_reason: invoice.billing_reason ?? null,
-        amount_due: invoice.amount_due,
-        amount_paid: invoice.amount_paid,
+    await this.events.publish(
+      m,
+      new InvoicePaymentRecorded(sub.userId, outcome, {
+        invoiceId: invoice.id,
+        subscriptionId: sub.id,
+        billingReason: invoice.billing_reason ?? null,
+        amountDue: invoice.amount_due,
+        amountPaid: invoice.amount_paid,
         currency: invoice.currency,
-        attempt_count: invoice.attempt_count,
-        ...(type === 'payment.failed'
-          ? {
-              next_payment_attempt: invoice.next_payment_attempt
-                ? new Date(invoice.next_payment_attempt * 1000).toISOString()
-                : null,
-            }
-          : {}),
-      },
-    });
+        attemptCount: invoice.attempt_count,
+        nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,
+      }),
+    );
   }
 
   /**

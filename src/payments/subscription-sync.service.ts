@@ -2,14 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
-import { appConfig, AppConfig } from '../config/app.config';
-import { CreditsService } from '../credits/credits.service';
-import { EntitlementsService, type EntitlementBasis } from '../entitlements/entitlements.service';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { DomainEvents } from '../common/events/domain-events';
+import { SubscriptionChanged, type SubscriptionBasis, type SubscriptionState } from '../common/facts';
+import { GrantsService } from '../credits/grants.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
-import { ENDED, refId, toDate } from './stripe-refs';
+import { ENDED, refId } from './stripe-refs';
+import { mirrorRow, subscriptionChange } from './subscription-mirror';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
 
 /** A Stripe read of a subscription, stamped with when it was read (the row's recency guard). */
@@ -42,12 +42,10 @@ export class SubscriptionSyncService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(appConfig.KEY) private readonly app: AppConfig,
-    private readonly credits: CreditsService,
+    private readonly credits: GrantsService,
     private readonly plans: PlansService,
     private readonly users: UsersService,
-    private readonly outbound: OutboundEventsService,
-    private readonly entitlements: EntitlementsService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Stripe's subscription now, or null when Stripe does not know it (404). */
@@ -137,27 +135,8 @@ export class SubscriptionSyncService {
     });
   }
 
-  /** The user's subscription with this id, any status. */
-  async ownedSubscription(userId: string, id: string): Promise<Subscription | null> {
-    return this.db.getRepository(Subscription).findOne({ where: { id, userId } });
-  }
-
-  /** Access by status: trialing/active yes; past_due for a grace period; unpaid/canceled/expired no. */
-  hasAccess(sub: Pick<Subscription, 'status' | 'pastDueSince'>, now = new Date()): boolean {
-    if (sub.status === 'trialing' || sub.status === 'active') return true;
-    const until = this.graceEnds(sub, now);
-    return until !== null && now.getTime() <= until.getTime();
-  }
-
-  /** past_due: when its grace period ends (PAST_DUE_GRACE_DAYS after it became past_due); otherwise null. */
-  graceEnds(sub: Pick<Subscription, 'status' | 'pastDueSince'>, now = new Date()): Date | null {
-    if (sub.status !== 'past_due') return null;
-    const since = sub.pastDueSince ? new Date(sub.pastDueSince) : now;
-    return new Date(since.getTime() + this.app.pastDueGraceDays * 86_400_000);
-  }
-
-  /** What the user's entitlements derive from, read in the caller's transaction (the same access rule). */
-  private async entitlementBasis(m: EntityManager, userId: string): Promise<EntitlementBasis> {
+  /** What the user's entitlements derive from, read in the caller's transaction: live subscription, version. */
+  private async basis(m: EntityManager, userId: string): Promise<SubscriptionBasis> {
     const repo = m.getRepository(Subscription);
     const live = await repo.findOne({
       where: { userId, status: In(LIVE_STATUSES) },
@@ -170,19 +149,16 @@ export class SubscriptionSyncService {
       .getRawOne<{ version: string }>())!;
     return {
       version: Number(version),
-      subscription: live
-        ? {
-            id: live.id,
-            status: live.status,
-            priceId: live.priceId,
-            hasAccess: this.hasAccess(live),
-            accessUntil: this.graceEnds(live),
-          }
+      live: live
+        ? { id: live.id, status: live.status, priceId: live.priceId, pastDueSince: live.pastDueSince }
         : null,
     };
   }
 
-  /** Upserts the mirror row from a Stripe read, only if this read is at least as new as the stored one. */
+  /**
+   * Upserts the mirror row from a Stripe read, only if this read is at least as new as the stored one, then
+   * publishes SubscriptionChanged (outbound reports it; entitlements derive from it) in the same transaction.
+   */
   private async upsert(m: EntityManager, { subscription: s, version }: SubscriptionRead) {
     const customerId = refId(s.customer)!;
     const userId = await this.users.resolveStripeOwner(m, s.metadata?.user_id, customerId);
@@ -190,124 +166,73 @@ export class SubscriptionSyncService {
       this.logger.warn(`subscription ${s.id}: customer ${customerId} is not a Tollgate user; ignored`);
       return null;
     }
-    const item = s.items.data[0];
-    const priceId = item?.price?.id ?? null;
+    const priceId = s.items.data[0]?.price?.id ?? null;
     const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
-    // The row as it was, so the outbound event says what changed. Two transactions mirroring the same new
-    // subscription (its checkout and its own event) would both find no row: this lock makes the second wait and
-    // see the first's row, so exactly one reports subscription.created.
+    const row = mirrorRow(s, { userId, planId: plan?.id ?? null, version });
+    // The row as it was, so the fact says what changed. Two transactions mirroring the same new subscription
+    // (its checkout and its own event) would both find no row: this lock makes the second wait and see the
+    // first's row, so exactly one reports it created.
     await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`subscription:${s.id}`]);
-    const [before]: MirrorState[] = await m.query(
+    const [before]: SubscriptionState[] = await m.query(
       `SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1 FOR UPDATE`,
       [s.id],
     );
-    const rows: Array<{ id: string }> = await m.query(
-      `INSERT INTO subscriptions AS cur (id, user_id, customer_id, status, plan_id, price_id, currency,
-          current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, cancel_at,
-          canceled_at, ended_at, stripe_version, past_due_since)
-       VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-               CASE WHEN $4::varchar = 'past_due' THEN now() END)
-       ON CONFLICT (id) DO UPDATE SET
-          status = EXCLUDED.status, plan_id = EXCLUDED.plan_id, price_id = EXCLUDED.price_id,
-          currency = EXCLUDED.currency, current_period_start = EXCLUDED.current_period_start,
-          current_period_end = EXCLUDED.current_period_end, trial_start = EXCLUDED.trial_start,
-          trial_end = EXCLUDED.trial_end, cancel_at_period_end = EXCLUDED.cancel_at_period_end,
-          cancel_at = EXCLUDED.cancel_at, canceled_at = EXCLUDED.canceled_at, ended_at = EXCLUDED.ended_at,
-          stripe_version = EXCLUDED.stripe_version,
-          past_due_since = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(cur.past_due_since, now()) END,
-          updated_at = now()
-       WHERE cur.stripe_version <= EXCLUDED.stripe_version
-       RETURNING id`,
-      [
+    const written: Array<{ id: string }> = await m.query(UPSERT_SQL, [
+      row.id,
+      row.userId,
+      row.customerId,
+      row.status,
+      row.planId,
+      row.priceId,
+      row.currency,
+      row.currentPeriodStart,
+      row.currentPeriodEnd,
+      row.trialStart,
+      row.trialEnd,
+      row.cancelAtPeriodEnd,
+      row.cancelAt,
+      row.canceledAt,
+      row.endedAt,
+      row.stripeVersion,
+    ]);
+    if (written.length > 0) {
+      const [after]: SubscriptionState[] = await m.query(`SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1`, [
         s.id,
-        userId,
-        customerId,
-        s.status,
-        plan?.id ?? null,
-        priceId,
-        s.currency,
-        toDate(item?.current_period_start),
-        toDate(item?.current_period_end),
-        toDate(s.trial_start),
-        toDate(s.trial_end),
-        s.cancel_at_period_end,
-        toDate(s.cancel_at),
-        toDate(s.canceled_at),
-        toDate(s.ended_at),
-        version,
-      ],
-    );
-    if (rows.length > 0) {
-      await this.emitChange(m, userId, s.id, before ?? null);
+      ]);
+      const change = subscriptionChange(before ?? null, after);
+      await this.events.publish(
+        m,
+        new SubscriptionChanged(userId, s.id, before ?? null, after, change, () => this.basis(m, userId)),
+      );
       if (s.trial_end) await this.users.markTrialUsed(m, userId);
       if (ENDED.includes(s.status as SubscriptionStatus)) {
         await this.credits.endSubscription(m, { userId, subscriptionId: s.id });
       }
-      await this.entitlements.recompute(m, userId, () => this.entitlementBasis(m, userId));
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });
   }
-
-  /** subscription.created / .canceled / .updated (only when a field a receiver cares about changed). */
-  private async emitChange(m: EntityManager, userId: string, id: string, before: MirrorState | null) {
-    const [after]: MirrorState[] = await m.query(`SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1`, [
-      id,
-    ]);
-    const changed = before
-      ? (Object.keys(after) as Array<keyof MirrorState>).filter((k) => !sameValue(before[k], after[k]))
-      : [];
-    const type = !before
-      ? 'subscription.created'
-      : ENDED.includes(after.status as SubscriptionStatus) &&
-          !ENDED.includes(before.status as SubscriptionStatus)
-        ? 'subscription.canceled'
-        : changed.length > 0
-          ? 'subscription.updated'
-          : null;
-    if (!type) return;
-    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-    await this.outbound.emit(m, {
-      type,
-      userId,
-      data: {
-        subscription_id: id,
-        status: after.status,
-        plan_id: after.plan_id,
-        price_id: after.price_id,
-        currency: after.currency,
-        cancel_at_period_end: after.cancel_at_period_end,
-        cancel_at: iso(after.cancel_at),
-        canceled_at: iso(after.canceled_at),
-        ended_at: iso(after.ended_at),
-        current_period_start: iso(after.current_period_start),
-        current_period_end: iso(after.current_period_end),
-        trial_end: iso(after.trial_end),
-        changed_fields: changed,
-        previous_status: before?.status ?? null,
-      },
-    });
-  }
 }
 
-/** The mirror's fields an outbound subscription event reports. */
-interface MirrorState {
-  status: string;
-  plan_id: number | null;
-  price_id: string | null;
-  currency: string | null;
-  cancel_at_period_end: boolean;
-  cancel_at: Date | null;
-  canceled_at: Date | null;
-  ended_at: Date | null;
-  current_period_start: Date | null;
-  current_period_end: Date | null;
-  trial_end: Date | null;
-}
+/** The mirror's fields a change reports, named as SubscriptionState names them. */
+const MIRROR_STATE = `status, plan_id AS "planId", price_id AS "priceId", currency,
+  cancel_at_period_end AS "cancelAtPeriodEnd", cancel_at AS "cancelAt", canceled_at AS "canceledAt",
+  ended_at AS "endedAt", current_period_start AS "currentPeriodStart", current_period_end AS "currentPeriodEnd",
+  trial_end AS "trialEnd"`;
 
-const MIRROR_STATE = `status, plan_id, price_id, currency, cancel_at_period_end, cancel_at, canceled_at, ended_at,
-  current_period_start, current_period_end, trial_end`;
-
-const sameValue = (a: unknown, b: unknown): boolean =>
-  a instanceof Date || b instanceof Date
-    ? (a ? new Date(a as Date).getTime() : null) === (b ? new Date(b as Date).getTime() : null)
-    : a === b;
+/** Insert or move forwards: a read older than the stored one changes nothing (no row back). */
+const UPSERT_SQL = `INSERT INTO subscriptions AS cur (id, user_id, customer_id, status, plan_id, price_id, currency,
+    current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, cancel_at,
+    canceled_at, ended_at, stripe_version, past_due_since)
+  VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+          CASE WHEN $4::varchar = 'past_due' THEN now() END)
+  ON CONFLICT (id) DO UPDATE SET
+    status = EXCLUDED.status, plan_id = EXCLUDED.plan_id, price_id = EXCLUDED.price_id,
+    currency = EXCLUDED.currency, current_period_start = EXCLUDED.current_period_start,
+    current_period_end = EXCLUDED.current_period_end, trial_start = EXCLUDED.trial_start,
+    trial_end = EXCLUDED.trial_end, cancel_at_period_end = EXCLUDED.cancel_at_period_end,
+    cancel_at = EXCLUDED.cancel_at, canceled_at = EXCLUDED.canceled_at, ended_at = EXCLUDED.ended_at,
+    stripe_version = EXCLUDED.stripe_version,
+    past_due_since = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(cur.past_due_since, now()) END,
+    updated_at = now()
+  WHERE cur.stripe_version <= EXCLUDED.stripe_version
+  RETURNING id`;

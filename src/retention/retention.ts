@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { RetentionConfig } from '../config/retention.config';
 import { ADVISORY_LOCK, tryWithAdvisoryLock } from '../database/advisory-lock';
 import type { RetentionTarget } from '../database/retention-target';
-import { CONSUME_REQUESTS_RETENTION } from '../credits/credits.service';
+import { CONSUME_REQUESTS_RETENTION } from '../credits/consume.service';
 import {
   OUTBOUND_DELIVERIES_RETENTION,
   OUTBOUND_EVENTS_RETENTION,

@@ -185,12 +185,12 @@ describe('outbound events: signed Standard Webhooks from a transactional outbox 
     const outbound = t.app.get(OutboundEventsService);
     await expect(
       t.dataSource.transaction(async (m) => {
-        await outbound.emit(m, { type: 'credits.low', userId: user.id, data: { note: 'rolled back' } });
+        await outbound.emit(m, { type: 'credits.low', userId: user.id, data: { cause: 'rolled back', total_credits_before: 11, total_credits: 10, threshold: 10 } });
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
     const id = await t.dataSource.transaction((m) =>
-      outbound.emit(m, { type: 'credits.low', userId: user.id, data: { note: 'committed' } }),
+      outbound.emit(m, { type: 'credits.low', userId: user.id, data: { cause: 'committed', total_credits_before: 11, total_credits: 10, threshold: 10 } }),
     );
     await waitFor(() => r.withId(id!).length === 1, 'committed event');
     const rows: Array<{ n: number }> = await t.dataSource.query(
@@ -198,7 +198,7 @@ describe('outbound events: signed Standard Webhooks from a transactional outbox 
       [user.id],
     );
     expect(rows[0].n).toBe(1);
-    expect(r.received.map((d) => d.payload.data.note)).toEqual(['committed']);
+    expect(r.received.map((d) => d.payload.data.cause)).toEqual(['committed']);
     expect(r.received[0].payload.sequence).toBe(1); // the rolled-back number was rolled back too
   });
 

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { CreditsService } from '../../src/credits/credits.service';
-import { SubscriptionSyncService } from '../../src/payments/subscription-sync.service';
+import { GrantsService } from '../../src/credits/grants.service';
+import { EntitlementsService } from '../../src/entitlements/entitlements.service';
 import { LoggingNotifier } from '../../src/payments/notifier';
 import { Subscription } from '../../src/payments/subscription.entity';
 import { registerUser, TestUser } from '../factories/user.factory';
@@ -38,7 +38,7 @@ const userSubscription = async (t: TestApp, user: TestUser) =>
 /** The mirror row, with the last period Credits applied for it (Credits keeps that in its own table). */
 const subscriptionRow = async (t: TestApp, id: string) => ({
   ...(await t.dataSource.getRepository(Subscription).findOneByOrFail({ id })),
-  creditsPeriodStart: await t.app.get(CreditsService).lastPeriodStart(id),
+  creditsPeriodStart: await t.app.get(GrantsService).lastPeriodStart(id),
 });
 
 const invoiceOf = (e: Stripe.Event) => e.data.object as Stripe.Invoice;
@@ -203,9 +203,9 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     const row = await subscriptionRow(t, subscriptionId);
     expect(row.pastDueSince).toBeInstanceOf(Date);
-    const billing = t.app.get(SubscriptionSyncService);
+    const access = t.app.get(EntitlementsService);
     const afterGrace = new Date(row.pastDueSince!.getTime() + 8 * DAY * 1000);
-    expect(billing.hasAccess(row, afterGrace)).toBe(false); // default PAST_DUE_GRACE_DAYS = 7
+    expect(access.hasAccess(row, afterGrace)).toBe(false); // default PAST_DUE_GRACE_DAYS = 7
 
     // Retries 3 and 5 days later fail too; then Stripe cancels the subscription.
     await advance(t, clockId, trialEnd + 9 * DAY);

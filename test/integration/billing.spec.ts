@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { CreditsService } from '../../src/credits/credits.service';
+import { ConsumeService } from '../../src/credits/consume.service';
 import { CheckoutFulfilmentService } from '../../src/payments/checkout-fulfilment.service';
 import { CheckoutSessionRecord } from '../../src/payments/checkout-session.entity';
 import { RefundsDisputesService } from '../../src/payments/refunds-disputes.service';
@@ -185,7 +186,7 @@ describe('billing services (service tier)', () => {
       const paid = (reason: 'subscription_create' | 'subscription_cycle', periodStart: number) =>
         inTx((m) => periods.applyInvoicePaid(m, stripeInvoice(sub, reason, periodStart), read(sub)));
       await paid('subscription_create', start);
-      await credits.consume(user.id, 30, 'test');
+      await ctx.get(ConsumeService).consume(user.id, 30, 'test');
       await paid('subscription_cycle', start + 30 * DAY);
       await paid('subscription_create', start); // late duplicate
       expect(await credits.breakdown(user.id)).toMatchObject({ monthly_credits: 100 });

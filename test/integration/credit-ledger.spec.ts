@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CreditsService } from '../../src/credits/credits.service';
+import { GrantsService } from '../../src/credits/grants.service';
+import { ConsumeService } from '../../src/credits/consume.service';
 import { UsersService } from '../../src/users/users.service';
 import { createUser } from '../factories/user.factory';
 import { createServiceContext, type ServiceContext } from '../support/test-app';
@@ -8,11 +10,15 @@ import { createServiceContext, type ServiceContext } from '../support/test-app';
 describe('credit ledger (service tier)', () => {
   let ctx: ServiceContext;
   let credits: CreditsService;
+  let grants: GrantsService;
+  let consumer: ConsumeService;
   let users: UsersService;
 
   beforeAll(async () => {
     ctx = await createServiceContext();
     credits = ctx.get(CreditsService);
+    grants = ctx.get(GrantsService);
+    consumer = ctx.get(ConsumeService);
     users = ctx.get(UsersService);
   });
   afterEach(async () => expect(await credits.verify()).toEqual([]));
@@ -32,14 +38,14 @@ describe('credit ledger (service tier)', () => {
 
   it('grants a purchase once per checkout session, and records it for refunds to find', async () => {
     const user = await newUser();
-    expect(await inTx((m) => credits.grantPurchase(m, purchase(user.id, 'cs_once', 'pi_once')))).toBe(true);
-    expect(await inTx((m) => credits.grantPurchase(m, purchase(user.id, 'cs_once', 'pi_once')))).toBe(false);
+    expect(await inTx((m) => grants.grantPurchase(m, purchase(user.id, 'cs_once', 'pi_once')))).toBe(true);
+    expect(await inTx((m) => grants.grantPurchase(m, purchase(user.id, 'cs_once', 'pi_once')))).toBe(false);
     expect(await credits.breakdown(user.id)).toEqual({
       monthly_credits: 0,
       purchased_credits: 100,
       total_credits: 100,
     });
-    expect(await inTx((m) => credits.purchaseByPaymentIntent(m, 'pi_once'))).toEqual({
+    expect(await inTx((m) => grants.purchaseByPaymentIntent(m, 'pi_once'))).toEqual({
       checkoutSessionId: 'cs_once',
       userId: user.id,
       credits: 100,
@@ -50,16 +56,16 @@ describe('credit ledger (service tier)', () => {
     const user = await newUser();
     const start = (periodStart: Date) =>
       inTx((m) =>
-        credits.startPeriod(m, { userId: user.id, subscriptionId: 'sub_fwd', periodStart, allowance: 50 }),
+        grants.startPeriod(m, { userId: user.id, subscriptionId: 'sub_fwd', periodStart, allowance: 50 }),
       );
     const jan = new Date('2026-01-01T00:00:00Z');
     const feb = new Date('2026-02-01T00:00:00Z');
     expect(await start(jan)).toBe(true);
-    await credits.consume(user.id, 20, 'test');
+    await consumer.consume(user.id, 20, 'test');
     expect(await start(jan)).toBe(false);
     expect(await start(feb)).toBe(true);
     expect(await start(jan)).toBe(false);
-    expect(await credits.lastPeriodStart('sub_fwd')).toEqual(feb);
+    expect(await grants.lastPeriodStart('sub_fwd')).toEqual(feb);
     const { entries } = await credits.ledger(user.id, 10);
     expect(entries.map((e) => [e.reason, e.amount])).toEqual([
       ['period_reset', 50],
@@ -71,11 +77,11 @@ describe('credit ledger (service tier)', () => {
 
   it('claws back at most what is left, recording the shortfall, and only once per key', async () => {
     const user = await newUser();
-    await inTx((m) => credits.grantPurchase(m, purchase(user.id, 'cs_claw', 'pi_claw', 10)));
-    await credits.consume(user.id, 7, 'test');
+    await inTx((m) => grants.grantPurchase(m, purchase(user.id, 'cs_claw', 'pi_claw', 10)));
+    await consumer.consume(user.id, 7, 'test');
     const claw = () =>
       inTx((m) =>
-        credits.clawback(m, {
+        grants.clawback(m, {
           userId: user.id,
           requested: 10,
           reason: 'refund_clawback',
@@ -89,14 +95,14 @@ describe('credit ledger (service tier)', () => {
     expect(await credits.breakdown(user.id)).toMatchObject({ total_credits: 0 });
     const [row] = (await credits.ledger(user.id, 1)).entries;
     expect(row.metadata).toMatchObject({ requested: 10, shortfall: 7 });
-    expect(await inTx((m) => credits.requestedSoFar(m, 'refund_clawback', 'charge', 'ch_claw'))).toBe(10);
+    expect(await inTx((m) => grants.requestedSoFar(m, 'refund_clawback', 'charge', 'ch_claw'))).toBe(10);
   });
 
   it('lets concurrent consumes of one balance spend exactly what there is', async () => {
     const user = await newUser();
-    await inTx((m) => credits.grantPurchase(m, purchase(user.id, 'cs_race', 'pi_race', 5)));
+    await inTx((m) => grants.grantPurchase(m, purchase(user.id, 'cs_race', 'pi_race', 5)));
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => credits.consume(user.id, 1, 'race')),
+      Array.from({ length: 8 }, () => consumer.consume(user.id, 1, 'race')),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     expect(await credits.breakdown(user.id)).toMatchObject({ total_credits: 0 });
@@ -104,7 +110,7 @@ describe('credit ledger (service tier)', () => {
 
   it('refuses an adjustment for a user that does not exist', async () => {
     await expect(
-      credits.adjust({
+      grants.adjust({
         userId: '00000000-0000-4000-8000-000000000000',
         bucket: 'purchased',
         amount: 5,

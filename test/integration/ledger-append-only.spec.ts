@@ -1,4 +1,4 @@
-import { CreditsService } from '../../src/credits/credits.service';
+import { GrantsService } from '../../src/credits/grants.service';
 import { UsersService } from '../../src/users/users.service';
 import { createUser } from '../factories/user.factory';
 import { createServiceContext, type ServiceContext } from '../support/test-app';
@@ -12,7 +12,7 @@ describe('credit ledger is append-only in the database (service tier)', () => {
     ctx = await createServiceContext();
     const user = await createUser(ctx.get(UsersService), ctx.dataSource);
     userId = user.id;
-    await ctx.get(CreditsService).adjust({
+    await ctx.get(GrantsService).adjust({
       userId,
       bucket: 'purchased',
       amount: 10,
@@ -43,7 +43,7 @@ describe('credit ledger is append-only in the database (service tier)', () => {
 
   it('still appends: a correction is a new row', async () => {
     await ctx
-      .get(CreditsService)
+      .get(GrantsService)
       .adjust({ userId, bucket: 'purchased', amount: -3, note: 'fix', actorId: userId });
     expect((await entries()).map((e) => e.amount).sort((a, b) => a - b)).toEqual([-3, 10]);
   });

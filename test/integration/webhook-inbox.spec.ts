@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { CreditsService } from '../../src/credits/credits.service';
+import { GrantsService } from '../../src/credits/grants.service';
 import { Subscription } from '../../src/payments/subscription.entity';
 import { UsersService } from '../../src/users/users.service';
 import { WebhookInboxService } from '../../src/webhooks/webhook-inbox.service';
@@ -82,7 +82,7 @@ describe('webhook inbox and processor (service tier)', () => {
     const e = event('customer.subscription.deleted', sub);
     await inbox.record(e);
     const end = jest
-      .spyOn(ctx.get(CreditsService), 'endSubscription')
+      .spyOn(ctx.get(GrantsService), 'endSubscription')
       .mockRejectedValue(new Error('ledger down'));
     try {
       expect(await processor.processById(e.id)).toBe('failed');

@@ -1,0 +1,203 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainEvents } from '../common/events/domain-events';
+import { AppError, ErrorCode } from '../common/errors';
+import { countOf, type RetentionTarget } from '../database/retention-target';
+import { TollgateMetrics } from '../metrics/metrics.service';
+import type { ConsumeReceipt } from './credit.types';
+import { CreditsPosted } from '../common/facts/credit.facts';
+import type { ConsumeSqlRow } from './ledger/consume-sql';
+import { readBreakdown } from './ledger/ledger-queries';
+import { LedgerService } from './ledger/ledger.service';
+
+/**
+ * Retention of Idempotency-Key records (never of the ledger): a key older than the window is forgotten, and a
+ * request repeating it after that is a new consume. Deleted oldest first, by the created_at index.
+ */
+export const CONSUME_REQUESTS_RETENTION: RetentionTarget = {
+  table: 'consume_requests',
+  count: (db, before) =>
+    countOf(db, 'SELECT count(*)::int AS n FROM consume_requests WHERE created_at < $1', [before]),
+  pruneBatch: (db, before, limit) =>
+    countOf(
+      db,
+      `WITH d AS (DELETE FROM consume_requests WHERE (user_id, idempotency_key) IN (
+                    SELECT user_id, idempotency_key FROM consume_requests WHERE created_at < $1
+                     ORDER BY created_at LIMIT $2)
+                  RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [before, limit],
+    ),
+};
+
+/**
+ * Spending credits: the consume (all-or-nothing, monthly first, one atomic statement in the ledger), its
+ * Idempotency-Key records (`consume_requests`) and receipts, and giving back what a failed in-app action took.
+ */
+@Injectable()
+export class ConsumeService {
+  private readonly logger = new Logger('Credits');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly events: DomainEvents,
+    private readonly metrics: TollgateMetrics,
+  ) {}
+
+  /**
+   * With an idempotency key, a retry returns the original result; the same key with another body is 409.
+   * `fingerprint`: what else makes the request (a @ConsumesCredits route's body), so another body is 409.
+   */
+  async consume(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey?: string,
+    fingerprint?: string,
+  ): Promise<ConsumeReceipt> {
+    try {
+      if (idempotencyKey) return await this.consumeKeyed(userId, amount, reason, idempotencyKey, fingerprint);
+      const operation = `consume:${randomUUID()}`;
+      // Only while a blocking subscriber wants the fact (an endpoint subscribed to a consumption event) does
+      // the hot path pay for a transaction.
+      if (await this.events.wanted(CreditsPosted))
+        return await this.db.transaction((m) => this.consumeIn(m, userId, amount, reason, operation));
+      return this.receipt(await this.ledger.consume(null, userId, amount, operation, reason), amount, operation);
+    } catch (err) {
+      throw await this.explainInsufficient(err, userId, amount);
+    }
+  }
+
+  private async consumeKeyed(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey: string,
+    fingerprint?: string,
+  ): Promise<ConsumeReceipt> {
+    const request = fingerprint === undefined ? { amount, reason } : { amount, reason, fingerprint };
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    return this.db.transaction(async (m) => {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
+         VALUES ($1, $2, $3, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, idempotencyKey, hash],
+      );
+      if (inserted.length === 0) {
+        const [prior]: Array<{ request_hash: string; response: ConsumeReceipt }> = await m.query(
+          'SELECT request_hash, response FROM consume_requests WHERE user_id = $1 AND idempotency_key = $2',
+          [userId, idempotencyKey],
+        );
+        if (prior.request_hash !== hash) throw new AppError(ErrorCode.IdempotencyKeyReused);
+        return { ...prior.response, replayed: true };
+      }
+      // The consume_requests row above is what makes the key idempotent. The ledger operation is unique per
+      // attempt: a retry after a refunded failure (refundConsume deletes that row) is a new charge, and must
+      // not collide with the first attempt's ledger keys; nor may a long key overflow the ledger's columns.
+      const receipt = await this.consumeIn(m, userId, amount, reason, `consume:${randomUUID()}`);
+      await m.query('UPDATE consume_requests SET response = $3 WHERE user_id = $1 AND idempotency_key = $2', [
+        userId,
+        idempotencyKey,
+        JSON.stringify(receipt),
+      ]);
+      return receipt;
+    });
+  }
+
+  private async consumeIn(
+    m: EntityManager,
+    userId: string,
+    amount: number,
+    reason: string,
+    operation: string,
+  ): Promise<ConsumeReceipt> {
+    return this.receipt(await this.ledger.consume(m, userId, amount, operation, reason), amount, operation);
+  }
+
+  private receipt(row: ConsumeSqlRow | null, amount: number, operation: string): ConsumeReceipt {
+    if (!row) {
+      this.metrics.consumeFailed('insufficient_credits');
+      this.logger.log({ amount }, `consume refused: insufficient credits for ${amount}`);
+      throw new AppError(ErrorCode.InsufficientCredits);
+    }
+    return {
+      consumed: amount,
+      credits_remaining: row.monthly + row.purchased,
+      monthly_credits: row.monthly,
+      purchased_credits: row.purchased,
+      operation,
+      from_monthly: row.from_monthly,
+      from_purchased: row.from_purchased,
+    };
+  }
+
+  /**
+   * A refused consume says what was asked and what is there (read after the refusal, outside its statement:
+   * informative, not a promise). With nothing at all it keeps the spec's "No credits available" message.
+   */
+  private async explainInsufficient(err: unknown, userId: string, amount: number): Promise<unknown> {
+    if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
+    const available = await readBreakdown(this.db.manager, userId).then(
+      (b) => b.total_credits,
+      () => undefined,
+    );
+    if (available === undefined) return err;
+    const details = { requested: amount, available };
+    if (available === 0) return new AppError(ErrorCode.InsufficientCredits, undefined, details);
+    return new AppError(
+      ErrorCode.InsufficientCredits,
+      `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
+      details,
+    );
+  }
+
+  /**
+   * Stores a @ConsumesCredits handler's response beside the receipt of its Idempotency-Key, so a retry with
+   * the same key replays it instead of running the action again.
+   */
+  async recordAction(userId: string, idempotencyKey: string, response: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE consume_requests SET response = response || jsonb_build_object('action', $3::jsonb)
+        WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, idempotencyKey, JSON.stringify(response ?? null)],
+    );
+  }
+
+  /**
+   * Gives back what a consume took, to the buckets it came from (a failed in-app action). Idempotent.
+   * A replayed receipt (an Idempotency-Key retry) is not refunded: that charge belongs to the original,
+   * successful request.
+   */
+  async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
+    if (receipt.replayed) return;
+    await this.db.transaction((m) =>
+      this.ledger.post(m, userId, async () => {
+        // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.
+        await m.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
+          userId,
+          receipt.operation,
+        ]);
+        const parts = [
+          ['monthly', receipt.from_monthly],
+          ['purchased', receipt.from_purchased],
+        ] as const;
+        return {
+          cause: { kind: 'consume_refund', operation: receipt.operation },
+          movements: parts
+            .filter(([, amount]) => amount > 0)
+            .map(([bucket, amount]) => ({
+              bucket,
+              amount,
+              reason: 'consume_refund' as const,
+              key: `${receipt.operation}:refund:${bucket}`,
+              sourceType: 'consume',
+              sourceId: receipt.operation,
+            })),
+        };
+      }),
+    );
+  }
+}

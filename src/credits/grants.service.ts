@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors';
+import { UsersService } from '../users/users.service';
+import type { CreditBreakdown, CreditBucket, CreditReason } from './credit.types';
+import { ledgerHas, readBreakdown, requestedSoFar, takenBy } from './ledger/ledger-queries';
+import { LedgerService, Movement } from './ledger/ledger.service';
+
+/** A paid credit pack, as checkout fulfilment hands it over. */
+export interface CreditPurchase {
+  userId: string;
+  checkoutSessionId: string;
+  packageId: number | null;
+  paymentIntentId: string | null;
+  credits: number;
+  amountTotal: number;
+  currency: string;
+}
+
+export interface RecordedPurchase {
+  checkoutSessionId: string;
+  userId: string;
+  credits: number;
+}
+
+/**
+ * Credits in and out for a cause other than spending: purchases, subscription periods, clawbacks and their
+ * reversals, operator adjustments — the commands Payments and Admin call, each posted through the ledger in
+ * the caller's transaction. Owns `credit_purchases` (what each pack granted) and `credit_periods` (the last
+ * period applied per subscription).
+ */
+@Injectable()
+export class GrantsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly users: UsersService,
+  ) {}
+
+  /**
+   * A paid one-time checkout: records the purchase (refunds and disputes find it by payment intent) and adds
+   * its credits to purchased, once per checkout session.
+   */
+  async grantPurchase(m: EntityManager, p: CreditPurchase): Promise<boolean> {
+    await m.query(
+      `INSERT INTO credit_purchases (checkout_session_id, user_id, package_id, payment_intent_id, credits,
+                                     amount_total, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (checkout_session_id) DO NOTHING`,
+      [p.checkoutSessionId, p.userId, p.packageId, p.paymentIntentId, p.credits, p.amountTotal, p.currency],
+    );
+    const { applied } = await this.ledger.post(m, p.userId, () => ({
+      cause: {
+        kind: 'purchase',
+        checkoutSessionId: p.checkoutSessionId,
+        packageId: p.packageId,
+        paymentIntentId: p.paymentIntentId,
+        amountTotal: p.amountTotal,
+      },
+      movements: [
+        {
+          bucket: 'purchased',
+          amount: p.credits,
+          reason: 'purchase',
+          key: `purchase:${p.checkoutSessionId}`,
+          sourceType: 'checkout_session',
+          sourceId: p.checkoutSessionId,
+          metadata: { package_id: p.packageId, payment_intent: p.paymentIntentId, amount_total: p.amountTotal },
+        },
+      ],
+    }));
+    return applied.length > 0;
+  }
+
+  /** The credit pack bought with this payment intent, if we granted one. */
+  async purchaseByPaymentIntent(
+    m: EntityManager,
+    paymentIntentId: string | null,
+  ): Promise<RecordedPurchase | null> {
+    if (!paymentIntentId) return null;
+    const rows: Array<{ checkout_session_id: string; user_id: string; credits: number }> = await m.query(
+      'SELECT checkout_session_id, user_id, credits FROM credit_purchases WHERE payment_intent_id = $1',
+      [paymentIntentId],
+    );
+    const row = rows[0];
+    return row
+      ? { checkoutSessionId: row.checkout_session_id, userId: row.user_id, credits: row.credits }
+      : null;
+  }
+
+  /**
+   * A subscription period starts (first period or a paid renewal): unused monthly credits expire and the
+   * plan's allowance is granted, as ONE posting (so a renewal is never seen as a drop in the balance).
+   * Applied once per (subscription, period) and only forwards: a period older than or equal to the last one
+   * applied (duplicate, late or out-of-order event) changes nothing.
+   */
+  async startPeriod(
+    m: EntityManager,
+    p: { userId: string; subscriptionId: string; periodStart: Date; allowance: number; planId?: number | null },
+  ): Promise<boolean> {
+    let started = false;
+    await this.ledger.post(m, p.userId, async (balance) => {
+      // Serialized by the ledger's balance lock (one subscription belongs to one user).
+      const advanced: Array<{ previous: Date | null }> = await m.query(
+        `WITH prev AS (SELECT period_start FROM credit_periods WHERE subscription_id = $1),
+         upd AS (
+           INSERT INTO credit_periods AS cur (subscription_id, user_id, period_start) VALUES ($1, $2, $3)
+           ON CONFLICT (subscription_id) DO UPDATE SET period_start = EXCLUDED.period_start, updated_at = now()
+            WHERE cur.period_start < EXCLUDED.period_start
+           RETURNING 1)
+         SELECT (SELECT period_start FROM prev) AS previous FROM upd`,
+        [p.subscriptionId, p.userId, p.periodStart],
+      );
+      if (advanced.length === 0) return null;
+      const key = `period:${p.subscriptionId}:${Math.floor(p.periodStart.getTime() / 1000)}`;
+      // Periods applied before credit_periods existed are known to the ledger.
+      if (await ledgerHas(m, `${key}:grant`)) return null;
+      started = true;
+      const first = advanced[0].previous === null;
+      const source = { sourceType: 'subscription', sourceId: p.subscriptionId };
+      const movements: Movement[] = [];
+      if (balance.monthly > 0)
+        movements.push({ bucket: 'monthly', amount: -balance.monthly, reason: 'period_expiry', key: `${key}:expire`, ...source });
+      if (p.allowance > 0)
+        movements.push({
+          bucket: 'monthly',
+          amount: p.allowance,
+          reason: first ? 'subscription_grant' : 'period_reset',
+          key: `${key}:grant`,
+          ...source,
+          metadata: { period_start: p.periodStart.toISOString(), plan_id: p.planId ?? null },
+        });
+      const periodStart = p.periodStart.toISOString();
+      return {
+        cause: { kind: 'period', subscriptionId: p.subscriptionId, periodStart, first, allowance: p.allowance },
+        movements,
+      };
+    });
+    return started;
+  }
+
+  /** The start of the last period whose credits were applied for this subscription (null: none yet). */
+  async lastPeriodStart(subscriptionId: string): Promise<Date | null> {
+    const rows: Array<{ period_start: Date }> = await this.db.query(
+      'SELECT period_start FROM credit_periods WHERE subscription_id = $1',
+      [subscriptionId],
+    );
+    return rows[0]?.period_start ?? null;
+  }
+
+  /** A subscription ended: its monthly credits end with it. Once per subscription. */
+  async endSubscription(m: EntityManager, p: { userId: string; subscriptionId: string }): Promise<boolean> {
+    const key = `ended:${p.subscriptionId}`;
+    const { applied } = await this.ledger.post(m, p.userId, async (balance) =>
+      (await ledgerHas(m, key))
+        ? null
+        : {
+            cause: { kind: 'subscription_ended', subscriptionId: p.subscriptionId },
+            movements: [
+              {
+                bucket: 'monthly',
+                amount: -balance.monthly,
+                reason: 'subscription_ended',
+                key,
+                sourceType: 'subscription',
+                sourceId: p.subscriptionId,
+                metadata: { expired: balance.monthly },
+              },
+            ],
+          },
+    );
+    return applied.length > 0;
+  }
+
+  /**
+   * Takes back purchased credits (refund or dispute). What was already spent cannot be taken: it is recorded
+   * as `shortfall` in the row's metadata instead of driving the balance negative. Returns the amount taken
+   * (undefined: this key was applied before).
+   */
+  async clawback(
+    m: EntityManager,
+    p: {
+      userId: string;
+      requested: number;
+      reason: 'refund_clawback' | 'dispute_clawback';
+      key: string;
+      sourceType: string;
+      sourceId: string;
+      metadata?: Record<string, unknown>;
+    },
+  ): Promise<number | undefined> {
+    let taken: number | undefined;
+    await this.ledger.post(m, p.userId, async (balance) => {
+      if (await ledgerHas(m, p.key)) return null;
+      taken = Math.min(p.requested, balance.purchased);
+      return {
+        cause: { kind: 'clawback', reason: p.reason, requested: p.requested, sourceType: p.sourceType, sourceId: p.sourceId },
+        movements: [
+          {
+            bucket: 'purchased',
+            amount: -taken,
+            reason: p.reason,
+            key: p.key,
+            sourceType: p.sourceType,
+            sourceId: p.sourceId,
+            metadata: { ...p.metadata, requested: p.requested, shortfall: p.requested - taken },
+          },
+        ],
+      };
+    });
+    return taken;
+  }
+
+  /** Gives back credits a dispute froze, when the dispute is won. Once per dispute. */
+  async restore(m: EntityManager, p: { userId: string; amount: number; key: string; sourceId: string }): Promise<boolean> {
+    const { applied } = await this.ledger.post(m, p.userId, () => ({
+      cause: { kind: 'dispute_reversal', disputeId: p.sourceId },
+      movements: [
+        { bucket: 'purchased', amount: p.amount, reason: 'dispute_reversal', key: p.key, sourceType: 'dispute', sourceId: p.sourceId },
+      ],
+    }));
+    return applied.length > 0;
+  }
+
+  /** Sum of `metadata.requested` over earlier takebacks of one source (e.g. all refunds of a charge). */
+  requestedSoFar(m: EntityManager, reason: CreditReason, sourceType: string, sourceId: string): Promise<number> {
+    return requestedSoFar(m, reason, sourceType, sourceId);
+  }
+
+  /** How much a takeback really took (negative amounts), e.g. to restore a won dispute. */
+  takenBy(m: EntityManager, key: string): Promise<number> {
+    return takenBy(m, key);
+  }
+
+  /** Operator adjustment (signed), audited in the ledger with who and why. */
+  async adjust(p: {
+    userId: string;
+    bucket: CreditBucket;
+    amount: number;
+    note: string;
+    actorId: string;
+    idempotencyKey?: string;
+  }): Promise<CreditBreakdown> {
+    return this.db.transaction(async (m) => {
+      await this.users.assertExists(m, p.userId);
+      await this.ledger.post(m, p.userId, (balance) => {
+        if (balance[p.bucket] + p.amount < 0)
+          throw new AppError(ErrorCode.InsufficientCredits, `The ${p.bucket} balance is only ${balance[p.bucket]}.`);
+        return {
+          cause: { kind: 'adjustment', actorId: p.actorId, note: p.note },
+          movements: [
+            {
+              bucket: p.bucket,
+              amount: p.amount,
+              reason: 'admin_adjustment',
+              key: `admin:${p.userId}:${p.idempotencyKey ?? randomUUID()}`,
+              sourceType: 'admin',
+              sourceId: p.actorId,
+              metadata: { note: p.note, actor_id: p.actorId },
+            },
+          ],
+        };
+      });
+      return readBreakdown(m, p.userId);
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainEvents } from '../../common/events/domain-events';
+import { CreditsPosted, PostingCause, SUBSCRIBER_ORDER } from '../../common/facts';
+import { outboundConfig, OutboundConfig } from '../../config/outbound.config';
+import { OutboundEventsService } from '../outbound-events.service';
+import type { CreditsBalanceData } from './payloads';
+
+/** Where a balance event says the debit came from. */
+function causeOf(c: PostingCause): Pick<CreditsBalanceData, 'cause' | 'operation' | 'source_id'> {
+  switch (c.kind) {
+    case 'consume':
+      return { cause: 'consume', operation: c.operation };
+    case 'clawback':
+      return { cause: c.reason, source_id: c.sourceId };
+    case 'period':
+      return { cause: 'period_expiry', source_id: c.subscriptionId };
+    case 'subscription_ended':
+      return { cause: 'subscription_ended', source_id: c.subscriptionId };
+    case 'adjustment':
+      return { cause: 'admin_adjustment', source_id: c.actorId };
+    case 'consume_refund':
+      return { cause: 'consume_refund', operation: c.operation };
+    case 'purchase':
+      return { cause: 'purchase', source_id: c.checkoutSessionId };
+    case 'dispute_reversal':
+      return { cause: 'dispute_reversal', source_id: c.disputeId };
+  }
+}
+
+/**
+ * Credits facts → outbound events: credits.granted (purchases and periods), credits.consumed, credits.clawed_back,
+ * and, from ONE comparison of the posting's balance before and after for every debit path, credits.low (the
+ * total falls from above the threshold to at or below it) and credits.depleted (it reaches 0).
+ */
+@Injectable()
+export class CreditReactions implements OnModuleInit {
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly outbox: OutboundEventsService,
+    @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe(CreditsPosted, {
+      order: SUBSCRIBER_ORDER.outbound,
+      name: 'outbound',
+      // The consume hot path opens a transaction only while an endpoint subscribes to a consumption event.
+      wants: () => this.outbox.watchesConsumption(),
+      handle: (m, fact) => this.react(m, fact),
+    });
+  }
+
+  private async react(m: EntityManager, fact: CreditsPosted): Promise<void> {
+    const { userId, cause, after } = fact;
+    // A consume outside the hot path's own check (an Idempotency-Key consume is always in a transaction):
+    // its events are recorded only while someone subscribes, as on the hot path.
+    if (cause.kind === 'consume' && !(await this.outbox.watchesConsumption())) return;
+    const balances = {
+      monthly_credits: after.monthly,
+      purchased_credits: after.purchased,
+      total_credits: fact.totalAfter,
+    };
+    if (cause.kind === 'consume') {
+      const taken = (bucket: string) => -(fact.movements.find((mv) => mv.bucket === bucket)?.amount ?? 0);
+      await this.outbox.emit(m, {
+        type: 'credits.consumed',
+        userId,
+        data: {
+          amount: cause.amount,
+          reason: cause.reason,
+          operation: cause.operation,
+          from_monthly: taken('monthly'),
+          from_purchased: taken('purchased'),
+          ...balances,
+        },
+      });
+    }
+    for (const mv of fact.movements) {
+      const granted = mv.reason === 'purchase' || mv.reason === 'subscription_grant' || mv.reason === 'period_reset';
+      if (!granted || mv.amount <= 0) continue;
+      const periodStart = cause.kind === 'period' ? { period_start: cause.periodStart } : {};
+      await this.outbox.emit(m, {
+        type: 'credits.granted',
+        userId,
+        data: {
+          amount: mv.amount,
+          bucket: mv.bucket,
+          reason: mv.reason,
+          source_type: mv.sourceType ?? '',
+          source_id: mv.sourceId ?? '',
+          ...periodStart,
+          ...balances,
+        },
+      });
+    }
+    if (cause.kind === 'clawback') {
+      const taken = -fact.movements.reduce((sum, mv) => sum + mv.amount, 0);
+      await this.outbox.emit(m, {
+        type: 'credits.clawed_back',
+        userId,
+        data: {
+          amount: taken,
+          requested: cause.requested,
+          shortfall: cause.requested - taken,
+          bucket: 'purchased',
+          reason: cause.reason,
+          source_type: cause.sourceType,
+          source_id: cause.sourceId,
+          ...balances,
+        },
+      });
+    }
+    await this.balanceCrossings(m, fact);
+  }
+
+  /** credits.low / credits.depleted: the balance before the posting against the balance after it. */
+  private async balanceCrossings(m: EntityManager, fact: CreditsPosted): Promise<void> {
+    const before = fact.totalBefore;
+    const after = fact.totalAfter;
+    const threshold = this.config.creditsLowThreshold;
+    if (after >= before) return;
+    const data = { ...causeOf(fact.cause), total_credits_before: before, total_credits: after, threshold };
+    if (before > threshold && after <= threshold)
+      await this.outbox.emit(m, { type: 'credits.low', userId: fact.userId, data });
+    if (before > 0 && after === 0) await this.outbox.emit(m, { type: 'credits.depleted', userId: fact.userId, data });
+  }
+}
