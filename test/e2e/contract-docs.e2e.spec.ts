@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ERROR_CATALOGUE } from '../../src/common/errors';
 import { OUTBOUND_EVENT_TYPES } from '../../src/outbound/outbound-event-types';
+import { PAYLOAD_KEYS } from '../../src/outbound/reactions/payloads';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -166,6 +167,37 @@ describe('contract docs (e2e)', () => {
     for (const name of documented) {
       if (!readByCode.has(name))
         problems.push(`${CONFIG_DOC}: environment variable ${name} is documented but nothing reads it`);
+    }
+    fail(problems);
+  });
+
+  it(`${OUTBOUND_DOC} lists exactly the data keys each outbound event type carries`, () => {
+    // A row's data column: code spans outside parentheses (those name values), "balances" for the three
+    // balance fields, and "as `other.type`" for another row's keys.
+    const rows = new Map(
+      tableRows(read(OUTBOUND_DOC))
+        .map((cells) => [codeSpans(cells[0] ?? '')[0], cells[2] ?? ''] as const)
+        .filter(([type]) => type && (OUTBOUND_EVENT_TYPES as readonly string[]).includes(type)),
+    );
+    const documented = (type: string, seen = new Set<string>()): Set<string> => {
+      const cell = (rows.get(type) ?? '').replace(/\([^)]*\)/g, '');
+      const keys = new Set<string>();
+      if (/\bbalances\b/.test(cell)) for (const k of ['monthly_credits', 'purchased_credits', 'total_credits']) keys.add(k);
+      for (const span of codeSpans(cell)) {
+        if (span.includes('.') && !seen.has(span)) {
+          for (const k of documented(span, new Set([...seen, type]))) keys.add(k);
+        } else keys.add(span.replace(/\?$/, ''));
+      }
+      return keys;
+    };
+    const problems: string[] = [];
+    for (const type of OUTBOUND_EVENT_TYPES) {
+      const inDocs = documented(type);
+      const inCode = new Set<string>(PAYLOAD_KEYS[type] as readonly string[]);
+      for (const k of inCode)
+        if (!inDocs.has(k)) problems.push(`${OUTBOUND_DOC}: ${type} carries \`${k}\`, which its row does not list`);
+      for (const k of inDocs)
+        if (!inCode.has(k)) problems.push(`${OUTBOUND_DOC}: ${type} lists \`${k}\`, which its payload type does not carry`);
     }
     fail(problems);
   });

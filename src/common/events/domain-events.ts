@@ -43,7 +43,7 @@ export class DomainEvents {
       throw new Error(
         `${type.name}: subscribers ${clash.name} and ${subscriber.name} both claim order ${subscriber.order}`,
       );
-    list.push(subscriber as BlockingSubscriber<object>);
+    list.push(subscriber);
     list.sort((a, b) => a.order - b.order);
     this.blocking.set(type, list);
   }

@@ -101,7 +101,7 @@ export class LedgerService {
   ): Promise<ConsumeSqlRow | null> {
     const values = [userId, amount, operation, reason];
     const row = m
-      ? ((await m.query(CONSUME_SQL, values)) as ConsumeSqlRow[])[0]
+      ? (await m.query<ConsumeSqlRow[]>(CONSUME_SQL, values))[0]
       : await this.consumeAlone(values);
     if (!row) return null;
     this.metrics.consume(m, amount);
@@ -120,7 +120,7 @@ export class LedgerService {
   }
 
   private async consumeAlone(values: unknown[]): Promise<ConsumeSqlRow | undefined> {
-    if (!this.prepare) return ((await this.db.query(CONSUME_SQL, values)) as ConsumeSqlRow[])[0];
+    if (!this.prepare) return (await this.db.query<ConsumeSqlRow[]>(CONSUME_SQL, values))[0];
     // One statement is atomic on its own; prepared, PostgreSQL parses and plans it once per connection.
     const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
     // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).

@@ -83,7 +83,10 @@ export interface PaymentData {
   amount_paid: number;
   currency: string;
   attempt_count: number;
-  next_payment_attempt?: Iso;
+}
+
+export interface PaymentFailedData extends PaymentData {
+  next_payment_attempt: Iso;
 }
 
 export interface RefundProcessedData {
@@ -127,7 +130,7 @@ export interface OutboundPayloads {
   'subscription.updated': SubscriptionData;
   'subscription.canceled': SubscriptionData;
   'payment.succeeded': PaymentData;
-  'payment.failed': PaymentData;
+  'payment.failed': PaymentFailedData;
   'refund.processed': RefundProcessedData;
   'entitlements.updated': EntitlementsUpdatedData;
   'webhook.test': WebhookTestData;
@@ -174,7 +177,6 @@ const PAYMENT = keysOf<PaymentData>()(
   'amount_paid',
   'currency',
   'attempt_count',
-  'next_payment_attempt',
 );
 
 /** The keys each type's data may carry (optional ones included). */
@@ -222,7 +224,7 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
   'subscription.updated': SUBSCRIPTION,
   'subscription.canceled': SUBSCRIPTION,
   'payment.succeeded': PAYMENT,
-  'payment.failed': PAYMENT,
+  'payment.failed': keysOf<PaymentFailedData>()(...PAYMENT, 'next_payment_attempt'),
   'refund.processed': keysOf<RefundProcessedData>()(
     'charge_id',
     'payment_intent_id',
