@@ -39,10 +39,10 @@ export class SubscriptionManagementService {
 
   /** `GET /payments/get-user-subscription`. */
   async describe(userId: string): Promise<SubscriptionAnswer> {
-    const [sub, credits] = await Promise.all([
-      this.billing.liveSubscription(userId),
-      this.credits.breakdown(userId),
-    ]);
+    // The subscription first, then its credits: a row this read sees was committed with its first period's
+    // credits (the mirror grants them in the same transaction), so the credits read after it sees them too.
+    const sub = await this.billing.liveSubscription(userId);
+    const credits = await this.credits.breakdown(userId);
     if (!sub) return { has_subscription: false, subscription: null, credits };
     return this.present(sub, credits);
   }

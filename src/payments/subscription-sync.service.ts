@@ -207,11 +207,26 @@ export class SubscriptionSyncService {
       if (s.trial_end) await this.users.markTrialUsed(m, userId);
       if (ENDED.includes(s.status as SubscriptionStatus)) {
         await this.credits.endSubscription(m, { userId, subscriptionId: s.id });
+      } else if (startsAccess(before ?? null, after) && row.currentPeriodStart) {
+        // The first time the mirror holds it trialing or active, its first period's credits come with it, in
+        // this transaction, so no read sees the subscription without them (whichever event arrives first;
+        // the period is applied once, so invoice.paid for it later changes nothing).
+        await this.credits.startPeriod(m, {
+          userId,
+          subscriptionId: s.id,
+          periodStart: row.currentPeriodStart,
+          allowance: plan?.monthlyUses ?? 0,
+          planId: plan?.id ?? null,
+        });
       }
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });
   }
 }
+
+/** Trialing or active for the first time: no row before, or one that was still incomplete. */
+const startsAccess = (before: SubscriptionState | null, after: SubscriptionState): boolean =>
+  (after.status === 'trialing' || after.status === 'active') && (!before || before.status === 'incomplete');
 
 /** The mirror's fields a change reports, named as SubscriptionState names them. */
 const MIRROR_STATE = `status, plan_id AS "planId", price_id AS "priceId", currency,
