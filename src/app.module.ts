@@ -19,6 +19,7 @@ import { allConfigs, appConfig, AppConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { ExamplesModule } from './examples/examples.module';
 import { HealthModule } from './health/health.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -89,6 +90,7 @@ import { RetentionModule } from './retention/retention.module';
     AdminUsersModule,
     OutboundModule,
     EntitlementsModule,
+    ExamplesModule,
     DemoModule,
     RetentionModule,
   ],

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PostsController } from '../examples/posts.controller';
 import { OutboundModule } from '../outbound/outbound.module';
 import { UsersModule } from '../users/users.module';
 import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
@@ -8,7 +7,7 @@ import { CreditsService } from './credits.service';
 
 @Module({
   imports: [UsersModule, OutboundModule],
-  controllers: [CreditsController, AdminCreditsController, PostsController],
+  controllers: [CreditsController, AdminCreditsController],
   providers: [CreditsService, ConsumesCreditsInterceptor],
   exports: [CreditsService, ConsumesCreditsInterceptor],
 })

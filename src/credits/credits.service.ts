@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
-import { countOf, type RetentionTarget } from '../database/retention-target';
+import { countOf, type RetentionTarget } from '../common/db/retention-target';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { TollgateMetrics } from '../metrics/metrics.service';
 import { UsersService } from '../users/users.service';

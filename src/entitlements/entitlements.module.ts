@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ApiCallsController } from '../examples/api-calls.controller';
 import { OutboundModule } from '../outbound/outbound.module';
 import { PlansModule } from '../plans/plans.module';
 import { EntitlementsController } from './entitlements.controller';
@@ -12,7 +11,7 @@ import { RequiresFeatureGuard } from './requires-feature.decorator';
  */
 @Module({
   imports: [PlansModule, OutboundModule],
-  controllers: [EntitlementsController, ApiCallsController],
+  controllers: [EntitlementsController],
   providers: [EntitlementsService, RequiresFeatureGuard],
   exports: [EntitlementsService, RequiresFeatureGuard],
 })

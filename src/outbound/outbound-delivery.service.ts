@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
 import { returnedRows } from './returned-rows';
-import { signedHeaders } from './webhook-signer';
-import { postWebhook, SendResult } from './webhook-sender';
+import { signedHeaders } from './delivery-signer';
+import { postDelivery, SendResult } from './delivery-sender';
 
 interface ClaimedDelivery {
   id: string;
@@ -126,7 +126,7 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
     const policy = { production: this.config.production, allowPrivate: this.config.allowPrivate };
     let result: SendResult;
     try {
-      result = await postWebhook(c.url, body, headers, this.config.timeoutMs, policy);
+      result = await postDelivery(c.url, body, headers, this.config.timeoutMs, policy);
     } catch (err) {
       result = { status: null, latencyMs: 0, error: (err as Error).message, body: '' };
     }

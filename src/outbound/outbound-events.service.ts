@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
-import { countOf, type RetentionTarget } from '../database/retention-target';
+import { countOf, type RetentionTarget } from '../common/db/retention-target';
 import { UsersService } from '../users/users.service';
 import {
   CONSUMPTION_EVENT_TYPES,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { normalizeCurrency } from '../common/money';
-import type { CreditPackage } from '../plans/package.entity';
+import type { CreditPackage } from '../plans/credit-package.entity';
 import type { Plan } from '../plans/plan.entity';
 
 /** Which currency a checkout is in: one per billing account, and only currencies the price is sold in. */

@@ -1,10 +1,10 @@
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { NOTIFY_CATALOG_CHANGED_SQL } from './catalog-change-listener';
-import { buildCatalogRows, CatalogRows, hasFeatures, PackageRow, PlanRow } from './catalog-rows';
-import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe';
+import { buildCatalogRows, CatalogRows, hasFeatures, PackageRow, PlanRow } from './catalog-rows-from-stripe';
+import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe-reads';
 import { FreePlan } from './free-plan.entity';
-import { CreditPackage } from './package.entity';
+import { CreditPackage } from './credit-package.entity';
 import { Plan } from './plan.entity';
 
 /** Which rows a read from Stripe is authoritative for: everything, or the rows of some products. */

@@ -11,10 +11,10 @@ import type {
   RotatedSecretDto,
   UpdateWebhookEndpointDto,
   WebhookEndpointDto,
-} from './dto/webhook-endpoint.dto';
+} from './dto/endpoint.dto';
 import { OutboundEventsService } from './outbound-events.service';
 import { urlRefusal } from './url-safety';
-import { newWebhookSecret } from './webhook-signer';
+import { newWebhookSecret } from './delivery-signer';
 
 interface EndpointRow {
   id: string;

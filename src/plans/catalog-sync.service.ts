@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
-import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
+import { ADVISORY_LOCK, withAdvisoryLock } from '../common/db/advisory-lock';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
  * the default catalog pushed to the emulator on a fresh embedded start.
  */
 @Injectable()
-export class CatalogService implements OnApplicationBootstrap {
+export class CatalogSyncService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Catalog');
   private readonly synchronizer: CatalogSynchronizer;
 
@@ -57,7 +57,7 @@ export class CatalogService implements OnApplicationBootstrap {
    * A product.* or price.* webhook: re-read the product and all its prices from Stripe (so event order and
    * duplicates do not matter), write them in the event's transaction, then drop the cache.
    */
-  async refreshProduct(ctx: StripeEventContext, productId: string | undefined): Promise<void> {
+  async refreshProduct(ctx: StripeEventContext, productId: string | null): Promise<void> {
     if (!productId) return;
     const snapshot = await this.synchronizer.readProduct(productId);
     await ctx.commit((manager) => this.synchronizer.apply(manager, snapshot));
