@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
-import { returnedRows } from './returned-rows';
+import { firstRow, rows, touched } from '../common/db/sql';
 import { signedHeaders } from './delivery-signer';
 import { postDelivery, SendResult } from './delivery-sender';
 
@@ -73,13 +73,13 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
   }
 
   async metrics(): Promise<OutboundMetrics> {
-    const [row]: Array<{ disabled: number; undelivered: number; oldest: number | null }> =
-      await this.db.query(
-        `SELECT (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled,
+    const row = (await firstRow<{ disabled: number; undelivered: number; oldest: number | null }>(
+      this.db,
+      `SELECT (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled,
               (SELECT count(*)::int FROM outbound_deliveries WHERE status IN ('pending', 'sending')) AS undelivered,
               (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM outbound_deliveries
                 WHERE status IN ('pending', 'sending')) AS oldest`,
-      );
+    ))!;
     return {
       ...this.counters,
       disabled_endpoints: row.disabled,
@@ -89,7 +89,8 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
   }
 
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
-    return this.db.query(
+    return rows<ClaimedDelivery>(
+      this.db,
       `WITH claimed AS (
          UPDATE outbound_deliveries d
             SET status = 'sending', claim_token = $1, attempts = d.attempts + 1,
@@ -141,16 +142,15 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
 
   private async succeed(c: ClaimedDelivery, r: SendResult): Promise<void> {
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE outbound_deliveries
+      const recorded = await touched(
+        m,
+        `UPDATE outbound_deliveries
             SET status = 'succeeded', delivered_at = now(), last_attempt_at = now(), last_status_code = $3,
                 last_latency_ms = $4, last_error = NULL, locked_until = NULL, claim_token = NULL
           WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-          [c.id, c.claim_token, r.status, r.latencyMs],
-        ),
+        [c.id, c.claim_token, r.status, r.latencyMs],
       );
-      if (rows.length === 0) return;
+      if (!recorded) return;
       await m.query(
         `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = $1`,
         [c.endpoint_id],
@@ -166,23 +166,22 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
     const error = (r.error ?? `HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`).slice(0, 500);
     let disabled = false;
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE outbound_deliveries
+      const recorded = await touched(
+        m,
+        `UPDATE outbound_deliveries
             SET status = $3, next_attempt_at = now() + ($4::int * interval '1 millisecond'),
                 last_attempt_at = now(), last_status_code = $5, last_latency_ms = $6, last_error = $7,
                 locked_until = NULL, claim_token = NULL
           WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-          [c.id, c.claim_token, exhausted ? 'failed' : 'pending', delay, r.status, r.latencyMs, error],
-        ),
+        [c.id, c.claim_token, exhausted ? 'failed' : 'pending', delay, r.status, r.latencyMs, error],
       );
-      if (rows.length === 0) return;
+      if (!recorded) return;
       const reason =
         `disabled automatically after ${this.config.disableAfterFailures} or more consecutive failed deliveries; ` +
         `last: ${error}`.slice(0, 300);
-      const off: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE webhook_endpoints w
+      const off = await firstRow<{ just_disabled: boolean }>(
+        m,
+        `UPDATE webhook_endpoints w
             SET consecutive_failures = w.consecutive_failures + 1,
                 failing_since = COALESCE(w.failing_since, now()),
                 enabled = w.enabled AND NOT (w.consecutive_failures + 1 >= $2
@@ -193,10 +192,9 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
                 updated_at = now()
           WHERE w.id = $1
           RETURNING (NOT w.enabled AND w.disabled_reason = $4) AS just_disabled`,
-          [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
-        ),
+        [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
       );
-      disabled = (off[0] as { just_disabled?: boolean } | undefined)?.just_disabled === true;
+      disabled = off?.just_disabled === true;
     });
     if (exhausted) this.counters.failed += 1;
     else this.counters.retried += 1;

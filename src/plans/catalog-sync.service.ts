@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { ADVISORY_LOCK, withAdvisoryLock } from '../common/db/advisory-lock';
+import { firstRow } from '../common/db/sql';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
@@ -75,10 +76,11 @@ export class CatalogSyncService implements OnApplicationBootstrap {
   }
 
   private async pushDefaultCatalog(): Promise<void> {
-    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
+    const count = await firstRow<{ n: number }>(
+      this.dataSource,
       `SELECT (SELECT count(*) FROM plans)::int + (SELECT count(*) FROM packages)::int AS n`,
     );
-    if (n > 0 && (await this.stripeKnowsCatalog())) return;
+    if (count!.n > 0 && (await this.stripeKnowsCatalog())) return;
     const path = defaultCatalogPath();
     if (!existsSync(path)) {
       this.logger.warn(`no catalog file at ${path}: the catalog stays empty`);
@@ -91,7 +93,8 @@ export class CatalogSyncService implements OnApplicationBootstrap {
 
   /** A restarted demo may keep its database but not its emulator state: then the catalog is pushed again. */
   private async stripeKnowsCatalog(): Promise<boolean> {
-    const [row]: Array<{ price_id: string }> = await this.dataSource.query(
+    const row = await firstRow<{ price_id: string }>(
+      this.dataSource,
       `SELECT price_id FROM plans WHERE active UNION ALL SELECT price_id FROM packages WHERE active LIMIT 1`,
     );
     if (!row) return false;

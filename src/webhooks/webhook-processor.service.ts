@@ -4,6 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
+import { rows, touched } from '../common/db/sql';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { StripeEventContext, stripeEventName } from './stripe-event-context';
 import { TollgateMetrics } from '../metrics/metrics.service';
@@ -80,7 +81,8 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
   }
 
   private async claim(limit: number, id?: string): Promise<ClaimedEvent[]> {
-    return this.db.query(
+    return rows<ClaimedEvent>(
+      this.db,
       `WITH claimed AS (
        UPDATE webhook_events e
           SET status = 'processing', claim_token = $1, attempts = e.attempts + 1,
@@ -144,14 +146,13 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     claimed: ClaimedEvent,
     status: 'processed' | 'ignored',
   ): Promise<void> {
-    const rows: unknown[] = await m.query(
-      `WITH done AS (
-         UPDATE webhook_events SET status = $3, processed_at = now(), last_error = NULL, locked_until = NULL
-          WHERE id = $1 AND claim_token = $2 AND status = 'processing' RETURNING 1)
-       SELECT 1 FROM done`,
+    const done = await touched(
+      m,
+      `UPDATE webhook_events SET status = $3, processed_at = now(), last_error = NULL, locked_until = NULL
+        WHERE id = $1 AND claim_token = $2 AND status = 'processing' RETURNING 1`,
       [claimed.id, claimed.claim_token, status],
     );
-    if (rows.length === 0) throw new LeaseLostError(claimed.id);
+    if (!done) throw new LeaseLostError(claimed.id);
   }
 
   private async fail(claimed: ClaimedEvent, err: unknown): Promise<ProcessOutcome> {
