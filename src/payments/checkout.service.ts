@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../common/errors';
-import { declineErrorCode } from '../stripe/stripe-error.mapper';
+import { declineErrorCode } from '../common/errors/stripe-error.mapper';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditPackage } from '../plans/credit-package.entity';

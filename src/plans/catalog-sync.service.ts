@@ -1,19 +1,26 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { ADVISORY_LOCK, withAdvisoryLock } from '../common/db/advisory-lock';
 import { firstRow } from '../common/db/sql';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
 import { CatalogPusher, PushResult } from './catalog-pusher';
 import { CatalogSynchronizer } from './catalog-synchronizer';
 import { CatalogSyncOptions, CatalogSyncRun, runCatalogSync } from './catalog-sync-run';
 import { PlansService } from './plans.service';
 import { existsSync } from 'node:fs';
+
+/**
+ * The transaction a catalog refresh writes in: a Stripe event's (the webhooks module hands its event context,
+ * whose `commit` also marks the event processed). Declared here so plans does not import webhooks.
+ */
+export interface InEventTransaction {
+  commit<R>(work: (manager: EntityManager) => Promise<R>): Promise<R>;
+}
 
 /**
  * Keeps the catalog tables in step with Stripe: full syncs (admin, CLI), per-product refreshes (webhooks), and
@@ -58,7 +65,7 @@ export class CatalogSyncService implements OnApplicationBootstrap {
    * A product.* or price.* webhook: re-read the product and all its prices from Stripe (so event order and
    * duplicates do not matter), write them in the event's transaction, then drop the cache.
    */
-  async refreshProduct(ctx: StripeEventContext, productId: string | null): Promise<void> {
+  async refreshProduct(ctx: InEventTransaction, productId: string | null): Promise<void> {
     if (!productId) return;
     const snapshot = await this.synchronizer.readProduct(productId);
     await ctx.commit((manager) => this.synchronizer.apply(manager, snapshot));
