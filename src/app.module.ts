@@ -20,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './common/events/events.module';
 import { DemoModule } from './demo/demo.module';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { ExamplesModule } from './examples/examples.module';
 import { HealthModule } from './health/health.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -91,6 +92,7 @@ import { RetentionModule } from './retention/retention.module';
     AdminUsersModule,
     OutboundModule,
     EntitlementsModule,
+    ExamplesModule,
     DemoModule,
     RetentionModule,
   ],

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrationsLocked } from '../database/migrations';
+import { runMigrationsLocked } from '../common/db/migrations';
 import { openCliDataSource, runCli } from './cli-data-source';
 
 /**

@@ -22,6 +22,3 @@ export function exceedsJsonDepth(bytes: Uint8Array, limit: number): boolean {
   }
   return false;
 }
-
-/** JSON_MAX_DEPTH's default: far above any request this API takes, far below a stack overflow. */
-export const DEFAULT_JSON_MAX_DEPTH = 32;

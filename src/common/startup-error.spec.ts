@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/env';
-import { DatabaseNotMigratedError } from '../database/migrations';
+import { DatabaseNotMigratedError } from './db/migrations';
 import { describeStartupError } from './startup-error';
 
 const db = { database: 'db.internal:5432', connectTimeoutMs: 1500 };

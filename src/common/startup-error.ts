@@ -1,4 +1,4 @@
-import { DatabaseNotMigratedError } from '../database/migrations';
+import { DatabaseNotMigratedError } from './db/migrations';
 import { ConfigError } from '../config/env';
 
 export interface StartupContext {

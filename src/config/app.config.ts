@@ -1,7 +1,9 @@
 import { ConfigType, registerAs } from '@nestjs/config';
 import { demoEnabled } from './demo.config';
-import { DEFAULT_JSON_MAX_DEPTH } from '../common/json-depth';
 import { bool, bytes, int, isProduction, isTest, list, oneOf, str, url } from './env';
+
+/** JSON_MAX_DEPTH's default: far above any request this API takes, far below a stack overflow. */
+export const DEFAULT_JSON_MAX_DEPTH = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainEvents } from '../common/events/domain-events';
 import { AppError, ErrorCode } from '../common/errors';
-import { countOf, type RetentionTarget } from '../database/retention-target';
+import { countOf, type RetentionTarget } from '../common/db/retention-target';
 import { TollgateMetrics } from '../metrics/metrics.service';
 import type { ConsumeReceipt } from './credit.types';
 import { CreditsPosted } from '../common/facts/credit.facts';

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PostsController } from '../examples/posts.controller';
 import { UsersModule } from '../users/users.module';
 import { ConsumesCreditsInterceptor } from './consumes-credits.decorator';
 import { AdminCreditsController, CreditsController } from './credits.controller';
@@ -10,7 +9,7 @@ import { LedgerService } from './ledger/ledger.service';
 
 @Module({
   imports: [UsersModule],
-  controllers: [CreditsController, AdminCreditsController, PostsController],
+  controllers: [CreditsController, AdminCreditsController],
   providers: [LedgerService, CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
   exports: [CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
 })

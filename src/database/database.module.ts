@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } fro
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
-import { DatabaseNotMigratedError, pendingMigrations, runMigrationsLocked } from './migrations';
+import { DatabaseNotMigratedError, pendingMigrations, runMigrationsLocked } from '../common/db/migrations';
 import { buildDataSourceOptions, ResolvedDatabase } from './typeorm-options';
 
 export const RESOLVED_DATABASE = Symbol('RESOLVED_DATABASE');

@@ -3,7 +3,7 @@ import { UserEntitlement } from '../entitlements/user-entitlement.entity';
 import { CheckoutSessionRecord } from '../payments/checkout-session.entity';
 import { Subscription } from '../payments/subscription.entity';
 import { FreePlan } from '../plans/free-plan.entity';
-import { CreditPackage } from '../plans/package.entity';
+import { CreditPackage } from '../plans/credit-package.entity';
 import { Plan } from '../plans/plan.entity';
 import { User } from '../users/user.entity';
 

@@ -2,7 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from '../../migrations';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgres } from '../common/db/embedded-postgres';
 
 export interface ResolvedDatabase {
   options: DataSourceOptions;

@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../common/errors';
 import { demoConfig, DemoConfig } from '../config/demo.config';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { refId } from '../stripe/stripe-refs';
 import { UsersService } from '../users/users.service';
 import type { TimeTravelResultDto } from './dto/time-travel-result.dto';
 
@@ -90,7 +91,7 @@ export class TimeTravelService {
         'Your Stripe customer has no test clock (it was created before DEMO_TIME_TRAVEL was on): register a new user.',
       );
     }
-    return { customer, clock: typeof clock === 'string' ? clock : clock.id };
+    return { customer, clock: refId(clock)! };
   }
 
   private async liveSubscription(customer: string): Promise<Stripe.Subscription> {

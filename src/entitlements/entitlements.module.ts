@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ApiCallsController } from '../examples/api-calls.controller';
 import { PlansModule } from '../plans/plans.module';
 import { EntitlementsController } from './entitlements.controller';
 import { EntitlementsService } from './entitlements.service';
@@ -11,7 +10,7 @@ import { RequiresFeatureGuard } from './requires-feature.decorator';
  */
 @Module({
   imports: [PlansModule],
-  controllers: [EntitlementsController, ApiCallsController],
+  controllers: [EntitlementsController],
   providers: [EntitlementsService, RequiresFeatureGuard],
   exports: [EntitlementsService, RequiresFeatureGuard],
 })

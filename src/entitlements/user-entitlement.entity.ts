@@ -1,5 +1,5 @@
 import { Check, Column, Entity, JoinColumn, OneToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { bigintNumber } from '../database/transformers';
+import { bigintNumber } from '../common/db/transformers';
 import type { PlanFeatures } from '../plans/plan-features';
 
 export type EntitlementSource = 'subscription' | 'free_plan' | 'none';

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
-import { returnedRows } from './returned-rows';
-import { signedHeaders } from './webhook-signer';
-import { postWebhook, SendResult } from './webhook-sender';
+import { InFlight, LeasedJobs, nextAttempt, scheduledBackoff } from '../common/db/leased-jobs';
+import { firstRow } from '../common/db/sql';
+import { signedHeaders } from './delivery-signer';
+import { postDelivery, SendResult } from './delivery-sender';
 
 interface ClaimedDelivery {
   id: string;
@@ -30,6 +30,22 @@ export interface OutboundMetrics {
   oldest_undelivered_age_seconds: number | null;
 }
 
+/** The outbox as a leased job queue: due deliveries to enabled endpoints, each read with its endpoint and event. */
+const OUTBOX = new LeasedJobs<ClaimedDelivery>({
+  table: 'outbound_deliveries',
+  leased: 'sending',
+  waiting: ['pending'],
+  pick: (due) =>
+    `SELECT q.id FROM outbound_deliveries q JOIN webhook_endpoints w ON w.id = q.endpoint_id
+      WHERE w.enabled AND ${due} ORDER BY q.next_attempt_at, q.id`,
+  read: `SELECT c.id::text, c.event_id, c.endpoint_id, c.attempts, c.claim_token, w.url, w.secret,
+                w.previous_secret, w.previous_secret_expires_at, e.payload
+           FROM claimed c
+           JOIN webhook_endpoints w ON w.id = c.endpoint_id
+           JOIN outbound_events e ON e.id = c.event_id
+          ORDER BY c.id`,
+});
+
 /**
  * Delivers the outbox. A claim is a lease (status `sending`, a claim token, `locked_until`) taken with
  * FOR UPDATE SKIP LOCKED, so several instances never send the same attempt twice; a claim whose lease expired
@@ -40,8 +56,7 @@ export interface OutboundMetrics {
 @Injectable()
 export class OutboundDeliveryService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboundDelivery');
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private stopped = false;
+  private readonly inFlight = new InFlight();
   private readonly counters = { sent: 0, failed: 0, retried: 0, endpoints_disabled: 0 };
 
   constructor(
@@ -51,35 +66,30 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
 
   /** Claims and delivers up to `limit` due deliveries; returns how many were attempted. */
   async processDue(limit = this.config.batchSize): Promise<number> {
-    if (this.stopped) return 0;
+    if (!this.inFlight.accepting) return 0;
     const work = this.claim(limit).then((claimed) => Promise.all(claimed.map((c) => this.attempt(c))));
-    this.inFlight.add(work);
-    try {
-      return (await work).length;
-    } finally {
-      this.inFlight.delete(work);
-    }
+    return (await this.inFlight.track(work)).length;
   }
 
   /** Shutdown, first step: claim nothing new. */
   stop(): void {
-    this.stopped = true;
+    this.inFlight.stop();
   }
 
   /** Before the database closes, let attempts in flight finish (their leases cover a hard kill). */
   async beforeApplicationShutdown(): Promise<void> {
     this.stop();
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.drain();
   }
 
   async metrics(): Promise<OutboundMetrics> {
-    const [row]: Array<{ disabled: number; undelivered: number; oldest: number | null }> =
-      await this.db.query(
-        `SELECT (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled,
+    const row = (await firstRow<{ disabled: number; undelivered: number; oldest: number | null }>(
+      this.db,
+      `SELECT (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled,
               (SELECT count(*)::int FROM outbound_deliveries WHERE status IN ('pending', 'sending')) AS undelivered,
               (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM outbound_deliveries
                 WHERE status IN ('pending', 'sending')) AS oldest`,
-      );
+    ))!;
     return {
       ...this.counters,
       disabled_endpoints: row.disabled,
@@ -88,29 +98,8 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
     };
   }
 
-  private async claim(limit: number): Promise<ClaimedDelivery[]> {
-    return this.db.query(
-      `WITH claimed AS (
-         UPDATE outbound_deliveries d
-            SET status = 'sending', claim_token = $1, attempts = d.attempts + 1,
-                locked_until = now() + ($2::int * interval '1 millisecond')
-          WHERE d.id IN (
-            SELECT q.id FROM outbound_deliveries q JOIN webhook_endpoints w ON w.id = q.endpoint_id
-             WHERE w.enabled
-               AND ((q.status = 'pending' AND q.next_attempt_at <= now())
-                    OR (q.status = 'sending' AND q.locked_until < now()))
-             ORDER BY q.next_attempt_at, q.id
-             LIMIT $3
-             FOR UPDATE OF q SKIP LOCKED)
-         RETURNING d.id, d.event_id, d.endpoint_id, d.attempts, d.claim_token)
-       SELECT c.id::text, c.event_id, c.endpoint_id, c.attempts, c.claim_token, w.url, w.secret,
-              w.previous_secret, w.previous_secret_expires_at, e.payload
-         FROM claimed c
-         JOIN webhook_endpoints w ON w.id = c.endpoint_id
-         JOIN outbound_events e ON e.id = c.event_id
-        ORDER BY c.id`,
-      [randomUUID(), this.config.leaseMs, limit],
-    );
+  private claim(limit: number): Promise<ClaimedDelivery[]> {
+    return OUTBOX.claim(this.db, { limit, leaseMs: this.config.leaseMs });
   }
 
   private async attempt(c: ClaimedDelivery): Promise<void> {
@@ -126,7 +115,7 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
     const policy = { production: this.config.production, allowPrivate: this.config.allowPrivate };
     let result: SendResult;
     try {
-      result = await postWebhook(c.url, body, headers, this.config.timeoutMs, policy);
+      result = await postDelivery(c.url, body, headers, this.config.timeoutMs, policy);
     } catch (err) {
       result = { status: null, latencyMs: 0, error: (err as Error).message, body: '' };
     }
@@ -141,16 +130,14 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
 
   private async succeed(c: ClaimedDelivery, r: SendResult): Promise<void> {
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE outbound_deliveries
-            SET status = 'succeeded', delivered_at = now(), last_attempt_at = now(), last_status_code = $3,
-                last_latency_ms = $4, last_error = NULL, locked_until = NULL, claim_token = NULL
-          WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-          [c.id, c.claim_token, r.status, r.latencyMs],
-        ),
+      const recorded = await OUTBOX.finish(
+        m,
+        c,
+        (bind) =>
+          `status = 'succeeded', delivered_at = now(), last_attempt_at = now(), last_status_code = ${bind(r.status)},
+           last_latency_ms = ${bind(r.latencyMs)}, last_error = NULL, claim_token = NULL`,
       );
-      if (rows.length === 0) return;
+      if (!recorded) return;
       await m.query(
         `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = $1`,
         [c.endpoint_id],
@@ -160,29 +147,28 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
   }
 
   private async fail(c: ClaimedDelivery, r: SendResult): Promise<void> {
-    const schedule = this.config.retryScheduleMs;
-    const exhausted = c.attempts > schedule.length;
-    const delay = exhausted ? 0 : schedule[c.attempts - 1];
+    const { last: exhausted, delayMs: delay } = nextAttempt(
+      scheduledBackoff(this.config.retryScheduleMs),
+      c.attempts,
+    );
     const error = (r.error ?? `HTTP ${r.status}${r.body ? `: ${r.body}` : ''}`).slice(0, 500);
     let disabled = false;
     await this.db.transaction(async (m) => {
-      const rows: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE outbound_deliveries
-            SET status = $3, next_attempt_at = now() + ($4::int * interval '1 millisecond'),
-                last_attempt_at = now(), last_status_code = $5, last_latency_ms = $6, last_error = $7,
-                locked_until = NULL, claim_token = NULL
-          WHERE id = $1 AND claim_token = $2 RETURNING 1`,
-          [c.id, c.claim_token, exhausted ? 'failed' : 'pending', delay, r.status, r.latencyMs, error],
-        ),
+      const recorded = await OUTBOX.fail(
+        m,
+        c,
+        { status: exhausted ? 'failed' : 'pending', delayMs: delay },
+        (bind) =>
+          `last_attempt_at = now(), last_status_code = ${bind(r.status)}, last_latency_ms = ${bind(r.latencyMs)},
+           last_error = ${bind(error)}, claim_token = NULL`,
       );
-      if (rows.length === 0) return;
+      if (!recorded) return;
       const reason =
         `disabled automatically after ${this.config.disableAfterFailures} or more consecutive failed deliveries; ` +
         `last: ${error}`.slice(0, 300);
-      const off: unknown[] = returnedRows<unknown>(
-        await m.query(
-          `UPDATE webhook_endpoints w
+      const off = await firstRow<{ just_disabled: boolean }>(
+        m,
+        `UPDATE webhook_endpoints w
             SET consecutive_failures = w.consecutive_failures + 1,
                 failing_since = COALESCE(w.failing_since, now()),
                 enabled = w.enabled AND NOT (w.consecutive_failures + 1 >= $2
@@ -193,10 +179,9 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
                 updated_at = now()
           WHERE w.id = $1
           RETURNING (NOT w.enabled AND w.disabled_reason = $4) AS just_disabled`,
-          [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
-        ),
+        [c.endpoint_id, this.config.disableAfterFailures, this.config.disableAfterMs, reason],
       );
-      disabled = (off[0] as { just_disabled?: boolean } | undefined)?.just_disabled === true;
+      disabled = off?.just_disabled === true;
     });
     if (exhausted) this.counters.failed += 1;
     else this.counters.retried += 1;

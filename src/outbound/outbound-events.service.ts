@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { countOf, type RetentionTarget } from '../database/retention-target';
+import { countOf, type RetentionTarget } from '../common/db/retention-target';
 import { UsersService } from '../users/users.service';
 import {
   CONSUMPTION_EVENT_TYPES,

@@ -4,8 +4,8 @@ import { UsersModule } from '../users/users.module';
 import { OutboundDeliveryService } from './outbound-delivery.service';
 import { OutboundDeliveryWorker } from './outbound-delivery.worker';
 import { OutboundEventsService } from './outbound-events.service';
-import { WebhookEndpointsController } from './webhook-endpoints.controller';
-import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookEndpointsController } from './endpoints.controller';
+import { WebhookEndpointsService } from './endpoints.service';
 import { BillingReactions } from './reactions/billing.reactions';
 import { CreditReactions } from './reactions/credit.reactions';
 

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { rows } from '../common/db/sql';
 import { AppError, ErrorCode } from '../common/errors';
 import { normalizeCurrency } from '../common/money';
-import type { CreditPackage } from '../plans/package.entity';
+import type { CreditPackage } from '../plans/credit-package.entity';
 import type { Plan } from '../plans/plan.entity';
 
 /** Which currency a checkout is in: one per billing account, and only currencies the price is sold in. */
@@ -46,7 +47,8 @@ export class CheckoutCurrencyService {
   }
 
   private async established(userId: string): Promise<string[]> {
-    const rows: Array<{ currency: string }> = await this.db.query(
+    const used = await rows<{ currency: string }>(
+      this.db,
       `SELECT DISTINCT lower(currency) AS currency FROM (
          SELECT currency FROM subscriptions WHERE user_id = $1 AND currency IS NOT NULL
          UNION ALL
@@ -54,6 +56,6 @@ export class CheckoutCurrencyService {
        ) used ORDER BY 1`,
       [userId],
     );
-    return rows.map((r) => r.currency.trim());
+    return used.map((r) => r.currency.trim());
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { touched } from '../common/db/sql';
 import { AppError, ErrorCode } from '../common/errors';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -43,7 +44,8 @@ export class CheckoutLeases {
     const deadline = Date.now() + CHECKOUT_LEASE_WAIT_MS;
     for (let backoff = 10; ; backoff = Math.min(backoff * 2, 250)) {
       // Taken when there is no lease or the current one has expired; otherwise no row comes back.
-      const rows: unknown[] = await this.db.query(
+      const taken = await touched(
+        this.db,
         `INSERT INTO checkout_leases (user_id, token, expires_at)
          VALUES ($1, $2, now() + make_interval(secs => $3::double precision / 1000))
          ON CONFLICT (user_id) DO UPDATE SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
@@ -51,7 +53,7 @@ export class CheckoutLeases {
          RETURNING token`,
         [userId, token, CHECKOUT_LEASE_TTL_MS],
       );
-      if (rows.length > 0) return;
+      if (taken) return;
       if (Date.now() + backoff > deadline)
         throw new AppError(ErrorCode.CheckoutInProgress, undefined, undefined, { 'Retry-After': '2' });
       await delay(backoff);

@@ -3,13 +3,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../common/errors';
-import { declineErrorCode } from '../stripe/stripe-error.mapper';
+import { declineErrorCode } from '../common/errors/stripe-error.mapper';
 import { appConfig, AppConfig } from '../config/app.config';
 import { CreditsService } from '../credits/credits.service';
-import type { CreditPackage } from '../plans/package.entity';
+import type { CreditPackage } from '../plans/credit-package.entity';
 import type { Plan } from '../plans/plan.entity';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { refId } from '../stripe/stripe-refs';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { CheckoutCurrencyService } from './checkout-currency.service';
@@ -127,8 +128,7 @@ export class CheckoutService {
     await this.fulfilment.fulfilCheckoutSession(sessionId);
     const session = await this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['payment_intent'] });
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
-    const subscriptionId =
-      typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
+    const subscriptionId = refId(session.subscription);
     const subscription =
       session.mode === 'subscription' && subscriptionId
         ? await this.subscriptionViews.describeById(userId, subscriptionId)

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { refId } from '../stripe/stripe-refs';
 import { UsersService } from '../users/users.service';
 import type { InvoiceDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
 
@@ -23,9 +24,7 @@ export class InvoicesService {
       ...(query.starting_after ? { starting_after: query.starting_after } : {}),
     });
     // Stripe filters by customer already; keep the guarantee local too.
-    const own = page.data.filter(
-      (i) => (typeof i.customer === 'string' ? i.customer : i.customer?.id) === user.customerId,
-    );
+    const own = page.data.filter((i) => refId(i.customer) === user.customerId);
     return { invoices: own.map((i) => this.toDto(i)), has_more: page.has_more };
   }
 

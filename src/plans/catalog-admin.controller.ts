@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
-import { CatalogService } from './catalog.service';
+import { CatalogSyncService } from './catalog-sync.service';
 import { CatalogSyncQueryDto } from './dto/catalog-sync-query.dto';
 import { CatalogSyncResponseDto } from './dto/catalog-sync-response.dto';
 
@@ -11,7 +11,7 @@ import { CatalogSyncResponseDto } from './dto/catalog-sync-response.dto';
 @Roles('admin')
 @Controller('admin/catalog')
 export class CatalogAdminController {
-  constructor(private readonly catalog: CatalogService) {}
+  constructor(private readonly catalog: CatalogSyncService) {}
 
   @Post('sync')
   @HttpCode(200)

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { bigintNumber } from '../database/transformers';
+import { bigintNumber } from '../common/db/transformers';
 
 /**
  * The columns `plans` and `packages` share: the spec's product/price identity and display price, plus integer

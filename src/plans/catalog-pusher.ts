@@ -6,7 +6,8 @@ import type {
   CatalogPackage,
   CatalogPlan,
 } from './catalog-file';
-import { idOf, listAllPrices, listAllProducts } from './catalog-stripe';
+import { refId } from '../stripe/stripe-refs';
+import { listAllPrices, listAllProducts } from './catalog-stripe-reads';
 import { encodeLimits, FEATURE_LIMITS_METADATA_KEY, grantedFlags, type PlanFeatures } from './plan-features';
 
 export interface PushResult {
@@ -268,7 +269,7 @@ export class CatalogPusher {
   ): Promise<'created' | 'updated' | 'repriced' | 'unchanged'> {
     const s = item.spec;
     const meta = metadataFor(item, version);
-    const productId = idOf(existing?.product);
+    const productId = refId(existing?.product);
     let product =
       products.find((p) => p.id === productId) ??
       products.find((p) => p.metadata.catalog_key === s.lookup_key);
@@ -332,7 +333,7 @@ export class CatalogPusher {
       }
     }
 
-    if (idOf(product.default_price) !== price.id) {
+    if (refId(product.default_price) !== price.id) {
       await this.stripe.products.update(product.id, { default_price: price.id });
       changed = true;
     }

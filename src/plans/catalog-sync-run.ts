@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
+import { rows } from '../common/db/sql';
 import type { CatalogSnapshot, CatalogSynchronizer, SyncResult } from './catalog-synchronizer';
 
 /** One line of what a full sync changes in the tables: a price put on sale, taken off sale, or altered. */
@@ -29,14 +30,15 @@ const COMPARED = ['product_name', 'unit_amount', 'currency', 'currency_options',
 type Row = Record<string, unknown> & { price_id: string; product_name: string };
 
 async function sellable(m: EntityManager): Promise<Map<string, Row & { kind: 'plan' | 'package' }>> {
-  const rows: Array<Row & { kind: 'plan' | 'package' }> = await m.query(
+  const found = await rows<Row & { kind: 'plan' | 'package' }>(
+    m,
     `SELECT 'plan' AS kind, price_id, product_name, unit_amount, currency, currency_options,
             monthly_uses AS credits, trial_days FROM plans WHERE active
      UNION ALL
      SELECT 'package', price_id, product_name, unit_amount, currency, currency_options, uses_amount, NULL::integer
        FROM packages WHERE active`,
   );
-  return new Map(rows.map((r) => [r.price_id, r]));
+  return new Map(found.map((r) => [r.price_id, r]));
 }
 
 function diff(

@@ -1,10 +1,11 @@
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
+import { rows as sqlRows } from '../common/db/sql';
 import { NOTIFY_CATALOG_CHANGED_SQL } from './catalog-change-listener';
-import { buildCatalogRows, CatalogRows, hasFeatures, PackageRow, PlanRow } from './catalog-rows';
-import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe';
+import { buildCatalogRows, CatalogRows, hasFeatures, PackageRow, PlanRow } from './catalog-rows-from-stripe';
+import { listAllPrices, listAllProducts, retrieveProductOrNull } from './catalog-stripe-reads';
 import { FreePlan } from './free-plan.entity';
-import { CreditPackage } from './package.entity';
+import { CreditPackage } from './credit-package.entity';
 import { Plan } from './plan.entity';
 
 /** Which rows a read from Stripe is authoritative for: everything, or the rows of some products. */
@@ -160,7 +161,8 @@ export class CatalogSynchronizer {
   ): Promise<void> {
     const selling = rows.filter((r) => r.active);
     if (selling.length === 0) return;
-    const taken: Array<{ product_name: string }> = await manager.query(
+    const taken = await sqlRows<{ product_name: string }>(
+      manager,
       `SELECT product_name FROM ${table} WHERE active AND product_name = ANY($1) AND NOT (product_id = ANY($2))`,
       [selling.map((r) => r.productName), productIds],
     );
@@ -188,12 +190,12 @@ export class CatalogSynchronizer {
       params.push(scope.productIds);
       where += ' AND product_id = ANY($2)';
     }
-    const [{ n }]: Array<{ n: number }> = await manager.query(
-      `WITH changed AS (UPDATE ${table} SET active = false, updated_at = now() WHERE ${where} RETURNING 1)
-       SELECT count(*)::int AS n FROM changed`,
+    const changed = await sqlRows<{ changed: 1 }>(
+      manager,
+      `UPDATE ${table} SET active = false, updated_at = now() WHERE ${where} RETURNING 1 AS changed`,
       params,
     );
-    return n;
+    return changed.length;
   }
 
   private async upsert(

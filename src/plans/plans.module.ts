@@ -2,9 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogAdminController } from './catalog-admin.controller';
 import { CatalogChangeListener } from './catalog-change-listener';
-import { CatalogService } from './catalog.service';
+import { CatalogSyncService } from './catalog-sync.service';
 import { FreePlan } from './free-plan.entity';
-import { CreditPackage } from './package.entity';
+import { CreditPackage } from './credit-package.entity';
 import { Plan } from './plan.entity';
 import { PlansService } from './plans.service';
 import { ProductsController } from './products.controller';
@@ -13,7 +13,7 @@ import { ProductsController } from './products.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Plan, CreditPackage, FreePlan])],
   controllers: [ProductsController, CatalogAdminController],
-  providers: [PlansService, CatalogService, CatalogChangeListener],
-  exports: [PlansService, CatalogService],
+  providers: [PlansService, CatalogSyncService, CatalogChangeListener],
+  exports: [PlansService, CatalogSyncService],
 })
 export class PlansModule {}

@@ -1,6 +1,6 @@
 import type { Repository } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
-import { CreditPackage } from './package.entity';
+import { CreditPackage } from './credit-package.entity';
 import { FreePlan } from './free-plan.entity';
 import { Plan } from './plan.entity';
 import { PlansService } from './plans.service';

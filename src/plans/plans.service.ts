@@ -6,7 +6,7 @@ import { formatMinorUnits, normalizeCurrency } from '../common/money';
 import { PRODUCT_TYPES, ProductsQueryDto, ProductType } from './dto/products-query.dto';
 import { ProductDto, ProductsResponseDto } from './dto/products-response.dto';
 import { FreePlan } from './free-plan.entity';
-import { CreditPackage } from './package.entity';
+import { CreditPackage } from './credit-package.entity';
 import { Plan } from './plan.entity';
 import { entitles } from './plan-features';
 

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { RetentionConfig } from '../config/retention.config';
-import { ADVISORY_LOCK, tryWithAdvisoryLock } from '../database/advisory-lock';
-import type { RetentionTarget } from '../database/retention-target';
+import { ADVISORY_LOCK, tryWithAdvisoryLock } from '../common/db/advisory-lock';
+import type { RetentionTarget } from '../common/db/retention-target';
 import { CONSUME_REQUESTS_RETENTION } from '../credits/consume.service';
 import {
   OUTBOUND_DELIVERIES_RETENTION,

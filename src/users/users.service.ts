@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { firstRow } from '../common/db/sql';
 import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
 import { User } from './user.entity';
@@ -139,7 +140,8 @@ export class UsersService {
     fields: { email?: string | null; metadata?: Record<string, unknown> } = {},
   ): Promise<User> {
     const email = typeof fields.email === 'string' ? this.normalizeEmail(fields.email) : null;
-    const rows: Array<{ id: string }> = await this.users.query(
+    const row = await firstRow<{ id: string }>(
+      this.users,
       `INSERT INTO users (external_issuer, external_id, email, metadata)
        VALUES ($1, $2, $3, COALESCE($4::jsonb, '{}'::jsonb))
        ON CONFLICT (external_issuer, external_id) DO UPDATE
@@ -152,7 +154,7 @@ export class UsersService {
        RETURNING id`,
       [issuer, externalId, email, fields.metadata ? JSON.stringify(fields.metadata) : null],
     );
-    return this.getById(rows[0].id);
+    return this.getById(row!.id);
   }
 
   /** Records the Stripe customer only if none is set yet; returns the id that won. */

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { countOf, type RetentionTarget } from '../database/retention-target';
+import { countOf, type RetentionTarget } from '../common/db/retention-target';
+import { firstRow, rows, touched } from '../common/db/sql';
 
 export type WebhookEventStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
 
@@ -67,7 +68,8 @@ export class WebhookInboxService {
   /** Returns true when the event is new. The caller answers 2xx only after this resolves. */
   async record(event: Stripe.Event): Promise<boolean> {
     const warning = apiVersionWarning(event.api_version);
-    const rows: unknown[] = await this.db.query(
+    const isNew = await touched(
+      this.db,
       `INSERT INTO webhook_events (id, type, api_version, created, livemode, payload, warning)
        VALUES ($1, $2, $3, to_timestamp($4), $5, $6, $7)
        ON CONFLICT (id) DO NOTHING RETURNING 1`,
@@ -81,7 +83,6 @@ export class WebhookInboxService {
         warning,
       ],
     );
-    const isNew = rows.length > 0;
     if (isNew && warning) {
       this.logger.warn(
         { event_id: event.id, type: event.type, api_version: event.api_version, api_version_mismatch: true },
@@ -93,15 +94,17 @@ export class WebhookInboxService {
 
   /** Events not yet done (pending, failed and waiting to retry, or being processed), and the oldest one's age. */
   async backlog(): Promise<{ count: number; oldestSeconds: number }> {
-    const [row]: Array<{ count: string; oldest: string | null }> = await this.db.query(
+    const row = (await firstRow<{ count: string; oldest: string | null }>(
+      this.db,
       `SELECT count(*)::text AS count, EXTRACT(EPOCH FROM now() - min(received_at))::text AS oldest
          FROM webhook_events WHERE status IN ('pending', 'failed', 'processing')`,
-    );
+    ))!;
     return { count: Number(row.count), oldestSeconds: row.oldest === null ? 0 : Number(row.oldest) };
   }
 
   async list(status: WebhookEventStatus | undefined, limit: number): Promise<WebhookEventRow[]> {
-    return this.db.query(
+    return rows<WebhookEventRow>(
+      this.db,
       `SELECT id, type, api_version, created, status, attempts, last_error, warning, next_attempt_at, received_at,
               processed_at
          FROM webhook_events WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2`,
@@ -110,23 +113,22 @@ export class WebhookInboxService {
   }
 
   async get(id: string): Promise<WebhookEventRow | null> {
-    const rows: WebhookEventRow[] = await this.db.query(
+    return firstRow<WebhookEventRow>(
+      this.db,
       `SELECT id, type, api_version, created, status, attempts, last_error, warning, next_attempt_at, received_at,
               processed_at
          FROM webhook_events WHERE id = $1`,
       [id],
     );
-    return rows[0] ?? null;
   }
 
   /** Makes a failed/dead (or stuck) event due now; a processed one is left alone. */
   async requeue(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `WITH u AS (UPDATE webhook_events SET status = 'pending', next_attempt_at = now(), locked_until = NULL
-                  WHERE id = $1 AND status IN ('failed', 'dead', 'pending') RETURNING 1)
-       SELECT 1 FROM u`,
+    return touched(
+      this.db,
+      `UPDATE webhook_events SET status = 'pending', next_attempt_at = now(), locked_until = NULL
+        WHERE id = $1 AND status IN ('failed', 'dead', 'pending') RETURNING 1`,
       [id],
     );
-    return rows.length > 0;
   }
 }

@@ -1,9 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
+import {
+  exponentialBackoff,
+  InFlight,
+  LeasedJobs,
+  nextAttempt,
+  type RetryPolicy,
+} from '../common/db/leased-jobs';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { StripeEventContext, stripeEventName } from './stripe-event-context';
 import { TollgateMetrics } from '../metrics/metrics.service';
@@ -25,17 +31,27 @@ class LeaseLostError extends Error {
   }
 }
 
+/** The inbox as a leased job queue: due events in Stripe's creation order. */
+const INBOX = new LeasedJobs<ClaimedEvent>({
+  table: 'webhook_events',
+  leased: 'processing',
+  waiting: ['pending', 'failed'],
+  pick: (due) => `SELECT q.id FROM webhook_events q WHERE ${due} ORDER BY q.created, q.received_at`,
+  read: `SELECT id, type, payload, attempts, claim_token FROM claimed ORDER BY created`,
+});
+
 /**
  * Claims due events (a lease: status=processing + claim token, FOR UPDATE SKIP LOCKED so several instances
- * never take the same row), dispatches each through the EventEmitter to its one handler, and records the
+ * never take the same row; see common/db/leased-jobs), dispatches each through the EventEmitter to its one handler, and records the
  * outcome. A handler's effects and the "processed" mark commit in one transaction (StripeEventContext.commit);
  * a failure rolls the effects back and schedules a retry with exponential backoff, then `dead`.
  */
 @Injectable()
 export class WebhookProcessor implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
   private readonly cfg: StripeConfig['webhooks'];
+  private readonly retry: RetryPolicy;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -44,6 +60,7 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     private readonly metrics: TollgateMetrics,
   ) {
     this.cfg = config.webhooks;
+    this.retry = exponentialBackoff(this.cfg.maxAttempts, this.cfg.retryBaseMs, 3_600_000);
   }
 
   /** Fire-and-track processing right after an event is stored (the HTTP answer does not wait for it). */
@@ -64,14 +81,14 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
   }
 
   track(p: Promise<unknown>): void {
-    const guarded = p.catch((err: unknown) => this.logger.error({ err }, 'webhook processing crashed'));
-    this.inFlight.add(guarded);
-    void guarded.finally(() => this.inFlight.delete(guarded));
+    void this.inFlight
+      .track(p)
+      .catch((err: unknown) => this.logger.error({ err }, 'webhook processing crashed'));
   }
 
   /** Waits until nothing is being processed (graceful shutdown; tests). */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  drain(): Promise<void> {
+    return this.inFlight.drain();
   }
 
   /** Before the database closes (onApplicationShutdown), let in-flight events finish. */
@@ -79,23 +96,9 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     await this.drain();
   }
 
-  private async claim(limit: number, id?: string): Promise<ClaimedEvent[]> {
-    return this.db.query(
-      `WITH claimed AS (
-       UPDATE webhook_events e
-          SET status = 'processing', claim_token = $1, attempts = e.attempts + 1,
-              locked_until = now() + ($2::int * interval '1 millisecond')
-        WHERE e.id IN (
-          SELECT id FROM webhook_events
-           WHERE ((status IN ('pending', 'failed') AND next_attempt_at <= now())
-                  OR (status = 'processing' AND locked_until < now()))
-             AND ($3::text IS NULL OR id = $3)
-           ORDER BY created, received_at
-           LIMIT $4
-           FOR UPDATE SKIP LOCKED)
-      RETURNING e.id, e.type, e.payload, e.attempts, e.claim_token, e.created)
-      SELECT id, type, payload, attempts, claim_token FROM claimed ORDER BY created`,
-      [randomUUID(), this.cfg.leaseMs, id ?? null, limit],
+  private claim(limit: number, id?: string): Promise<ClaimedEvent[]> {
+    return INBOX.claim(this.db, { limit, leaseMs: this.cfg.leaseMs }, (bind) =>
+      id === undefined ? 'true' : `q.id = ${bind(id)}`,
     );
   }
 
@@ -144,20 +147,17 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     claimed: ClaimedEvent,
     status: 'processed' | 'ignored',
   ): Promise<void> {
-    const rows: unknown[] = await m.query(
-      `WITH done AS (
-         UPDATE webhook_events SET status = $3, processed_at = now(), last_error = NULL, locked_until = NULL
-          WHERE id = $1 AND claim_token = $2 AND status = 'processing' RETURNING 1)
-       SELECT 1 FROM done`,
-      [claimed.id, claimed.claim_token, status],
+    const done = await INBOX.finish(
+      m,
+      claimed,
+      (bind) => `status = ${bind(status)}, processed_at = now(), last_error = NULL`,
     );
-    if (rows.length === 0) throw new LeaseLostError(claimed.id);
+    if (!done) throw new LeaseLostError(claimed.id);
   }
 
   private async fail(claimed: ClaimedEvent, err: unknown): Promise<ProcessOutcome> {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const dead = claimed.attempts >= this.cfg.maxAttempts;
-    const delay = Math.min(this.cfg.retryBaseMs * 2 ** (claimed.attempts - 1), 3_600_000);
+    const { last: dead, delayMs } = nextAttempt(this.retry, claimed.attempts);
     const line = `webhook ${claimed.type} ${claimed.id} failed (attempt ${claimed.attempts}${dead ? ', now dead' : ''})`;
     if (isStripeObjectMissing(err)) {
       // Not our bug, not an outage: the object may appear (Stripe's consistency) or never will (`dead`).
@@ -168,12 +168,11 @@ export class WebhookProcessor implements BeforeApplicationShutdown {
     } else {
       this.logger.error({ err, event_id: claimed.id, type: claimed.type, attempts: claimed.attempts }, line);
     }
-    await this.db.query(
-      `UPDATE webhook_events
-          SET status = $3, last_error = $4, locked_until = NULL,
-              next_attempt_at = now() + ($5::int * interval '1 millisecond')
-        WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
-      [claimed.id, claimed.claim_token, dead ? 'dead' : 'failed', message.slice(0, 2000), delay],
+    await INBOX.fail(
+      this.db,
+      claimed,
+      { status: dead ? 'dead' : 'failed', delayMs },
+      (bind) => `last_error = ${bind(message.slice(0, 2000))}`,
     );
     return dead ? 'dead' : 'failed';
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { verifyLedger } from '../../src/credits/credits.service';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgres } from '../../src/common/db/embedded-postgres';
 import { registerUser } from '../factories/user.factory';
 import { catalogPrice, createPackCheckout, settle, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';

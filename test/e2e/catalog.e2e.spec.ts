@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { CatalogFile } from '../../src/plans/catalog-file';
-import { CatalogService } from '../../src/plans/catalog.service';
+import { CatalogSyncService } from '../../src/plans/catalog-sync.service';
 import { PlansService } from '../../src/plans/plans.service';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.constants';
 import { registerUser, TestUser } from '../factories/user.factory';
@@ -59,13 +59,13 @@ describe('catalog (e2e)', () => {
   let t: TestApp;
   let stripe: Stripe;
   let admin: TestUser;
-  let catalog: CatalogService;
+  let catalog: CatalogSyncService;
   let plans: PlansService;
 
   beforeAll(async () => {
     t = await createTestApp();
     stripe = t.app.get<Stripe>(STRIPE_CLIENT);
-    catalog = t.app.get(CatalogService);
+    catalog = t.app.get(CatalogSyncService);
     plans = t.app.get(PlansService);
     admin = await registerUser(t, 'admin@tollgate.test');
     // Push and sync only here: webhooks are exercised on their own below.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
-import { CreditPackage } from '../../src/plans/package.entity';
+import { CreditPackage } from '../../src/plans/credit-package.entity';
 import { Plan } from '../../src/plans/plan.entity';
 
 /** A catalog row as catalog sync would store it (made-up Stripe ids: apply-level specs need no Stripe). */

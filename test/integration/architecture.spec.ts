@@ -1,23 +1,26 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { FIXTURES } from './architecture/fixtures';
+import { RULES, type Boundaries, type Layering, type Ownership, type SourceFile } from './architecture/rules';
 
 /**
- * Module boundaries the import graph cannot see (CONVENTIONS §14): the README's table → owner map is parsed
- * and held against the code. A module's SQL names only its own tables; a module imports another module's
- * entity only as a type (never to build a repository); src/stripe-emulator imports nothing from the rest of
- * src; handlers subscribe only through @OnStripeEvent; no data-access method defaults its EntityManager.
+ * Module boundaries the compiler cannot see (CONVENTIONS: one owner per table; rules that can be broken on
+ * purpose). The README's table → owner map and the layer list are held against src by the pure rules of
+ * ./architecture/rules.ts, and each rule must reject its deliberate breaks in ./architecture/fixtures.ts, so a
+ * weakened rule turns this spec red.
  */
-const ROOT = resolve(__dirname, '../..');
-const SRC = join(ROOT, 'src');
+
+/**
+ * Files outside src/outbound allowed to use OutboundEventsService: none. Facts reach the outbox as typed events
+ * (src/common/facts) through outbound's reactions; keep this list empty.
+ */
+export const OUTBOX_IMPORTERS_TO_REMOVE: readonly string[] = [];
 
 /** Composition roots: they wire every module together, so they may import every entity. */
 const COMPOSITION_ROOTS = ['src/database/entities.ts'];
 
-interface SourceFile {
-  path: string; // relative to ROOT, with forward slashes
-  module: string; // first folder under src ('' for src/*.ts)
-  text: string;
-}
+const ROOT = resolve(__dirname, '../..');
+const SRC = join(ROOT, 'src');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -26,190 +29,93 @@ function walk(dir: string): string[] {
   });
 }
 
-const rel = (full: string): string => relative(ROOT, full).split(sep).join('/');
-const moduleOf = (path: string): string => {
-  const parts = path.split('/');
-  return parts.length > 2 ? parts[1] : '';
-};
-
 const sources: SourceFile[] = walk(SRC)
   .filter((f) => !f.endsWith('.spec.ts'))
-  .map((full) => ({ path: rel(full), module: moduleOf(rel(full)), text: readFileSync(full, 'utf8') }));
-
-interface Ownership {
-  table: string;
-  owner: string;
-  writers: string[];
-}
+  .map((full) => ({ path: relative(ROOT, full).split(sep).join('/'), text: readFileSync(full, 'utf8') }));
 
 /** The README's "Table ownership" table: | `table` | `owner` | `Writer`, `Writer` | */
 function readOwnership(): Ownership[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.split('### Table ownership')[1]?.split('\n### ')[0] ?? '';
-  const rows = section
+  return section
     .split('\n')
     .filter((line) => /^\|\s*`/.test(line))
-    .map((line) => line.split('|').slice(1, -1));
-  return rows.map(([table, owner, writers]) => ({
-    table: table.replace(/`/g, '').trim(),
-    owner: owner.replace(/`/g, '').trim(),
-    writers: [...writers.matchAll(/`(\w+)`/g)].map((m) => m[1]),
-  }));
+    .map((line) => line.split('|').slice(1, -1))
+    .map(([table, owner, writers]) => ({
+      table: table.replace(/`/g, '').trim(),
+      owner: owner.replace(/`/g, '').trim(),
+      writers: [...writers.matchAll(/`(\w+)`/g)].map((m) => m[1]),
+    }));
 }
 
-const ownership = readOwnership();
-const ownerOf = new Map(ownership.map((o) => [o.table, o.owner]));
+const layering = JSON.parse(readFileSync(join(ROOT, '.dependency-cruiser-layers.json'), 'utf8')) as Layering;
 
-interface ImportRef {
-  file: SourceFile;
-  target: string; // resolved, relative to ROOT, without extension
-  typeOnly: boolean;
-}
-
-function importsOf(file: SourceFile): ImportRef[] {
-  const found: ImportRef[] = [];
-  const patterns = [
-    /^\s*(import|export)\s+(type\s+)?[^'";]*?\sfrom\s+['"]([^'"]+)['"]/gm,
-    /^\s*import\s+()()['"]([^'"]+)['"]/gm,
-    /import\(\s*()()['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const pattern of patterns) {
-    for (const m of file.text.matchAll(pattern)) {
-      const spec = m[3];
-      if (!spec.startsWith('.')) continue;
-      const target = rel(resolve(ROOT, dirname(file.path), spec)).replace(/\.(ts|js)$/, '');
-      found.push({ file, target, typeOnly: m[2] !== undefined && m[2] !== '' });
-    }
-  }
-  return found;
-}
-
-/** String literals that read as SQL statements. */
-function sqlStrings(text: string): string[] {
-  const literals = [...text.matchAll(/`(?:[^`\\]|\\.)*`|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g)].map(
-    (m) => m[0],
-  );
-  return literals.filter((s) => /\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WITH)\b/.test(s));
-}
+const boundaries: Boundaries = {
+  ownership: readOwnership(),
+  layering,
+  outboxImporters: OUTBOX_IMPORTERS_TO_REMOVE,
+  compositionRoots: COMPOSITION_ROOTS,
+};
 
 const migrationTables = (): string[] => {
   const dir = join(ROOT, 'migrations');
   const text = readdirSync(dir)
     .map((f) => readFileSync(join(dir, f), 'utf8'))
     .join('\n');
-  return [...new Set([...text.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]))].sort();
+  return [...new Set([...text.matchAll(/CREATE TABLE (\w+)/gi)].map((m) => m[1].toLowerCase()))].sort();
 };
 
 describe('architecture', () => {
   it('the README ownership table lists every table the migrations create, each owned by an existing module', () => {
-    expect(ownership.length).toBeGreaterThan(0);
-    expect(ownership.map((o) => o.table).sort()).toEqual(migrationTables());
+    expect(boundaries.ownership.length).toBeGreaterThan(0);
+    expect(boundaries.ownership.map((o) => o.table).sort()).toEqual(migrationTables());
     const modules = new Set(readdirSync(SRC).filter((f) => statSync(join(SRC, f)).isDirectory()));
-    for (const o of ownership)
-      expect({ table: o.table, ownerExists: modules.has(o.owner) }).toEqual({
-        table: o.table,
-        ownerExists: true,
-      });
+    expect(boundaries.ownership.filter((o) => !modules.has(o.owner))).toEqual([]);
   });
 
-  it("each table's writers are services of its owning module that write it", () => {
-    for (const o of ownership) {
-      expect(o.writers.length).toBeGreaterThan(0);
-      for (const writer of o.writers) {
-        const file = sources.find((f) => new RegExp(`export class ${writer}\\b`).test(f.text));
-        const entity = sources
-          .filter((f) => f.path.endsWith('.entity.ts'))
-          .map((f) =>
-            new RegExp(`@Entity\\('${o.table}'\\)\\s*(?:@[^\\n]*\\n\\s*)*export class (\\w+)`).exec(f.text),
-          )
-          .find(Boolean)?.[1];
-        const writes =
-          !!file &&
-          (sqlStrings(file.text).some((sql) => new RegExp(`\\b${o.table}\\b`).test(sql)) ||
-            (entity !== undefined && new RegExp(`\\b${entity}\\b`).test(file.text)));
-        expect({ table: o.table, writer, module: file?.module, writes }).toEqual({
-          table: o.table,
-          writer,
-          module: o.owner,
-          writes: true,
-        });
-      }
+  it('the layer list names every folder of src once, and README draws it', () => {
+    const folders = layering.layers.flatMap((l) => l.folders);
+    const modules = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).isDirectory());
+    expect([...folders].sort()).toEqual(['src', ...modules].sort());
+    const readme =
+      readFileSync(join(ROOT, 'README.md'), 'utf8').split('### Layers')[1]?.split('\n### ')[0] ?? '';
+    for (const folder of folders.filter((f) => f !== 'src'))
+      expect({ folder, drawn: readme.includes(folder) }).toEqual({ folder, drawn: true });
+  });
+
+  it('the allow-list of outbox importers holds only files that still import it (empty it as they go)', () => {
+    for (const path of OUTBOX_IMPORTERS_TO_REMOVE) {
+      const file = sources.find((f) => f.path === path);
+      expect({ path, stillImports: !!file && /\bOutboundEventsService\b/.test(file.text) }).toEqual({
+        path,
+        stillImports: true,
+      });
     }
   });
 
-  it('every entity lives in the module that owns its table', () => {
-    const misplaced = sources.flatMap((f) =>
-      [...f.text.matchAll(/@Entity\('(\w+)'\)/g)]
-        .map((m) => ({ file: f.path, table: m[1], module: f.module, owner: ownerOf.get(m[1]) }))
-        .filter((e) => e.owner !== e.module),
-    );
-    expect(misplaced).toEqual([]);
+  describe.each(Object.entries(RULES))('%s', (name, rule) => {
+    it('holds on src', () => {
+      expect(rule(sources, boundaries)).toEqual([]);
+    });
+
+    const breaks = FIXTURES.filter((f) => f.rule === name);
+    it('has deliberate breaks to reject', () => {
+      expect(breaks.length).toBeGreaterThan(0);
+    });
+
+    it.each(breaks.map((f) => [f.name, f] as const))('rejects the break: %s', (_, fixture) => {
+      const found = rule(fixture.files, { ...fixture.boundaries });
+      expect(found.filter((v) => fixture.expect.test(v))).not.toEqual([]);
+    });
   });
 
-  it("a module's SQL names only the tables it owns", () => {
-    const tables = ownership.map((o) => o.table);
-    const foreign = sources.flatMap((f) =>
-      sqlStrings(f.text).flatMap((sql) =>
-        tables
-          .filter((t) => new RegExp(`\\b${t}\\b`).test(sql) && ownerOf.get(t) !== f.module)
-          .map((table) => ({ file: f.path, module: f.module, table, owner: ownerOf.get(table) })),
-      ),
-    );
-    expect(foreign).toEqual([]);
+  it('a tree that keeps every rule passes them all (the fixtures fail for their break, not for their shape)', () => {
+    const clean = FIXTURES.find((f) => f.rule === 'none')!;
+    for (const [name, rule] of Object.entries(RULES))
+      expect({ name, found: rule(clean.files, clean.boundaries) }).toEqual({ name, found: [] });
   });
 
-  it("no module imports another module's entity or repository except as a type", () => {
-    const crossing = sources
-      .filter((f) => !COMPOSITION_ROOTS.includes(f.path))
-      .flatMap(importsOf)
-      .filter(({ file, target }) => /\.(entity|repository)$/.test(target) && moduleOf(target) !== file.module)
-      .filter(({ typeOnly }) => !typeOnly)
-      .map(({ file, target }) => `${file.path} → ${target}`);
-    expect(crossing).toEqual([]);
-    // Nor by name: a repository looked up by an entity's string name would slip past the import check.
-    const byName = sources.filter((f) => /getRepository\(\s*['"`]/.test(f.text)).map((f) => f.path);
-    expect(byName).toEqual([]);
-  });
-
-  it('src/stripe-emulator imports nothing from the rest of src', () => {
-    const leaks = sources
-      .filter((f) => f.module === 'stripe-emulator')
-      .flatMap(importsOf)
-      .filter(({ target }) => !target.startsWith('src/stripe-emulator/'))
-      .map(({ file, target }) => `${file.path} → ${target}`);
-    expect(leaks).toEqual([]);
-  });
-
-  it('handlers subscribe only through @OnStripeEvent, one handler per event type', () => {
-    const bare = sources
-      .filter((f) => /@OnEvent\(/.test(f.text) && !f.path.endsWith('on-stripe-event.decorator.ts'))
-      .map((f) => f.path);
-    expect(bare).toEqual([]);
-    const handlerFiles = sources.filter(
-      (f) => f.path.startsWith('src/webhooks/handlers/') && /class /.test(f.text),
-    );
-    expect(handlerFiles.length).toBeGreaterThan(0);
-    for (const f of handlerFiles)
-      expect({ file: f.path, decorated: /@OnStripeEvent\(/.test(f.text) }).toEqual({
-        file: f.path,
-        decorated: true,
-      });
-    const types = sources.flatMap((f) =>
-      [...f.text.matchAll(/@OnStripeEvent\(([^)]*)\)/g)].flatMap((m) =>
-        [...m[1].matchAll(/'([\w.]+)'/g)].map((t) => t[1]),
-      ),
-    );
-    expect(types.filter((t, i) => types.indexOf(t) !== i)).toEqual([]);
-  });
-
-  it('no data-access method makes "outside the transaction" a silent default', () => {
-    const defaults = sources.flatMap((f) =>
-      [
-        ...f.text.matchAll(
-          /\b\w+\s*(\?\s*:\s*EntityManager\b|:\s*EntityManager\s*=|:\s*EntityManager\s*\|\s*undefined)/g,
-        ),
-      ].map((m) => `${f.path}: ${m[0]}`),
-    );
-    expect(defaults).toEqual([]);
+  it('keeps at least 14 deliberate breaks', () => {
+    expect(FIXTURES.filter((f) => f.rule !== 'none').length).toBeGreaterThanOrEqual(14);
   });
 });

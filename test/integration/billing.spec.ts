@@ -8,7 +8,7 @@ import { RefundsDisputesService } from '../../src/payments/refunds-disputes.serv
 import { SubscriptionPeriodsService } from '../../src/payments/subscription-periods.service';
 import { SubscriptionSyncService } from '../../src/payments/subscription-sync.service';
 import { Subscription } from '../../src/payments/subscription.entity';
-import type { CreditPackage } from '../../src/plans/package.entity';
+import type { CreditPackage } from '../../src/plans/credit-package.entity';
 import type { Plan } from '../../src/plans/plan.entity';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.constants';
 import { UsersService } from '../../src/users/users.service';

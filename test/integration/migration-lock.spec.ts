@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { loadDatabaseConfig } from '../../src/config/database.config';
-import { runMigrationsLocked } from '../../src/database/migrations';
+import { runMigrationsLocked } from '../../src/common/db/migrations';
 import { buildDataSourceOptions } from '../../src/database/typeorm-options';
 import { postgresServerUrl } from '../support/local-postgres';
 import { createScratchDatabase } from '../support/test-database';

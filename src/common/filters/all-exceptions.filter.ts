@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { mapStripeError } from '../../stripe/stripe-error.mapper';
+import { mapStripeError } from '../errors/stripe-error.mapper';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../errors';
 import { isDatabaseOutage, isUnstorableInput } from '../errors/database-outage';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { idOf } from '../../plans/catalog-stripe';
-import { CatalogService } from '../../plans/catalog.service';
+import { refId } from '../../stripe/stripe-refs';
+import { CatalogSyncService } from '../../plans/catalog-sync.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
 
@@ -14,7 +14,7 @@ type PriceEvent = Stripe.Event & { data: { object: Stripe.Price } };
  */
 @Injectable()
 export class CatalogHandler {
-  constructor(private readonly catalog: CatalogService) {}
+  constructor(private readonly catalog: CatalogSyncService) {}
 
   @OnStripeEvent('product.created', 'product.updated', 'product.deleted')
   async product(ctx: StripeEventContext<ProductEvent>): Promise<void> {
@@ -23,6 +23,6 @@ export class CatalogHandler {
 
   @OnStripeEvent('price.created', 'price.updated', 'price.deleted')
   async price(ctx: StripeEventContext<PriceEvent>): Promise<void> {
-    await this.catalog.refreshProduct(ctx, idOf(ctx.event.data.object.product));
+    await this.catalog.refreshProduct(ctx, refId(ctx.event.data.object.product));
   }
 }

@@ -4,6 +4,7 @@ import { TollgateMetrics } from '../../metrics/metrics.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
+import { refId } from '../../stripe/stripe-refs';
 import { StripeObjectMissingError } from '../stripe-object-missing.error';
 import type { StripeEventContext } from '../stripe-event-context';
 
@@ -68,8 +69,7 @@ export class InvoiceHandler {
     const subscription = invoice.parent?.subscription_details?.subscription;
     const prepared = await this.periods.prepareInvoice(invoice);
     if (!prepared && subscription) {
-      const id = typeof subscription === 'string' ? subscription : subscription.id;
-      throw new StripeObjectMissingError('subscription', id, ctx.event.type);
+      throw new StripeObjectMissingError('subscription', refId(subscription)!, ctx.event.type);
     }
     return prepared;
   }

@@ -175,19 +175,6 @@ export const adminCreditsControllerAdjust = <ThrowOnError extends boolean = fals
 });
 
 /**
- * Example route that costs one credit (the spec’s /create-post)
- */
-export const postsControllerCreate = <ThrowOnError extends boolean = false>(options: Options<PostsControllerCreateData, ThrowOnError>): RequestResult<PostsControllerCreateResponses, PostsControllerCreateErrors, ThrowOnError> => (options.client ?? client).post<PostsControllerCreateResponses, PostsControllerCreateErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/examples/posts',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
  * Webhook endpoints, oldest first (no secrets)
  */
 export const webhookEndpointsControllerList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEndpointsControllerListData, ThrowOnError>): RequestResult<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError>({
@@ -399,15 +386,6 @@ export const entitlementsControllerGet = <ThrowOnError extends boolean = false>(
 });
 
 /**
- * Example route for plans with the api_access feature
- */
-export const apiCallsControllerCall = <ThrowOnError extends boolean = false>(options?: Options<ApiCallsControllerCallData, ThrowOnError>): RequestResult<ApiCallsControllerCallResponses, ApiCallsControllerCallErrors, ThrowOnError> => (options?.client ?? client).post<ApiCallsControllerCallResponses, ApiCallsControllerCallErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/examples/api-calls',
-    ...options
-});
-
-/**
  * Stripe webhook endpoint (signature-verified; at-least-once, any order)
  *
  * Called by Stripe, not by clients. 200 once stored; duplicates are acknowledged and ignored.
@@ -489,6 +467,28 @@ export const adminStripeControllerReconcile = <ThrowOnError extends boolean = fa
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Example route that costs one credit (the spec’s /create-post)
+ */
+export const postsControllerCreate = <ThrowOnError extends boolean = false>(options: Options<PostsControllerCreateData, ThrowOnError>): RequestResult<PostsControllerCreateResponses, PostsControllerCreateErrors, ThrowOnError> => (options.client ?? client).post<PostsControllerCreateResponses, PostsControllerCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/examples/posts',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Example route for plans with the api_access feature
+ */
+export const apiCallsControllerCall = <ThrowOnError extends boolean = false>(options?: Options<ApiCallsControllerCallData, ThrowOnError>): RequestResult<ApiCallsControllerCallResponses, ApiCallsControllerCallErrors, ThrowOnError> => (options?.client ?? client).post<ApiCallsControllerCallResponses, ApiCallsControllerCallErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/examples/api-calls',
+    ...options
 });
 
 /**

@@ -281,14 +281,6 @@ export type AdjustCreditsDto = {
     reason: string;
 };
 
-export type CreatePostDto = {
-    title: string;
-    /**
-     * Demo only: make the action fail after charging.
-     */
-    simulate_failure?: boolean;
-};
-
 export type CreateWebhookEndpointDto = {
     url: string;
     events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
@@ -643,12 +635,6 @@ export type EntitlementsDto = {
     features: Array<EntitlementFeatureDto>;
 };
 
-export type ApiCallResultDto = {
-    message: string;
-    user_id: string;
-    feature: string;
-};
-
 export type WebhookEventDto = {
     id: string;
     type: string;
@@ -795,6 +781,20 @@ export type ReconcileResultDto = {
      * Drift that a fix could not resolve.
      */
     unresolved: Array<SubscriptionDriftDto>;
+};
+
+export type CreatePostDto = {
+    title: string;
+    /**
+     * Demo only: make the action fail after charging.
+     */
+    simulate_failure?: boolean;
+};
+
+export type ApiCallResultDto = {
+    message: string;
+    user_id: string;
+    feature: string;
 };
 
 export type TimeTravelResultDto = {
@@ -1586,68 +1586,6 @@ export type AdminCreditsControllerAdjustResponses = {
 };
 
 export type AdminCreditsControllerAdjustResponse = AdminCreditsControllerAdjustResponses[keyof AdminCreditsControllerAdjustResponses];
-
-export type PostsControllerCreateData = {
-    body: CreatePostDto;
-    headers?: {
-        /**
-         * Spend only once for retried requests.
-         */
-        'Idempotency-Key'?: string;
-        /**
-         * With an API key (scope credits:consume): the external id of the user to act for.
-         */
-        'X-Tollgate-User'?: string;
-    };
-    path?: never;
-    query?: never;
-    url: '/examples/posts';
-};
-
-export type PostsControllerCreateErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * INSUFFICIENT_CREDITS only: the route costs 1 credit(s), taken before it runs; the body says requested and available.
-     */
-    402: ErrorResponseDto;
-    /**
-     * Conflict with the current state (a specific code says what).
-     */
-    409: ErrorResponseDto;
-    /**
-     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
-     */
-    413: ErrorResponseDto;
-    /**
-     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
-     */
-    415: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type PostsControllerCreateError = PostsControllerCreateErrors[keyof PostsControllerCreateErrors];
-
-export type PostsControllerCreateResponses = {
-    201: unknown;
-};
 
 export type WebhookEndpointsControllerListData = {
     body?: never;
@@ -2630,56 +2568,6 @@ export type EntitlementsControllerGetResponses = {
 
 export type EntitlementsControllerGetResponse = EntitlementsControllerGetResponses[keyof EntitlementsControllerGetResponses];
 
-export type ApiCallsControllerCallData = {
-    body?: never;
-    headers?: {
-        /**
-         * With an API key (scope entitlements:read): the external id of the user to act for.
-         */
-        'X-Tollgate-User'?: string;
-    };
-    path?: never;
-    query?: never;
-    url: '/examples/api-calls';
-};
-
-export type ApiCallsControllerCallErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     *
-     * FEATURE_NOT_ENTITLED: the caller's plan does not include api_access; the body names the feature, current_plan and required_plan (the plan that would grant it, or null).
-     */
-    403: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type ApiCallsControllerCallError = ApiCallsControllerCallErrors[keyof ApiCallsControllerCallErrors];
-
-export type ApiCallsControllerCallResponses = {
-    200: ApiCallResultDto;
-};
-
-export type ApiCallsControllerCallResponse = ApiCallsControllerCallResponses[keyof ApiCallsControllerCallResponses];
-
 export type WebhooksControllerReceiveData = {
     body?: never;
     headers: {
@@ -3051,6 +2939,118 @@ export type AdminStripeControllerReconcileResponses = {
 };
 
 export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
+
+export type PostsControllerCreateData = {
+    body: CreatePostDto;
+    headers?: {
+        /**
+         * Spend only once for retried requests.
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * With an API key (scope credits:consume): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/examples/posts';
+};
+
+export type PostsControllerCreateErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * INSUFFICIENT_CREDITS only: the route costs 1 credit(s), taken before it runs; the body says requested and available.
+     */
+    402: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PostsControllerCreateError = PostsControllerCreateErrors[keyof PostsControllerCreateErrors];
+
+export type PostsControllerCreateResponses = {
+    201: unknown;
+};
+
+export type ApiCallsControllerCallData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope entitlements:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/examples/api-calls';
+};
+
+export type ApiCallsControllerCallErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     *
+     * FEATURE_NOT_ENTITLED: the caller's plan does not include api_access; the body names the feature, current_plan and required_plan (the plan that would grant it, or null).
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type ApiCallsControllerCallError = ApiCallsControllerCallErrors[keyof ApiCallsControllerCallErrors];
+
+export type ApiCallsControllerCallResponses = {
+    200: ApiCallResultDto;
+};
+
+export type ApiCallsControllerCallResponse = ApiCallsControllerCallResponses[keyof ApiCallsControllerCallResponses];
 
 export type TimeTravelControllerRenewalData = {
     body?: never;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
-import { returnedRows } from './returned-rows';
+import { firstRow, rows, touched } from '../common/db/sql';
 import type {
   CreatedWebhookEndpointDto,
   OutboundDeliveryDto,
@@ -11,10 +11,10 @@ import type {
   RotatedSecretDto,
   UpdateWebhookEndpointDto,
   WebhookEndpointDto,
-} from './dto/webhook-endpoint.dto';
+} from './dto/endpoint.dto';
 import { OutboundEventsService } from './outbound-events.service';
 import { urlRefusal } from './url-safety';
-import { newWebhookSecret } from './webhook-signer';
+import { newWebhookSecret } from './delivery-signer';
 
 interface EndpointRow {
   id: string;
@@ -25,6 +25,20 @@ interface EndpointRow {
   disabled_reason: string | null;
   consecutive_failures: number;
   previous_secret_expires_at: Date | null;
+  created_at: Date;
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  next_attempt_at: Date;
+  delivered_at: Date | null;
   created_at: Date;
 }
 
@@ -49,26 +63,28 @@ export class WebhookEndpointsService {
   }): Promise<CreatedWebhookEndpointDto> {
     this.assertUrl(dto.url);
     const secret = newWebhookSecret();
-    const [row]: EndpointRow[] = await this.db.query(
+    const row = await firstRow<EndpointRow>(
+      this.db,
       `INSERT INTO webhook_endpoints (url, events, description, secret) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
       [dto.url, [...new Set(dto.events)], dto.description ?? '', secret],
     );
     this.events.forgetSubscriptions();
-    return { ...this.view(row), secret };
+    return { ...this.view(row!), secret };
   }
 
   async list(): Promise<{ endpoints: WebhookEndpointDto[] }> {
-    const rows: EndpointRow[] = await this.db.query(
+    const all = await rows<EndpointRow>(
+      this.db,
       `SELECT ${COLUMNS} FROM webhook_endpoints ORDER BY created_at, id`,
     );
-    return { endpoints: rows.map((r) => this.view(r)) };
+    return { endpoints: all.map((r) => this.view(r)) };
   }
 
   async update(id: string, dto: UpdateWebhookEndpointDto): Promise<WebhookEndpointDto> {
     if (dto.url !== undefined) this.assertUrl(dto.url);
-    const rows: EndpointRow[] = returnedRows<EndpointRow>(
-      await this.db.query(
-        `UPDATE webhook_endpoints
+    const row = await firstRow<EndpointRow>(
+      this.db,
+      `UPDATE webhook_endpoints
           SET url = COALESCE($2, url), events = COALESCE($3, events), description = COALESCE($4, description),
               enabled = COALESCE($5, enabled),
               disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason WHEN $5 THEN NULL ELSE 'disabled by an operator' END,
@@ -76,25 +92,24 @@ export class WebhookEndpointsService {
               failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
               updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [
-          this.uuid(id),
-          dto.url ?? null,
-          dto.events ? [...new Set(dto.events)] : null,
-          dto.description ?? null,
-          dto.enabled ?? null,
-        ],
-      ),
+      [
+        this.uuid(id),
+        dto.url ?? null,
+        dto.events ? [...new Set(dto.events)] : null,
+        dto.description ?? null,
+        dto.enabled ?? null,
+      ],
     );
-    if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
+    if (!row) throw new AppError(ErrorCode.WebhookEndpointNotFound);
     this.events.forgetSubscriptions();
-    return this.view(rows[0]);
+    return this.view(row);
   }
 
   async remove(id: string): Promise<void> {
-    const rows: unknown[] = returnedRows<unknown>(
-      await this.db.query(`DELETE FROM webhook_endpoints WHERE id = $1 RETURNING 1`, [this.uuid(id)]),
-    );
-    if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
+    const removed = await touched(this.db, `DELETE FROM webhook_endpoints WHERE id = $1 RETURNING 1`, [
+      this.uuid(id),
+    ]);
+    if (!removed) throw new AppError(ErrorCode.WebhookEndpointNotFound);
     this.events.forgetSubscriptions();
   }
 
@@ -102,21 +117,17 @@ export class WebhookEndpointsService {
   async rotate(id: string, graceSeconds?: number): Promise<RotatedSecretDto> {
     const secret = newWebhookSecret();
     const grace = graceSeconds ?? this.config.rotationGraceSeconds;
-    const rows: Array<{ id: string; previous_secret_expires_at: Date | null }> = returnedRows<{
-      id: string;
-      previous_secret_expires_at: Date | null;
-    }>(
-      await this.db.query(
-        `UPDATE webhook_endpoints
+    const row = await firstRow<{ id: string; previous_secret_expires_at: Date | null }>(
+      this.db,
+      `UPDATE webhook_endpoints
           SET previous_secret = CASE WHEN $3::int > 0 THEN secret END,
               previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + ($3::int * interval '1 second') END,
               secret = $2, updated_at = now()
         WHERE id = $1 RETURNING id, previous_secret_expires_at`,
-        [this.uuid(id), secret, grace],
-      ),
+      [this.uuid(id), secret, grace],
     );
-    if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
-    return { id: rows[0].id, secret, previous_secret_expires_at: iso(rows[0].previous_secret_expires_at) };
+    if (!row) throw new AppError(ErrorCode.WebhookEndpointNotFound);
+    return { id: row.id, secret, previous_secret_expires_at: iso(row.previous_secret_expires_at) };
   }
 
   /** Sends a `webhook.test` event to this endpoint only (through the outbox, like any other). */
@@ -128,7 +139,8 @@ export class WebhookEndpointsService {
 
   async deliveries(id: string, limit = 50): Promise<{ deliveries: OutboundDeliveryDto[] }> {
     await this.find(id);
-    const rows: Array<Record<string, unknown>> = await this.db.query(
+    const found = await rows<DeliveryRow>(
+      this.db,
       `SELECT d.id::text, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code,
               d.last_latency_ms, d.last_error, d.next_attempt_at, d.delivered_at, d.created_at
          FROM outbound_deliveries d JOIN outbound_events e ON e.id = d.event_id
@@ -136,20 +148,18 @@ export class WebhookEndpointsService {
       [id, limit],
     );
     return {
-      deliveries: rows.map((r) => ({
-        id: r.id as string,
-        event_id: r.event_id as string,
-        event_type: r.event_type as string,
-        status: r.status as string,
-        attempts: r.attempts as number,
-        last_status_code: r.last_status_code as number | null,
-        last_latency_ms: r.last_latency_ms as number | null,
-        last_error: r.last_error as string | null,
-        next_attempt_at: ['pending', 'sending'].includes(r.status as string)
-          ? iso(r.next_attempt_at as Date)
-          : null,
-        delivered_at: iso(r.delivered_at as Date | null),
-        created_at: iso(r.created_at as Date)!,
+      deliveries: found.map((r) => ({
+        id: r.id,
+        event_id: r.event_id,
+        event_type: r.event_type,
+        status: r.status,
+        attempts: r.attempts,
+        last_status_code: r.last_status_code,
+        last_latency_ms: r.last_latency_ms,
+        last_error: r.last_error,
+        next_attempt_at: ['pending', 'sending'].includes(r.status) ? iso(r.next_attempt_at) : null,
+        delivered_at: iso(r.delivered_at),
+        created_at: iso(r.created_at)!,
       })),
     };
   }
@@ -161,33 +171,36 @@ export class WebhookEndpointsService {
   async replay(id: string, dto: ReplayDto): Promise<{ replayed: number }> {
     await this.find(id);
     if (dto.event_id) {
-      const rows: unknown[] = await this.db.query(
+      const queued = await touched(
+        this.db,
         `INSERT INTO outbound_deliveries (event_id, endpoint_id)
          SELECT e.id, $2 FROM outbound_events e WHERE e.id = $1 RETURNING 1`,
         [dto.event_id, id],
       );
-      if (rows.length === 0) throw new AppError(ErrorCode.OutboundEventNotFound);
+      if (!queued) throw new AppError(ErrorCode.OutboundEventNotFound);
       return { replayed: 1 };
     }
     if (!dto.since || !dto.until)
       throw new AppError(ErrorCode.ValidationFailed, 'Give event_id, or both since and until.');
-    const rows: unknown[] = await this.db.query(
+    const queued = await rows<{ queued: 1 }>(
+      this.db,
       `INSERT INTO outbound_deliveries (event_id, endpoint_id)
        SELECT e.id, w.id FROM outbound_events e JOIN webhook_endpoints w ON w.id = $1 AND e.type = ANY(w.events)
         WHERE e.created_at >= $2 AND e.created_at < $3
-        ORDER BY e.created_at LIMIT 10000 RETURNING 1`,
+        ORDER BY e.created_at LIMIT 10000 RETURNING 1 AS queued`,
       [id, dto.since, dto.until],
     );
-    return { replayed: rows.length };
+    return { replayed: queued.length };
   }
 
   private async find(id: string): Promise<EndpointRow> {
-    const rows: EndpointRow[] = await this.db.query(
+    const row = await firstRow<EndpointRow>(
+      this.db,
       `SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1`,
       [this.uuid(id)],
     );
-    if (rows.length === 0) throw new AppError(ErrorCode.WebhookEndpointNotFound);
-    return rows[0];
+    if (!row) throw new AppError(ErrorCode.WebhookEndpointNotFound);
+    return row;
   }
 
   private uuid(id: string): string {

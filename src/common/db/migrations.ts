@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ADVISORY_LOCK, withAdvisoryLock } from './advisory-lock';
+import { firstRow, rows } from './sql';
 
 /** Startup found migrations the database has not run (and was not asked to run them). */
 export class DatabaseNotMigratedError extends Error {
@@ -26,11 +27,10 @@ export async function runMigrationsLocked(ds: DataSource, embedded: boolean): Pr
 export async function pendingMigrations(ds: DataSource): Promise<string[]> {
   const known = ds.migrations.map((m) => m.name ?? m.constructor.name);
   const table = ds.options.migrationsTableName ?? 'migrations';
-  const [{ exists }] = await ds.query<{ exists: boolean }[]>(
-    'SELECT to_regclass($1) IS NOT NULL AS "exists"',
-    [table],
-  );
-  if (!exists) return known;
-  const ran = new Set((await ds.query<{ name: string }[]>(`SELECT name FROM "${table}"`)).map((r) => r.name));
+  const found = await firstRow<{ exists: boolean }>(ds, 'SELECT to_regclass($1) IS NOT NULL AS "exists"', [
+    table,
+  ]);
+  if (!found?.exists) return known;
+  const ran = new Set((await rows<{ name: string }>(ds, `SELECT name FROM "${table}"`)).map((r) => r.name));
   return known.filter((name) => !ran.has(name));
 }

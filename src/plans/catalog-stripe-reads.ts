@@ -52,7 +52,3 @@ export async function retrieveProductOrNull(
     throw err;
   }
 }
-
-/** The id of an expandable reference (`price.product` is an id, a Product or a DeletedProduct). */
-export const idOf = (ref: string | { id: string } | null | undefined): string | undefined =>
-  typeof ref === 'string' ? ref : ref?.id;

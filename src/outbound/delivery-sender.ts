@@ -17,7 +17,7 @@ export interface SendResult {
  * One POST with a hard timeout, to a URL checked again at send time (scheme, literal addresses) and an
  * address checked after DNS resolution (safeLookup), so a name re-pointed to an internal address is refused.
  */
-export async function postWebhook(
+export async function postDelivery(
   url: string,
   body: string,
   headers: Record<string, string>,

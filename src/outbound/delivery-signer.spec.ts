@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { newWebhookSecret, signedHeaders } from './webhook-signer';
+import { newWebhookSecret, signedHeaders } from './delivery-signer';
 
 describe('webhook signer (Standard Webhooks)', () => {
   const body = JSON.stringify({ id: 'msg_1', type: 'credits.granted', data: { amount: 100 } });

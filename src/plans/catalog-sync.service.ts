@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
-import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
+import { ADVISORY_LOCK, withAdvisoryLock } from '../common/db/advisory-lock';
+import { firstRow } from '../common/db/sql';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import type { StripeEventContext } from '../webhooks/stripe-event-context';
 import { CatalogFile, defaultCatalogPath, loadCatalogFile } from './catalog-file';
 import { CatalogPusher, PushResult } from './catalog-pusher';
 import { CatalogSynchronizer } from './catalog-synchronizer';
@@ -15,11 +15,19 @@ import { PlansService } from './plans.service';
 import { existsSync } from 'node:fs';
 
 /**
+ * The transaction a catalog refresh writes in: a Stripe event's (the webhooks module hands its event context,
+ * whose `commit` also marks the event processed). Declared here so plans does not import webhooks.
+ */
+export interface InEventTransaction {
+  commit<R>(work: (manager: EntityManager) => Promise<R>): Promise<R>;
+}
+
+/**
  * Keeps the catalog tables in step with Stripe: full syncs (admin, CLI), per-product refreshes (webhooks), and
  * the default catalog pushed to the emulator on a fresh embedded start.
  */
 @Injectable()
-export class CatalogService implements OnApplicationBootstrap {
+export class CatalogSyncService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Catalog');
   private readonly synchronizer: CatalogSynchronizer;
 
@@ -57,7 +65,7 @@ export class CatalogService implements OnApplicationBootstrap {
    * A product.* or price.* webhook: re-read the product and all its prices from Stripe (so event order and
    * duplicates do not matter), write them in the event's transaction, then drop the cache.
    */
-  async refreshProduct(ctx: StripeEventContext, productId: string | undefined): Promise<void> {
+  async refreshProduct(ctx: InEventTransaction, productId: string | null): Promise<void> {
     if (!productId) return;
     const snapshot = await this.synchronizer.readProduct(productId);
     await ctx.commit((manager) => this.synchronizer.apply(manager, snapshot));
@@ -75,10 +83,11 @@ export class CatalogService implements OnApplicationBootstrap {
   }
 
   private async pushDefaultCatalog(): Promise<void> {
-    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(
+    const count = await firstRow<{ n: number }>(
+      this.dataSource,
       `SELECT (SELECT count(*) FROM plans)::int + (SELECT count(*) FROM packages)::int AS n`,
     );
-    if (n > 0 && (await this.stripeKnowsCatalog())) return;
+    if (count!.n > 0 && (await this.stripeKnowsCatalog())) return;
     const path = defaultCatalogPath();
     if (!existsSync(path)) {
       this.logger.warn(`no catalog file at ${path}: the catalog stays empty`);
@@ -91,7 +100,8 @@ export class CatalogService implements OnApplicationBootstrap {
 
   /** A restarted demo may keep its database but not its emulator state: then the catalog is pushed again. */
   private async stripeKnowsCatalog(): Promise<boolean> {
-    const [row]: Array<{ price_id: string }> = await this.dataSource.query(
+    const row = await firstRow<{ price_id: string }>(
+      this.dataSource,
       `SELECT price_id FROM plans WHERE active UNION ALL SELECT price_id FROM packages WHERE active LIMIT 1`,
     );
     if (!row) return false;

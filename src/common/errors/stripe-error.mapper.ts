@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { AppError, ErrorCode } from '../common/errors';
+import { AppError, ErrorCode } from '.';
 
 const DECLINE_CODES: Record<string, ErrorCode> = {
   card_declined: ErrorCode.CardDeclined,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { buildCatalogRows, DEFAULT_TRIAL_DAYS } from './catalog-rows';
+import { buildCatalogRows, DEFAULT_TRIAL_DAYS } from './catalog-rows-from-stripe';
 
 let seq = 0;
 const product = (over: Partial<Stripe.Product> = {}): Stripe.Product =>

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { firstRow } from './sql';
 
 /** Advisory lock keys: one constant per job that must run once across replicas (bigint range). */
 export const ADVISORY_LOCK = {
@@ -50,11 +51,9 @@ async function holdingLock<T>(
   await lock.connect();
   let acquired = false;
   try {
-    const [row]: Array<{ ok: boolean | null }> = await lock.query(`SELECT ${take}($1) AS ok`, [
-      key.toString(),
-    ]);
+    const row = await firstRow<{ ok: boolean | null }>(lock, `SELECT ${take}($1) AS ok`, [key.toString()]);
     // pg_advisory_lock returns void (null): it only returns once the lock is ours.
-    acquired = row.ok !== false;
+    acquired = row?.ok !== false;
     if (!acquired) return { acquired: false };
     return { acquired: true, value: await fn() };
   } finally {

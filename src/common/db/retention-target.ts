@@ -1,7 +1,6 @@
-/** The part of a DataSource (or EntityManager) a retention rule needs. */
-export interface Queryable {
-  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
-}
+import { firstRow, type Queryable } from './sql';
+
+export type { Queryable } from './sql';
 
 /**
  * One table's retention rule, written beside the table's owner (only the owner's code names its table in SQL;
@@ -17,6 +16,6 @@ export interface RetentionTarget {
 
 /** `WITH d AS (DELETE … RETURNING 1) SELECT count(*) AS n FROM d` / `SELECT count(*) AS n …`, as a number. */
 export async function countOf(db: Queryable, sql: string, parameters: unknown[]): Promise<number> {
-  const [row] = await db.query<Array<{ n: number | string }>>(sql, parameters);
-  return Number(row.n);
+  const row = await firstRow<{ n: number | string }>(db, sql, parameters);
+  return Number(row?.n ?? 0);
 }

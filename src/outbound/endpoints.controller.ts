@@ -15,8 +15,8 @@ import {
   UpdateWebhookEndpointDto,
   WebhookEndpointDto,
   WebhookEndpointListDto,
-} from './dto/webhook-endpoint.dto';
-import { WebhookEndpointsService } from './webhook-endpoints.service';
+} from './dto/endpoint.dto';
+import { WebhookEndpointsService } from './endpoints.service';
 
 @ApiTags('admin')
 @ApiBearerAuth()

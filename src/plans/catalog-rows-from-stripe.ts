@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import { formatMinorUnits } from '../common/money';
-import { idOf } from './catalog-stripe';
+import { refId } from '../stripe/stripe-refs';
 import type { FreePlan } from './free-plan.entity';
-import type { CreditPackage } from './package.entity';
+import type { CreditPackage } from './credit-package.entity';
 import type { Plan } from './plan.entity';
 import {
   canonicalFeatures,
@@ -135,7 +135,7 @@ export function buildCatalogRows(
   const skipped: SkippedPrice[] = [];
   const candidates: Candidate[] = [];
   for (const price of prices) {
-    const productId = idOf(price.product) ?? '';
+    const productId = refId(price.product) ?? '';
     const product = byId.get(productId);
     const result = product ? toCandidate(product, price, flags) : 'its product no longer exists';
     if (typeof result === 'string') {
@@ -145,7 +145,7 @@ export function buildCatalogRows(
 
   // One sellable price per product: the product's default_price if sellable, else the newest.
   const outranks = (a: Candidate, b: Candidate): boolean => {
-    const preferred = idOf(byId.get(a.row.productId)?.default_price);
+    const preferred = refId(byId.get(a.row.productId)?.default_price);
     const aDefault = a.row.priceId === preferred;
     if (aDefault !== (b.row.priceId === preferred)) return aDefault;
     return a.created !== b.created ? a.created > b.created : a.row.priceId > b.row.priceId;
