@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { afterCommit } from '../common/events/after-commit';
+import { DomainEvents } from '../common/events/domain-events';
+import { CreditsPosted } from '../common/facts';
 import { METRIC, type WebhookDeliveryOutcome } from './metrics';
 
 const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);
@@ -12,8 +14,9 @@ const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);
  * counted). Domain services call these; only this module knows prom-client.
  */
 @Injectable()
-export class TollgateMetrics {
+export class TollgateMetrics implements OnModuleInit {
   constructor(
+    private readonly events: DomainEvents,
     @InjectMetric(METRIC.checkoutsCreated) private readonly checkouts: Counter<'mode'>,
     @InjectMetric(METRIC.payments) private readonly payments: Counter<'result' | 'kind'>,
     @InjectMetric(METRIC.webhookDeliveries) private readonly webhooks: Counter<'outcome'>,
@@ -29,6 +32,17 @@ export class TollgateMetrics {
     @InjectMetric(METRIC.retentionRuns) private readonly retentionRuns: Counter<'outcome'>,
   ) {}
 
+  /** Credits counted from the ledger's facts, once their transaction committed (a rollback counts nothing). */
+  onModuleInit(): void {
+    this.events.afterCommit(CreditsPosted, (fact) => {
+      if (fact.cause.kind === 'consume') {
+        this.consumed.inc(fact.cause.amount);
+        return;
+      }
+      for (const mv of fact.movements) this.countMovement(mv.reason, mv.amount);
+    });
+  }
+
   checkoutCreated(mode: string): void {
     this.checkouts.inc({ mode });
   }
@@ -43,17 +57,11 @@ export class TollgateMetrics {
   }
 
   /** One ledger movement (not consumes): grants, clawbacks and other removals, by reason. */
-  ledgerMovement(m: EntityManager, reason: string, amount: number): void {
+  private countMovement(reason: string, amount: number): void {
     if (amount === 0) return;
-    afterCommit(m, () => {
-      if (CLAWBACKS.has(reason)) this.clawedBack.inc({ reason }, Math.abs(amount));
-      else if (amount > 0) this.granted.inc({ reason }, amount);
-      else this.removed.inc({ reason }, -amount);
-    });
-  }
-
-  consume(m: EntityManager | null, amount: number): void {
-    afterCommit(m, () => this.consumed.inc(amount));
+    if (CLAWBACKS.has(reason)) this.clawedBack.inc({ reason }, Math.abs(amount));
+    else if (amount > 0) this.granted.inc({ reason }, amount);
+    else this.removed.inc({ reason }, -amount);
   }
 
   consumeFailed(reason: 'insufficient_credits'): void {

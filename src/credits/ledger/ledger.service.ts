@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
 import { databaseConfig, DatabaseConfig } from '../../config/database.config';
-import { TollgateMetrics } from '../../metrics/metrics.service';
 import type { CreditBucket, CreditReason } from '../credit.types';
 import { Balance, CreditsPosted, PostedMovement, PostingCause } from '../../common/facts/credit.facts';
 import { CONSUME_SQL, ConsumeSqlRow } from './consume-sql';
@@ -52,7 +51,6 @@ export class LedgerService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) database: DatabaseConfig,
     private readonly events: DomainEvents,
-    private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
   }
@@ -104,7 +102,6 @@ export class LedgerService {
       ? (await m.query<ConsumeSqlRow[]>(CONSUME_SQL, values))[0]
       : await this.consumeAlone(values);
     if (!row) return null;
-    this.metrics.consume(m, amount);
     const after = { monthly: row.monthly, purchased: row.purchased };
     const before = { monthly: row.monthly + row.from_monthly, purchased: row.purchased + row.from_purchased };
     const fact = new CreditsPosted(
@@ -176,7 +173,6 @@ export class LedgerService {
         JSON.stringify(row.metadata)],
     );
     if (inserted.length === 0) return null;
-    this.metrics.ledgerMovement(m, mv.reason, mv.amount);
     balance[mv.bucket] = afterBucket;
     return row;
   }
