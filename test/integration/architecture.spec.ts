@@ -44,7 +44,7 @@ function readOwnership(): Ownership[] {
     .map(([table, owner, writers]) => ({
       table: table.replace(/`/g, '').trim(),
       owner: owner.replace(/`/g, '').trim(),
-      writers: [...writers.matchAll(/`(\w+)`/g)].map((m) => m[1]),
+      writers: [...writers.matchAll(/`([\w./-]+)`/g)].map((m) => m[1]),
     }));
 }
 

@@ -194,6 +194,12 @@ export const FIXTURES: Fixture[] = [
     /UsersAdmin writes users but is not listed/,
   ),
   brk(
+    'a module of functions writing a table without being listed (by its path)',
+    'writersAreListed',
+    withFile('src/users/bulk.ts', `export const wipe = (m: M) => m.query('DELETE FROM users WHERE banned');`),
+    /src\/users\/bulk\.ts: src\/users\/bulk\.ts writes users but is not listed/,
+  ),
+  brk(
     'a read-only class listed as a writer',
     'writersAreListed',
     withFile(

@@ -174,7 +174,12 @@ export function classWrites(files: SourceFile[], tables: string[]): ClassWrites[
       body: f.text.slice(m.index, starts[i + 1]?.index ?? f.text.length),
     }));
     const classes = chunks.filter((c) => c.kind === 'class');
-    if (classes.length === 0) continue;
+    if (classes.length === 0) {
+      // A module of functions (a ledger's `post`, say) writes under its path: list it as `src/<module>/<file>.ts`.
+      const writes = writtenTables(f.text, tables, entities);
+      if (writes.size > 0) out.push({ name: f.path, file: f.path, module: moduleOf(f.path), writes });
+      continue;
+    }
     const result = classes.map((c) => ({
       name: c.name,
       file: f.path,
