@@ -133,12 +133,24 @@ export class OutboundEventsService {
    * subscribes to credits.low, credits.depleted or credits.consumed. A short-lived per-instance snapshot keeps
    * the hot path free of an extra query; the instance that changes an endpoint forgets it at once.
    */
-  async watchesConsumption(): Promise<boolean> {
+  watchesConsumption(): Promise<boolean> {
+    return this.watchesConsumptionVia(this.db);
+  }
+
+  /**
+   * The same question asked inside a transaction: a stale snapshot is re-read through that transaction's own
+   * connection (on embedded PGlite another connection would wait for this transaction to end).
+   */
+  watchesConsumptionIn(m: EntityManager): Promise<boolean> {
+    return this.watchesConsumptionVia(m);
+  }
+
+  private async watchesConsumptionVia(via: DataSource | EntityManager): Promise<boolean> {
     const now = Date.now();
     if (!this.subscribed || now - this.subscribed.at > SUBSCRIBED_TTL_MS) {
       const entry = {
         at: now,
-        types: this.db
+        types: via
           .query<Array<{ type: string }>>(
             `SELECT DISTINCT unnest(events) AS type FROM webhook_endpoints WHERE enabled`,
           )

@@ -55,7 +55,7 @@ export class CreditReactions implements OnModuleInit {
     const { userId, cause, after } = fact;
     // A consume outside the hot path's own check (an Idempotency-Key consume is always in a transaction):
     // its events are recorded only while someone subscribes, as on the hot path.
-    if (cause.kind === 'consume' && !(await this.outbox.watchesConsumption())) return;
+    if (cause.kind === 'consume' && !(await this.outbox.watchesConsumptionIn(m))) return;
     const balances = {
       monthly_credits: after.monthly,
       purchased_credits: after.purchased,
