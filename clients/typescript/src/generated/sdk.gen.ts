@@ -175,94 +175,6 @@ export const adminCreditsControllerAdjust = <ThrowOnError extends boolean = fals
 });
 
 /**
- * Webhook endpoints, oldest first (no secrets)
- */
-export const webhookEndpointsControllerList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEndpointsControllerListData, ThrowOnError>): RequestResult<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints',
-    ...options
-});
-
-/**
- * Add a webhook endpoint (admin or endpoints:write); the secret is shown only here
- */
-export const webhookEndpointsControllerCreate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerCreateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerCreateErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerCreateErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Delete an endpoint and its pending deliveries
- */
-export const webhookEndpointsControllerRemove = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerRemoveData, ThrowOnError>): RequestResult<unknown, WebhookEndpointsControllerRemoveErrors, ThrowOnError> => (options.client ?? client).delete<unknown, WebhookEndpointsControllerRemoveErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}',
-    ...options
-});
-
-/**
- * Change url, events, description or enabled (enabling clears the failure count)
- */
-export const webhookEndpointsControllerUpdate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerUpdateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerUpdateResponses, WebhookEndpointsControllerUpdateErrors, ThrowOnError> => (options.client ?? client).patch<WebhookEndpointsControllerUpdateResponses, WebhookEndpointsControllerUpdateErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * New secret (shown once); the old one also signs during the grace period
- */
-export const webhookEndpointsControllerRotate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerRotateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerRotateErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerRotateErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}/rotate-secret',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Queue a webhook.test event for this endpoint
- */
-export const webhookEndpointsControllerTest = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerTestData, ThrowOnError>): RequestResult<WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerTestErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerTestErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}/test',
-    ...options
-});
-
-/**
- * Delivery attempts to this endpoint, newest first
- */
-export const webhookEndpointsControllerDeliveries = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerDeliveriesData, ThrowOnError>): RequestResult<WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerDeliveriesErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}/deliveries',
-    ...options
-});
-
-/**
- * Deliver again (same webhook-id): one event, or every subscribed event in a range
- */
-export const webhookEndpointsControllerReplay = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerReplayData, ThrowOnError>): RequestResult<WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerReplayErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerReplayErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/webhook-endpoints/{id}/replay',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
  * Start a Stripe Checkout for a subscription plan
  *
  * The plan's trial (14 days by default) unless you already had one. SUBSCRIPTION_EXISTS (409) while a subscription is live: use change-plan or the billing portal. Earlier open plan checkouts are expired, across every replica: CHECKOUT_IN_PROGRESS (409, Retry-After) if another one for you is still being created. CURRENCY_MISMATCH (409) for another currency than your earlier purchases; UNSUPPORTED_CURRENCY (400).
@@ -462,6 +374,94 @@ export const adminStripeControllerReplay = <ThrowOnError extends boolean = false
 export const adminStripeControllerReconcile = <ThrowOnError extends boolean = false>(options: Options<AdminStripeControllerReconcileData, ThrowOnError>): RequestResult<AdminStripeControllerReconcileResponses, AdminStripeControllerReconcileErrors, ThrowOnError> => (options.client ?? client).post<AdminStripeControllerReconcileResponses, AdminStripeControllerReconcileErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/stripe/reconcile',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Webhook endpoints, oldest first (no secrets)
+ */
+export const webhookEndpointsControllerList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEndpointsControllerListData, ThrowOnError>): RequestResult<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEndpointsControllerListResponses, WebhookEndpointsControllerListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints',
+    ...options
+});
+
+/**
+ * Add a webhook endpoint (admin or endpoints:write); the secret is shown only here
+ */
+export const webhookEndpointsControllerCreate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerCreateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerCreateErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an endpoint and its pending deliveries
+ */
+export const webhookEndpointsControllerRemove = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerRemoveData, ThrowOnError>): RequestResult<unknown, WebhookEndpointsControllerRemoveErrors, ThrowOnError> => (options.client ?? client).delete<unknown, WebhookEndpointsControllerRemoveErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}',
+    ...options
+});
+
+/**
+ * Change url, events, description or enabled (enabling clears the failure count)
+ */
+export const webhookEndpointsControllerUpdate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerUpdateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerUpdateResponses, WebhookEndpointsControllerUpdateErrors, ThrowOnError> => (options.client ?? client).patch<WebhookEndpointsControllerUpdateResponses, WebhookEndpointsControllerUpdateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * New secret (shown once); the old one also signs during the grace period
+ */
+export const webhookEndpointsControllerRotate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerRotateData, ThrowOnError>): RequestResult<WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerRotateErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerRotateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}/rotate-secret',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Queue a webhook.test event for this endpoint
+ */
+export const webhookEndpointsControllerTest = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerTestData, ThrowOnError>): RequestResult<WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerTestErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerTestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}/test',
+    ...options
+});
+
+/**
+ * Delivery attempts to this endpoint, newest first
+ */
+export const webhookEndpointsControllerDeliveries = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerDeliveriesData, ThrowOnError>): RequestResult<WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}/deliveries',
+    ...options
+});
+
+/**
+ * Deliver again (same webhook-id): one event, or every subscribed event in a range
+ */
+export const webhookEndpointsControllerReplay = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsControllerReplayData, ThrowOnError>): RequestResult<WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerReplayErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerReplayErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/webhook-endpoints/{id}/replay',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -281,105 +281,6 @@ export type AdjustCreditsDto = {
     reason: string;
 };
 
-export type CreateWebhookEndpointDto = {
-    url: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
-    description?: string;
-};
-
-export type CreatedWebhookEndpointDto = {
-    id: string;
-    url: string;
-    description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
-    enabled: boolean;
-    disabled_reason: string | null;
-    consecutive_failures: number;
-    previous_secret_expires_at: string | null;
-    created_at: string;
-    /**
-     * Shown once: store it, Tollgate will not show it again
-     */
-    secret: string;
-};
-
-export type WebhookEndpointDto = {
-    id: string;
-    url: string;
-    description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
-    enabled: boolean;
-    disabled_reason: string | null;
-    consecutive_failures: number;
-    previous_secret_expires_at: string | null;
-    created_at: string;
-};
-
-export type WebhookEndpointListDto = {
-    endpoints: Array<WebhookEndpointDto>;
-};
-
-export type UpdateWebhookEndpointDto = {
-    url?: string;
-    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
-    /**
-     * true re-enables a disabled endpoint and clears its failures
-     */
-    enabled?: boolean;
-    description?: string;
-};
-
-export type RotateSecretDto = {
-    /**
-     * Seconds the old secret keeps signing (default 86400)
-     */
-    grace_period_seconds?: number;
-};
-
-export type RotatedSecretDto = {
-    id: string;
-    secret: string;
-    previous_secret_expires_at: string | null;
-};
-
-export type SentEventDto = {
-    event_id: string;
-};
-
-export type OutboundDeliveryDto = {
-    id: string;
-    event_id: string;
-    event_type: string;
-    status: 'pending' | 'sending' | 'succeeded' | 'failed';
-    attempts: number;
-    last_status_code: number | null;
-    last_latency_ms: number | null;
-    last_error: string | null;
-    next_attempt_at: string | null;
-    delivered_at: string | null;
-    created_at: string;
-};
-
-export type OutboundDeliveryListDto = {
-    deliveries: Array<OutboundDeliveryDto>;
-};
-
-export type ReplayDto = {
-    /**
-     * One event to deliver again
-     */
-    event_id?: string;
-    /**
-     * With `until`: every subscribed event in [since, until)
-     */
-    since?: string;
-    until?: string;
-};
-
-export type ReplayResultDto = {
-    replayed: number;
-};
-
 export type SubscriptionPlanDto = {
     /**
      * The plan's product name.
@@ -781,6 +682,105 @@ export type ReconcileResultDto = {
      * Drift that a fix could not resolve.
      */
     unresolved: Array<SubscriptionDriftDto>;
+};
+
+export type CreateWebhookEndpointDto = {
+    url: string;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    description?: string;
+};
+
+export type CreatedWebhookEndpointDto = {
+    id: string;
+    url: string;
+    description: string;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    enabled: boolean;
+    disabled_reason: string | null;
+    consecutive_failures: number;
+    previous_secret_expires_at: string | null;
+    created_at: string;
+    /**
+     * Shown once: store it, Tollgate will not show it again
+     */
+    secret: string;
+};
+
+export type WebhookEndpointDto = {
+    id: string;
+    url: string;
+    description: string;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    enabled: boolean;
+    disabled_reason: string | null;
+    consecutive_failures: number;
+    previous_secret_expires_at: string | null;
+    created_at: string;
+};
+
+export type WebhookEndpointListDto = {
+    endpoints: Array<WebhookEndpointDto>;
+};
+
+export type UpdateWebhookEndpointDto = {
+    url?: string;
+    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    /**
+     * true re-enables a disabled endpoint and clears its failures
+     */
+    enabled?: boolean;
+    description?: string;
+};
+
+export type RotateSecretDto = {
+    /**
+     * Seconds the old secret keeps signing (default 86400)
+     */
+    grace_period_seconds?: number;
+};
+
+export type RotatedSecretDto = {
+    id: string;
+    secret: string;
+    previous_secret_expires_at: string | null;
+};
+
+export type SentEventDto = {
+    event_id: string;
+};
+
+export type OutboundDeliveryDto = {
+    id: string;
+    event_id: string;
+    event_type: string;
+    status: 'pending' | 'sending' | 'succeeded' | 'failed';
+    attempts: number;
+    last_status_code: number | null;
+    last_latency_ms: number | null;
+    last_error: string | null;
+    next_attempt_at: string | null;
+    delivered_at: string | null;
+    created_at: string;
+};
+
+export type OutboundDeliveryListDto = {
+    deliveries: Array<OutboundDeliveryDto>;
+};
+
+export type ReplayDto = {
+    /**
+     * One event to deliver again
+     */
+    event_id?: string;
+    /**
+     * With `until`: every subscribed event in [since, until)
+     */
+    since?: string;
+    until?: string;
+};
+
+export type ReplayResultDto = {
+    replayed: number;
 };
 
 export type CreatePostDto = {
@@ -1586,406 +1586,6 @@ export type AdminCreditsControllerAdjustResponses = {
 };
 
 export type AdminCreditsControllerAdjustResponse = AdminCreditsControllerAdjustResponses[keyof AdminCreditsControllerAdjustResponses];
-
-export type WebhookEndpointsControllerListData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/admin/webhook-endpoints';
-};
-
-export type WebhookEndpointsControllerListErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerListError = WebhookEndpointsControllerListErrors[keyof WebhookEndpointsControllerListErrors];
-
-export type WebhookEndpointsControllerListResponses = {
-    200: WebhookEndpointListDto;
-};
-
-export type WebhookEndpointsControllerListResponse = WebhookEndpointsControllerListResponses[keyof WebhookEndpointsControllerListResponses];
-
-export type WebhookEndpointsControllerCreateData = {
-    body: CreateWebhookEndpointDto;
-    path?: never;
-    query?: never;
-    url: '/admin/webhook-endpoints';
-};
-
-export type WebhookEndpointsControllerCreateErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
-     */
-    413: ErrorResponseDto;
-    /**
-     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
-     */
-    415: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerCreateError = WebhookEndpointsControllerCreateErrors[keyof WebhookEndpointsControllerCreateErrors];
-
-export type WebhookEndpointsControllerCreateResponses = {
-    201: CreatedWebhookEndpointDto;
-};
-
-export type WebhookEndpointsControllerCreateResponse = WebhookEndpointsControllerCreateResponses[keyof WebhookEndpointsControllerCreateResponses];
-
-export type WebhookEndpointsControllerRemoveData = {
-    body?: never;
-    path: {
-        id: string;
-    };
-    query?: never;
-    url: '/admin/webhook-endpoints/{id}';
-};
-
-export type WebhookEndpointsControllerRemoveErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerRemoveError = WebhookEndpointsControllerRemoveErrors[keyof WebhookEndpointsControllerRemoveErrors];
-
-export type WebhookEndpointsControllerUpdateData = {
-    body: UpdateWebhookEndpointDto;
-    path: {
-        id: string;
-    };
-    query?: never;
-    url: '/admin/webhook-endpoints/{id}';
-};
-
-export type WebhookEndpointsControllerUpdateErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
-     */
-    413: ErrorResponseDto;
-    /**
-     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
-     */
-    415: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerUpdateError = WebhookEndpointsControllerUpdateErrors[keyof WebhookEndpointsControllerUpdateErrors];
-
-export type WebhookEndpointsControllerUpdateResponses = {
-    200: WebhookEndpointDto;
-};
-
-export type WebhookEndpointsControllerUpdateResponse = WebhookEndpointsControllerUpdateResponses[keyof WebhookEndpointsControllerUpdateResponses];
-
-export type WebhookEndpointsControllerRotateData = {
-    body: RotateSecretDto;
-    path: {
-        id: string;
-    };
-    query?: never;
-    url: '/admin/webhook-endpoints/{id}/rotate-secret';
-};
-
-export type WebhookEndpointsControllerRotateErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
-     */
-    413: ErrorResponseDto;
-    /**
-     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
-     */
-    415: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerRotateError = WebhookEndpointsControllerRotateErrors[keyof WebhookEndpointsControllerRotateErrors];
-
-export type WebhookEndpointsControllerRotateResponses = {
-    200: RotatedSecretDto;
-};
-
-export type WebhookEndpointsControllerRotateResponse = WebhookEndpointsControllerRotateResponses[keyof WebhookEndpointsControllerRotateResponses];
-
-export type WebhookEndpointsControllerTestData = {
-    body?: never;
-    path: {
-        id: string;
-    };
-    query?: never;
-    url: '/admin/webhook-endpoints/{id}/test';
-};
-
-export type WebhookEndpointsControllerTestErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerTestError = WebhookEndpointsControllerTestErrors[keyof WebhookEndpointsControllerTestErrors];
-
-export type WebhookEndpointsControllerTestResponses = {
-    200: SentEventDto;
-};
-
-export type WebhookEndpointsControllerTestResponse = WebhookEndpointsControllerTestResponses[keyof WebhookEndpointsControllerTestResponses];
-
-export type WebhookEndpointsControllerDeliveriesData = {
-    body?: never;
-    path: {
-        id: string;
-    };
-    query?: {
-        limit?: number;
-    };
-    url: '/admin/webhook-endpoints/{id}/deliveries';
-};
-
-export type WebhookEndpointsControllerDeliveriesErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerDeliveriesError = WebhookEndpointsControllerDeliveriesErrors[keyof WebhookEndpointsControllerDeliveriesErrors];
-
-export type WebhookEndpointsControllerDeliveriesResponses = {
-    200: OutboundDeliveryListDto;
-};
-
-export type WebhookEndpointsControllerDeliveriesResponse = WebhookEndpointsControllerDeliveriesResponses[keyof WebhookEndpointsControllerDeliveriesResponses];
-
-export type WebhookEndpointsControllerReplayData = {
-    body: ReplayDto;
-    path: {
-        id: string;
-    };
-    query?: never;
-    url: '/admin/webhook-endpoints/{id}/replay';
-};
-
-export type WebhookEndpointsControllerReplayErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * Not found (a specific code says what).
-     */
-    404: ErrorResponseDto;
-    /**
-     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
-     */
-    413: ErrorResponseDto;
-    /**
-     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
-     */
-    415: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type WebhookEndpointsControllerReplayError = WebhookEndpointsControllerReplayErrors[keyof WebhookEndpointsControllerReplayErrors];
-
-export type WebhookEndpointsControllerReplayResponses = {
-    200: ReplayResultDto;
-};
-
-export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
 
 export type PaymentsControllerCreateSubscriptionCheckoutData = {
     body: CreateCheckoutSessionDto;
@@ -2939,6 +2539,406 @@ export type AdminStripeControllerReconcileResponses = {
 };
 
 export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
+
+export type WebhookEndpointsControllerListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/webhook-endpoints';
+};
+
+export type WebhookEndpointsControllerListErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerListError = WebhookEndpointsControllerListErrors[keyof WebhookEndpointsControllerListErrors];
+
+export type WebhookEndpointsControllerListResponses = {
+    200: WebhookEndpointListDto;
+};
+
+export type WebhookEndpointsControllerListResponse = WebhookEndpointsControllerListResponses[keyof WebhookEndpointsControllerListResponses];
+
+export type WebhookEndpointsControllerCreateData = {
+    body: CreateWebhookEndpointDto;
+    path?: never;
+    query?: never;
+    url: '/admin/webhook-endpoints';
+};
+
+export type WebhookEndpointsControllerCreateErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerCreateError = WebhookEndpointsControllerCreateErrors[keyof WebhookEndpointsControllerCreateErrors];
+
+export type WebhookEndpointsControllerCreateResponses = {
+    201: CreatedWebhookEndpointDto;
+};
+
+export type WebhookEndpointsControllerCreateResponse = WebhookEndpointsControllerCreateResponses[keyof WebhookEndpointsControllerCreateResponses];
+
+export type WebhookEndpointsControllerRemoveData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsControllerRemoveErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerRemoveError = WebhookEndpointsControllerRemoveErrors[keyof WebhookEndpointsControllerRemoveErrors];
+
+export type WebhookEndpointsControllerUpdateData = {
+    body: UpdateWebhookEndpointDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsControllerUpdateErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerUpdateError = WebhookEndpointsControllerUpdateErrors[keyof WebhookEndpointsControllerUpdateErrors];
+
+export type WebhookEndpointsControllerUpdateResponses = {
+    200: WebhookEndpointDto;
+};
+
+export type WebhookEndpointsControllerUpdateResponse = WebhookEndpointsControllerUpdateResponses[keyof WebhookEndpointsControllerUpdateResponses];
+
+export type WebhookEndpointsControllerRotateData = {
+    body: RotateSecretDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/webhook-endpoints/{id}/rotate-secret';
+};
+
+export type WebhookEndpointsControllerRotateErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerRotateError = WebhookEndpointsControllerRotateErrors[keyof WebhookEndpointsControllerRotateErrors];
+
+export type WebhookEndpointsControllerRotateResponses = {
+    200: RotatedSecretDto;
+};
+
+export type WebhookEndpointsControllerRotateResponse = WebhookEndpointsControllerRotateResponses[keyof WebhookEndpointsControllerRotateResponses];
+
+export type WebhookEndpointsControllerTestData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/webhook-endpoints/{id}/test';
+};
+
+export type WebhookEndpointsControllerTestErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerTestError = WebhookEndpointsControllerTestErrors[keyof WebhookEndpointsControllerTestErrors];
+
+export type WebhookEndpointsControllerTestResponses = {
+    200: SentEventDto;
+};
+
+export type WebhookEndpointsControllerTestResponse = WebhookEndpointsControllerTestResponses[keyof WebhookEndpointsControllerTestResponses];
+
+export type WebhookEndpointsControllerDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        limit?: number;
+    };
+    url: '/admin/webhook-endpoints/{id}/deliveries';
+};
+
+export type WebhookEndpointsControllerDeliveriesErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerDeliveriesError = WebhookEndpointsControllerDeliveriesErrors[keyof WebhookEndpointsControllerDeliveriesErrors];
+
+export type WebhookEndpointsControllerDeliveriesResponses = {
+    200: OutboundDeliveryListDto;
+};
+
+export type WebhookEndpointsControllerDeliveriesResponse = WebhookEndpointsControllerDeliveriesResponses[keyof WebhookEndpointsControllerDeliveriesResponses];
+
+export type WebhookEndpointsControllerReplayData = {
+    body: ReplayDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/webhook-endpoints/{id}/replay';
+};
+
+export type WebhookEndpointsControllerReplayErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type WebhookEndpointsControllerReplayError = WebhookEndpointsControllerReplayErrors[keyof WebhookEndpointsControllerReplayErrors];
+
+export type WebhookEndpointsControllerReplayResponses = {
+    200: ReplayResultDto;
+};
+
+export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
 
 export type PostsControllerCreateData = {
     body: CreatePostDto;
