@@ -7,6 +7,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { CachedThrottlerGuard } from './common/guards/throttler.guard';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminUsersModule } from './admin/admin-users.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -90,6 +91,7 @@ import { RetentionModule } from './retention/retention.module';
     PaymentsModule,
     WebhooksModule,
     AdminUsersModule,
+    AuditModule,
     OutboundModule,
     EntitlementsModule,
     ExamplesModule,
