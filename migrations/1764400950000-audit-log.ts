@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * what (method and route), on what (the route's parameters), why (the request's `reason`) and the request id.
  * Like the ledger, UPDATE, DELETE and TRUNCATE are refused by triggers; retention never prunes it.
  */
-export class AuditLog1764400900000 implements MigrationInterface {
-  name = 'AuditLog1764400900000';
+export class AuditLog1764400950000 implements MigrationInterface {
+  name = 'AuditLog1764400950000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
