@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { Ctx } from './ctx';
 import { completeCheckout, sessionLineItems } from './engine/checkout';
 import { applyCancelAtPeriodEnd, updateWith } from './engine/subscriptions';
+import { billingFromForm } from './billing-form';
 import { parseForm } from './form-parser';
 import { renderCheckoutPage, renderInvoicePage, renderInvoicePdf, renderPortalPage } from './pages';
 import { snapshot } from './store';
@@ -55,6 +56,7 @@ export function handleHosted(h: HostedRequest): boolean {
         card: str('card_number'),
         promotionCode: str('promotion_code'),
         email: str('email'),
+        ...billingFromForm(str),
       });
       if (result.ok) {
         redirect(res, result.redirect);

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { renderBillingFields, renderTaxSummary } from './billing-form';
 import { formatAmount } from './money';
 
 /** HTML rendering of the hosted pages (checkout, billing portal, invoice). Pure functions, no I/O. */
@@ -48,6 +49,7 @@ export function renderCheckoutPage({ session, lineItems, trialDays, error }: Che
   const discount = session.total_details?.amount_discount
     ? `<p>Discount: −${formatAmount(session.total_details.amount_discount, cur)}</p>`
     : '';
+  const tax = renderTaxSummary(session, lineItems);
   const trial = trialDays
     ? `<p class="trial">${trialDays}-day free trial — nothing is charged today.</p>`
     : '';
@@ -64,13 +66,14 @@ export function renderCheckoutPage({ session, lineItems, trialDays, error }: Che
   const status =
     session.status === 'open'
       ? `<form method="POST" action="/checkout/${escapeHtml(session.id)}">${email}
+${renderBillingFields(session)}
 <label for="card_number">Card number</label><input id="card_number" name="card_number" value="4242 4242 4242 4242" inputmode="numeric">
 ${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button></form>${cancel}`
       : `<p>This checkout session is ${escapeHtml(String(session.status))}.</p>`;
   return layout(
     'Checkout',
     `<h1>Checkout</h1>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-<table><tbody>${rows}</tbody></table>${discount}
+<table><tbody>${rows}</tbody></table>${discount}${tax}
 <p><strong>Total due today: <span class="total">${formatAmount(session.amount_total ?? 0, cur)}</span></strong></p>${trial}${status}`,
   );
 }

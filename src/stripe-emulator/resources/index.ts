@@ -11,6 +11,7 @@ import { registerTestClocks } from './test-clocks';
 import { registerBillingPortal } from './billing-portal';
 import { registerProducts } from './products';
 import { registerEntitlements } from './entitlements';
+import { registerTax } from './tax';
 
 /** All API routes of the emulator. */
 export function buildRouter(): Router {
@@ -27,5 +28,6 @@ export function buildRouter(): Router {
   registerEvents(router);
   registerTestClocks(router);
   registerBillingPortal(router);
+  registerTax(router);
   return router;
 }
