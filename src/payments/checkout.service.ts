@@ -5,6 +5,7 @@ import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../common/errors';
 import { declineErrorCode } from '../stripe/stripe-error.mapper';
 import { appConfig, AppConfig } from '../config/app.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditPackage } from '../plans/package.entity';
 import type { Plan } from '../plans/plan.entity';
@@ -14,6 +15,7 @@ import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
+import { checkoutTaxParams } from './checkout-tax';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
@@ -49,6 +51,7 @@ export class CheckoutService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     @InjectRepository(CheckoutSessionRecord) private readonly sessions: Repository<CheckoutSessionRecord>,
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly users: UsersService,
@@ -89,6 +92,7 @@ export class CheckoutService {
           metadata: { user_id: user.id },
           ...(trialDays > 0 ? { trial_period_days: trialDays } : {}),
         },
+        ...checkoutTaxParams(this.stripeSettings.automaticTax),
         ...this.returnUrls(),
       });
       return this.record(session, user.id, plan.priceId, currency);
@@ -114,6 +118,7 @@ export class CheckoutService {
         allow_promotion_codes: true,
         metadata: { user_id: user.id },
         payment_intent_data: { metadata: { user_id: user.id } },
+        ...checkoutTaxParams(this.stripeSettings.automaticTax),
         ...this.returnUrls(),
       });
       return this.record(session, user.id, pack.priceId, currency);
