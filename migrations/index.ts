@@ -10,6 +10,7 @@ import { RetentionIndexes1764400650000 } from './1764400650000-retention-indexes
 import { CheckoutLeases1764400680000 } from './1764400680000-checkout-leases';
 import { Entitlements1764400700000 } from './1764400700000-entitlements';
 import { CatalogTax1764400900000 } from './1764400900000-catalog-tax';
+import { BillingDetails1764400910000 } from './1764400910000-billing-details';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CheckoutLeases1764400680000,
   Entitlements1764400700000,
   CatalogTax1764400900000,
+  BillingDetails1764400910000,
 ];

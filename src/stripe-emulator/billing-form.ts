@@ -69,3 +69,32 @@ export function billingFromForm(str: (k: string) => string | undefined): Billing
     ...(taxValue ? { taxId: { type: str('tax_id_type') ?? 'eu_vat', value: taxValue } } : {}),
   };
 }
+
+/** The portal's "Billing information" form (name, address, tax ID) as the configuration allows. */
+export function renderPortalCustomerForm(
+  portalId: string,
+  customer: Stripe.Customer,
+  allowed: string[],
+): string {
+  if (allowed.length === 0) return '';
+  const a = customer.address;
+  const name = allowed.includes('name') ? field('billing_name', 'Name', customer.name ?? '') : '';
+  const address = allowed.includes('address')
+    ? `${field('address_line1', 'Address', a?.line1 ?? '')}${field('address_city', 'City', a?.city ?? '')}${field(
+        'address_state',
+        'State / region',
+        a?.state ?? '',
+      )}${field('address_postal_code', 'Postal code', a?.postal_code ?? '')}${field(
+        'address_country',
+        'Country (2 letters)',
+        a?.country ?? '',
+      )}`
+    : '';
+  const taxId = allowed.includes('tax_id')
+    ? `<label for="tax_id_type">Tax ID type</label><select id="tax_id_type" name="tax_id_type"><option value="eu_vat">EU VAT</option><option value="gb_vat">UK VAT</option><option value="us_ein">US EIN</option></select>${field(
+        'tax_id_value',
+        'Add a tax ID',
+      )}`
+    : '';
+  return `<h2>Billing information</h2><form method="POST" action="/billing/${escapeHtml(portalId)}/customer">${name}${address}${taxId}<button type="submit">Save</button></form>`;
+}

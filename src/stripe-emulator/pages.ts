@@ -84,6 +84,8 @@ export interface PortalPageModel {
   subscriptions: Stripe.Subscription[];
   invoices: Stripe.Invoice[];
   returnUrl: string | null;
+  /** the "Billing information" form when the portal configuration lets the customer update it */
+  customerForm?: string;
 }
 
 export function renderPortalPage(m: PortalPageModel): string {
@@ -117,7 +119,7 @@ export function renderPortalPage(m: PortalPageModel): string {
   return layout(
     'Billing',
     `<h1>Billing for ${escapeHtml(m.customer.email ?? m.customer.id)}</h1><h2>Subscriptions</h2><ul>${subs || '<li>None</li>'}</ul>
-<h2>Invoices</h2><table><tbody>${invoices}</tbody></table>${back}`,
+<h2>Invoices</h2><table><tbody>${invoices}</tbody></table>${m.customerForm ?? ''}${back}`,
   );
 }
 

@@ -146,7 +146,7 @@ export function collectBilling(
   const customer =
     typeof session.customer === 'string' ? ctx.store.get<Customer>(session.customer) : undefined;
   const given = input.address?.country ? normalize(input.address) : null;
-  const address = given ?? (customer?.address) ?? null;
+  const address = given ?? customer?.address ?? null;
   const needed = session.billing_address_collection === 'required' || session.automatic_tax?.enabled;
   if (needed && !address?.country)
     return { address, error: 'Enter your billing address (with its country).' };

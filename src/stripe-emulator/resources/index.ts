@@ -12,6 +12,7 @@ import { registerBillingPortal } from './billing-portal';
 import { registerProducts } from './products';
 import { registerEntitlements } from './entitlements';
 import { registerTax } from './tax';
+import { registerPortalConfigurations } from './portal-configurations';
 
 /** All API routes of the emulator. */
 export function buildRouter(): Router {
@@ -29,5 +30,6 @@ export function buildRouter(): Router {
   registerTestClocks(router);
   registerBillingPortal(router);
   registerTax(router);
+  registerPortalConfigurations(router);
   return router;
 }

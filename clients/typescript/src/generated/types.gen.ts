@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
 
 export type FieldErrorDto = {
     field: string;
@@ -588,6 +588,81 @@ export type InvoicesResponseDto = {
 
 export type BillingPortalSessionDto = {
     url: string;
+};
+
+export type AddressViewDto = {
+    line1: {
+        [key: string]: unknown;
+    } | null;
+    line2: {
+        [key: string]: unknown;
+    } | null;
+    city: {
+        [key: string]: unknown;
+    } | null;
+    state: {
+        [key: string]: unknown;
+    } | null;
+    postal_code: {
+        [key: string]: unknown;
+    } | null;
+    country: string;
+};
+
+export type TaxIdViewDto = {
+    type: string;
+    value: string;
+};
+
+export type BillingDetailsResponseDto = {
+    name: {
+        [key: string]: unknown;
+    } | null;
+    address: AddressViewDto | null;
+    tax_ids: Array<TaxIdViewDto>;
+};
+
+export type AddressDto = {
+    line1?: {
+        [key: string]: unknown;
+    } | null;
+    line2?: {
+        [key: string]: unknown;
+    } | null;
+    city?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US: the two-letter state, needed for tax.
+     */
+    state?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US: the ZIP code, needed for tax.
+     */
+    postal_code?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * ISO 3166-1 alpha-2. Required: ADDRESS_COUNTRY_REQUIRED (400) without it.
+     */
+    country: {
+        [key: string]: unknown;
+    };
+};
+
+export type TaxIdDto = {
+    type: 'eu_vat' | 'gb_vat' | 'ch_vat' | 'no_vat' | 'us_ein' | 'ca_bn' | 'au_abn' | 'nz_gst';
+    value: string;
+};
+
+export type BillingDetailsDto = {
+    name?: {
+        [key: string]: unknown;
+    } | null;
+    address?: AddressDto | null;
+    tax_ids?: Array<TaxIdDto>;
 };
 
 export type EntitlementPlanDto = {
@@ -2577,6 +2652,106 @@ export type PaymentsControllerCreateBillingPortalSessionResponses = {
 };
 
 export type PaymentsControllerCreateBillingPortalSessionResponse = PaymentsControllerCreateBillingPortalSessionResponses[keyof PaymentsControllerCreateBillingPortalSessionResponses];
+
+export type PaymentsControllerGetBillingDetailsData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope subscription:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/billing-details';
+};
+
+export type PaymentsControllerGetBillingDetailsErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerGetBillingDetailsError = PaymentsControllerGetBillingDetailsErrors[keyof PaymentsControllerGetBillingDetailsErrors];
+
+export type PaymentsControllerGetBillingDetailsResponses = {
+    200: BillingDetailsResponseDto;
+};
+
+export type PaymentsControllerGetBillingDetailsResponse = PaymentsControllerGetBillingDetailsResponses[keyof PaymentsControllerGetBillingDetailsResponses];
+
+export type PaymentsControllerPutBillingDetailsData = {
+    body: BillingDetailsDto;
+    headers?: {
+        /**
+         * With an API key (scope subscription:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/billing-details';
+};
+
+export type PaymentsControllerPutBillingDetailsErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED: Stripe Tax needs a billing address it can locate; nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerPutBillingDetailsError = PaymentsControllerPutBillingDetailsErrors[keyof PaymentsControllerPutBillingDetailsErrors];
+
+export type PaymentsControllerPutBillingDetailsResponses = {
+    200: BillingDetailsResponseDto;
+};
+
+export type PaymentsControllerPutBillingDetailsResponse = PaymentsControllerPutBillingDetailsResponses[keyof PaymentsControllerPutBillingDetailsResponses];
 
 export type EntitlementsControllerGetData = {
     body?: never;
