@@ -16,6 +16,7 @@ import { UsersService } from '../users/users.service';
 import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { checkoutTaxParams } from './checkout-tax';
+import { checkoutAmounts } from './tax-lines';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
@@ -130,7 +131,9 @@ export class CheckoutService {
     const owned = await this.sessions.findOne({ where: { id: sessionId, userId } });
     if (!owned) throw new AppError(ErrorCode.CheckoutSessionNotFound);
     await this.fulfilment.fulfilCheckoutSession(sessionId);
-    const session = await this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['payment_intent'] });
+    const session = await this.stripe.checkout.sessions.retrieve(sessionId, {
+      expand: ['payment_intent', 'line_items', 'line_items.data.taxes'],
+    });
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
     const subscriptionId =
       typeof session.subscription === 'string' ? session.subscription : session.subscription?.id;
@@ -147,6 +150,7 @@ export class CheckoutService {
       subscription,
       credits: await this.credits.breakdown(userId),
       last_payment_error: lastPaymentError(session),
+      amounts: checkoutAmounts(session),
     };
   }
 

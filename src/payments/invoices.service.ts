@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
+import { invoiceTax, invoiceTaxLines, invoiceTaxRateIds } from './tax-lines';
 import type { InvoiceDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
 
 const isoSeconds = (s: number): string => new Date(s * 1000).toISOString();
@@ -26,10 +27,18 @@ export class InvoicesService {
     const own = page.data.filter(
       (i) => (typeof i.customer === 'string' ? i.customer : i.customer?.id) === user.customerId,
     );
-    return { invoices: own.map((i) => this.toDto(i)), has_more: page.has_more };
+    const rates = await this.taxRates(own);
+    return { invoices: own.map((i) => this.toDto(i, rates)), has_more: page.has_more };
   }
 
-  private toDto(i: Stripe.Invoice): InvoiceDto {
+  /** The details (name, percentage, country) of every tax rate the invoices name, each read once. */
+  private async taxRates(invoices: Stripe.Invoice[]): Promise<Map<string, Stripe.TaxRate>> {
+    const ids = [...new Set(invoices.flatMap(invoiceTaxRateIds))];
+    const rates = await Promise.all(ids.map((id) => this.stripe.taxRates.retrieve(id)));
+    return new Map(rates.map((r) => [r.id, r]));
+  }
+
+  private toDto(i: Stripe.Invoice, rates: ReadonlyMap<string, Stripe.TaxRate>): InvoiceDto {
     return {
       id: i.id,
       number: i.number,
@@ -43,6 +52,11 @@ export class InvoicesService {
       invoice_pdf: i.invoice_pdf ?? null,
       period_start: isoSeconds(i.period_start),
       period_end: isoSeconds(i.period_end),
+      subtotal: i.subtotal,
+      tax: invoiceTax(i),
+      total: i.total,
+      taxes: invoiceTaxLines(i, rates),
+      customer_tax_ids: (i.customer_tax_ids ?? []).map((t) => ({ type: t.type, value: t.value ?? '' })),
     };
   }
 }

@@ -5,6 +5,7 @@ import { CreditsService } from '../credits/credits.service';
 import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
+import { invoiceTax } from './tax-lines';
 import type { Subscription } from './subscription.entity';
 import { PreparedSubscription, SubscriptionSyncService } from './subscription-sync.service';
 
@@ -79,6 +80,9 @@ export class SubscriptionPeriodsService {
         billing_reason: invoice.billing_reason ?? null,
         amount_due: invoice.amount_due,
         amount_paid: invoice.amount_paid,
+        subtotal: invoice.subtotal,
+        amount_tax: invoiceTax(invoice),
+        total: invoice.total,
         currency: invoice.currency,
         attempt_count: invoice.attempt_count,
         ...(type === 'payment.failed'

@@ -1,7 +1,10 @@
 import type Stripe from 'stripe';
+import { loadCatalogFile } from '../../src/plans/catalog-file';
+import { CatalogService } from '../../src/plans/catalog.service';
 import { registerUser, type TestUser } from '../factories/user.factory';
 import { catalogPrice, createPackCheckout, credits, stripeOf } from '../support/stripe-helpers';
 import { createTestApp, waitFor, type TestApp } from '../support/test-app';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const BERLIN = { line1: 'Unter den Linden 1', city: 'Berlin', postal_code: '10115', country: 'DE' };
 
@@ -10,17 +13,37 @@ describe('tax: STRIPE_AUTOMATIC_TAX=true (e2e)', () => {
   let stripe: Stripe;
   let pack: { priceId: string; productId: string };
   let pro: { priceId: string; productId: string };
+  let admin: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { STRIPE_AUTOMATIC_TAX: 'true' } });
+    t = await createTestApp({
+      env: { STRIPE_AUTOMATIC_TAX: 'true', DEMO_TIME_TRAVEL: 'true', OUTBOUND_WORKER_INTERVAL_MS: '50' },
+    });
     stripe = stripeOf(t);
     pack = await catalogPrice(t, 'one_time', '100 Credits');
     pro = await catalogPrice(t, 'subscription', 'Pro Plan');
+    admin = await registerUser(t, 'admin@tollgate.test');
+    await receiver.start();
+    const ep = await t
+      .http()
+      .post('/admin/webhook-endpoints')
+      .set(admin.auth)
+      .send({ url: receiver.url, events: ['purchase.completed', 'payment.succeeded'] })
+      .expect(201);
+    receiver.secrets = [(ep.body as { secret: string }).secret];
   });
   afterAll(async () => {
     await t.emulator.whenDeliveriesSettled(15_000).catch(() => undefined);
+    await receiver.stop();
     await t.close();
   });
+
+  const receiver = new WebhookReceiver();
+  const outbound = (type: string, userId: string) =>
+    waitFor(
+      () => receiver.received.filter((r) => r.payload.type === type && r.payload.user_id === userId),
+      `${type} for ${userId}`,
+    ).then((found) => (found.length ? found : undefined));
 
   const status = async (user: TestUser, sessionId: string) =>
     (await t.http().get(`/payments/checkout-session/${sessionId}`).set(user.auth).expect(200)).body as Record<
@@ -65,6 +88,155 @@ describe('tax: STRIPE_AUTOMATIC_TAX=true (e2e)', () => {
       amount_total: 2379,
       total_details: { amount_tax: 380 },
     });
+    expect(done.amounts).toEqual({
+      currency: 'usd',
+      subtotal: 1999,
+      discount: 0,
+      tax: 380,
+      total: 2379,
+      tax_status: 'complete',
+      taxes: [
+        {
+          tax_rate_id: expect.any(String),
+          display_name: 'VAT',
+          percentage: 19,
+          country: 'DE',
+          state: null,
+          tax_behavior: 'exclusive',
+          taxable_amount: 1999,
+          amount: 380,
+        },
+      ],
+    });
+    const [event] = (await outbound('purchase.completed', user.id))!;
+    expect(event.payload.data).toMatchObject({
+      credits: 100,
+      amount_subtotal: 1999,
+      amount_tax: 380,
+      amount_total: 2379,
+      currency: 'usd',
+    });
+    // Checkout saved the address it collected on the customer; the customer.updated webhook mirrored it.
+    await waitFor(async () => {
+      const body = (await t.http().get('/payments/billing-details').set(user.auth).expect(200)).body as {
+        address: { country: string } | null;
+      };
+      return body.address?.country === 'DE';
+    }, 'billing details mirrored from Checkout');
+  });
+
+  it('a customer without a location is asked for one on the payment page instead of failing the checkout', async () => {
+    const user = await registerUser(t);
+    const sessionId = await createPackCheckout(t, user, pack);
+    const open = await status(user, sessionId);
+    expect(open.amounts).toMatchObject({ tax: 0, total: 1999, tax_status: 'requires_location_inputs' });
+    const page = await (await fetch((await stripe.checkout.sessions.retrieve(sessionId)).url!)).text();
+    expect(page).toContain('Billing address');
+    expect(await t.emulator.completeCheckout(sessionId, {})).toMatchObject({
+      ok: false,
+      error: { code: 'billing_details_required' },
+    });
+    expect(await credits(t, user)).toMatchObject({ total_credits: 0 });
+    const us = { country: 'US', state: 'NY', postal_code: '10001' };
+    expect(await t.emulator.completeCheckout(sessionId, { address: us })).toEqual({ ok: true });
+    const done = await status(user, sessionId);
+    expect(done.amounts).toMatchObject({ tax: 80, total: 2079, tax_status: 'complete' });
+    expect(await credits(t, user)).toMatchObject({ purchased_credits: 100 });
+  });
+
+  it("a business customer's tax ID is on its invoices; renewals keep tax (time travel); payment events show it", async () => {
+    const user = await registerUser(t);
+    await t
+      .http()
+      .put('/payments/billing-details')
+      .set(user.auth)
+      .send({ name: 'Mustermann GmbH', address: BERLIN, tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }] })
+      .expect(200);
+    const created = await t
+      .http()
+      .post('/payments/create-checkout-session')
+      .set(user.auth)
+      .send({ price_id: pro.priceId, product_id: pro.productId })
+      .expect(200);
+    const sessionId = (created.body as { session_id: string }).session_id;
+    expect((await stripe.checkout.sessions.retrieve(sessionId)).automatic_tax.status).toBe('complete');
+    expect(await t.emulator.completeCheckout(sessionId, {})).toEqual({ ok: true });
+    expect(await status(user, sessionId)).toMatchObject({ fulfilled: true });
+
+    // Trial end, then one more period: both renewal invoices are taxed from the saved address.
+    await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
+    await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
+    const invoices = (await t.http().get('/payments/invoices').set(user.auth).expect(200)).body as {
+      invoices: Array<Record<string, unknown>>;
+    };
+    expect(
+      invoices.invoices.map((i) => [i.billing_reason, i.subtotal, i.tax, i.total, i.amount_paid]),
+    ).toEqual([
+      ['subscription_cycle', 2999, 570, 3569, 3569],
+      ['subscription_cycle', 2999, 570, 3569, 3569],
+      ['subscription_create', 0, 0, 0, 0],
+    ]);
+    expect(invoices.invoices[0]).toMatchObject({
+      customer_tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }],
+      taxes: [
+        {
+          display_name: 'VAT',
+          percentage: 19,
+          country: 'DE',
+          tax_behavior: 'exclusive',
+          taxable_amount: 2999,
+          amount: 570,
+        },
+      ],
+    });
+    const paid = await waitFor(() => {
+      const found = receiver.received.filter(
+        (r) => r.payload.type === 'payment.succeeded' && r.payload.user_id === user.id,
+      );
+      return found.length >= 3 ? found : undefined;
+    }, 'three payment.succeeded');
+    expect(
+      paid.map((r) => [r.payload.data.subtotal, r.payload.data.amount_tax, r.payload.data.total]),
+    ).toEqual([
+      [0, 0, 0],
+      [2999, 570, 3569],
+      [2999, 570, 3569],
+    ]);
+    // Monthly credits are the plan's allowance, whatever the tax.
+    expect(await credits(t, user)).toMatchObject({ monthly_credits: 100 });
+  });
+
+  it('an inclusive price keeps its total: the tax is the part of it, and the pack grants exactly its credits', async () => {
+    const file = loadCatalogFile();
+    file.packages.push({
+      lookup_key: 'e2e_eu_pack_inclusive',
+      name: '50 Credits (VAT included)',
+      description: 'Priced with tax included',
+      currency: 'eur',
+      amounts: { eur: 1190 },
+      credits: 50,
+      display_order: 90,
+      tax_behavior: 'inclusive',
+    });
+    await t.app.get(CatalogService).pushToStripe(file);
+    await t.http().post('/admin/catalog/sync').set(admin.auth).expect(200);
+    const listed = await t.http().get('/payments/products/?product_type=one_time&currency=eur').expect(200);
+    const product = (
+      listed.body as { products: Array<{ id: string; name: string; price: { price_id: string } }> }
+    ).products.find((p) => p.name === '50 Credits (VAT included)')!;
+    const inclusive = { priceId: product.price.price_id, productId: product.id };
+    const user = await registerUser(t);
+    const sessionId = await createPackCheckout(t, user, inclusive);
+    expect(await t.emulator.completeCheckout(sessionId, { address: BERLIN })).toEqual({ ok: true });
+    const done = await status(user, sessionId);
+    expect(done.amounts).toMatchObject({
+      currency: 'eur',
+      subtotal: 1190,
+      tax: 190,
+      total: 1190,
+      taxes: [{ percentage: 19, tax_behavior: 'inclusive', taxable_amount: 1000, amount: 190 }],
+    });
+    expect(await credits(t, user)).toMatchObject({ purchased_credits: 50, total_credits: 50 });
   });
 
   describe('billing details', () => {

@@ -18,6 +18,9 @@ registerIncludable('customer', 'tax_ids', (obj, store) =>
   ),
 );
 
+// Checkout line items' `taxes` are includable (`expand[]=line_items.data.taxes`); absent when tax is off.
+registerIncludable('item', 'taxes', (obj) => obj.taxes ?? []);
+
 const ADDRESS_FIELDS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
 
 /** `address[...]` of a create/update: undefined when absent, null when emptied (`address=''`). */

@@ -493,6 +493,64 @@ export type CheckoutPaymentErrorDto = {
     } | null;
 };
 
+export type TaxLineDto = {
+    /**
+     * Stripe's tax rate id.
+     */
+    tax_rate_id: {
+        [key: string]: unknown;
+    } | null;
+    display_name: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Percent, e.g. 19 or 7.25.
+     */
+    percentage: {
+        [key: string]: unknown;
+    } | null;
+    country: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US state, else null.
+     */
+    state: {
+        [key: string]: unknown;
+    } | null;
+    tax_behavior: 'exclusive' | 'inclusive';
+    /**
+     * The amount the rate applied to.
+     */
+    taxable_amount: number;
+    amount: number;
+};
+
+export type CheckoutAmountsDto = {
+    currency: string;
+    /**
+     * Before discount and tax (an inclusive price includes its tax).
+     */
+    subtotal: number;
+    discount: number;
+    /**
+     * All tax, inclusive and exclusive.
+     */
+    tax: number;
+    /**
+     * What the customer pays (exclusive tax added).
+     */
+    total: number;
+    /**
+     * Stripe Tax: `requires_location_inputs` until the customer gives an address; null when tax is off.
+     */
+    tax_status: 'complete' | 'requires_location_inputs' | 'failed';
+    /**
+     * Per tax rate.
+     */
+    taxes: Array<TaxLineDto>;
+};
+
 export type CheckoutSessionStatusDto = {
     session_id: string;
     status: 'open' | 'complete' | 'expired';
@@ -511,6 +569,10 @@ export type CheckoutSessionStatusDto = {
      * Why the last payment attempt on this (still open) session was declined, with the user-facing message; else null.
      */
     last_payment_error: CheckoutPaymentErrorDto | null;
+    /**
+     * What the session charges (or charged): subtotal, discount, tax per rate and total, in minor units.
+     */
+    amounts: CheckoutAmountsDto;
 };
 
 export type PreviewLineDto = {
@@ -546,6 +608,11 @@ export type ChangePlanDto = {
     price_id: string;
 };
 
+export type TaxIdViewDto = {
+    type: string;
+    value: string;
+};
+
 export type InvoiceDto = {
     id: string;
     number: {
@@ -573,6 +640,26 @@ export type InvoiceDto = {
     } | null;
     period_start: string;
     period_end: string;
+    /**
+     * Before discount and tax (inclusive prices include their tax).
+     */
+    subtotal: number;
+    /**
+     * All tax on the invoice (inclusive and exclusive), minor units.
+     */
+    tax: number;
+    /**
+     * After discount, with exclusive tax added.
+     */
+    total: number;
+    /**
+     * The tax per rate (empty when untaxed).
+     */
+    taxes: Array<TaxLineDto>;
+    /**
+     * The customer's tax IDs printed on the invoice (business customers).
+     */
+    customer_tax_ids: Array<TaxIdViewDto>;
 };
 
 export type InvoicesResponseDto = {
@@ -607,11 +694,6 @@ export type AddressViewDto = {
         [key: string]: unknown;
     } | null;
     country: string;
-};
-
-export type TaxIdViewDto = {
-    type: string;
-    value: string;
 };
 
 export type BillingDetailsResponseDto = {
