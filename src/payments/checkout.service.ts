@@ -76,7 +76,12 @@ export class CheckoutService {
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
       await this.assertNoLiveSubscription(user.id);
-      const currency = await this.currencies.choose(user.id, plan, dto.currency);
+      const currency = await this.currencies.choose(
+        user.id,
+        plan,
+        dto.currency,
+        this.stripeSettings.automaticTax,
+      );
       const trialDays = await this.trialDaysFor(user, plan);
       const hadCustomer = !!user.customerId;
       const customer = await this.customers.ensureCustomer(user);
@@ -108,7 +113,12 @@ export class CheckoutService {
     const pack = await this.resolvePackage(dto.price_id, dto.product_id);
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
-      const currency = await this.currencies.choose(user.id, pack, dto.currency);
+      const currency = await this.currencies.choose(
+        user.id,
+        pack,
+        dto.currency,
+        this.stripeSettings.automaticTax,
+      );
       const customer = await this.customers.ensureCustomer(user);
       const session = await this.stripe.checkout.sessions.create({
         mode: 'payment',

@@ -239,6 +239,26 @@ describe('tax: STRIPE_AUTOMATIC_TAX=true (e2e)', () => {
     expect(await credits(t, user)).toMatchObject({ purchased_credits: 50, total_credits: 50 });
   });
 
+  it("refuses a currency other than the billing country's when the catalog sells the item in that one (409)", async () => {
+    const user = await registerUser(t);
+    await t.http().put('/payments/billing-details').set(user.auth).send({ address: BERLIN }).expect(200);
+    const refused = await t
+      .http()
+      .post('/payments/create-checkout-session-onetime')
+      .set(user.auth)
+      .send({ price_id: pack.priceId, product_id: pack.productId, currency: 'usd' })
+      .expect(409);
+    expect(refused.body).toMatchObject({ code: 'CURRENCY_COUNTRY_MISMATCH', allowed: ['eur'] });
+    const rows = await t.dataSource.query('SELECT id FROM checkout_sessions WHERE user_id = $1', [user.id]);
+    expect(rows).toEqual([]);
+    await t
+      .http()
+      .post('/payments/create-checkout-session-onetime')
+      .set(user.auth)
+      .send({ price_id: pack.priceId, product_id: pack.productId, currency: 'eur' })
+      .expect(200);
+  });
+
   describe('billing details', () => {
     const put = (user: TestUser, body: object) =>
       t.http().put('/payments/billing-details').set(user.auth).send(body);
