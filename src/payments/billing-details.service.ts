@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service';
 import { BillingDetails, type StoredTaxId } from './billing-details.entity';
 import { CustomerService } from './customer.service';
 import type { BillingDetailsDto, BillingDetailsResponseDto } from './dto/billing-details.dto';
+import { LIVE_STATUSES, Subscription } from './subscription.entity';
 import { normalizeTaxId, TAX_ID_TYPES, taxIdProblem } from './tax-id-formats';
 
 type Address = Stripe.AddressParam;
@@ -57,6 +58,10 @@ export class BillingDetailsService {
   async put(userId: string, dto: BillingDetailsDto): Promise<BillingDetailsResponseDto> {
     const address = this.checkAddress(dto.address);
     const taxIds = this.checkTaxIds(dto.tax_ids ?? []);
+    if (!address && this.stripeSettings.automaticTax && (await this.hasLiveSubscription(userId))) {
+      // Its renewals are taxed from this address: without one Stripe could not finalize them.
+      throw new AppError(ErrorCode.BillingAddressRequired);
+    }
     const user = await this.users.getById(userId);
     const customerId = await this.customers.ensureCustomer(user);
 
@@ -111,6 +116,10 @@ export class BillingDetailsService {
     taxIds: readonly Stripe.TaxId[],
   ): Promise<void> {
     await m.getRepository(BillingDetails).upsert({ userId, ...billingRowOf(customer, taxIds) }, ['userId']);
+  }
+
+  private hasLiveSubscription(userId: string): Promise<boolean> {
+    return this.db.getRepository(Subscription).exists({ where: { userId, status: In(LIVE_STATUSES) } });
   }
 
   private checkAddress(address: BillingDetailsDto['address']): Address | null {

@@ -204,6 +204,16 @@ describe('tax: STRIPE_AUTOMATIC_TAX=true (e2e)', () => {
     ]);
     // Monthly credits are the plan's allowance, whatever the tax.
     expect(await credits(t, user)).toMatchObject({ monthly_credits: 100 });
+    // Its renewals are taxed from the address: it cannot be removed while the subscription lives.
+    const removed = await t
+      .http()
+      .put('/payments/billing-details')
+      .set(user.auth)
+      .send({ name: 'x' })
+      .expect(422);
+    expect(removed.body).toMatchObject({ code: 'BILLING_ADDRESS_REQUIRED' });
+    const kept = await t.http().get('/payments/billing-details').set(user.auth).expect(200);
+    expect(kept.body).toMatchObject({ name: 'Mustermann GmbH', address: { country: 'DE' } });
   });
 
   it('an inclusive price keeps its total: the tax is the part of it, and the pack grants exactly its credits', async () => {
