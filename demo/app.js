@@ -186,6 +186,34 @@ async function checkout(type, product, button) {
   location.assign(r.data.checkout_url);
 }
 
+/** Integer minor units → "€23.79" (the currency's own decimals: JPY has none). */
+function money(minor, cur) {
+  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency: cur.toUpperCase() });
+  return format.format(minor / 10 ** format.resolvedOptions().maximumFractionDigits);
+}
+
+/** The receipt of a paid checkout: subtotal, discount, each tax rate, total (from the session's `amounts`). */
+function renderReceipt(amounts) {
+  const rows = [['Subtotal', money(amounts.subtotal, amounts.currency)]];
+  if (amounts.discount) rows.push(['Discount', `−${money(amounts.discount, amounts.currency)}`]);
+  for (const t of amounts.taxes) {
+    const where = [t.country, t.state].filter(Boolean).join('-');
+    const included = t.tax_behavior === 'inclusive' ? ', included' : '';
+    rows.push([
+      `${t.display_name ?? 'Tax'} ${t.percentage ?? ''}% (${where}${included})`,
+      money(t.amount, amounts.currency),
+    ]);
+  }
+  rows.push(['Total paid', money(amounts.total, amounts.currency)]);
+  const body = $('receipt').querySelector('tbody');
+  body.replaceChildren(
+    ...rows.map(([label, value]) =>
+      el('tr', {}, el('th', { textContent: label }), el('td', { textContent: value })),
+    ),
+  );
+  $('receipt').hidden = false;
+}
+
 /** /demo/payments/success?session_id=…: poll until the purchase is applied, no manual refresh. */
 async function watchCheckout(sessionId) {
   $('return').hidden = false;
@@ -199,6 +227,7 @@ async function watchCheckout(sessionId) {
     }
     if (r.data.fulfilled) {
       renderCredits(r.data.credits);
+      if (r.data.amounts) renderReceipt(r.data.amounts);
       $('return-text').textContent =
         r.data.mode === 'subscription'
           ? `Subscribed${r.data.subscription?.status === 'trialing' ? ' (free trial started)' : ''}. You now have ${r.data.credits.total_credits} credits.`

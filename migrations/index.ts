@@ -9,6 +9,8 @@ import { WebhookEventWarning1764400600000 } from './1764400600000-webhook-event-
 import { RetentionIndexes1764400650000 } from './1764400650000-retention-indexes';
 import { CheckoutLeases1764400680000 } from './1764400680000-checkout-leases';
 import { Entitlements1764400700000 } from './1764400700000-entitlements';
+import { CatalogTax1764400900000 } from './1764400900000-catalog-tax';
+import { BillingDetails1764400910000 } from './1764400910000-billing-details';
 import { AuditLog1764400950000 } from './1764400950000-audit-log';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
@@ -24,5 +26,7 @@ export const MIGRATIONS = [
   RetentionIndexes1764400650000,
   CheckoutLeases1764400680000,
   Entitlements1764400700000,
+  CatalogTax1764400900000,
+  BillingDetails1764400910000,
   AuditLog1764400950000,
 ];

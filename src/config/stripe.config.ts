@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigType, registerAs } from '@nestjs/config';
-import { checkAll, ConfigError, int, isProduction, isTest, list, str, url } from './env';
+import { bool, checkAll, ConfigError, int, isProduction, isTest, list, str, url } from './env';
 
 export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
   const production = isProduction(env);
@@ -48,6 +48,8 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
     publicKey: publicKey ?? 'pk_test_tollgate_emulator',
     webhookSecrets,
     webhookToleranceSeconds: int(env, 'WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
+    /** Stripe Tax on every checkout and renewal (needs Stripe Tax active on the account; checked at startup). */
+    automaticTax: bool(env, 'STRIPE_AUTOMATIC_TAX', false),
     /** Point the SDK at another Stripe-compatible server (the emulator, stripe-mock). */
     apiUrl: url(env, 'STRIPE_API_URL'),
     emulator,

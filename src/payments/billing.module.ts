@@ -3,7 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CreditsModule } from '../credits/credits.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
+import { BillingDetails } from './billing-details.entity';
+import { BillingDetailsService } from './billing-details.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
+import { CustomerService } from './customer.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { LoggingNotifier, NOTIFIER } from './notifier';
 import { RefundsDisputesService } from './refunds-disputes.service';
@@ -13,6 +16,8 @@ import { SubscriptionSyncService } from './subscription-sync.service';
 import { Subscription } from './subscription.entity';
 
 const BILLING = [
+  CustomerService,
+  BillingDetailsService,
   SubscriptionSyncService,
   SubscriptionPeriodsService,
   CheckoutFulfilmentService,
@@ -21,12 +26,12 @@ const BILLING = [
 ];
 
 /**
- * Stripe state → Tollgate state, by what it does: the subscription mirror, paid periods, checkout
- * fulfilment, refunds and disputes, and reconciliation. Shared by the webhook handlers and the payments routes.
+ * Stripe state → Tollgate state, by what it does: the customer and its billing details, the subscription
+ * mirror, paid periods, checkout fulfilment, refunds and disputes, and reconciliation. Shared by the webhook handlers and the payments routes.
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord]),
+    TypeOrmModule.forFeature([Subscription, CheckoutSessionRecord, BillingDetails]),
     UsersModule,
     PlansModule,
     CreditsModule,

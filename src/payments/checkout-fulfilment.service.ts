@@ -124,6 +124,7 @@ export class CheckoutFulfilmentService {
       checkoutSessionId: session.id,
       packageId: pack.id,
       paymentIntentId: refId(session.payment_intent),
+      // The pack's credits, never derived from the amount paid: tax and discounts do not change them.
       credits: pack.usesAmount * (line?.quantity ?? 1),
       amountTotal: session.amount_total ?? 0,
       currency: session.currency ?? pack.currency,
@@ -140,6 +141,8 @@ export class CheckoutFulfilmentService {
         quantity: line?.quantity ?? 1,
         credits: purchase.credits,
         amountTotal: purchase.amountTotal,
+        amountSubtotal: session.amount_subtotal ?? purchase.amountTotal,
+        amountTax: session.total_details?.amount_tax ?? 0,
         currency: purchase.currency,
       }),
     );

@@ -5,6 +5,7 @@ import { In, IsNull, Not, Repository } from 'typeorm';
 import { AppError, ERROR_CATALOGUE, ErrorCode } from '../common/errors';
 import { declineErrorCode } from '../common/errors/stripe-error.mapper';
 import { appConfig, AppConfig } from '../config/app.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { CreditsService } from '../credits/credits.service';
 import type { CreditPackage } from '../plans/credit-package.entity';
 import type { Plan } from '../plans/plan.entity';
@@ -15,6 +16,8 @@ import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
+import { checkoutTaxParams } from './checkout-tax';
+import { checkoutAmounts } from './tax-lines';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { CustomerService } from './customer.service';
 import type { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
@@ -50,6 +53,7 @@ export class CheckoutService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     @InjectRepository(CheckoutSessionRecord) private readonly sessions: Repository<CheckoutSessionRecord>,
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly users: UsersService,
@@ -73,7 +77,12 @@ export class CheckoutService {
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
       await this.assertNoLiveSubscription(user.id);
-      const currency = await this.currencies.choose(user.id, plan, dto.currency);
+      const currency = await this.currencies.choose(
+        user.id,
+        plan,
+        dto.currency,
+        this.stripeSettings.automaticTax,
+      );
       const trialDays = await this.trialDaysFor(user, plan);
       const hadCustomer = !!user.customerId;
       const customer = await this.customers.ensureCustomer(user);
@@ -90,6 +99,7 @@ export class CheckoutService {
           metadata: { user_id: user.id },
           ...(trialDays > 0 ? { trial_period_days: trialDays } : {}),
         },
+        ...checkoutTaxParams(this.stripeSettings.automaticTax),
         ...this.returnUrls(),
       });
       return this.record(session, user.id, plan.priceId, currency);
@@ -104,7 +114,12 @@ export class CheckoutService {
     const pack = await this.resolvePackage(dto.price_id, dto.product_id);
     return this.perUser.run(userId, async () => {
       const user = await this.users.getById(userId);
-      const currency = await this.currencies.choose(user.id, pack, dto.currency);
+      const currency = await this.currencies.choose(
+        user.id,
+        pack,
+        dto.currency,
+        this.stripeSettings.automaticTax,
+      );
       const customer = await this.customers.ensureCustomer(user);
       const session = await this.stripe.checkout.sessions.create({
         mode: 'payment',
@@ -115,6 +130,7 @@ export class CheckoutService {
         allow_promotion_codes: true,
         metadata: { user_id: user.id },
         payment_intent_data: { metadata: { user_id: user.id } },
+        ...checkoutTaxParams(this.stripeSettings.automaticTax),
         ...this.returnUrls(),
       });
       return this.record(session, user.id, pack.priceId, currency);
@@ -126,7 +142,9 @@ export class CheckoutService {
     const owned = await this.sessions.findOne({ where: { id: sessionId, userId } });
     if (!owned) throw new AppError(ErrorCode.CheckoutSessionNotFound);
     await this.fulfilment.fulfilCheckoutSession(sessionId);
-    const session = await this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['payment_intent'] });
+    const session = await this.stripe.checkout.sessions.retrieve(sessionId, {
+      expand: ['payment_intent', 'line_items', 'line_items.data.taxes'],
+    });
     const record = await this.sessions.findOneOrFail({ where: { id: sessionId, userId } });
     const subscriptionId = refId(session.subscription);
     const subscription =
@@ -142,6 +160,7 @@ export class CheckoutService {
       subscription,
       credits: await this.credits.breakdown(userId),
       last_payment_error: lastPaymentError(session),
+      amounts: checkoutAmounts(session),
     };
   }
 

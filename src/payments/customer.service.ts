@@ -11,6 +11,8 @@ import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { BillingPortalSessionDto } from './dto/invoices.dto';
 
+const PORTAL_CONFIGURATION_VERSION = 'billing-details-v1';
+
 /** The caller's Stripe customer: created once per user, and the billing portal on it. */
 @Injectable()
 export class CustomerService {
@@ -68,7 +70,40 @@ export class CustomerService {
     const session = await this.stripe.billingPortal.sessions.create({
       customer,
       return_url: `${this.app.frontendUrl}/account`,
+      configuration: await this.portalConfiguration(),
     });
     return { url: session.url };
+  }
+
+  private portalConfigurationId?: Promise<string>;
+
+  /**
+   * The portal configuration Tollgate's sessions use: customers may update their name, email, billing address
+   * and tax IDs (mirrored back by the customer.* webhooks), see invoices, update their card and cancel at
+   * period end. Found by its metadata, created once per account; remembered by the process.
+   */
+  private portalConfiguration(): Promise<string> {
+    this.portalConfigurationId ??= (async () => {
+      const existing = await this.stripe.billingPortal.configurations.list({ active: true, limit: 100 });
+      const ours = existing.data.find((c) => c.metadata?.tollgate === PORTAL_CONFIGURATION_VERSION);
+      if (ours) return ours.id;
+      const created = await this.stripe.billingPortal.configurations.create(
+        {
+          features: {
+            customer_update: { enabled: true, allowed_updates: ['name', 'email', 'address', 'tax_id'] },
+            invoice_history: { enabled: true },
+            payment_method_update: { enabled: true },
+            subscription_cancel: { enabled: true, mode: 'at_period_end' },
+          },
+          metadata: { tollgate: PORTAL_CONFIGURATION_VERSION },
+        },
+        { idempotencyKey: `portal-configuration:${PORTAL_CONFIGURATION_VERSION}` },
+      );
+      return created.id;
+    })().catch((err: unknown) => {
+      this.portalConfigurationId = undefined;
+      throw err;
+    });
+    return this.portalConfigurationId;
   }
 }

@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { refId } from '../stripe/stripe-refs';
 import { UsersService } from '../users/users.service';
+import { invoiceTax, invoiceTaxLines, invoiceTaxRateIds } from './tax-lines';
 import type { InvoiceDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
 
 const isoSeconds = (s: number): string => new Date(s * 1000).toISOString();
@@ -25,10 +26,18 @@ export class InvoicesService {
     });
     // Stripe filters by customer already; keep the guarantee local too.
     const own = page.data.filter((i) => refId(i.customer) === user.customerId);
-    return { invoices: own.map((i) => this.toDto(i)), has_more: page.has_more };
+    const rates = await this.taxRates(own);
+    return { invoices: own.map((i) => this.toDto(i, rates)), has_more: page.has_more };
   }
 
-  private toDto(i: Stripe.Invoice): InvoiceDto {
+  /** The details (name, percentage, country) of every tax rate the invoices name, each read once. */
+  private async taxRates(invoices: Stripe.Invoice[]): Promise<Map<string, Stripe.TaxRate>> {
+    const ids = [...new Set(invoices.flatMap(invoiceTaxRateIds))];
+    const rates = await Promise.all(ids.map((id) => this.stripe.taxRates.retrieve(id)));
+    return new Map(rates.map((r) => [r.id, r]));
+  }
+
+  private toDto(i: Stripe.Invoice, rates: ReadonlyMap<string, Stripe.TaxRate>): InvoiceDto {
     return {
       id: i.id,
       number: i.number,
@@ -42,6 +51,11 @@ export class InvoicesService {
       invoice_pdf: i.invoice_pdf ?? null,
       period_start: isoSeconds(i.period_start),
       period_end: isoSeconds(i.period_end),
+      subtotal: i.subtotal,
+      tax: invoiceTax(i),
+      total: i.total,
+      taxes: invoiceTaxLines(i, rates),
+      customer_tax_ids: (i.customer_tax_ids ?? []).map((t) => ({ type: t.type, value: t.value ?? '' })),
     };
   }
 }

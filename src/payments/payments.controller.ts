@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -9,8 +9,10 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, RequiresScope, ThrottleTier, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
+import { BillingDetailsService } from './billing-details.service';
 import { CheckoutService } from './checkout.service';
 import { CustomerService } from './customer.service';
+import { BillingDetailsDto, BillingDetailsResponseDto } from './dto/billing-details.dto';
 import { ChangePlanDto, ChangePlanPreviewDto } from './dto/change-plan.dto';
 import { CheckoutSessionCreatedDto, CreateCheckoutSessionDto } from './dto/checkout-request.dto';
 import { BillingPortalSessionDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
@@ -33,6 +35,7 @@ export class PaymentsController {
     private readonly subscriptions: SubscriptionManagementService,
     private readonly invoices: InvoicesService,
     private readonly customers: CustomerService,
+    private readonly billingDetails: BillingDetailsService,
   ) {}
 
   @RequiresScope('checkout:create')
@@ -161,5 +164,33 @@ export class PaymentsController {
   @ApiErrors(401, 404, 503)
   createBillingPortalSession(@CurrentUser() user: AuthUser) {
     return this.customers.createPortalSession(user.id);
+  }
+
+  @RequiresScope('subscription:read')
+  @Get('billing-details')
+  @ApiOperation({
+    summary: 'Your billing name, address and tax IDs (what invoices and tax use)',
+    description:
+      'Empty (`{name: null, address: null, tax_ids: []}`) until you set them or a checkout collects them.',
+  })
+  @ApiOkResponse({ type: BillingDetailsResponseDto })
+  @ApiErrors(401)
+  getBillingDetails(@CurrentUser() user: AuthUser) {
+    return this.billingDetails.get(user.id);
+  }
+
+  @RequiresScope('subscription:write')
+  @Put('billing-details')
+  @ApiOperation({
+    summary: 'Replace your billing name, address and tax IDs (stored on your Stripe customer)',
+    description:
+      'Creates your Stripe customer if you have none yet. ADDRESS_COUNTRY_REQUIRED (400) for an address without a ' +
+      'country; TAX_ID_TYPE_UNSUPPORTED (400, adds `allowed`) and TAX_ID_INVALID (400) are checked before Stripe ' +
+      'sees the value; BILLING_ADDRESS_REQUIRED (422) when Stripe Tax cannot locate the address. Nothing changes on an error.',
+  })
+  @ApiOkResponse({ type: BillingDetailsResponseDto })
+  @ApiErrors(400, 401, 422, 503)
+  putBillingDetails(@CurrentUser() user: AuthUser, @Body() dto: BillingDetailsDto) {
+    return this.billingDetails.put(user.id, dto);
   }
 }

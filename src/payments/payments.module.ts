@@ -9,7 +9,6 @@ import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutLeases } from './checkout-leases.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
-import { CustomerService } from './customer.service';
 import { InvoicesService } from './invoices.service';
 import { PaymentsController } from './payments.controller';
 import { SubscriptionManagementService } from './subscription-management.service';
@@ -34,7 +33,6 @@ import { Subscription } from './subscription.entity';
     CheckoutService,
     CheckoutLeases,
     CheckoutCurrencyService,
-    CustomerService,
     SubscriptionManagementService,
     InvoicesService,
   ],

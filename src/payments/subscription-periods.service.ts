@@ -6,6 +6,7 @@ import { DomainEvents } from '../common/events/domain-events';
 import { InvoicePaymentRecorded } from '../common/facts';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
+import { invoiceTax } from './tax-lines';
 import type { Subscription } from './subscription.entity';
 import { PreparedSubscription, SubscriptionSyncService } from './subscription-sync.service';
 
@@ -79,6 +80,9 @@ export class SubscriptionPeriodsService {
         billingReason: invoice.billing_reason ?? null,
         amountDue: invoice.amount_due,
         amountPaid: invoice.amount_paid,
+        subtotal: invoice.subtotal,
+        amountTax: invoiceTax(invoice),
+        total: invoice.total,
         currency: invoice.currency,
         attemptCount: invoice.attempt_count,
         nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,

@@ -13,7 +13,15 @@ export interface CatalogItemBase {
   currency: string;
   amounts: Record<string, number>;
   display_order: number;
+  /** Stripe Tax: is the amount before tax (`exclusive`, the default) or tax included (`inclusive`)? */
+  tax_behavior?: TaxBehavior;
+  /** Stripe Tax product tax code (`txcd_…`) of the item's product; unset → the account's default. */
+  tax_code?: string;
 }
+
+export const TAX_BEHAVIORS = ['exclusive', 'inclusive'] as const;
+export type TaxBehavior = (typeof TAX_BEHAVIORS)[number];
+const TAX_CODE_RE = /^txcd_\d{8}$/;
 
 export interface CatalogPlan extends CatalogItemBase {
   full_plan_name: string;
@@ -106,6 +114,21 @@ class Checker {
     return out;
   }
 
+  tax(): { tax_behavior: TaxBehavior; tax_code?: string } {
+    const behavior = this.raw.tax_behavior ?? 'exclusive';
+    if (!(TAX_BEHAVIORS as readonly unknown[]).includes(behavior)) {
+      this.fail('tax_behavior', `must be one of ${TAX_BEHAVIORS.join(', ')}`);
+    }
+    const code = this.raw.tax_code;
+    if (code !== undefined && (typeof code !== 'string' || !TAX_CODE_RE.test(code))) {
+      this.fail('tax_code', 'must be a Stripe tax code like "txcd_10103001"');
+    }
+    return {
+      tax_behavior: behavior as TaxBehavior,
+      ...(typeof code === 'string' ? { tax_code: code } : {}),
+    };
+  }
+
   features(): PlanFeatures {
     const raw = this.raw.features ?? {};
     const problems = featureProblems(raw, `${this.where}.features`);
@@ -128,8 +151,7 @@ function checkFreePlan(raw: unknown, problems: string[]): CatalogFreePlan | null
     );
   }
   for (const field of ['amounts', 'currency', 'interval', 'trial_days', 'monthly_uses']) {
-    if (field in (raw))
-      c.problems.push(`free_plan.${field}: the free plan has no price or credits`);
+    if (field in raw) c.problems.push(`free_plan.${field}: the free plan has no price or credits`);
   }
   const free = {
     lookup_key: lookupKey,
@@ -154,6 +176,7 @@ function checkBase(c: Checker): CatalogItemBase {
     currency,
     amounts: c.amounts(currency),
     display_order: c.int('display_order', 0, 0),
+    ...c.tax(),
   };
 }
 

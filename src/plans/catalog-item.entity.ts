@@ -45,6 +45,14 @@ export abstract class CatalogItem {
   @Column({ name: 'lookup_key', type: 'varchar', nullable: true })
   lookupKey: string | null;
 
+  /** Stripe Tax: `exclusive` (tax added), `inclusive` (tax included) or `unspecified` (pushed before tax). */
+  @Column({ name: 'tax_behavior', type: 'varchar', length: 12, default: 'unspecified' })
+  taxBehavior: string;
+
+  /** The product's Stripe tax code (`txcd_…`); null → the account's default. */
+  @Column({ name: 'tax_code', type: 'varchar', length: 64, nullable: true })
+  taxCode: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

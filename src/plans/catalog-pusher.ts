@@ -1,11 +1,16 @@
 import type Stripe from 'stripe';
-import type {
-  CatalogFile,
-  CatalogFreePlan,
-  CatalogItemBase,
-  CatalogPackage,
-  CatalogPlan,
-} from './catalog-file';
+import type { CatalogFile, CatalogFreePlan } from './catalog-file';
+import {
+  featureName,
+  metadataFor,
+  metadataPatch,
+  otherAmounts,
+  OWNED_KEYS,
+  sameMoney,
+  taxBehaviorChange,
+  taxBehaviorOf,
+  type Item,
+} from './catalog-push-rules';
 import { refId } from '../stripe/stripe-refs';
 import { listAllPrices, listAllProducts } from './catalog-stripe-reads';
 import { encodeLimits, FEATURE_LIMITS_METADATA_KEY, grantedFlags, type PlanFeatures } from './plan-features';
@@ -21,89 +26,6 @@ export interface PushResult {
   /** products tagged by an earlier push whose lookup key left the catalog file: archived */
   archived: string[];
 }
-
-type Item = { kind: 'plan'; spec: CatalogPlan } | { kind: 'package'; spec: CatalogPackage };
-
-/** Stripe metadata is string → string. */
-function metadataFor(
-  item: Item,
-  version: number,
-): { product: Record<string, string>; price: Record<string, string> } {
-  const s: CatalogItemBase = item.spec;
-  const credits: Record<string, string> =
-    item.kind === 'plan'
-      ? {
-          monthly_uses: String(item.spec.monthly_uses),
-          trial_days: String(item.spec.trial_days),
-          full_plan_name: item.spec.full_plan_name,
-          full_price_name: item.spec.full_price_name,
-        }
-      : { credits: String(item.spec.credits) };
-  const shared = { kind: item.kind, display_order: String(s.display_order), ...credits };
-  const limits = item.kind === 'plan' ? encodeLimits(item.spec.features ?? {}) : '';
-  return {
-    product: {
-      ...shared,
-      catalog_key: s.lookup_key,
-      catalog_version: String(version),
-      ...(limits ? { [FEATURE_LIMITS_METADATA_KEY]: limits } : {}),
-    },
-    price: { ...shared, catalog_key: s.lookup_key },
-  };
-}
-
-const otherAmounts = (s: CatalogItemBase): Record<string, number> =>
-  Object.fromEntries(Object.entries(s.amounts).filter(([c]) => c !== s.currency));
-
-/** Does the (immutable) money side of an existing price match the catalog item? */
-function sameMoney(price: Stripe.Price, item: Item): boolean {
-  const s = item.spec;
-  if (price.currency !== s.currency || price.unit_amount !== s.amounts[s.currency]) return false;
-  if (price.billing_scheme !== 'per_unit') return false;
-  if (item.kind === 'plan') {
-    if (price.recurring?.interval !== item.spec.interval) return false;
-    if (price.recurring.interval_count !== item.spec.interval_count) return false;
-  } else if (price.recurring) return false;
-  const want = otherAmounts(s);
-  const have: Record<string, number> = {};
-  for (const [c, o] of Object.entries(price.currency_options ?? {})) {
-    if (c !== price.currency && typeof o?.unit_amount === 'number') have[c] = o.unit_amount;
-  }
-  const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
-  return [...keys].every((c) => want[c] === have[c]);
-}
-
-/** Stripe keeps every key it ever saw; "" deletes one. Returns the update needed, or undefined. */
-function metadataPatch(
-  have: Stripe.Metadata,
-  want: Record<string, string>,
-  owned: Set<string>,
-): Record<string, string> | undefined {
-  const patch: Record<string, string> = {};
-  for (const [k, v] of Object.entries(want)) if (have[k] !== v) patch[k] = v;
-  for (const k of Object.keys(have)) if (owned.has(k) && !(k in want)) patch[k] = '';
-  return Object.keys(patch).length > 0 ? patch : undefined;
-}
-
-/** The metadata keys a push manages (others, set by hand in the dashboard, are left alone). */
-const OWNED_KEYS = new Set([
-  'kind',
-  'display_order',
-  'monthly_uses',
-  'trial_days',
-  'full_plan_name',
-  'full_price_name',
-  'credits',
-  'catalog_key',
-  'catalog_version',
-  FEATURE_LIMITS_METADATA_KEY,
-]);
-
-/** A feature's display name in Stripe, from its key: `api_access` → "Api access". */
-const featureName = (key: string): string => {
-  const words = key.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-};
 
 /**
  * Makes Stripe's products and prices match a catalog file, idempotently: each item is found by its price lookup
@@ -280,6 +202,7 @@ export class CatalogPusher {
         name: s.name,
         description: s.description || undefined,
         metadata: meta.product,
+        ...(s.tax_code ? { tax_code: s.tax_code } : {}),
       });
       products.push(product);
       changed = true;
@@ -288,6 +211,7 @@ export class CatalogPusher {
       if (product.name !== s.name) patch.name = s.name;
       if ((product.description ?? '') !== s.description) patch.description = s.description;
       if (!product.active) patch.active = true;
+      if (s.tax_code && refId(product.tax_code) !== s.tax_code) patch.tax_code = s.tax_code;
       const metadata = metadataPatch(product.metadata, meta.product, OWNED_KEYS);
       if (metadata) patch.metadata = metadata;
       if (Object.keys(patch).length > 0) {
@@ -298,7 +222,8 @@ export class CatalogPusher {
 
     let price = existing;
     let repriced = false;
-    if (!price || !sameMoney(price, item)) {
+    const taxChange = price ? taxBehaviorChange(price, s) : undefined;
+    if (!price || !sameMoney(price, item) || taxChange === 'reprice') {
       const others = otherAmounts(s);
       price = await this.stripe.prices.create({
         product: product.id,
@@ -314,6 +239,7 @@ export class CatalogPusher {
         ...(item.kind === 'plan'
           ? { recurring: { interval: item.spec.interval, interval_count: item.spec.interval_count } }
           : {}),
+        tax_behavior: taxBehaviorOf(s),
         lookup_key: s.lookup_key,
         transfer_lookup_key: existing !== undefined,
         nickname: item.kind === 'plan' ? item.spec.full_price_name || s.name : s.name,
@@ -325,6 +251,7 @@ export class CatalogPusher {
     } else {
       const patch: Stripe.PriceUpdateParams = {};
       if (!price.active) patch.active = true;
+      if (taxChange === 'set') patch.tax_behavior = taxBehaviorOf(s);
       const metadata = metadataPatch(price.metadata, meta.price, OWNED_KEYS);
       if (metadata) patch.metadata = metadata;
       if (Object.keys(patch).length > 0) {

@@ -42,12 +42,14 @@ const price = (p: Stripe.Product, over: Partial<Stripe.Price> = {}): Stripe.Pric
 const oneTime = { recurring: null, type: 'one_time' as const };
 
 describe('buildCatalogRows (catalog)', () => {
-  it('maps a plan price with metadata, currency options and a derived display price', () => {
+  it('maps a plan price with metadata, currency options, tax behavior and code, and a derived display price', () => {
     const pro = product({
       name: 'Pro Plan',
       metadata: { kind: 'plan', monthly_uses: '100', full_plan_name: 'Professional Plan' },
+      tax_code: 'txcd_10103001',
     });
     const p = price(pro, {
+      tax_behavior: 'inclusive',
       lookup_key: 'tollgate_pro_monthly',
       nickname: 'Pro Monthly',
       metadata: { trial_days: '7', display_order: '3' },
@@ -72,6 +74,8 @@ describe('buildCatalogRows (catalog)', () => {
         active: true,
         displayOrder: 3,
         lookupKey: 'tollgate_pro_monthly',
+        taxBehavior: 'inclusive',
+        taxCode: 'txcd_10103001',
         fullPlanName: 'Professional Plan',
         fullPriceName: 'Pro Monthly',
         monthlyUses: 100,

@@ -98,6 +98,8 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price, flags: Produc
     active: false,
     displayOrder: count(meta.display_order) ?? 0,
     lookupKey: price.lookup_key,
+    taxBehavior: price.tax_behavior ?? 'unspecified',
+    taxCode: refId(product.tax_code) ?? null,
   };
   const sellable = product.active && price.active;
   const base = { sellable, created: price.created, productCreated: product.created };

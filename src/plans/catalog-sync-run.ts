@@ -25,7 +25,16 @@ export interface CatalogSyncOptions {
   allowEmpty: boolean;
 }
 
-const COMPARED = ['product_name', 'unit_amount', 'currency', 'currency_options', 'credits', 'trial_days'];
+const COMPARED = [
+  'product_name',
+  'unit_amount',
+  'currency',
+  'currency_options',
+  'credits',
+  'trial_days',
+  'tax_behavior',
+  'tax_code',
+];
 
 type Row = Record<string, unknown> & { price_id: string; product_name: string };
 
@@ -33,9 +42,10 @@ async function sellable(m: EntityManager): Promise<Map<string, Row & { kind: 'pl
   const found = await rows<Row & { kind: 'plan' | 'package' }>(
     m,
     `SELECT 'plan' AS kind, price_id, product_name, unit_amount, currency, currency_options,
-            monthly_uses AS credits, trial_days FROM plans WHERE active
+            monthly_uses AS credits, trial_days, tax_behavior, tax_code FROM plans WHERE active
      UNION ALL
-     SELECT 'package', price_id, product_name, unit_amount, currency, currency_options, uses_amount, NULL::integer
+     SELECT 'package', price_id, product_name, unit_amount, currency, currency_options, uses_amount, NULL::integer,
+            tax_behavior, tax_code
        FROM packages WHERE active`,
   );
   return new Map(found.map((r) => [r.price_id, r]));

@@ -42,6 +42,8 @@ const PLAN_COLUMNS = [
   'display_order',
   'lookup_key',
   'features',
+  'tax_behavior',
+  'tax_code',
   'updated_at',
 ];
 const PACKAGE_COLUMNS = [
@@ -56,6 +58,8 @@ const PACKAGE_COLUMNS = [
   'active',
   'display_order',
   'lookup_key',
+  'tax_behavior',
+  'tax_code',
   'updated_at',
 ];
 

@@ -3,9 +3,14 @@ import type Stripe from 'stripe';
 import type { Ctx } from './ctx';
 import { completeCheckout, sessionLineItems } from './engine/checkout';
 import { applyCancelAtPeriodEnd, updateWith } from './engine/subscriptions';
+import { billingFromForm, renderPortalCustomerForm } from './billing-form';
+import { createTaxId } from './engine/tax-ids';
+import { taxLocation } from './engine/tax';
+import { allowedCustomerUpdates, type PortalConfiguration } from './resources/portal-configurations';
 import { parseForm } from './form-parser';
 import { renderCheckoutPage, renderInvoicePage, renderInvoicePdf, renderPortalPage } from './pages';
 import { snapshot } from './store';
+import type { StoredObject } from './types';
 import { nowForCustomer } from './time';
 
 /** HTTP handlers for the hosted (browser-facing) pages: checkout, billing portal, invoices. */
@@ -55,6 +60,7 @@ export function handleHosted(h: HostedRequest): boolean {
         card: str('card_number'),
         promotionCode: str('promotion_code'),
         email: str('email'),
+        ...billingFromForm(str),
       });
       if (result.ok) {
         redirect(res, result.redirect);
@@ -68,6 +74,11 @@ export function handleHosted(h: HostedRequest): boolean {
     const page = checkoutPage(ctx, id);
     if (page) html(res, 200, page);
     else notFound(res);
+    return true;
+  }
+  m = /^\/billing\/([^/]+)\/customer$/.exec(path);
+  if (m && method === 'POST') {
+    updatePortalCustomer(h, decodeURIComponent(m[1]));
     return true;
   }
   m = /^\/billing\/([^/]+)(?:\/subscriptions\/([^/]+)\/(cancel|resume))?$/.exec(path);
@@ -106,6 +117,11 @@ export function handleHosted(h: HostedRequest): boolean {
           (i) => i.customer === customer.id && i.status !== 'draft',
         ),
         returnUrl: portal.return_url,
+        customerForm: renderPortalCustomerForm(
+          portal.id,
+          customer,
+          allowedCustomerUpdates(ctx.store.get<PortalConfiguration>(portal.configuration as string)),
+        ),
       }),
     );
     return true;
@@ -121,4 +137,46 @@ export function handleHosted(h: HostedRequest): boolean {
     return true;
   }
   return false;
+}
+
+/** POST /billing/<portal>/customer: save name, address and a new tax ID as the portal configuration allows. */
+function updatePortalCustomer(h: HostedRequest, portalId: string): void {
+  const { ctx, res } = h;
+  const portal = ctx.store.get<Stripe.BillingPortal.Session>(portalId);
+  const customer = portal ? ctx.store.get<Stripe.Customer>(portal.customer) : undefined;
+  if (!portal || portal.object !== 'billing_portal.session' || !customer) return notFound(res);
+  const allowed = allowedCustomerUpdates(ctx.store.get<PortalConfiguration>(portal.configuration as string));
+  const form = parseForm(h.body);
+  const str = (k: string): string | undefined =>
+    typeof form[k] === 'string' && form[k] !== '' ? form[k] : undefined;
+  const input = billingFromForm(str);
+  const now = nowForCustomer(ctx.store, customer.id);
+  const before = snapshot(customer);
+  if (allowed.includes('address') && input.address) {
+    if (!taxLocation(input.address))
+      return html(res, 400, '<p class="error">Enter a country (US: state and ZIP).</p>');
+    customer.address = {
+      line1: null,
+      line2: null,
+      city: null,
+      state: null,
+      postal_code: null,
+      country: null,
+      ...input.address,
+    };
+  }
+  if (allowed.includes('name') && input.name) customer.name = input.name;
+  const previous: Record<string, unknown> = {};
+  if (JSON.stringify(before.address) !== JSON.stringify(customer.address)) previous.address = before.address;
+  if (before.name !== customer.name) previous.name = before.name;
+  if (Object.keys(previous).length) ctx.events.emit('customer.updated', customer as unknown as StoredObject, { previous, created: now });
+  if (allowed.includes('tax_id') && input.taxId) {
+    try {
+      createTaxId(ctx, customer.id, input.taxId.type, input.taxId.value, now);
+    } catch (err) {
+      return html(res, 400, `<p class="error">${(err as Error).message}</p>`);
+    }
+  }
+  ctx.store.save();
+  redirect(res, `/billing/${portal.id}`);
 }

@@ -6,6 +6,8 @@ import {
   type WebhookEndpointConfig,
 } from './delivery';
 import { completeCheckout } from './engine/checkout';
+import type { BillingInput } from './engine/checkout-tax';
+import { makeTaxPending } from './engine/tax';
 import { advanceClock, type TestClock } from './engine/clock';
 import { ApiError } from './errors';
 import { refreshEntitlementSummary } from './engine/entitlements';
@@ -27,6 +29,8 @@ export interface StripeEmulatorOptions {
   /** for hosted page URLs; default = the listening URL */
   publicBaseUrl?: string;
   logger?: (msg: string) => void;
+  /** Stripe Tax on the emulated account: `active` (default, head office in the US) or `pending` (not set up) */
+  taxStatus?: 'active' | 'pending';
 }
 
 function refuseProduction(): void {
@@ -52,6 +56,7 @@ export class StripeEmulator {
     const log = opts.logger ?? ((): void => undefined);
     this.store = new Store(opts.statePath);
     this.store.load();
+    if (opts.taxStatus === 'pending') makeTaxPending(this.store);
     this.delivery = new WebhookDelivery([...(opts.webhookEndpoints ?? [])], opts.chaos ?? {}, log, (id) =>
       this.events.markFinished(id),
     );
@@ -96,7 +101,7 @@ export class StripeEmulator {
   /** Same effect as submitting the hosted checkout form. */
   async completeCheckout(
     sessionId: string,
-    opts: { card?: string; promotionCode?: string } = {},
+    opts: { card?: string; promotionCode?: string } & BillingInput = {},
   ): Promise<{ ok: boolean; error?: { code: string; decline_code?: string; message: string } }> {
     const result = completeCheckout(this.ctx, sessionId, opts);
     this.store.save();

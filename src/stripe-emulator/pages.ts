@@ -1,13 +1,12 @@
 import type Stripe from 'stripe';
+import { renderBillingFields, renderTaxSummary } from './billing-form';
 import { formatAmount } from './money';
 
 /** HTML rendering of the hosted pages (checkout, billing portal, invoice). Pure functions, no I/O. */
 
-export const escapeHtml = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+import { escapeHtml } from './html';
+
+export { escapeHtml };
 
 const date = (ts: number | null | undefined): string =>
   ts ? new Date(ts * 1000).toISOString().slice(0, 10) : '—';
@@ -48,6 +47,7 @@ export function renderCheckoutPage({ session, lineItems, trialDays, error }: Che
   const discount = session.total_details?.amount_discount
     ? `<p>Discount: −${formatAmount(session.total_details.amount_discount, cur)}</p>`
     : '';
+  const tax = renderTaxSummary(session, lineItems);
   const trial = trialDays
     ? `<p class="trial">${trialDays}-day free trial — nothing is charged today.</p>`
     : '';
@@ -64,13 +64,14 @@ export function renderCheckoutPage({ session, lineItems, trialDays, error }: Che
   const status =
     session.status === 'open'
       ? `<form method="POST" action="/checkout/${escapeHtml(session.id)}">${email}
+${renderBillingFields(session)}
 <label for="card_number">Card number</label><input id="card_number" name="card_number" value="4242 4242 4242 4242" inputmode="numeric">
 ${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button></form>${cancel}`
       : `<p>This checkout session is ${escapeHtml(String(session.status))}.</p>`;
   return layout(
     'Checkout',
     `<h1>Checkout</h1>${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-<table><tbody>${rows}</tbody></table>${discount}
+<table><tbody>${rows}</tbody></table>${discount}${tax}
 <p><strong>Total due today: <span class="total">${formatAmount(session.amount_total ?? 0, cur)}</span></strong></p>${trial}${status}`,
   );
 }
@@ -81,6 +82,8 @@ export interface PortalPageModel {
   subscriptions: Stripe.Subscription[];
   invoices: Stripe.Invoice[];
   returnUrl: string | null;
+  /** the "Billing information" form when the portal configuration lets the customer update it */
+  customerForm?: string;
 }
 
 export function renderPortalPage(m: PortalPageModel): string {
@@ -114,7 +117,7 @@ export function renderPortalPage(m: PortalPageModel): string {
   return layout(
     'Billing',
     `<h1>Billing for ${escapeHtml(m.customer.email ?? m.customer.id)}</h1><h2>Subscriptions</h2><ul>${subs || '<li>None</li>'}</ul>
-<h2>Invoices</h2><table><tbody>${invoices}</tbody></table>${back}`,
+<h2>Invoices</h2><table><tbody>${invoices}</tbody></table>${m.customerForm ?? ''}${back}`,
   );
 }
 

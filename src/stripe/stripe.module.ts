@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { parseStripeApiUrl } from '../stripe-emulator';
 import { StripeEmulatorHost } from './stripe-emulator.host';
+import { StripeTaxCheck } from './stripe-tax.check';
 import { STRIPE_CLIENT } from './stripe.constants';
 import { TollgateMetrics } from '../metrics/metrics.service';
 
@@ -11,6 +12,7 @@ import { TollgateMetrics } from '../metrics/metrics.service';
 @Module({
   providers: [
     StripeEmulatorHost,
+    StripeTaxCheck,
     {
       provide: STRIPE_CLIENT,
       inject: [stripeConfig.KEY, StripeEmulatorHost, TollgateMetrics],

@@ -235,6 +235,29 @@ describe('catalog (e2e)', () => {
     });
   });
 
+  it('pushes tax_behavior (exclusive by default) and tax_code; a changed tax_behavior reprices; sync mirrors both', async () => {
+    const exclusive = await stripe.prices.list({ lookup_keys: ['e2e_credits_500'] });
+    expect(exclusive.data[0].tax_behavior).toBe('exclusive');
+    const file = customCatalog(1299);
+    file.packages[0] = { ...file.packages[0], tax_behavior: 'inclusive', tax_code: 'txcd_10103001' };
+    const pushed = await catalog.pushToStripe(file);
+    expect(pushed.repriced).toEqual(['e2e_credits_500']);
+    expect(pushed.unchanged).toEqual(['e2e_starter_monthly']);
+    const [now] = (await stripe.prices.list({ lookup_keys: ['e2e_credits_500'] })).data;
+    expect(now).toMatchObject({ tax_behavior: 'inclusive', unit_amount: 7999, active: true });
+    expect(await stripe.prices.retrieve(exclusive.data[0].id)).toMatchObject({ active: false });
+    expect((await stripe.products.retrieve(now.product as string)).tax_code).toBe('txcd_10103001');
+    expect(await catalog.pushToStripe(file)).toMatchObject({ repriced: [], updated: [] });
+
+    await adminSync();
+    const rows = await t.dataSource.query(
+      `SELECT price_id, tax_behavior, tax_code, active FROM packages WHERE lookup_key = 'e2e_credits_500'`,
+    );
+    expect(rows).toEqual([
+      { price_id: now.id, tax_behavior: 'inclusive', tax_code: 'txcd_10103001', active: true },
+    ]);
+  });
+
   it('ignores Stripe products without Tollgate metadata and reports unusable prices', async () => {
     await stripe.prices.create({ currency: 'usd', unit_amount: 500, product_data: { name: 'Sticker' } });
     const broken = await stripe.products.create({ name: 'Broken Pack', metadata: { kind: 'package' } });

@@ -85,6 +85,16 @@ describe('payments: credit packages (e2e)', () => {
       subscription: null,
       credits: { monthly_credits: 0, purchased_credits: 100, total_credits: 100 },
       last_payment_error: null,
+      // Tax off (the default): no tax, no tax status.
+      amounts: {
+        currency: 'usd',
+        subtotal: 1999,
+        discount: 0,
+        tax: 0,
+        total: 1999,
+        tax_status: null,
+        taxes: [],
+      },
     });
     // Reading it again (success page reload) grants nothing more.
     expect((await status(user, session_id)).credits.total_credits).toBe(100);

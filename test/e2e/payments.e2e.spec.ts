@@ -289,7 +289,9 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         [user.id],
       );
       await startCheckout(user, pro).expect(200);
-      expect(await t.dataSource.query('SELECT 1 FROM checkout_leases WHERE user_id = $1', [user.id])).toEqual([]);
+      expect(await t.dataSource.query('SELECT 1 FROM checkout_leases WHERE user_id = $1', [user.id])).toEqual(
+        [],
+      );
     });
 
     it('creates one Stripe customer per user even when two checkouts race', async () => {
@@ -508,11 +510,22 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         created: expect.stringMatching(ISO),
         period_start: expect.stringMatching(ISO),
         period_end: expect.stringMatching(ISO),
+        // Tax off (the default): the tax fields are there, empty.
+        subtotal: 2999,
+        tax: 0,
+        total: 2999,
+        taxes: [],
+        customer_tax_ids: [],
       });
       expect(Object.keys(invoices[0]).sort()).toEqual(
         [
           'amount_due',
           'amount_paid',
+          'subtotal',
+          'tax',
+          'total',
+          'taxes',
+          'customer_tax_ids',
           'billing_reason',
           'created',
           'currency',

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { StripeEmulator } from '../../src/stripe-emulator';
 import { waitFor } from '../support/test-app';
 import { buildDist, spawnApp } from '../support/spawn-app';
 
@@ -54,6 +55,25 @@ describe('startup failures are one clear line (spawned dist/src/main.js)', () =>
       expect(app.stdout()).toBe('');
     } finally {
       await blackHole.close();
+    }
+  });
+
+  it('refuses STRIPE_AUTOMATIC_TAX=true when Stripe Tax is not active on the account', async () => {
+    const stripe = new StripeEmulator({ taxStatus: 'pending' });
+    const url = await stripe.start(0);
+    try {
+      const app = spawnApp({
+        STRIPE_AUTOMATIC_TAX: 'true',
+        STRIPE_API_URL: url,
+        STRIPE_SECRET_KEY: 'sk_test_tax_startup',
+        WEBHOOK_SECRET: 'whsec_tax_startup',
+      });
+      expect((await app.exited).code).toBe(1);
+      expect(lines(app.stderr())).toEqual([
+        'tollgate: Invalid configuration: STRIPE_AUTOMATIC_TAX is true but Stripe Tax is not active on this Stripe account (status pending, missing head_office): set it up at https://dashboard.stripe.com/settings/tax, or unset STRIPE_AUTOMATIC_TAX',
+      ]);
+    } finally {
+      await stripe.stop();
     }
   });
 

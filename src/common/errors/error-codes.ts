@@ -46,6 +46,12 @@ export enum ErrorCode {
   ProcessingError = 'PROCESSING_ERROR',
   PaymentProviderUnavailable = 'PAYMENT_PROVIDER_UNAVAILABLE',
   PaymentProviderError = 'PAYMENT_PROVIDER_ERROR',
+  // tax and billing details
+  BillingAddressRequired = 'BILLING_ADDRESS_REQUIRED',
+  AddressCountryRequired = 'ADDRESS_COUNTRY_REQUIRED',
+  TaxIdInvalid = 'TAX_ID_INVALID',
+  TaxIdTypeUnsupported = 'TAX_ID_TYPE_UNSUPPORTED',
+  CurrencyCountryMismatch = 'CURRENCY_COUNTRY_MISMATCH',
   // credits
   InsufficientCredits = 'INSUFFICIENT_CREDITS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
@@ -119,6 +125,20 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.CheckoutInProgress]: {
     status: 409,
     message: 'Another checkout for this account is being created. Retry in a moment (Retry-After).',
+  },
+  [ErrorCode.BillingAddressRequired]: {
+    status: 422,
+    message: 'Tax is calculated from your billing address: add it (PUT /payments/billing-details), then try again.',
+  },
+  [ErrorCode.AddressCountryRequired]: {
+    status: 400,
+    message: 'A billing address needs its country (two-letter ISO code, e.g. "DE").',
+  },
+  [ErrorCode.TaxIdInvalid]: { status: 400, message: 'This tax ID is not valid for its type.' },
+  [ErrorCode.TaxIdTypeUnsupported]: { status: 400, message: 'This tax ID type is not supported.' },
+  [ErrorCode.CurrencyCountryMismatch]: {
+    status: 409,
+    message: "Your billing country pays in another currency, and that is the currency this item is sold in there.",
   },
   [ErrorCode.CurrencyMismatch]: {
     status: 409,

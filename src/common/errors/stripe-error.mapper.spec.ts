@@ -56,4 +56,19 @@ describe('Stripe error mapping', () => {
     expect(invalid).toMatchObject({ status: 502, code: 'PAYMENT_PROVIDER_ERROR' });
     expect(mapStripeError(new Error('not stripe'))).toBeUndefined();
   });
+
+  it('asks for a billing address when Stripe Tax cannot locate the customer; a tax ID Stripe refuses is 400', () => {
+    const location = mapStripeError(
+      new Stripe.errors.StripeInvalidRequestError(
+        raw('invalid_request_error', { code: 'customer_tax_location_invalid' }) as never,
+      ),
+    )!;
+    expect(location).toMatchObject({ status: 422, code: 'BILLING_ADDRESS_REQUIRED' });
+    const taxId = mapStripeError(
+      new Stripe.errors.StripeInvalidRequestError(
+        raw('invalid_request_error', { code: 'tax_id_invalid' }) as never,
+      ),
+    )!;
+    expect(taxId).toMatchObject({ status: 400, code: 'TAX_ID_INVALID' });
+  });
 });

@@ -35,5 +35,7 @@ export function mapStripeError(err: unknown): AppError | undefined {
   ) {
     return new AppError(ErrorCode.PaymentProviderUnavailable, undefined, undefined, { 'Retry-After': '5' });
   }
+  if (err.code === 'customer_tax_location_invalid') return new AppError(ErrorCode.BillingAddressRequired);
+  if (err.code === 'tax_id_invalid') return new AppError(ErrorCode.TaxIdInvalid);
   return new AppError(ErrorCode.PaymentProviderError);
 }

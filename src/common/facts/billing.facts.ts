@@ -12,6 +12,9 @@ export class PurchaseCompleted {
       quantity: number;
       credits: number;
       amountTotal: number;
+      /** Before tax (and after discounts), and the tax on it; amountTotal = subtotal + tax. */
+      amountSubtotal: number;
+      amountTax: number;
       currency: string;
     },
   ) {}
@@ -28,6 +31,9 @@ export class InvoicePaymentRecorded {
       billingReason: string | null;
       amountDue: number;
       amountPaid: number;
+      subtotal: number;
+      amountTax: number;
+      total: number;
       currency: string;
       attemptCount: number;
       nextPaymentAttempt: Date | null;

@@ -42,6 +42,8 @@ export class BillingReactions implements OnModuleInit {
             quantity: p.quantity,
             credits: p.credits,
             amount_total: p.amountTotal,
+            amount_subtotal: p.amountSubtotal,
+            amount_tax: p.amountTax,
             currency: p.currency,
           },
         });
@@ -57,6 +59,9 @@ export class BillingReactions implements OnModuleInit {
           billing_reason: i.billingReason,
           amount_due: i.amountDue,
           amount_paid: i.amountPaid,
+          subtotal: i.subtotal,
+          amount_tax: i.amountTax,
+          total: i.total,
           currency: i.currency,
           attempt_count: i.attemptCount,
         };

@@ -19,6 +19,8 @@ export interface PurchaseCompletedData {
   quantity: number;
   credits: number;
   amount_total: number;
+  amount_subtotal: number;
+  amount_tax: number;
   currency: string;
 }
 
@@ -81,6 +83,9 @@ export interface PaymentData {
   billing_reason: string | null;
   amount_due: number;
   amount_paid: number;
+  subtotal: number;
+  amount_tax: number;
+  total: number;
   currency: string;
   attempt_count: number;
 }
@@ -175,6 +180,9 @@ const PAYMENT = keysOf<PaymentData>()(
   'billing_reason',
   'amount_due',
   'amount_paid',
+  'subtotal',
+  'amount_tax',
+  'total',
   'currency',
   'attempt_count',
 );
@@ -189,6 +197,8 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'quantity',
     'credits',
     'amount_total',
+    'amount_subtotal',
+    'amount_tax',
     'currency',
   ),
   'credits.granted': keysOf<CreditsGrantedData>()(

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { TaxIdViewDto } from './billing-details.dto';
+import { TaxLineDto } from './tax.dto';
 
 export class InvoicesQueryDto {
   @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100 })
@@ -58,6 +60,30 @@ export class InvoiceDto {
 
   @ApiProperty({ example: '2026-12-28T10:00:00.000Z' })
   period_end: string;
+
+  @ApiProperty({
+    example: 2999,
+    description: 'Before discount and tax (inclusive prices include their tax).',
+  })
+  subtotal: number;
+
+  @ApiProperty({
+    example: 570,
+    description: 'All tax on the invoice (inclusive and exclusive), minor units.',
+  })
+  tax: number;
+
+  @ApiProperty({ example: 3569, description: 'After discount, with exclusive tax added.' })
+  total: number;
+
+  @ApiProperty({ type: [TaxLineDto], description: 'The tax per rate (empty when untaxed).' })
+  taxes: TaxLineDto[];
+
+  @ApiProperty({
+    type: [TaxIdViewDto],
+    description: "The customer's tax IDs printed on the invoice (business customers).",
+  })
+  customer_tax_ids: TaxIdViewDto[];
 }
 
 export class InvoicesResponseDto {

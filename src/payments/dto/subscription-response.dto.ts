@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CreditBreakdownDto } from '../../credits/dto/consume-credits.dto';
+import { CheckoutAmountsDto } from './tax.dto';
 
 export class SubscriptionPlanDto {
   @ApiProperty({ example: 'Pro Plan', description: "The plan's product name." })
@@ -135,4 +136,11 @@ export class CheckoutSessionStatusDto {
       'Why the last payment attempt on this (still open) session was declined, with the user-facing message; else null.',
   })
   last_payment_error: CheckoutPaymentErrorDto | null;
+
+  @ApiProperty({
+    type: CheckoutAmountsDto,
+    description:
+      'What the session charges (or charged): subtotal, discount, tax per rate and total, in minor units.',
+  })
+  amounts: CheckoutAmountsDto;
 }

@@ -4,6 +4,7 @@ import { snapshot } from '../store';
 import { AUTH_FAILED, DECLINED, INCORRECT_NUMBER, lookupCard, type CardFailure } from '../test-cards';
 import { nowForCustomer } from '../time';
 import type { Obj, StoredObject } from '../types';
+import { applySessionTax, collectBilling, saveBilling, type BillingInput } from './checkout-tax';
 import { createCustomer, type Customer } from './customers';
 import { couponDiscount, createDiscount, findPromotionCode, redeem, type Coupon } from './discounts';
 import { chargeCard, createPaymentMethod, maybeOpenDispute, recordDeclinedCheckoutAttempt } from './payments';
@@ -17,7 +18,12 @@ export const sessionLineItems = (ctx: Ctx, sessionId: string): LineItem[] =>
   (ctx.store.internal.lineItems[sessionId] ?? []) as LineItem[];
 
 /** Recompute line item and session amounts (subtotal, discount, total) for the session's coupon. */
-export function computeSessionTotals(ctx: Ctx, session: Session, coupon: Coupon | undefined): void {
+export function computeSessionTotals(
+  ctx: Ctx,
+  session: Session,
+  coupon: Coupon | undefined,
+  taxAddress?: Stripe.Address | null,
+): void {
   const extras = ctx.store.internal.sessionExtras[session.id];
   const trial = session.mode === 'subscription' && !!extras?.trialDays;
   const lines = sessionLineItems(ctx, session.id);
@@ -41,9 +47,12 @@ export function computeSessionTotals(ctx: Ctx, session: Session, coupon: Coupon 
   session.amount_subtotal = subtotal;
   session.amount_total = subtotal - totalDiscount;
   session.total_details = { amount_discount: totalDiscount, amount_shipping: 0, amount_tax: 0 };
+  const customer =
+    typeof session.customer === 'string' ? ctx.store.get<Customer>(session.customer) : undefined;
+  applySessionTax(ctx, session, lines, taxAddress ?? customer?.address);
 }
 
-export interface CompleteOptions {
+export interface CompleteOptions extends BillingInput {
   card?: string;
   promotionCode?: string;
   email?: string;
@@ -95,8 +104,10 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
     if (!found) return fail({ code: 'promotion_code_invalid', message: 'This code is invalid.' });
     ({ promo, coupon } = found);
   }
+  const billing = collectBilling(ctx, session, opts);
+  if (billing.error) return fail({ code: 'billing_details_required', message: billing.error });
   const before = snapshot(session) as StoredObject;
-  computeSessionTotals(ctx, session, coupon);
+  computeSessionTotals(ctx, session, coupon, billing.address);
   const amount = session.amount_total ?? 0;
   const now = nowForCustomer(ctx.store, typeof session.customer === 'string' ? session.customer : null);
 
@@ -115,16 +126,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
     : undefined;
   if (coupon) redeem(coupon, promo);
   session.customer = customer.id;
-  session.customer_details = {
-    address: null,
-    business_name: null,
-    email: customer.email ?? null,
-    individual_name: null,
-    name: customer.name ?? null,
-    phone: null,
-    tax_exempt: 'none',
-    tax_ids: [],
-  };
+  saveBilling(ctx, session, customer, billing.address, opts, now);
   session.discounts = coupon ? [{ coupon: coupon.id, promotion_code: promo?.id ?? null }] : [];
 
   let disputeCharge: Obj<Stripe.Charge> | undefined;
@@ -142,6 +144,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
       discount,
       paymentMethod: pm.id,
       now,
+      automaticTax: session.automatic_tax?.enabled ?? false,
     });
     session.subscription = sub.id;
     session.invoice = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : null;

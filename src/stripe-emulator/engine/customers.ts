@@ -15,7 +15,13 @@ export interface NewCustomer {
 }
 
 /** Create a customer (cus_) and emit customer.created. */
-export function createCustomer(ctx: Ctx, input: NewCustomer, now: number): Customer {
+export function createCustomer(
+  ctx: Ctx,
+  input: NewCustomer,
+  now: number,
+  /** validates/adds fields before anything is stored (throws → nothing created) */
+  prepare?: (customer: Customer) => void,
+): Customer {
   const customer: Customer = {
     id: newId('cus'),
     object: 'customer',
@@ -45,6 +51,7 @@ export function createCustomer(ctx: Ctx, input: NewCustomer, now: number): Custo
     tax_exempt: 'none',
     test_clock: input.test_clock ?? null,
   };
+  prepare?.(customer);
   ctx.store.insert(customer);
   ctx.events.emit('customer.created', customer, { created: now });
   return customer;

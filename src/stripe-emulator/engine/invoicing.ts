@@ -6,6 +6,7 @@ import { embeddedList } from '../list';
 import { DAY } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { couponDiscount, discountApplies, type Discount } from './discounts';
+import { applyInvoiceTax } from './invoice-tax';
 import { chargeCard, maybeOpenDispute, type Charge } from './payments';
 
 export type Invoice = Obj<Stripe.Invoice>;
@@ -178,6 +179,7 @@ export function createSubscriptionInvoice(
     total_taxes: [],
     webhooks_delivered_at: null,
   };
+  applyInvoiceTax(ctx, invoice, sub, now);
   ctx.store.insert(invoice);
   ctx.events.emit('invoice.created', invoice, { created: now });
   return invoice;

@@ -45,6 +45,8 @@ export interface NewSubscription {
   discount?: Discount;
   paymentMethod: string | null;
   now: number;
+  /** automatic_tax[enabled]: every invoice of the subscription (renewals too) is taxed */
+  automaticTax?: boolean;
 }
 
 /** Create a subscription, emit customer.subscription.created and bill its first invoice. */
@@ -71,6 +73,7 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): { sub: Sub
     id,
     object: 'subscription',
     application: null,
+    automatic_tax: { disabled_reason: null, enabled: input.automaticTax ?? false, liability: null },
     billing_cycle_anchor: subItems[0]?.current_period_end ?? now,
     cancel_at: null,
     cancel_at_period_end: false,

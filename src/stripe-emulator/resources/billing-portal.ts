@@ -23,6 +23,15 @@ export function registerBillingPortal(router: Router): void {
       'customer',
       'customer',
     );
+    const configuration = p.str('configuration');
+    if (configuration) {
+      req.ctx.store.require(
+        configuration,
+        'billing_portal.configuration',
+        'billing_portal.configuration',
+        'configuration',
+      );
+    }
     const id = newId('bps');
     const session: Obj<Stripe.BillingPortal.Session> = {
       id,

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Ctx } from '../ctx';
+import { readCheckoutTaxParams, rememberCustomerUpdate } from '../engine/checkout-tax';
 import { computeSessionTotals, sessionLineItems, type LineItem, type Session } from '../engine/checkout';
 import type { Coupon, PromotionCode } from '../engine/discounts';
 import { requireValidCoupon } from '../engine/discounts';
@@ -45,6 +46,9 @@ const CREATE_PARAMS = [
   'ui_mode',
   'payment_method_collection',
   'submit_type',
+  'automatic_tax',
+  'tax_id_collection',
+  'customer_update',
 ];
 
 function buildLineItems(ctx: Ctx, p: Params, mode: string): Array<{ price: Price; quantity: number }> {
@@ -122,6 +126,7 @@ export function registerCheckoutSessions(router: Router): void {
     }
     p.obj('payment_intent_data', ['metadata', 'description', 'setup_future_usage', 'receipt_email']);
     const { coupon, promo } = resolveDiscounts(ctx, p);
+    const tax = readCheckoutTaxParams(ctx, p, customer);
     const now = nowForCustomer(ctx.store, customerId);
     const id = newId('cs_test');
     const session: Session = {
@@ -132,8 +137,8 @@ export function registerCheckoutSessions(router: Router): void {
       allow_promotion_codes: p.bool('allow_promotion_codes') ?? null,
       amount_subtotal: 0,
       amount_total: 0,
-      automatic_tax: { enabled: false, liability: null, provider: null, status: null },
-      billing_address_collection: null,
+      automatic_tax: tax.automatic_tax,
+      billing_address_collection: tax.billing_address_collection,
       cancel_url: p.str('cancel_url') ?? null,
       client_reference_id: p.str('client_reference_id') ?? null,
       client_secret: null,
@@ -181,7 +186,9 @@ export function registerCheckoutSessions(router: Router): void {
       ui_mode: 'hosted_page',
       url: `${ctx.baseUrl()}/checkout/${id}`,
       wallet_options: null,
+      ...(tax.tax_id_collection ? { tax_id_collection: tax.tax_id_collection } : {}),
     };
+    rememberCustomerUpdate(ctx, id, tax.customer_update);
     ctx.store.internal.lineItems[id] = lines.map(({ price, quantity }) => ({
       id: newId('li'),
       object: 'item',

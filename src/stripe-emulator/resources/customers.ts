@@ -4,13 +4,29 @@ import { matchesRange } from '../list';
 import { mergeMetadata, Params } from '../params';
 import { respond, type Router } from '../router';
 import { realNow } from '../time';
+import { createTaxId, validateTaxId } from '../engine/tax-ids';
 import { listResponse, mutateWithEvent, retrieveResponse } from './helpers';
+import { applyCustomerTaxParams } from './tax';
 
-const FIELDS = ['email', 'name', 'description', 'phone', 'metadata', 'expand', 'preferred_locales'] as const;
+const FIELDS = [
+  'email',
+  'name',
+  'description',
+  'phone',
+  'metadata',
+  'expand',
+  'preferred_locales',
+  'address',
+  'tax',
+] as const;
 
 export function registerCustomers(router: Router): void {
   router.add('POST', '/v1/customers', (req) => {
-    const p = new Params(req.body, [...FIELDS, 'test_clock']);
+    const p = new Params(req.body, [...FIELDS, 'test_clock', 'tax_id_data']);
+    const taxIds = (p.list('tax_id_data', ['type', 'value']) ?? []).map((t) => ({
+      type: t.reqStr('type'),
+      value: t.reqStr('value'),
+    }));
     const clockId = p.str('test_clock');
     const clock = clockId
       ? req.ctx.store.require<Stripe.TestHelpers.TestClock>(
@@ -31,7 +47,12 @@ export function registerCustomers(router: Router): void {
         test_clock: clock?.id,
       },
       clock?.frozen_time ?? realNow(),
+      (c) => {
+        applyCustomerTaxParams(c, p);
+        taxIds.forEach((t, i) => validateTaxId(t.type, t.value, `tax_id_data[${i}]`));
+      },
     );
+    for (const t of taxIds) createTaxId(req.ctx, customer.id, t.type, t.value, customer.created ?? realNow());
     return respond(req.ctx, customer, p);
   });
 
@@ -54,6 +75,7 @@ export function registerCustomers(router: Router): void {
     const customer = req.ctx.store.require<Customer>(req.pathParams.id, 'customer', 'customer');
     const settings = p.obj('invoice_settings', ['default_payment_method']);
     mutateWithEvent(req.ctx, 'customer.updated', customer, () => {
+      applyCustomerTaxParams(customer, p);
       for (const key of ['email', 'name', 'description', 'phone'] as const) {
         const v = p.str(key);
         if (v !== undefined) customer[key] = v === '' ? null : v;

@@ -11,6 +11,8 @@ import { registerTestClocks } from './test-clocks';
 import { registerBillingPortal } from './billing-portal';
 import { registerProducts } from './products';
 import { registerEntitlements } from './entitlements';
+import { registerTax } from './tax';
+import { registerPortalConfigurations } from './portal-configurations';
 
 /** All API routes of the emulator. */
 export function buildRouter(): Router {
@@ -27,5 +29,7 @@ export function buildRouter(): Router {
   registerEvents(router);
   registerTestClocks(router);
   registerBillingPortal(router);
+  registerTax(router);
+  registerPortalConfigurations(router);
   return router;
 }

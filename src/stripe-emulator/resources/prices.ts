@@ -67,6 +67,7 @@ export function registerPrices(router: Router): void {
       'active',
       'unit_label',
       'statement_descriptor',
+      'tax_code',
     ]);
     if (productId) ctx.store.require<Product>(productId, 'product', 'product', 'product');
     else if (productData) {
@@ -85,6 +86,7 @@ export function registerPrices(router: Router): void {
         name: productData.reqStr('name'),
         package_dimensions: null,
         shippable: null,
+        tax_code: productData.str('tax_code') ?? null,
         type: 'service',
         updated: now,
         url: null,
@@ -188,6 +190,18 @@ export function registerPrices(router: Router): void {
       'expand',
     ]);
     const price = req.ctx.store.require<Price>(req.pathParams.id, 'price', 'price');
+    const newBehavior = p.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']);
+    if (
+      newBehavior &&
+      price.tax_behavior &&
+      price.tax_behavior !== 'unspecified' &&
+      newBehavior !== price.tax_behavior
+    ) {
+      throw invalidRequest(
+        'You cannot change `tax_behavior` once it has been set to inclusive or exclusive.',
+        'tax_behavior',
+      );
+    }
     const lookupKey = p.str('lookup_key');
     if (lookupKey) claimLookupKey(req.ctx, lookupKey, p.bool('transfer_lookup_key') ?? false, price.id);
     mutateWithEvent(req.ctx, 'price.updated', price, () => {

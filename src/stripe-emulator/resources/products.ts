@@ -88,6 +88,7 @@ export function registerProducts(router: Router): void {
         const v = p.str(key);
         if (v !== undefined) product[key] = v === '' ? null : v;
       }
+      if (p.has('tax_code')) product.tax_code = p.str('tax_code') || null;
       if (p.has('images')) product.images = p.strList('images') ?? [];
       if (p.has('metadata')) product.metadata = mergeMetadata(product.metadata, p.map('metadata'));
       product.updated = realNow();

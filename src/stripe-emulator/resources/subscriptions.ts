@@ -12,6 +12,7 @@ import {
   type ProrationBehavior,
 } from '../engine/subscriptions';
 import { invalidRequest, missingParam } from '../errors';
+import { assertTaxActive, locationInvalid, taxLocation } from '../engine/tax';
 import { matchesRange } from '../list';
 import { mergeMetadata, Params } from '../params';
 import { respond, type Router } from '../router';
@@ -31,6 +32,7 @@ export function registerSubscriptions(router: Router): void {
       'expand',
       'payment_behavior',
       'currency',
+      'automatic_tax',
     ]);
     const { ctx } = req;
     const customer = ctx.store.require<Customer>(p.reqStr('customer'), 'customer', 'customer', 'customer');
@@ -39,6 +41,11 @@ export function registerSubscriptions(router: Router): void {
       quantity: it.int('quantity') ?? 1,
     }));
     if (lines.length === 0) throw missingParam('items');
+    const automaticTax = p.obj('automatic_tax', ['enabled', 'liability'])?.bool('enabled') ?? false;
+    if (automaticTax) {
+      assertTaxActive(ctx.store, 'automatic_tax[enabled]');
+      if (!taxLocation(customer.address)) throw locationInvalid('automatic_tax[enabled]');
+    }
     const pm = p.str('default_payment_method') ?? idOf(customer.invoice_settings?.default_payment_method);
     const { sub } = createSubscription(ctx, {
       customer: customer.id,
@@ -48,6 +55,7 @@ export function registerSubscriptions(router: Router): void {
       metadata: p.map('metadata') ?? {},
       paymentMethod: pm || null,
       now: nowForCustomer(ctx.store, customer.id),
+      automaticTax,
     });
     return respond(ctx, sub, p);
   });
@@ -88,6 +96,7 @@ export function registerSubscriptions(router: Router): void {
       'expand',
       'payment_behavior',
       'cancellation_details',
+      'automatic_tax',
     ]);
     const { ctx } = req;
     const sub = ctx.store.require<Subscription>(req.pathParams.id, 'subscription', 'subscription');
@@ -97,11 +106,19 @@ export function registerSubscriptions(router: Router): void {
     const now = p.int('proration_date') ?? nowForCustomer(ctx.store, idOf(sub.customer));
     const behavior: ProrationBehavior = p.oneOf('proration_behavior', BEHAVIORS) ?? 'create_prorations';
     const itemParams = p.list('items', ['id', 'price', 'quantity', 'deleted']) ?? [];
+    const automaticTax = p.obj('automatic_tax', ['enabled', 'liability'])?.bool('enabled');
+    if (automaticTax) {
+      assertTaxActive(ctx.store, 'automatic_tax[enabled]');
+      const customer = ctx.store.get<Customer>(idOf(sub.customer));
+      if (!taxLocation(customer?.address)) throw locationInvalid('automatic_tax[enabled]');
+    }
     const prorations = updateWith(ctx, sub, now, () => {
       const cancel = p.bool('cancel_at_period_end');
       if (cancel !== undefined) applyCancelAtPeriodEnd(sub, cancel, now);
       if (p.has('metadata')) sub.metadata = mergeMetadata(sub.metadata, p.map('metadata'));
       if (p.has('description')) sub.description = p.str('description') || null;
+      if (automaticTax !== undefined)
+        sub.automatic_tax = { disabled_reason: null, enabled: automaticTax, liability: null };
       const pm = p.str('default_payment_method');
       if (pm !== undefined) sub.default_payment_method = pm || null;
       return itemParams.flatMap((ip, i) => {

@@ -1,6 +1,7 @@
 import { CatalogHandler } from './catalog.handler';
 import { ChargeHandler } from './charge.handler';
 import { CheckoutHandler } from './checkout.handler';
+import { CustomerHandler } from './customer.handler';
 import { EntitlementsHandler } from './entitlements.handler';
 import { InvoiceHandler } from './invoice.handler';
 import { SubscriptionHandler } from './subscription.handler';
@@ -13,4 +14,5 @@ export const STRIPE_EVENT_HANDLERS = [
   ChargeHandler,
   CatalogHandler,
   EntitlementsHandler,
+  CustomerHandler,
 ];

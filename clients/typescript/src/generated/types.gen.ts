@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
 
 export type FieldErrorDto = {
     field: string;
@@ -386,6 +386,64 @@ export type CheckoutPaymentErrorDto = {
     } | null;
 };
 
+export type TaxLineDto = {
+    /**
+     * Stripe's tax rate id.
+     */
+    tax_rate_id: {
+        [key: string]: unknown;
+    } | null;
+    display_name: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Percent, e.g. 19 or 7.25.
+     */
+    percentage: {
+        [key: string]: unknown;
+    } | null;
+    country: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US state, else null.
+     */
+    state: {
+        [key: string]: unknown;
+    } | null;
+    tax_behavior: 'exclusive' | 'inclusive';
+    /**
+     * The amount the rate applied to.
+     */
+    taxable_amount: number;
+    amount: number;
+};
+
+export type CheckoutAmountsDto = {
+    currency: string;
+    /**
+     * Before discount and tax (an inclusive price includes its tax).
+     */
+    subtotal: number;
+    discount: number;
+    /**
+     * All tax, inclusive and exclusive.
+     */
+    tax: number;
+    /**
+     * What the customer pays (exclusive tax added).
+     */
+    total: number;
+    /**
+     * Stripe Tax: `requires_location_inputs` until the customer gives an address; null when tax is off.
+     */
+    tax_status: 'complete' | 'requires_location_inputs' | 'failed';
+    /**
+     * Per tax rate.
+     */
+    taxes: Array<TaxLineDto>;
+};
+
 export type CheckoutSessionStatusDto = {
     session_id: string;
     status: 'open' | 'complete' | 'expired';
@@ -404,6 +462,10 @@ export type CheckoutSessionStatusDto = {
      * Why the last payment attempt on this (still open) session was declined, with the user-facing message; else null.
      */
     last_payment_error: CheckoutPaymentErrorDto | null;
+    /**
+     * What the session charges (or charged): subtotal, discount, tax per rate and total, in minor units.
+     */
+    amounts: CheckoutAmountsDto;
 };
 
 export type PreviewLineDto = {
@@ -439,6 +501,11 @@ export type ChangePlanDto = {
     price_id: string;
 };
 
+export type TaxIdViewDto = {
+    type: string;
+    value: string;
+};
+
 export type InvoiceDto = {
     id: string;
     number: {
@@ -466,6 +533,26 @@ export type InvoiceDto = {
     } | null;
     period_start: string;
     period_end: string;
+    /**
+     * Before discount and tax (inclusive prices include their tax).
+     */
+    subtotal: number;
+    /**
+     * All tax on the invoice (inclusive and exclusive), minor units.
+     */
+    tax: number;
+    /**
+     * After discount, with exclusive tax added.
+     */
+    total: number;
+    /**
+     * The tax per rate (empty when untaxed).
+     */
+    taxes: Array<TaxLineDto>;
+    /**
+     * The customer's tax IDs printed on the invoice (business customers).
+     */
+    customer_tax_ids: Array<TaxIdViewDto>;
 };
 
 export type InvoicesResponseDto = {
@@ -481,6 +568,76 @@ export type InvoicesResponseDto = {
 
 export type BillingPortalSessionDto = {
     url: string;
+};
+
+export type AddressViewDto = {
+    line1: {
+        [key: string]: unknown;
+    } | null;
+    line2: {
+        [key: string]: unknown;
+    } | null;
+    city: {
+        [key: string]: unknown;
+    } | null;
+    state: {
+        [key: string]: unknown;
+    } | null;
+    postal_code: {
+        [key: string]: unknown;
+    } | null;
+    country: string;
+};
+
+export type BillingDetailsResponseDto = {
+    name: {
+        [key: string]: unknown;
+    } | null;
+    address: AddressViewDto | null;
+    tax_ids: Array<TaxIdViewDto>;
+};
+
+export type AddressDto = {
+    line1?: {
+        [key: string]: unknown;
+    } | null;
+    line2?: {
+        [key: string]: unknown;
+    } | null;
+    city?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US: the two-letter state, needed for tax.
+     */
+    state?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * US: the ZIP code, needed for tax.
+     */
+    postal_code?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * ISO 3166-1 alpha-2. Required: ADDRESS_COUNTRY_REQUIRED (400) without it.
+     */
+    country: {
+        [key: string]: unknown;
+    };
+};
+
+export type TaxIdDto = {
+    type: 'eu_vat' | 'gb_vat' | 'ch_vat' | 'no_vat' | 'us_ein' | 'ca_bn' | 'au_abn' | 'nz_gst';
+    value: string;
+};
+
+export type BillingDetailsDto = {
+    name?: {
+        [key: string]: unknown;
+    } | null;
+    address?: AddressDto | null;
+    tax_ids?: Array<TaxIdDto>;
 };
 
 export type EntitlementPlanDto = {
@@ -2157,6 +2314,106 @@ export type PaymentsControllerCreateBillingPortalSessionResponses = {
 };
 
 export type PaymentsControllerCreateBillingPortalSessionResponse = PaymentsControllerCreateBillingPortalSessionResponses[keyof PaymentsControllerCreateBillingPortalSessionResponses];
+
+export type PaymentsControllerGetBillingDetailsData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope subscription:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/billing-details';
+};
+
+export type PaymentsControllerGetBillingDetailsErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerGetBillingDetailsError = PaymentsControllerGetBillingDetailsErrors[keyof PaymentsControllerGetBillingDetailsErrors];
+
+export type PaymentsControllerGetBillingDetailsResponses = {
+    200: BillingDetailsResponseDto;
+};
+
+export type PaymentsControllerGetBillingDetailsResponse = PaymentsControllerGetBillingDetailsResponses[keyof PaymentsControllerGetBillingDetailsResponses];
+
+export type PaymentsControllerPutBillingDetailsData = {
+    body: BillingDetailsDto;
+    headers?: {
+        /**
+         * With an API key (scope subscription:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/billing-details';
+};
+
+export type PaymentsControllerPutBillingDetailsErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED: Stripe Tax needs a billing address it can locate; nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerPutBillingDetailsError = PaymentsControllerPutBillingDetailsErrors[keyof PaymentsControllerPutBillingDetailsErrors];
+
+export type PaymentsControllerPutBillingDetailsResponses = {
+    200: BillingDetailsResponseDto;
+};
+
+export type PaymentsControllerPutBillingDetailsResponse = PaymentsControllerPutBillingDetailsResponses[keyof PaymentsControllerPutBillingDetailsResponses];
 
 export type EntitlementsControllerGetData = {
     body?: never;
