@@ -109,7 +109,7 @@ describe('tax: STRIPE_AUTOMATIC_TAX=true (e2e)', () => {
         },
       ],
     });
-    const [event] = (await outbound('purchase.completed', user.id))!;
+    const [event] = (await outbound('purchase.completed', user.id));
     expect(event.payload.data).toMatchObject({
       credits: 100,
       amount_subtotal: 1999,
