@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { registerUser, type TestUser } from '../factories/user.factory';
 import { catalogPrice, credits, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, type TestApp, waitFor } from '../support/test-app';
@@ -66,6 +67,19 @@ describe('demo (e2e): the page and time travel', () => {
 
       await t.http().post('/dev/time-travel/refund-last-purchase').set(user.auth).expect(200);
       await waitFor(async () => (await credits(t, user)).purchased_credits === 0, 'pack clawed back');
+
+      // The only pack is refunded: nothing left to refund is the documented 404, not a 502 with a logged stack.
+      const errors = jest.spyOn(Logger.prototype, 'error');
+      try {
+        const again = await t.http().post('/dev/time-travel/refund-last-purchase').set(user.auth);
+        expect({ status: again.status, code: (again.body as { code: string }).code }).toEqual({
+          status: 404,
+          code: 'NOT_FOUND',
+        });
+        expect(errors).not.toHaveBeenCalled();
+      } finally {
+        errors.mockRestore();
+      }
     });
 
     it('answers 404 CUSTOMER_NOT_FOUND before any purchase, 401 without a token', async () => {
