@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { clientErrorHandler } from './common/client-errors';
 import { frameworkErrors } from './common/framework-errors';
 import { parseJsonBody } from './common/json-body';
 import { finalizeOpenApi } from './common/openapi';
@@ -63,6 +64,8 @@ export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyA
     skipMiddie: true,
     // A too-long path parameter or a malformed URL: our 400 body, not Fastify's 414/400 of another shape.
     frameworkErrors,
+    // Oversized headers, a request that is not HTTP, a timeout: the one error body too, not Fastify's.
+    clientErrorHandler,
   });
 }
 
@@ -165,7 +168,9 @@ function registerBodyParsers(app: NestFastifyApplication, config: AppConfig): vo
       done(err as Error, undefined);
     }
   });
-  app.useBodyParser('*', {}, (req, body: Buffer, done) => {
+  // Any other type, text/plain included (Fastify's own text/plain parser would hand the route a string, which
+  // validation then reported as a missing body): 415 UNSUPPORTED_MEDIA_TYPE, except on the webhook.
+  app.useBodyParser(['*', 'text/plain'], {}, (req, body: Buffer, done) => {
     if (!isWebhook(req)) return done(new AppError(ErrorCode.UnsupportedMediaType), undefined);
     if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
     done(null, body);

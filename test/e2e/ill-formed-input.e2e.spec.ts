@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -84,5 +85,54 @@ describe('ill-formed text in a request body: 400 VALIDATION_FAILED, never 500 (e
     expect(again.status).toBe(409);
     expect((again.body as { code: string }).code).toBe('AUTH_EMAIL_TAKEN');
     await t.http().post('/auth/login').send({ email: nfd, password: 'correct horse battery' }).expect(200);
+  });
+
+  /** Writes `raw` on a fresh connection and returns everything the server sends before it closes. */
+  function rawExchange(raw: string): Promise<string> {
+    const { port } = new URL(t.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(raw));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+  }
+  const parse = (response: string) => {
+    const [head, body] = response.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), head, body: JSON.parse(body) as Record<string, unknown> };
+  };
+
+  it('answers oversized headers 431 HEADERS_TOO_LARGE in the standard error body', async () => {
+    const res = parse(
+      await rawExchange(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    );
+    expect(res.status).toBe(431);
+    expect(res.head).toMatch(/content-type: application\/json/i);
+    expect(res.body).toEqual({
+      statusCode: 431,
+      code: 'HEADERS_TOO_LARGE',
+      message: 'The request headers are too large.',
+      detail: 'The request headers are too large.',
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('answers a request that is not HTTP 400 VALIDATION_FAILED in the standard error body', async () => {
+    const res = parse(await rawExchange('HELLO THERE\r\n\r\n'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it.each([
+    'text/plain',
+    'text/plain; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'application/xml',
+  ])('answers a %s body 415 UNSUPPORTED_MEDIA_TYPE, whatever it contains', async (type) => {
+    for (const body of ['hello', '{"email":"a@example.com","password":"xxxxxxxxxx"}']) {
+      const res = await post(t, '/auth/login', body, { 'Content-Type': type });
+      expect(res).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    }
   });
 });
