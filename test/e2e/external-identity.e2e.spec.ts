@@ -29,7 +29,6 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
         AUTH_ISSUER: idp.issuer,
         AUTH_AUDIENCE: 'tollgate-api',
         AUTH_CLOCK_TOLERANCE_SECONDS: '5',
-        AUTH_JWKS_COOLDOWN_MS: '2000',
       },
     });
     admin = await registerUser(t, 'admin@tollgate.test');
@@ -92,8 +91,41 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
     await idp.addKey('rsa-2', 'RS256');
     idp.unpublish('rsa-1');
     const token = await idp.sign('rsa-2', { sub: sub() });
-    // Accepted once the refetch cooldown (2 s here) allows looking again.
-    await waitFor(async () => (await me(token)).status === 200, 'the rotated key to be fetched');
+    // Accepted once AUTH_JWKS_MIN_REFETCH_MS (1 s by default) allows looking again; until then 401, never 503.
+    const statuses = new Set<number>();
+    await waitFor(
+      async () => {
+        const status = (await me(token)).status;
+        statuses.add(status);
+        return status === 200;
+      },
+      'the rotated key to be fetched within the 1 s window',
+      2500,
+    );
+    expect([...statuses].filter((s) => s !== 200 && s !== 401)).toEqual([]);
+  });
+
+  it('answers 503 AUTH_PROVIDER_UNAVAILABLE with Retry-After while the key set cannot be fetched, then recovers', async () => {
+    await idp.addKey('rsa-3', 'RS256');
+    const token = await idp.sign('rsa-3', { sub: sub() });
+    idp.down = true;
+    try {
+      const res = await waitFor(
+        async () => {
+          const r = await me(token);
+          return r.status === 503 ? r : undefined;
+        },
+        'a fetch of the key set to fail',
+        2500,
+      );
+      expect(res.body.code).toBe('AUTH_PROVIDER_UNAVAILABLE');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // A known kid is still verified from the keys in hand.
+      await me(await idp.sign('rsa-2', { sub: sub() })).expect(200);
+    } finally {
+      idp.down = false;
+    }
+    await waitFor(async () => (await me(token)).status === 200, 'the key set back', 2500);
   });
 
   it('refetches the key set at most once for a flood of unknown kids', async () => {
