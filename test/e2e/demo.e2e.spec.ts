@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { registerUser, type TestUser } from '../factories/user.factory';
-import { catalogPrice, credits, waitForCredits } from '../support/stripe-helpers';
+import { catalogPrice, credits, stripeOf, waitForCredits } from '../support/stripe-helpers';
 import { createTestApp, type TestApp, waitFor } from '../support/test-app';
 
 /** Checks out `item` through the real route, pays on the emulator and waits for the credits to arrive. */
@@ -80,6 +80,23 @@ describe('demo (e2e): the page and time travel', () => {
       } finally {
         errors.mockRestore();
       }
+
+      // Back to the checkout card: the subscription's declining card is cleared, and the next renewal is paid.
+      const sub = async () => {
+        const [row]: Array<{ id: string }> = await t.dataSource.query(
+          'SELECT id FROM subscriptions WHERE user_id = $1',
+          [user.id],
+        );
+        return stripeOf(t).subscriptions.retrieve(row.id);
+      };
+      expect((await sub()).default_payment_method).toBe('pm_card_chargeCustomerFail');
+      await t.http().post('/dev/time-travel/restore-card').set(user.auth).expect(200);
+      expect((await sub()).default_payment_method).toBeFalsy();
+      await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
+      await waitFor(
+        async () => (await subscription(t, user)).status === 'active',
+        'active with the checkout card',
+      );
     });
 
     it('answers 404 CUSTOMER_NOT_FOUND before any purchase, 401 without a token', async () => {

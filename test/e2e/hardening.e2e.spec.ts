@@ -167,6 +167,19 @@ describe('hardening: bad input and outages (e2e)', () => {
     },
   );
 
+  it("accepts a delivery signed up to 300 s ago (Stripe's tolerance), refuses one signed longer ago", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'x.unknown', created: now });
+    const late = event(`evt_late_${now}`);
+    expect((await postWebhook(late, signPayload(late, webhookSecret(t), now - 280))).status).toBe(200);
+    const stale = event(`evt_stale_${now}`);
+    const refused = await postWebhook(stale, signPayload(stale, webhookSecret(t), now - 320));
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 400,
+      code: 'WEBHOOK_SIGNATURE_INVALID',
+    });
+  });
+
   it('answers a NUL in a path parameter with 400, not 500 (found by the fuzz suite, seed 539130389)', async () => {
     const res = await t.http().post('/admin/webhook-events/%00/retry').set(admin.auth);
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });

@@ -289,7 +289,9 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         [user.id],
       );
       await startCheckout(user, pro).expect(200);
-      expect(await t.dataSource.query('SELECT 1 FROM checkout_leases WHERE user_id = $1', [user.id])).toEqual([]);
+      expect(await t.dataSource.query('SELECT 1 FROM checkout_leases WHERE user_id = $1', [user.id])).toEqual(
+        [],
+      );
     });
 
     it('creates one Stripe customer per user even when two checkouts race', async () => {
@@ -508,6 +510,8 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         created: expect.stringMatching(ISO),
         period_start: expect.stringMatching(ISO),
         period_end: expect.stringMatching(ISO),
+        // Stripe's hosted page for the invoice: a paid invoice has one.
+        hosted_invoice_url: expect.stringMatching(/^https?:\/\/\S+/),
       });
       expect(Object.keys(invoices[0]).sort()).toEqual(
         [
@@ -532,6 +536,33 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       const none = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(404);
       expect(none.body.code).toBe('CUSTOMER_NOT_FOUND');
       await subscribe(user);
+      const res = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(200);
+      expect(res.body).toEqual({ url: expect.stringMatching(/^https?:\/\//) });
+    });
+
+    it('shows the subscription in the admin user detail, the same one the user sees (null only before one)', async () => {
+      const admin = await registerOrLoginAdmin(t);
+      const user = await registerUser(t);
+      const before = (await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200)).body;
+      expect(before.subscription).toBeNull();
+      await subscribe(user);
+      const own = await waitFor(async () => {
+        const body = (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body;
+        return body.has_subscription ? (body as Record<string, unknown>) : undefined;
+      }, 'the subscription to be mirrored');
+      const detail = (await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200)).body;
+      expect(detail.subscription).toEqual(own);
+      expect(detail.subscription).toMatchObject({
+        has_subscription: true,
+        status: expect.stringMatching(/^(trialing|active)$/),
+      });
+    });
+
+    it('opens the billing portal for a brand-new customer: a checkout started, nothing bought yet', async () => {
+      const user = await registerUser(t);
+      await startCheckout(user, pro).expect(200);
+      const customer = await customerOf(user);
+      expect(customer).toMatch(/^cus_/);
       const res = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(200);
       expect(res.body).toEqual({ url: expect.stringMatching(/^https?:\/\//) });
     });
