@@ -7,6 +7,7 @@ import { DAY } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { couponDiscount, discountApplies, type Discount } from './discounts';
 import { chargeCard, maybeOpenDispute, type Charge } from './payments';
+import { unmodelled } from '../unmodelled';
 
 export type Invoice = Obj<Stripe.Invoice>;
 export type Subscription = Obj<Stripe.Subscription>;
@@ -41,6 +42,7 @@ export function buildLine(
   invoiceId: string | null,
 ): Obj<Stripe.InvoiceLineItem> {
   return {
+    ...unmodelled('line_item'),
     id: newId('il'),
     object: 'line_item',
     amount: spec.amount,
@@ -120,6 +122,7 @@ export function createSubscriptionInvoice(
   const totals = invoiceTotals(ctx, sub, billingReason, specs, period.start);
   const amountDue = Math.max(0, totals.total);
   const invoice: Invoice = {
+    ...unmodelled('invoice'),
     id,
     object: 'invoice',
     account_country: 'US',
