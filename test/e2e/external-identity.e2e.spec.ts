@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { UsersService } from '../../src/users/users.service';
 import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { TestIdentityProvider } from '../support/jwks-server';
@@ -212,6 +213,37 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
       .expect(201);
     const viaKey = await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
     expect(viaKey.body.total_credits).toBe(7);
+  });
+
+  it('looks a known external user up in memory: no users query for a token or an API key naming them again', async () => {
+    const id = sub();
+    await me(await idp.sign('ed-1', { sub: id })).expect(200);
+    const key = (await createApiKey(t, admin, ['credits:read'])).secret;
+    const users = t.app.get(UsersService);
+    const lookups = [jest.spyOn(users, 'upsertExternal'), jest.spyOn(users, 'findByExternalId')];
+    const reads = jest.spyOn(UsersService.prototype, 'findById');
+    try {
+      await t
+        .http()
+        .get('/credits')
+        .set(bearer(await idp.sign('ed-1', { sub: id })))
+        .expect(200);
+      await t
+        .http()
+        .get('/credits')
+        .set(bearer(await idp.sign('ec-1', { sub: id })))
+        .expect(200);
+      for (const spy of lookups) expect(spy).not.toHaveBeenCalled();
+      expect(reads).not.toHaveBeenCalled();
+      // An API key naming the user (its own namespace): the first request looks it up once, later ones never.
+      await t.http().put(`/users/${id}`).set(admin.auth).send({}).expect(200);
+      await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
+      const calls = lookups.map((spy) => spy.mock.calls.length);
+      await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
+      expect(lookups.map((spy) => spy.mock.calls.length)).toEqual(calls);
+    } finally {
+      for (const spy of [...lookups, reads]) spy.mockRestore();
+    }
   });
 
   it('answers 503 AUTH_PROVIDER_UNAVAILABLE, not 401, when the key set cannot be fetched', async () => {
