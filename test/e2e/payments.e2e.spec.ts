@@ -540,6 +540,36 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect(res.body).toEqual({ url: expect.stringMatching(/^https?:\/\//) });
     });
 
+    it('leaves the monthly credits alone when a subscription invoice is refunded (only packs are clawed back)', async () => {
+      const user = await registerUser(t);
+      await t.dataSource.query('UPDATE users SET trial_used_at = now() WHERE id = $1', [user.id]);
+      await subscribe(user);
+      const balance = async () =>
+        (await t.http().get('/credits').set(user.auth).expect(200)).body as { monthly_credits: number };
+      await waitFor(async () => (await balance()).monthly_credits === 100, 'the first period granted');
+      const customer = (await customerOf(user))!;
+      const intents = await stripe.paymentIntents.list({ customer });
+      const invoicePayment = intents.data.find((pi) => pi.status === 'succeeded');
+      expect(invoicePayment).toBeDefined();
+      await stripe.refunds.create({ payment_intent: invoicePayment!.id });
+      await t.emulator.whenDeliveriesSettled(15_000);
+      const refunded = await waitFor(async () => {
+        const rows: Array<{ status: string }> = await t.dataSource.query(
+          `SELECT status FROM webhook_events
+            WHERE type = 'charge.refunded' AND payload->'data'->'object'->>'payment_intent' = $1`,
+          [invoicePayment!.id],
+        );
+        return rows[0]?.status === 'processed' ? rows : undefined;
+      }, 'the refund event processed');
+      expect(refunded).toHaveLength(1);
+      expect((await balance()).monthly_credits).toBe(100);
+      const [clawbacks]: Array<{ n: number }> = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM credit_ledger WHERE user_id = $1 AND reason = 'refund_clawback'`,
+        [user.id],
+      );
+      expect(clawbacks.n).toBe(0);
+    });
+
     it('shows the subscription in the admin user detail, the same one the user sees (null only before one)', async () => {
       const admin = await registerOrLoginAdmin(t);
       const user = await registerUser(t);
