@@ -43,7 +43,7 @@ function compareShape(emulated: Json, pinned: ResourceKeys, fixture: Json): Shap
   for (const [key, inner] of Object.entries(pinned.nested)) {
     const value = emulated[key];
     if (!isObject(value)) continue;
-    const fixtureValue = isObject(fixture[key]) ? (fixture[key]) : {};
+    const fixtureValue = isObject(fixture[key]) ? fixture[key] : {};
     missing.push(...inner.required.filter((k) => !(k in value)).map((k) => `${key}.${k}`));
     invented.push(
       ...Object.keys(value)
@@ -71,16 +71,21 @@ describe('emulator shapes: every key the pinned stripe SDK requires, none it and
     const customer = await s.customers.create({ email: 'shape@example.com', name: 'Shape' });
     keep(customer);
     const plan = await createRecurringPrice(s);
-    const subSession = await s.checkout.sessions.create({
-      mode: 'subscription',
-      customer: customer.id,
-      line_items: [{ price: plan.id, quantity: 1 }],
-      success_url: 'http://app.local/ok',
-    });
-    keep(subSession);
-    expect(await h.emulator.completeCheckout(subSession.id, { card: '4242424242424242' })).toEqual({
-      ok: true,
-    });
+    /** A checkout session for one price, as opened, then paid with a card that succeeds. */
+    const checkout = async (mode: 'subscription' | 'payment', price: string) => {
+      const opened = await s.checkout.sessions.create({
+        mode,
+        customer: customer.id,
+        line_items: [{ price, quantity: 1 }],
+        success_url: 'http://app.local/ok',
+      });
+      keep(opened);
+      expect(await h.emulator.completeCheckout(opened.id, { card: '4242424242424242' })).toEqual({
+        ok: true,
+      });
+      return opened;
+    };
+    const subSession = await checkout('subscription', plan.id);
     const completed = await s.checkout.sessions.retrieve(subSession.id);
     keep(completed);
     const sub = await s.subscriptions.retrieve(idOf(completed.subscription));
@@ -90,15 +95,7 @@ describe('emulator shapes: every key the pinned stripe SDK requires, none it and
     keep(invoice);
     for (const line of invoice.lines.data) keep(line);
     const pack = await createOneTimePrice(s);
-    const packSession = await s.checkout.sessions.create({
-      mode: 'payment',
-      customer: customer.id,
-      line_items: [{ price: pack.id, quantity: 1 }],
-      success_url: 'http://app.local/ok',
-    });
-    expect(await h.emulator.completeCheckout(packSession.id, { card: '4242424242424242' })).toEqual({
-      ok: true,
-    });
+    const packSession = await checkout('payment', pack.id);
     for (const item of (await s.checkout.sessions.listLineItems(packSession.id)).data) keep(item);
     const paid = await s.checkout.sessions.retrieve(packSession.id);
     keep(paid);
