@@ -13,7 +13,7 @@ import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
-import { THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
+import { REQUIRED_SCOPE_KEY, ScopeRule, THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
 import { pinoParams } from './common/logging';
 import { ThrottlerStorageModule, ThrottlerStorageProvider } from './common/throttler-storage';
 import { allConfigs, appConfig, AppConfig } from './config';
@@ -49,14 +49,19 @@ import { RetentionModule } from './retention/retention.module';
         throttlers: [
           {
             ttl: app.throttle.ttlMs,
-            // API keys have their own tier; stricter tiers for /auth and checkout creation; else the default.
+            // Spending credits has its own tier (users and API keys alike); then API keys have theirs; stricter
+            // tiers for /auth and checkout creation; else the default.
             limit: (ctx) => {
+              const targets = [ctx.getHandler(), ctx.getClass()];
+              const tier =
+                reflector.getAllAndOverride<ThrottleTierName | undefined>(THROTTLE_TIER_KEY, targets) ??
+                (reflector.getAllAndOverride<ScopeRule | undefined>(REQUIRED_SCOPE_KEY, targets)?.scope ===
+                'credits:consume'
+                  ? 'consume'
+                  : undefined);
+              if (tier === 'consume') return app.throttle.consumeLimit;
               if (ctx.switchToHttp().getRequest<{ apiKey?: unknown }>().apiKey)
                 return app.throttle.apiKeyLimit;
-              const tier = reflector.getAllAndOverride<ThrottleTierName | undefined>(THROTTLE_TIER_KEY, [
-                ctx.getHandler(),
-                ctx.getClass(),
-              ]);
               return tier === 'auth'
                 ? app.throttle.authLimit
                 : tier === 'checkout'

@@ -8,8 +8,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from './common/errors';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { clientErrorHandler } from './common/client-errors';
 import { frameworkErrors } from './common/framework-errors';
-import { exceedsJsonDepth } from './common/json-depth';
+import { parseJsonBody } from './common/json-body';
 import { finalizeOpenApi } from './common/openapi';
 import { requestLogger, requestLogLine } from './common/logging';
 import { securityHeaders } from './common/security-headers';
@@ -63,6 +64,8 @@ export function createHttpAdapter(config: AppConfig = loadAppConfig()): FastifyA
     skipMiddie: true,
     // A too-long path parameter or a malformed URL: our 400 body, not Fastify's 414/400 of another shape.
     frameworkErrors,
+    // Oversized headers, a request that is not HTTP, a timeout: the one error body too, not Fastify's.
+    clientErrorHandler,
   });
 }
 
@@ -159,35 +162,17 @@ function registerBodyParsers(app: NestFastifyApplication, config: AppConfig): vo
     if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
     if (isWebhook(req)) return done(null, body);
     if (body.length === 0) return done(null, undefined);
-    if (exceedsJsonDepth(body, config.jsonMaxDepth)) {
-      const message = `The request body is nested deeper than ${config.jsonMaxDepth} levels.`;
-      return done(new AppError(ErrorCode.ValidationFailed, message), undefined);
-    }
     try {
-      done(null, JSON.parse(body.toString('utf8'), rejectPrototypeKeys));
+      done(null, parseJsonBody(body, config.jsonMaxDepth));
     } catch (err) {
-      done(
-        err instanceof AppError
-          ? err
-          : new AppError(ErrorCode.ValidationFailed, 'The request body is not valid JSON.'),
-        undefined,
-      );
+      done(err as Error, undefined);
     }
   });
-  app.useBodyParser('*', {}, (req, body: Buffer, done) => {
+  // Any other type, text/plain included (Fastify's own text/plain parser would hand the route a string, which
+  // validation then reported as a missing body): 415 UNSUPPORTED_MEDIA_TYPE, except on the webhook.
+  app.useBodyParser(['*', 'text/plain'], {}, (req, body: Buffer, done) => {
     if (!isWebhook(req)) return done(new AppError(ErrorCode.UnsupportedMediaType), undefined);
     if (tooLarge(req, body)) return done(new AppError(ErrorCode.PayloadTooLarge), undefined);
     done(null, body);
   });
-}
-
-/** Fastify's default: a body carrying __proto__ or constructor.prototype is refused, not merged. */
-function rejectPrototypeKeys(this: unknown, key: string, value: unknown): unknown {
-  if (
-    key === '__proto__' ||
-    (key === 'constructor' && value && typeof value === 'object' && 'prototype' in value)
-  ) {
-    throw new AppError(ErrorCode.ValidationFailed, 'The request body contains a forbidden key.');
-  }
-  return value;
 }

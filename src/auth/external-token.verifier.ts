@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { AppError, ErrorCode } from '../common/errors';
 import { authConfig, AuthConfig, EXTERNAL_ALGORITHMS } from '../config/auth.config';
+import { JwksCache } from './jwks-cache';
 
 type ExternalAuth = NonNullable<AuthConfig['external']>;
 
@@ -9,16 +10,24 @@ type ExternalAuth = NonNullable<AuthConfig['external']>;
  * Verifies the host identity provider's tokens with jose: asymmetric algorithms only (RS256, ES256, EdDSA),
  * `iss`, `aud`, `exp` (required) and `nbf` checked with a clock tolerance. Keys come from the JWKS
  * (AUTH_JWKS_URL, or discovered from the issuer) and are cached; an unknown `kid` refetches the set at most
- * once per cooldown window, so key rotation needs no restart and a flood of made-up kids cannot hammer the IdP.
+ * once per AUTH_JWKS_MIN_REFETCH_MS (JwksCache), so a rotated key is accepted within that window, needs no
+ * restart, and a flood of made-up kids cannot hammer the IdP.
  */
 @Injectable()
 export class ExternalTokenVerifier {
   private readonly logger = new Logger('ExternalTokenVerifier');
   private readonly config?: ExternalAuth;
-  private jwks?: Promise<JWTVerifyGetKey>;
+  private readonly jwks?: JwksCache;
+  private jwksUrlFound?: Promise<URL>;
 
   constructor(@Inject(authConfig.KEY) auth: AuthConfig) {
-    this.config = auth.external;
+    const config = (this.config = auth.external);
+    if (config) {
+      this.jwks = new JwksCache(() => this.fetchJwks(config), {
+        minRefetchMs: config.jwksMinRefetchMs,
+        cacheMaxAgeMs: config.jwksCacheMaxAgeMs,
+      });
+    }
   }
 
   get enabled(): boolean {
@@ -32,9 +41,9 @@ export class ExternalTokenVerifier {
   /** The verified claims; throws AppError(AUTH_TOKEN_INVALID | AUTH_TOKEN_EXPIRED | AUTH_PROVIDER_UNAVAILABLE). */
   async verify(token: string): Promise<JWTPayload> {
     const config = this.config;
-    if (!config) throw new AppError(ErrorCode.AuthTokenInvalid);
+    if (!config || !this.jwks) throw new AppError(ErrorCode.AuthTokenInvalid);
     try {
-      const { payload } = await jwtVerify(token, await this.keys(config), {
+      const { payload } = await jwtVerify(token, this.jwks.getKey, {
         issuer: config.issuer,
         audience: config.audience.length > 0 ? config.audience : undefined,
         algorithms: [...EXTERNAL_ALGORITHMS],
@@ -67,22 +76,27 @@ export class ExternalTokenVerifier {
         { err: { name: (err as Error).name, message: (err as Error).message } },
         'JWKS unavailable',
       );
-      return new AppError(ErrorCode.AuthProviderUnavailable);
+      return new AppError(ErrorCode.AuthProviderUnavailable, undefined, undefined, { 'Retry-After': '1' });
     }
     return new AppError(ErrorCode.AuthTokenInvalid);
   }
 
-  /** The remote key set, built once; with discovery, a failed lookup is retried on the next token. */
-  private keys(config: ExternalAuth): Promise<JWTVerifyGetKey> {
-    this.jwks ??= this.jwksUrl(config).then((url) =>
-      createRemoteJWKSet(url, {
-        cooldownDuration: config.jwksCooldownMs,
-        cacheMaxAge: config.jwksCacheMaxAgeMs,
-        timeoutDuration: config.jwksTimeoutMs,
-      }),
-    );
-    this.jwks.catch(() => (this.jwks = undefined));
-    return this.jwks;
+  /** One fetch of the key set (the URL discovered once; a failed discovery is retried on the next fetch). */
+  private async fetchJwks(config: ExternalAuth): Promise<JSONWebKeySet> {
+    this.jwksUrlFound ??= this.jwksUrl(config);
+    this.jwksUrlFound.catch(() => (this.jwksUrlFound = undefined));
+    const url = await this.jwksUrlFound;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(config.jwksTimeoutMs) });
+      if (!res.ok) throw new Error(`the key set answered ${res.status}`);
+      const set = (await res.json()) as Partial<JSONWebKeySet>;
+      if (!Array.isArray(set.keys)) throw new Error('the key set has no keys array');
+      return set as JSONWebKeySet;
+    } catch (err) {
+      // The key set could not be fetched or read: the IdP (or the network to it) is down, not the caller.
+      this.logger.warn({ url: url.href, message: (err as Error).message }, 'JWKS unavailable');
+      throw err;
+    }
   }
 
   private async jwksUrl(config: ExternalAuth): Promise<URL> {

@@ -114,5 +114,10 @@ export class IdentityService {
 
 function emailOf(claims: JWTPayload, claim: string): string | null {
   const value = claims[claim];
-  return typeof value === 'string' && value.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null;
+  return typeof value === 'string' &&
+    value.length <= 320 &&
+    value.isWellFormed() &&
+    /^[^\s@]+@[^\s@]+$/.test(value)
+    ? value
+    : null;
 }

@@ -34,6 +34,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       limit: int(env, 'THROTTLE_LIMIT', 120, 1),
       authLimit: int(env, 'THROTTLE_AUTH_LIMIT', 10, 1),
       checkoutLimit: int(env, 'THROTTLE_CHECKOUT_LIMIT', 5, 1),
+      /**
+       * Spending credits (routes in the `consume` tier: consume, and holds when they come), per user and per API
+       * key: a metering client spends in bursts of thousands, and its credits, not this limit, should stop it.
+       */
+      consumeLimit: int(env, 'THROTTLE_CONSUME_LIMIT', 6000, 1),
       /** Per API key and route: a backend acting for many users is not limited like one browser. */
       apiKeyLimit: int(env, 'THROTTLE_API_KEY_LIMIT', 6000, 1),
       /** Set → counters live in Redis, shared by every instance; unset → per-process memory. */

@@ -41,8 +41,18 @@ function loadExternalAuth(env: NodeJS.ProcessEnv) {
     userClaim: str(env, 'AUTH_USER_CLAIM', 'sub')!,
     emailClaim: str(env, 'AUTH_EMAIL_CLAIM', 'email')!,
     clockToleranceSeconds: int(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
-    /** An unknown `kid` refetches the JWKS at most once per this window (key rotation without a restart). */
-    jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    /**
+     * An unknown `kid` refetches the JWKS at most once per this window: a rotated key is accepted within it, a
+     * flood of made-up kids costs one fetch per window. AUTH_JWKS_COOLDOWN_MS is its former name, still read
+     * when this one is unset (its old 30 s default is not: that default kept rotated keys out for 30 s).
+     */
+    jwksMinRefetchMs: int(
+      env,
+      'AUTH_JWKS_MIN_REFETCH_MS',
+      int(env, 'AUTH_JWKS_COOLDOWN_MS', 1000, 0, 3_600_000),
+      0,
+      3_600_000,
+    ),
     /** Keys are refetched after this age even when every `kid` is known. */
     jwksCacheMaxAgeMs: int(env, 'AUTH_JWKS_CACHE_MAX_AGE_MS', 600_000, 1000, 86_400_000),
     jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 5000, 100, 60_000),

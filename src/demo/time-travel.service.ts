@@ -56,18 +56,26 @@ export class TimeTravelService {
     return this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), sub.id);
   }
 
-  /** Refunds the caller's newest credit-pack payment in full: the app claws its credits back. */
+  /**
+   * Refunds the caller's newest credit-pack payment not yet refunded, in full: the app claws its credits back.
+   * 404 when there is none left (every pack already refunded), also when a concurrent call refunded it first.
+   */
   async refundLastPurchase(userId: string): Promise<TimeTravelResultDto> {
     const { customer, clock } = await this.customerWithClock(userId);
-    const intents = await this.stripe.paymentIntents.list({ customer: customer.id, limit: 100 });
-    const purchase = intents.data.find(
-      (pi) => pi.status === 'succeeded' && !/^Subscription /.test(pi.description ?? ''),
-    );
-    if (!purchase) throw new AppError(ErrorCode.NotFound, 'You have no credit-pack payment to refund.');
-    const refund = await this.stripe.refunds.create({
-      payment_intent: purchase.id,
-      reason: 'requested_by_customer',
+    const intents = await this.stripe.paymentIntents.list({
+      customer: customer.id,
+      limit: 100,
+      expand: ['data.latest_charge'],
     });
+    const purchase = intents.data.find(
+      (pi) => pi.status === 'succeeded' && !/^Subscription /.test(pi.description ?? '') && !refunded(pi),
+    );
+    if (!purchase) throw nothingToRefund();
+    const refund = await this.stripe.refunds
+      .create({ payment_intent: purchase.id, reason: 'requested_by_customer' })
+      .catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'charge_already_refunded' ? nothingToRefund() : err;
+      });
     return {
       ...this.result(await this.stripe.testHelpers.testClocks.retrieve(clock), null),
       refund_id: refund.id,
@@ -108,4 +116,13 @@ export class TimeTravelService {
       subscription_id: subscriptionId,
     };
   }
+}
+
+const nothingToRefund = () =>
+  new AppError(ErrorCode.NotFound, 'You have no credit-pack payment left to refund.');
+
+/** The payment's charge is refunded in full (the charge is expanded; an unexpanded one counts as not refunded). */
+function refunded(pi: Stripe.PaymentIntent): boolean {
+  const charge = pi.latest_charge;
+  return typeof charge === 'object' && charge !== null && charge.amount_refunded >= charge.amount;
 }

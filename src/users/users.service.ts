@@ -24,7 +24,7 @@ export class UsersService {
   ) {}
 
   normalizeEmail(email: string): string {
-    return email.trim().toLowerCase();
+    return email.trim().normalize('NFC').toLowerCase();
   }
 
   findById(id: string): Promise<User | null> {

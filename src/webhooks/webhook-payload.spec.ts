@@ -25,9 +25,29 @@ describe('parseWebhookPayload', () => {
     ['{"id":"evt_1","type":"x"}', 'no created timestamp'],
     ['{"id":"evt_1","type":"x","created":"yesterday"}', 'no created timestamp'],
     ['{"id":"evt_1","type":"x","created":1e300}', 'no created timestamp'],
+    [
+      JSON.stringify({ id: 'evt_1', type: 'x', created: 1, api_version: 'v'.repeat(65) }),
+      'api_version longer',
+    ],
+    ['{"id":"evt_1","type":"x","created":1,"api_version":["2025"]}', 'api_version is not a string'],
+    ['{"id":"evt_1","type":"x","created":1,"data":{"object":{"name":"\\udc00"}}}', 'lone UTF-16 surrogate'],
+    ['{"id":"evt_1","type":"x","created":1,"data":{"\\ud800":1}}', 'lone UTF-16 surrogate'],
+    ['{"id":"evt_1","type":"x","created":1,"data":{"object":{"currency":"euro"}}}', 'currency longer than 3'],
+    [
+      '{"id":"evt_1","type":"x","created":1,"data":{"object":{"mode":"' + 'm'.repeat(17) + '"}}}',
+      'mode longer',
+    ],
   ])('refuses %s as %s', (text, problem) => {
     const result = parse(text);
     expect('problem' in result && result.problem).toContain(problem);
+  });
+
+  it('accepts an api_version of 64 characters, a null one, and a surrogate pair (an emoji) written as escapes', () => {
+    expect(
+      parse(JSON.stringify({ id: 'e', type: 'x', created: 1, api_version: 'v'.repeat(64) })),
+    ).toHaveProperty('event');
+    expect(parse('{"id":"e","type":"x","created":1,"api_version":null}')).toHaveProperty('event');
+    expect(parse('{"id":"e","type":"x","created":1,"n":"\\ud83d\\ude00"}')).toHaveProperty('event');
   });
 
   it('keeps a literal backslash-u0000 text, which is not a NUL', () => {

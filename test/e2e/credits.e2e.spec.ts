@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConsumeService } from '../../src/credits/consume.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { credits, expectLedgerConsistent } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -350,6 +351,24 @@ describe('credits (e2e)', () => {
   });
 
   describe('@ConsumesCredits: POST /examples/posts', () => {
+    it('answers 409 IDEMPOTENCY_KEY_IN_PROGRESS to a retry whose first attempt charged but stored no answer', async () => {
+      const user = await registerUser(t);
+      await grant(user, 3);
+      // The first attempt is charged and answered, but its answer is never stored (as if the instance died
+      // between the two): a retry with the key must neither run the action again nor invent an answer.
+      const store = jest
+        .spyOn(t.app.get(ConsumeService), 'recordAction')
+        .mockRejectedValueOnce(new Error('lost before the answer was stored'));
+      try {
+        await post(user, { title: 'Once' }, 'k-in-progress').expect(201);
+      } finally {
+        store.mockRestore();
+      }
+      const retry = await post(user, { title: 'Once' }, 'k-in-progress').expect(409);
+      expect(retry.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_PROGRESS' });
+      expect(await credits(t, user)).toMatchObject({ total_credits: 2 });
+    });
+
     it('costs one credit', async () => {
       const user = await registerUser(t);
       await grant(user, 3);

@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { registerUser, type TestUser } from '../factories/user.factory';
-import { catalogPrice, credits, waitForCredits } from '../support/stripe-helpers';
+import { catalogPrice, credits, stripeOf, waitForCredits } from '../support/stripe-helpers';
+import { WebhookReceiver } from '../support/webhook-receiver';
 import { createTestApp, type TestApp, waitFor } from '../support/test-app';
 
 /** Checks out `item` through the real route, pays on the emulator and waits for the credits to arrive. */
@@ -32,12 +34,14 @@ describe('demo (e2e): the page and time travel', () => {
   describe('with DEMO_TIME_TRAVEL on the emulator', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ env: { DEMO_TIME_TRAVEL: 'true' } });
+      t = await createTestApp({ env: { DEMO_TIME_TRAVEL: 'true', OUTBOUND_WORKER_INTERVAL_MS: '50' } });
     });
     afterAll(async () => {
       await t.emulator.whenDeliveriesSettled(15_000).catch(() => undefined);
       await t.close();
+      await receiver?.stop();
     });
+    let receiver: WebhookReceiver | undefined;
 
     it('serves the demo page and its module at /demo (and checkout return pages)', async () => {
       const page = await t.http().get('/demo').expect(200);
@@ -49,6 +53,20 @@ describe('demo (e2e): the page and time travel', () => {
     });
 
     it("renews, fails a renewal (past_due) and refunds a pack on the caller's own clock", async () => {
+      // An outbound endpoint hears the subscription's life: updated at the trial's end, payment.failed, canceled.
+      const admin = await registerUser(t, 'admin@tollgate.test');
+      receiver = await new WebhookReceiver().start();
+      const endpoint = await t
+        .http()
+        .post('/admin/webhook-endpoints')
+        .set(admin.auth)
+        .send({
+          url: receiver.url,
+          events: ['subscription.updated', 'subscription.canceled', 'payment.failed'],
+        })
+        .expect(201);
+      receiver.secrets = [(endpoint.body as { secret: string }).secret];
+      const heard = (type: string) => receiver!.received.filter((d) => d.payload.type === type);
       const user = await registerUser(t);
       await subscribeAndBuy(t, user);
       expect((await subscription(t, user)).status).toBe('trialing');
@@ -63,9 +81,50 @@ describe('demo (e2e): the page and time travel', () => {
       await t.http().post('/dev/time-travel/fail-next-renewal').set(user.auth).expect(200);
       await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
       await waitFor(async () => (await subscription(t, user)).status === 'past_due', 'past_due');
+      await waitFor(() => heard('payment.failed').length === 1, 'payment.failed delivered');
+      expect(heard('payment.failed')[0].payload).toMatchObject({ user_id: user.id });
+      const updates = heard('subscription.updated').map((d) => (d.payload.data as { status: string }).status);
+      expect(updates).toEqual(expect.arrayContaining(['active', 'past_due']));
 
       await t.http().post('/dev/time-travel/refund-last-purchase').set(user.auth).expect(200);
       await waitFor(async () => (await credits(t, user)).purchased_credits === 0, 'pack clawed back');
+
+      // The only pack is refunded: nothing left to refund is the documented 404, not a 502 with a logged stack.
+      const errors = jest.spyOn(Logger.prototype, 'error');
+      try {
+        const again = await t.http().post('/dev/time-travel/refund-last-purchase').set(user.auth);
+        expect({ status: again.status, code: (again.body as { code: string }).code }).toEqual({
+          status: 404,
+          code: 'NOT_FOUND',
+        });
+        expect(errors).not.toHaveBeenCalled();
+      } finally {
+        errors.mockRestore();
+      }
+
+      // Back to the checkout card: the subscription's declining card is cleared, and the next renewal is paid.
+      const sub = async () => {
+        const [row]: Array<{ id: string }> = await t.dataSource.query(
+          'SELECT id FROM subscriptions WHERE user_id = $1',
+          [user.id],
+        );
+        return stripeOf(t).subscriptions.retrieve(row.id);
+      };
+      expect((await sub()).default_payment_method).toBe('pm_card_chargeCustomerFail');
+      await t.http().post('/dev/time-travel/restore-card').set(user.auth).expect(200);
+      expect((await sub()).default_payment_method).toBeFalsy();
+      await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
+      await waitFor(
+        async () => (await subscription(t, user)).status === 'active',
+        'active with the checkout card',
+      );
+
+      await stripeOf(t).subscriptions.cancel((await sub()).id);
+      await waitFor(() => heard('subscription.canceled').length === 1, 'subscription.canceled delivered');
+      expect(heard('subscription.canceled')[0].payload).toMatchObject({
+        user_id: user.id,
+        data: { status: 'canceled' },
+      });
     });
 
     it('answers 404 CUSTOMER_NOT_FOUND before any purchase, 401 without a token', async () => {

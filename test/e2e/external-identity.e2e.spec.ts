@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { UsersService } from '../../src/users/users.service';
 import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { TestIdentityProvider } from '../support/jwks-server';
@@ -29,7 +30,6 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
         AUTH_ISSUER: idp.issuer,
         AUTH_AUDIENCE: 'tollgate-api',
         AUTH_CLOCK_TOLERANCE_SECONDS: '5',
-        AUTH_JWKS_COOLDOWN_MS: '2000',
       },
     });
     admin = await registerUser(t, 'admin@tollgate.test');
@@ -92,8 +92,41 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
     await idp.addKey('rsa-2', 'RS256');
     idp.unpublish('rsa-1');
     const token = await idp.sign('rsa-2', { sub: sub() });
-    // Accepted once the refetch cooldown (2 s here) allows looking again.
-    await waitFor(async () => (await me(token)).status === 200, 'the rotated key to be fetched');
+    // Accepted once AUTH_JWKS_MIN_REFETCH_MS (1 s by default) allows looking again; until then 401, never 503.
+    const statuses = new Set<number>();
+    await waitFor(
+      async () => {
+        const status = (await me(token)).status;
+        statuses.add(status);
+        return status === 200;
+      },
+      'the rotated key to be fetched within the 1 s window',
+      2500,
+    );
+    expect([...statuses].filter((s) => s !== 200 && s !== 401)).toEqual([]);
+  });
+
+  it('answers 503 AUTH_PROVIDER_UNAVAILABLE with Retry-After while the key set cannot be fetched, then recovers', async () => {
+    await idp.addKey('rsa-3', 'RS256');
+    const token = await idp.sign('rsa-3', { sub: sub() });
+    idp.down = true;
+    try {
+      const res = await waitFor(
+        async () => {
+          const r = await me(token);
+          return r.status === 503 ? r : undefined;
+        },
+        'a fetch of the key set to fail',
+        2500,
+      );
+      expect(res.body.code).toBe('AUTH_PROVIDER_UNAVAILABLE');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // A known kid is still verified from the keys in hand.
+      await me(await idp.sign('rsa-2', { sub: sub() })).expect(200);
+    } finally {
+      idp.down = false;
+    }
+    await waitFor(async () => (await me(token)).status === 200, 'the key set back', 2500);
   });
 
   it('refetches the key set at most once for a flood of unknown kids', async () => {
@@ -180,6 +213,37 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
       .expect(201);
     const viaKey = await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
     expect(viaKey.body.total_credits).toBe(7);
+  });
+
+  it('looks a known external user up in memory: no users query for a token or an API key naming them again', async () => {
+    const id = sub();
+    await me(await idp.sign('ed-1', { sub: id })).expect(200);
+    const key = (await createApiKey(t, admin, ['credits:read'])).secret;
+    const users = t.app.get(UsersService);
+    const lookups = [jest.spyOn(users, 'upsertExternal'), jest.spyOn(users, 'findByExternalId')];
+    const reads = jest.spyOn(UsersService.prototype, 'findById');
+    try {
+      await t
+        .http()
+        .get('/credits')
+        .set(bearer(await idp.sign('ed-1', { sub: id })))
+        .expect(200);
+      await t
+        .http()
+        .get('/credits')
+        .set(bearer(await idp.sign('ec-1', { sub: id })))
+        .expect(200);
+      for (const spy of lookups) expect(spy).not.toHaveBeenCalled();
+      expect(reads).not.toHaveBeenCalled();
+      // An API key naming the user (its own namespace): the first request looks it up once, later ones never.
+      await t.http().put(`/users/${id}`).set(admin.auth).send({}).expect(200);
+      await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
+      const calls = lookups.map((spy) => spy.mock.calls.length);
+      await t.http().get('/credits').set(bearer(key)).set('X-Tollgate-User', id).expect(200);
+      expect(lookups.map((spy) => spy.mock.calls.length)).toEqual(calls);
+    } finally {
+      for (const spy of [...lookups, reads]) spy.mockRestore();
+    }
   });
 
   it('answers 503 AUTH_PROVIDER_UNAVAILABLE, not 401, when the key set cannot be fetched', async () => {

@@ -130,6 +130,56 @@ describe('hardening: bad input and outages (e2e)', () => {
     }
   });
 
+  it.each([
+    ['an api_version over 64 characters', { api_version: 'v'.repeat(65) }, 'api_version longer than 64'],
+    ['an api_version that is not a string', { api_version: 20250101 }, 'api_version is not a string'],
+    ['a lone UTF-16 surrogate', { data: { object: { name: '\ud800' } } }, 'lone UTF-16 surrogate'],
+    ['a status wider than its column', { data: { object: { status: 's'.repeat(33) } } }, 'status longer'],
+    ['a four-letter currency', { data: { object: { currency: 'usdx' } } }, 'currency longer than 3'],
+    [
+      'a customer id over 255 characters',
+      { data: { object: { customer: `cus_${'c'.repeat(252)}` } } },
+      'customer',
+    ],
+  ])(
+    'refuses a correctly signed event with %s: 400 WEBHOOK_PAYLOAD_INVALID, nothing stored',
+    async (_, fields, problem) => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      try {
+        const id = `evt_unstorable_${Math.random().toString(36).slice(2)}`;
+        const payload = JSON.stringify({
+          id,
+          object: 'event',
+          type: 'customer.updated',
+          created: 1,
+          ...fields,
+        });
+        const res = await postWebhook(payload, signed(payload));
+        expect({ status: res.status, code: res.body.code }).toEqual({
+          status: 400,
+          code: 'WEBHOOK_PAYLOAD_INVALID',
+        });
+        expect(JSON.stringify(warn.mock.calls)).toContain(problem);
+        await t.http().get(`/admin/webhook-events/${id}`).set(admin.auth).expect(404);
+      } finally {
+        warn.mockRestore();
+      }
+    },
+  );
+
+  it("accepts a delivery signed up to 300 s ago (Stripe's tolerance), refuses one signed longer ago", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'x.unknown', created: now });
+    const late = event(`evt_late_${now}`);
+    expect((await postWebhook(late, signPayload(late, webhookSecret(t), now - 280))).status).toBe(200);
+    const stale = event(`evt_stale_${now}`);
+    const refused = await postWebhook(stale, signPayload(stale, webhookSecret(t), now - 320));
+    expect({ status: refused.status, code: refused.body.code }).toEqual({
+      status: 400,
+      code: 'WEBHOOK_SIGNATURE_INVALID',
+    });
+  });
+
   it('answers a NUL in a path parameter with 400, not 500 (found by the fuzz suite, seed 539130389)', async () => {
     const res = await t.http().post('/admin/webhook-events/%00/retry').set(admin.auth);
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });

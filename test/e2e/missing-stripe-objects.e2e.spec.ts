@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { registerUser, TestUser } from '../factories/user.factory';
+import { metricTotal, parsePrometheus } from '../support/prometheus';
 import { deliver, eventStatus } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -7,13 +8,15 @@ import { createTestApp, TestApp, waitFor } from '../support/test-app';
  * One policy when a handler cannot find its object at Stripe: retry with backoff, then `dead`, visible in
  * /admin/webhook-events with the reason, and a warn line — for every handler family, never processed silently.
  */
+const METRICS_TOKEN = 'metrics-token-for-the-dead-outcome';
+
 describe('webhooks whose object is missing at Stripe (e2e)', () => {
   let t: TestApp;
   let admin: TestUser;
   let warn: jest.SpyInstance;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { WEBHOOK_MAX_ATTEMPTS: '2' } });
+    t = await createTestApp({ env: { WEBHOOK_MAX_ATTEMPTS: '2', METRICS_TOKEN: METRICS_TOKEN } });
     admin = await registerUser(t, 'admin@tollgate.test');
   });
   beforeEach(() => {
@@ -38,8 +41,15 @@ describe('webhooks whose object is missing at Stripe (e2e)', () => {
     },
   });
 
-  async function expectDeadAndVisible(id: string, missing: string) {
+  const deadCount = async () => {
+    const res = await t.http().get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
+    return metricTotal(parsePrometheus(res.text), 'tollgate_webhook_deliveries_total', 'outcome="dead"');
+  };
+
+  async function expectDeadAndVisible(id: string, missing: string, deadBefore: number) {
     await waitFor(async () => (await eventStatus(t, id))?.status === 'dead', `${id} dead`, 15_000);
+    // The `dead` outcome is counted once, for alerting (tollgate_webhook_deliveries_total{outcome="dead"}).
+    await waitFor(async () => (await deadCount()) === deadBefore + 1, `${id} counted dead`);
     const res = await t.http().get(`/admin/webhook-events/${id}`).set(admin.auth).expect(200);
     expect(res.body).toMatchObject({ id, status: 'dead', attempts: 2, processed_at: null });
     expect(res.body.last_error).toContain(missing);
@@ -54,8 +64,9 @@ describe('webhooks whose object is missing at Stripe (e2e)', () => {
     '%s for a subscription Stripe does not know retries, then ends dead',
     async (type) => {
       const id = `evt_missing_${type.replace(/\W/g, '_')}`;
+      const deadBefore = await deadCount();
       expect((await deliver(t, invoiceEvent(id, type, 'sub_gone_at_stripe'))).status).toBe(200);
-      await expectDeadAndVisible(id, 'subscription sub_gone_at_stripe is missing at Stripe');
+      await expectDeadAndVisible(id, 'subscription sub_gone_at_stripe is missing at Stripe', deadBefore);
     },
   );
 
@@ -68,8 +79,9 @@ describe('webhooks whose object is missing at Stripe (e2e)', () => {
       created: Math.floor(Date.now() / 1000),
       data: { object: { id: 'cs_gone_at_stripe', object: 'checkout.session' } },
     };
+    const deadBefore = await deadCount();
     expect((await deliver(t, event)).status).toBe(200);
-    await expectDeadAndVisible(id, 'cs_gone_at_stripe');
+    await expectDeadAndVisible(id, 'cs_gone_at_stripe', deadBefore);
   });
 
   it('an invoice with no subscription (one-off) is still simply processed', async () => {

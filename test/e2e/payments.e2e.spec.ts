@@ -516,6 +516,8 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         total: 2999,
         taxes: [],
         customer_tax_ids: [],
+        // Stripe's hosted page for the invoice: a paid invoice has one.
+        hosted_invoice_url: expect.stringMatching(/^https?:\/\/\S+/),
       });
       expect(Object.keys(invoices[0]).sort()).toEqual(
         [
@@ -545,6 +547,63 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       const none = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(404);
       expect(none.body.code).toBe('CUSTOMER_NOT_FOUND');
       await subscribe(user);
+      const res = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(200);
+      expect(res.body).toEqual({ url: expect.stringMatching(/^https?:\/\//) });
+    });
+
+    it('leaves the monthly credits alone when a subscription invoice is refunded (only packs are clawed back)', async () => {
+      const user = await registerUser(t);
+      await t.dataSource.query('UPDATE users SET trial_used_at = now() WHERE id = $1', [user.id]);
+      await subscribe(user);
+      const balance = async () =>
+        (await t.http().get('/credits').set(user.auth).expect(200)).body as { monthly_credits: number };
+      await waitFor(async () => (await balance()).monthly_credits === 100, 'the first period granted');
+      const customer = (await customerOf(user))!;
+      const intents = await stripe.paymentIntents.list({ customer });
+      const invoicePayment = intents.data.find((pi) => pi.status === 'succeeded');
+      expect(invoicePayment).toBeDefined();
+      await stripe.refunds.create({ payment_intent: invoicePayment!.id });
+      await t.emulator.whenDeliveriesSettled(15_000);
+      const refunded = await waitFor(async () => {
+        const rows: Array<{ status: string }> = await t.dataSource.query(
+          `SELECT status FROM webhook_events
+            WHERE type = 'charge.refunded' AND payload->'data'->'object'->>'payment_intent' = $1`,
+          [invoicePayment!.id],
+        );
+        return rows[0]?.status === 'processed' ? rows : undefined;
+      }, 'the refund event processed');
+      expect(refunded).toHaveLength(1);
+      expect((await balance()).monthly_credits).toBe(100);
+      const [clawbacks]: Array<{ n: number }> = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM credit_ledger WHERE user_id = $1 AND reason = 'refund_clawback'`,
+        [user.id],
+      );
+      expect(clawbacks.n).toBe(0);
+    });
+
+    it('shows the subscription in the admin user detail, the same one the user sees (null only before one)', async () => {
+      const admin = await registerOrLoginAdmin(t);
+      const user = await registerUser(t);
+      const before = (await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200)).body;
+      expect(before.subscription).toBeNull();
+      await subscribe(user);
+      const own = await waitFor(async () => {
+        const body = (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body;
+        return body.has_subscription ? (body as Record<string, unknown>) : undefined;
+      }, 'the subscription to be mirrored');
+      const detail = (await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200)).body;
+      expect(detail.subscription).toEqual(own);
+      expect(detail.subscription).toMatchObject({
+        has_subscription: true,
+        status: expect.stringMatching(/^(trialing|active)$/),
+      });
+    });
+
+    it('opens the billing portal for a brand-new customer: a checkout started, nothing bought yet', async () => {
+      const user = await registerUser(t);
+      await startCheckout(user, pro).expect(200);
+      const customer = await customerOf(user);
+      expect(customer).toMatch(/^cus_/);
       const res = await t.http().get('/payments/create-billing-portal-session').set(user.auth).expect(200);
       expect(res.body).toEqual({ url: expect.stringMatching(/^https?:\/\//) });
     });

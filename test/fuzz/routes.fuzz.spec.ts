@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { ErrorCode } from '../../src/common/errors';
 import { authConfig, AuthConfig, stripeConfig, StripeConfig } from '../../src/config';
@@ -21,11 +22,21 @@ interface Operation {
 
 type Auth = 'none' | 'user' | 'admin' | 'api_key' | 'garbage' | 'forged_jwt';
 
+/** A path segment or query string sent exactly as written (already percent-encoded), not encoded again. */
+interface Raw {
+  raw: string;
+}
+
 interface Case {
   op: Operation;
-  pathValues: string[];
+  pathValues: Array<string | Raw>;
   query: Record<string, string>;
-  body: { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+  rawQuery: string | null;
+  body:
+    | { kind: 'none' }
+    | { kind: 'json'; value: unknown }
+    | { kind: 'raw'; text: string }
+    | { kind: 'bytes'; bytes: number[] };
   contentType: string;
   auth: Auth;
   idempotencyKey: string | null;
@@ -52,9 +63,58 @@ const hostile = fc.constantFrom(
   '\u0000',
   '😀',
 );
+/**
+ * Ill-formed or ambiguous text: lone UTF-16 surrogates (JSON.stringify writes them as `\ud800` escapes, valid
+ * JSON that is no Unicode text), a BOM, one letter in two normalisations, compatibility forms.
+ */
+const illFormed = fc.oneof(
+  fc.constantFrom(
+    '\ud800',
+    '\udfff',
+    'a\ud83d',
+    '\ude00b',
+    '\ufeff',
+    '\ufeffa@b.co',
+    'e\u0301',
+    '\u00e9',
+    'ﬁ',
+  ),
+  fc
+    .tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 8 }))
+    .map(([a, unit, b]) => `${a}${String.fromCharCode(unit)}${b}`),
+  fc.string({ maxLength: 12 }).map((x) => `${x}@e\u0301xample.com`),
+);
+/** UTF-8 that is not: overlong forms, encoded surrogates, truncated sequences, stray continuation bytes. */
+const badUtf8 = fc.constantFrom(
+  [0xc0, 0xaf],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0xaf],
+  [0xf0, 0x80, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xe2, 0x82],
+  [0x80],
+  [0xff],
+);
+const badBytesBody = fc.oneof(
+  badUtf8.map((bad) => [...Buffer.from('{"email":"'), ...bad, ...Buffer.from('","password":"xxxxxxxxxx"}')]),
+  badUtf8.map((bad) => [...Buffer.from('{"'), ...bad, ...Buffer.from('":1}')]),
+  fc.jsonValue({ maxDepth: 2 }).map((v) => [0xef, 0xbb, 0xbf, ...Buffer.from(JSON.stringify(v) ?? 'null')]),
+);
+/** The same classes in a URL: percent-encoded overlong and surrogate bytes, a BOM, a combining accent. */
+const badPercent = fc.constantFrom(
+  '%C0%AF',
+  '%E0%80%AF',
+  '%ED%A0%80',
+  '%EF%BB%BF',
+  'e%CC%81',
+  '%FF',
+  '%E2%82',
+);
 const scalar = fc.oneof(
   fc.string({ maxLength: 40 }),
   hostile,
+  illFormed,
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -67,6 +127,31 @@ const value = fc.oneof(
   fc.array(scalar, { maxLength: 4 }),
   fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 3 }),
 );
+
+function rawRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  bytes: number[],
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from(bytes);
+    const head = { ...headers, 'Content-Length': String(body.length) };
+    const req = httpRequest(url, { method: method.toUpperCase(), headers: head }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: res.statusCode ?? 0,
+          body: text.startsWith('{') ? (JSON.parse(text) as unknown) : text,
+        });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('fuzzing every route (fuzz)', () => {
   let logs: CapturedLogs;
@@ -141,26 +226,44 @@ describe('fuzzing every route (fuzz)', () => {
     const bodyFields = op.body ?? [];
     return fc.record({
       op: fc.constant(op),
-      pathValues: fc.array(fc.oneof(fc.string({ maxLength: 40 }), hostile), {
-        minLength: params,
-        maxLength: params,
-      }),
+      pathValues: fc.array(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          hostile,
+          badPercent.map((raw): Raw => ({ raw })),
+        ),
+        {
+          minLength: params,
+          maxLength: params,
+        },
+      ),
       query: fc.dictionary(
         fc.oneof(fc.constantFrom(...op.query, 'limit', 'cursor', 'x'), fc.string({ maxLength: 6 })),
         fc.oneof(printable(40), hostile),
         { maxKeys: 3 },
       ),
+      rawQuery: fc.option(
+        fc.tuple(fc.constantFrom(...op.query, 'limit', 'x'), badPercent).map(([key, bad]) => `${key}=${bad}`),
+        { nil: null },
+      ),
       body: fc.oneof(
         fc.constant({ kind: 'none' as const }),
         fc
-          .dictionary(fc.oneof(fc.constantFrom(...bodyFields, 'extra'), fc.string({ maxLength: 8 })), value, {
-            maxKeys: 4,
-          })
+          .dictionary(
+            fc.oneof(fc.constantFrom(...bodyFields, 'extra'), fc.string({ maxLength: 8 }), illFormed),
+            value,
+            { maxKeys: 4 },
+          )
           .map((v) => ({ kind: 'json' as const, value: v })),
         fc.jsonValue({ maxDepth: 3 }).map((v) => ({ kind: 'json' as const, value: v })),
         fc
           .oneof(printable(60), fc.constantFrom('{"a":', '[[[[', '{"__proto__":{"x":1}}', '\u0000', 'null'))
           .map((text) => ({ kind: 'raw' as const, text })),
+        badBytesBody.map((bytes) => ({ kind: 'bytes' as const, bytes })),
+        // The route's own fields, each holding ill-formed text: reaches the validators behind the JSON layer.
+        fc
+          .dictionary(fc.constantFrom(...bodyFields, 'email'), illFormed, { minKeys: 1, maxKeys: 3 })
+          .map((v) => ({ kind: 'json' as const, value: v })),
       ),
       contentType: fc.constantFrom(
         'application/json',
@@ -182,11 +285,15 @@ describe('fuzzing every route (fuzz)', () => {
     });
   }
 
-  function send(c: Case) {
+  async function send(c: Case): Promise<{ status: number; body: unknown }> {
     let i = 0;
-    const path = c.op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(c.pathValues[i++] ?? ''));
-    const query = new URLSearchParams(c.query).toString();
-    const req = t.http()[c.op.method](query ? `${path}?${query}` : path);
+    const path = c.op.path.replace(/\{[^}]+\}/g, () => {
+      const v = c.pathValues[i++] ?? '';
+      return typeof v === 'string' ? encodeURIComponent(v.toWellFormed()) : v.raw;
+    });
+    const query = [new URLSearchParams(c.query).toString(), c.rawQuery].filter(Boolean).join('&');
+    const url = query ? `${path}?${query}` : path;
+    const req = t.http()[c.op.method](url);
     const bearer = {
       none: undefined,
       user: user.token,
@@ -199,6 +306,16 @@ describe('fuzzing every route (fuzz)', () => {
     if (c.idempotencyKey !== null) req.set('Idempotency-Key', c.idempotencyKey);
     if (c.tollgateUser !== null) req.set('X-Tollgate-User', c.tollgateUser);
     if (c.body.kind === 'none') return req;
+    if (c.body.kind === 'bytes') {
+      // Exact bytes on any method: supertest would JSON-serialise a Buffer, fetch refuses a GET body.
+      const headers = { ...(req as unknown as { header: Record<string, string> }).header };
+      return rawRequest(
+        `${t.url}${url}`,
+        c.op.method,
+        { ...headers, 'Content-Type': c.contentType },
+        c.body.bytes,
+      );
+    }
     req.set('Content-Type', c.contentType);
     return req.send(c.body.kind === 'raw' ? c.body.text : JSON.stringify(c.body.value));
   }

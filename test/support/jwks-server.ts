@@ -19,6 +19,8 @@ interface TestKey {
 export class TestIdentityProvider {
   issuer = '';
   jwksHits = 0;
+  /** While true the JWKS endpoint answers 503 (an IdP outage). */
+  down = false;
   private readonly keys = new Map<string, TestKey>();
   private readonly published = new Set<string>();
   private server?: Server;
@@ -32,6 +34,11 @@ export class TestIdentityProvider {
       }
       if (req.url === '/jwks.json') {
         this.jwksHits += 1;
+        if (this.down) {
+          res.statusCode = 503;
+          res.end();
+          return;
+        }
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ keys: [...this.published].map((kid) => this.keys.get(kid)!.jwk) }));
         return;

@@ -8,6 +8,7 @@ import type { Obj, StoredObject } from '../types';
 import { couponDiscount, discountApplies, type Discount } from './discounts';
 import { applyInvoiceTax } from './invoice-tax';
 import { chargeCard, maybeOpenDispute, type Charge } from './payments';
+import { unmodelled } from '../unmodelled';
 
 export type Invoice = Obj<Stripe.Invoice>;
 export type Subscription = Obj<Stripe.Subscription>;
@@ -42,6 +43,7 @@ export function buildLine(
   invoiceId: string | null,
 ): Obj<Stripe.InvoiceLineItem> {
   return {
+    ...unmodelled('line_item'),
     id: newId('il'),
     object: 'line_item',
     amount: spec.amount,
@@ -121,6 +123,7 @@ export function createSubscriptionInvoice(
   const totals = invoiceTotals(ctx, sub, billingReason, specs, period.start);
   const amountDue = Math.max(0, totals.total);
   const invoice: Invoice = {
+    ...unmodelled('invoice'),
     id,
     object: 'invoice',
     account_country: 'US',

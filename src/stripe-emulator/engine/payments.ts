@@ -3,6 +3,7 @@ import type { Ctx } from '../ctx';
 import { newId, randomToken } from '../ids';
 import { AUTH_FAILED, DECLINED, lookupCard, type CardFailure, type TestCard } from '../test-cards';
 import type { Obj } from '../types';
+import { unmodelled } from '../unmodelled';
 
 export type PaymentIntent = Obj<Stripe.PaymentIntent>;
 export type Charge = Obj<Stripe.Charge>;
@@ -70,6 +71,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
   const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(input.paymentMethod);
   const piId = newId('pi');
   const charge: Charge = {
+    ...unmodelled('charge'),
     id: newId('ch'),
     object: 'charge',
     amount: input.amount,
@@ -88,6 +90,9 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
     livemode: false,
     metadata: input.metadata ?? {},
     outcome: {
+      advice_code: null,
+      network_advice_code: null,
+      network_decline_code: null,
       network_status: failure ? 'declined_by_network' : 'approved_by_network',
       reason: failure?.decline_code ?? null,
       risk_level: 'normal',
@@ -95,7 +100,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
         ? 'The bank did not return any further details with this decline.'
         : 'Payment complete.',
       type: failure ? 'issuer_declined' : 'authorized',
-    } as Stripe.Charge.Outcome,
+    },
     paid: !failure,
     payment_intent: piId,
     payment_method: input.paymentMethod,
@@ -111,6 +116,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
     status: failure ? 'failed' : 'succeeded',
   };
   const paymentIntent: PaymentIntent = {
+    ...unmodelled('payment_intent'),
     id: piId,
     object: 'payment_intent',
     amount: input.amount,
@@ -178,6 +184,7 @@ export function recordDeclinedCheckoutAttempt(
   }
   const piId = newId('pi');
   const paymentIntent: PaymentIntent = {
+    ...unmodelled('payment_intent'),
     id: piId,
     object: 'payment_intent',
     amount: session.amount_total ?? 0,

@@ -9,6 +9,7 @@ import type { Obj, StoredObject } from '../types';
 import type { Discount } from './discounts';
 import { billSubscription, type LineSpec, type Subscription } from './invoicing';
 import { lineDescription, planFromPrice, productName, unitAmountFor, type Price } from './pricing';
+import { unmodelled } from '../unmodelled';
 
 export type SubscriptionItem = Obj<Stripe.SubscriptionItem>;
 
@@ -56,6 +57,7 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): { sub: Sub
   const trialEnd = input.trialDays ? now + input.trialDays * DAY : null;
   const customer = ctx.store.get<Obj<Stripe.Customer>>(input.customer);
   const subItems: SubscriptionItem[] = input.lines.map(({ price, quantity }) => ({
+    ...unmodelled('subscription_item'),
     id: newId('si'),
     object: 'subscription_item',
     created: now,
@@ -70,6 +72,7 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): { sub: Sub
     tax_rates: [],
   }));
   const sub: Subscription = {
+    ...unmodelled('subscription'),
     id,
     object: 'subscription',
     application: null,

@@ -15,6 +15,7 @@ import { snapshot } from '../store';
 import { DAY, nowForCustomer } from '../time';
 import type { Customer } from '../engine/customers';
 import { listResponse, retrieveResponse } from './helpers';
+import { unmodelled } from '../unmodelled';
 
 registerIncludable('checkout.session', 'line_items', (obj, store) =>
   embeddedList(
@@ -130,6 +131,7 @@ export function registerCheckoutSessions(router: Router): void {
     const now = nowForCustomer(ctx.store, customerId);
     const id = newId('cs_test');
     const session: Session = {
+      ...unmodelled('checkout.session'),
       id,
       object: 'checkout.session',
       adaptive_pricing: null,

@@ -23,6 +23,7 @@ import { snapshot } from '../store';
 import { addInterval, nowForCustomer } from '../time';
 import type { Obj } from '../types';
 import { listResponse, retrieveResponse } from './helpers';
+import { unmodelled } from '../unmodelled';
 
 const subscriptionOf = (i: Invoice): string => idOf(i.parent?.subscription_details?.subscription);
 
@@ -78,6 +79,7 @@ function preview(req: Parameters<Parameters<Router['add']>[2]>[0]): unknown {
   const totals = invoiceTotals(ctx, sub, reason, specs, at);
   const due = Math.max(0, totals.total);
   const invoice: Obj<Stripe.Invoice> = {
+    ...unmodelled('invoice'),
     id: `upcoming_${newId('in')}`,
     object: 'invoice',
     amount_due: due,
