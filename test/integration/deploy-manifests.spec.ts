@@ -101,10 +101,10 @@ describe('deployment files match the app', () => {
     const envOf = (c: { env: Array<{ name: string; value?: string; valueFrom?: unknown }> }) =>
       new Map(c.env.map((e) => [e.name, e]));
 
-    it('has a Deployment, a migration Job, a Service and a PodDisruptionBudget', () => {
+    it('has a Deployment, a Service and a PodDisruptionBudget, and no Job (migrations are an init container)', () => {
       expect(
         ['Deployment', 'Job', 'Service', 'PodDisruptionBudget', 'Secret'].map((k) => byKind(k).length),
-      ).toEqual([1, 1, 1, 1, 1]);
+      ).toEqual([1, 0, 1, 1, 1]);
       const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
         resources: string[];
       };
@@ -139,12 +139,12 @@ describe('deployment files match the app', () => {
           { secretKeyRef: { name: 'tollgate-secrets', key: secret } },
         ]);
       }
-      const [job] = byKind('Job');
-      const jobContainer = job.spec.template.spec.containers[0];
-      for (const c of [container, jobContainer])
+      const migrate = pod.initContainers[0];
+      for (const c of [container, migrate])
         for (const key of envOf(c).keys()) expect([key, env.has(key)]).toEqual([key, true]);
-      expect(jobContainer.command).toEqual(['npm', 'run', 'migration:run']);
-      expect(jobContainer.image).toBe(container.image);
+      expect(envOf(migrate).get('DATABASE_URL')?.valueFrom).toEqual(
+        envOf(container).get('DATABASE_URL')?.valueFrom,
+      );
     });
 
     it('gives the drain time to finish: grace period > SHUTDOWN_TIMEOUT_MS > SHUTDOWN_DELAY_MS', () => {
