@@ -3,7 +3,12 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { afterCommit } from './after-commit';
-import { METRIC, type WebhookDeliveryOutcome } from './metrics';
+import {
+  METRIC,
+  OUTBOUND_ATTEMPT_OUTCOMES,
+  type OutboundAttemptOutcome,
+  type WebhookDeliveryOutcome,
+} from './metrics';
 
 const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);
 
@@ -27,7 +32,15 @@ export class TollgateMetrics {
     @InjectMetric(METRIC.stripeErrors) private readonly stripeErrors: Counter<'method' | 'path' | 'status'>,
     @InjectMetric(METRIC.retentionPruned) private readonly pruned: Counter<'table'>,
     @InjectMetric(METRIC.retentionRuns) private readonly retentionRuns: Counter<'outcome'>,
-  ) {}
+    @InjectMetric(METRIC.outboundAttempts) private readonly outboundAttempts: Counter<'outcome'>,
+  ) {
+    // Every outcome is exported from the start (at 0), so rate() and sums see it before its first attempt.
+    for (const outcome of OUTBOUND_ATTEMPT_OUTCOMES) this.outboundAttempts.inc({ outcome }, 0);
+  }
+
+  outboundAttempt(outcome: OutboundAttemptOutcome): void {
+    this.outboundAttempts.inc({ outcome });
+  }
 
   checkoutCreated(mode: string): void {
     this.checkouts.inc({ mode });

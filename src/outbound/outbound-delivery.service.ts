@@ -3,6 +3,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { outboundConfig, OutboundConfig } from '../config/outbound.config';
+import { TollgateMetrics } from '../metrics/metrics.service';
+import type { OutboundAttemptOutcome } from '../metrics/metrics';
 import { returnedRows } from './returned-rows';
 import { signedHeaders } from './webhook-signer';
 import { postWebhook, SendResult } from './webhook-sender';
@@ -47,7 +49,14 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
+    private readonly prometheus: TollgateMetrics,
   ) {}
+
+  /** The process-local tally `metrics()` reports and the Prometheus counter move together. */
+  private count(outcome: OutboundAttemptOutcome): void {
+    this.counters[outcome] += 1;
+    this.prometheus.outboundAttempt(outcome);
+  }
 
   /** Claims and delivers up to `limit` due deliveries; returns how many were attempted. */
   async processDue(limit = this.config.batchSize): Promise<number> {
@@ -156,7 +165,7 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
         [c.endpoint_id],
       );
     });
-    this.counters.sent += 1;
+    this.count('sent');
   }
 
   private async fail(c: ClaimedDelivery, r: SendResult): Promise<void> {
@@ -198,10 +207,9 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
       );
       disabled = (off[0] as { just_disabled?: boolean } | undefined)?.just_disabled === true;
     });
-    if (exhausted) this.counters.failed += 1;
-    else this.counters.retried += 1;
+    this.count(exhausted ? 'failed' : 'retried');
     if (disabled) {
-      this.counters.endpoints_disabled += 1;
+      this.count('endpoints_disabled');
       this.logger.warn(`webhook endpoint ${c.endpoint_id} disabled after sustained failures`);
     }
   }

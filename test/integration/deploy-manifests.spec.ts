@@ -103,12 +103,39 @@ describe('deployment files match the app', () => {
 
     it('has a Deployment, a Service and a PodDisruptionBudget, and no Job (migrations are an init container)', () => {
       expect(
-        ['Deployment', 'Job', 'Service', 'PodDisruptionBudget', 'Secret'].map((k) => byKind(k).length),
-      ).toEqual([1, 0, 1, 1, 1]);
+        ['Deployment', 'Job', 'Service', 'PodDisruptionBudget', 'Secret', 'ServiceMonitor'].map(
+          (k) => byKind(k).length,
+        ),
+      ).toEqual([1, 0, 2, 1, 1, 1]);
       const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
         resources: string[];
       };
       expect(kustomization.resources).not.toContain('secret.example.yaml');
+      expect(kustomization.resources).not.toContain('servicemonitor.example.yaml');
+    });
+
+    it('Prometheus scrapes METRICS_PORT (annotations and the ServiceMonitor), which the public Service never exposes', () => {
+      const metricsPort = (container.ports as Array<{ name: string; containerPort: number }>).find(
+        (p) => p.name === 'metrics',
+      )!;
+      expect(envOf(container).get('METRICS_PORT')?.value).toBe(String(metricsPort.containerPort));
+      expect(envOf(container).get('HOST')?.value).toBe('0.0.0.0');
+      const annotations = deployment.spec.template.metadata.annotations as Record<string, string>;
+      expect(annotations['prometheus.io/port']).toBe(String(metricsPort.containerPort));
+      expect(annotations['prometheus.io/path']).toBe('/metrics');
+      const service = (name: string) => byKind('Service').find((d) => d.metadata.name === name)!;
+      const targets = (svc: K8s) =>
+        (svc.spec.ports as Array<{ targetPort: string | number }>).map((p) => p.targetPort);
+      expect(targets(service('tollgate'))).not.toContain('metrics');
+      expect(targets(service('tollgate'))).not.toContain(metricsPort.containerPort);
+      const metricsService = service('tollgate-metrics');
+      expect(targets(metricsService)).toEqual(['metrics']);
+      const [monitor] = byKind('ServiceMonitor');
+      const labels = (metricsService as unknown as { metadata: { labels: Record<string, string> } }).metadata
+        .labels;
+      for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels as Record<string, string>))
+        expect(labels[k]).toBe(v);
+      expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
     });
 
     it('probes the right endpoints on the container port the app listens on', () => {
@@ -160,7 +187,7 @@ describe('deployment files match the app', () => {
 
     it('Service and PodDisruptionBudget select the Deployment pods', () => {
       const labels = deployment.spec.template.metadata.labels as Record<string, string>;
-      const [service] = byKind('Service');
+      const service = byKind('Service').find((d) => d.metadata.name === 'tollgate')!;
       const [pdb] = byKind('PodDisruptionBudget');
       for (const selector of [service.spec.selector, pdb.spec.selector.matchLabels] as Array<
         Record<string, string>
