@@ -13,7 +13,8 @@ COPY demo ./demo
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=8000
+# HOST: outside production the app binds 127.0.0.1 by default; in a container it must listen on every interface.
+ENV NODE_ENV=production PORT=8000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

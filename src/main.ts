@@ -13,6 +13,8 @@ import { loadDatabaseConfig } from './config/database.config';
 import { hostPort } from './database/typeorm-options';
 import { describeStartupError } from './common/startup-error';
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
 async function bootstrap(): Promise<void> {
   validateEnvironment(); // one clear line and exit 1 on a bad variable, before anything starts
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
@@ -41,8 +43,8 @@ async function bootstrap(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `  Tollgate ${config.version} listening on ${base}`,
-      `  Swagger UI  ${base}/docs   (OpenAPI JSON ${base}/docs-json)`,
+      `  Tollgate ${config.version} listening on ${base}${LOOPBACK.has(config.host) ? '' : ` (bound to ${config.host})`}`,
+      ...(config.docsEnabled ? [`  Swagger UI  ${base}/docs   (OpenAPI JSON ${base}/docs-json)`] : []),
       ...(app.get<DemoConfig>(demoConfig.KEY).enabled ? [`  Demo page   ${base}/demo`] : []),
       `  Database    ${db.description}`,
       `  Stripe      ${stripeLine}`,
