@@ -59,6 +59,7 @@ function fail(err: unknown): never {
   const line = describeStartupError(err, {
     database: db.url ? hostPort(db.url) : undefined,
     connectTimeoutMs: db.connectTimeoutMs,
+    stripeApiUrl: process.env.STRIPE_API_URL?.trim() || undefined,
   });
   process.stderr.write(`tollgate: ${line}\n`);
   if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '') && err instanceof Error) {

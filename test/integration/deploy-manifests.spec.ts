@@ -29,7 +29,10 @@ interface ComposeService {
   environment?: Record<string, string | number>;
   ports?: string[];
   profiles?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  healthcheck?: { test: string[] };
+  restart?: string;
+  volumes?: string[];
 }
 type K8s = { kind: string; metadata: { name: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -78,6 +81,27 @@ describe('deployment files match the app', () => {
       expect(e.WEBHOOK_URL).toBe(`http://app:${s.app.environment?.PORT}/payments/webhook`);
       expect(e.WEBHOOK_SECRET).toBe(s.app.environment?.WEBHOOK_SECRET); // the app verifies what it signs
       expect(e.NODE_ENV).not.toBe('production');
+    });
+
+    it('the emulator has its own healthcheck on its port, and the app waits for it when the profile is on', () => {
+      const emu = s['stripe-emulator'];
+      const probe = emu.healthcheck!.test.join(' ');
+      expect(probe).toContain(`127.0.0.1:${emu.environment!.STRIPE_EMULATOR_PORT}/`);
+      expect(probe).not.toContain(':8000');
+      expect(s.app.depends_on?.['stripe-emulator']).toEqual({
+        condition: 'service_healthy',
+        required: false,
+      });
+      // `required` in depends_on and env_file needs Compose 2.24; the file says so.
+      expect(read('docker-compose.yml')).toMatch(/Docker Compose v2\.24 or newer/);
+    });
+
+    it('never runs the built-in emulator in the app container, restarts, and keeps /app/.data in volumes', () => {
+      expect(s.app.environment?.STRIPE_EMULATOR_BUILTIN).toBe('false');
+      for (const name of ['app', 'stripe-emulator']) {
+        expect([name, s[name].restart]).toEqual([name, 'unless-stopped']);
+        expect(s[name].volumes?.some((v) => v.endsWith(':/app/.data'))).toBe(true);
+      }
     });
 
     it('sets only variables the app reads', () => {
