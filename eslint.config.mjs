@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/**',
       'eslint.config.mjs',
       'clients/typescript/src/generated/**',
+      'clients/typescript/dist/**',
       'jest.config.js',
       'scripts/*.js',
     ],
