@@ -70,8 +70,33 @@ describe('OpenAPI document (e2e)', () => {
     const { schemas } = doc.components;
     const error = schemas.ErrorResponseDto.properties;
     expect(Object.keys(error).sort()).toEqual(
-      ['code', 'detail', 'errors', 'message', 'request_id', 'statusCode'].sort(),
+      [
+        'code',
+        'detail',
+        'errors',
+        'message',
+        'request_id',
+        'statusCode',
+        // The fields some codes add (docs/errors.md).
+        'requested',
+        'available',
+        'feature',
+        'current_plan',
+        'required_plan',
+        'allowed',
+        'decline_code',
+      ].sort(),
     );
+    for (const extra of [
+      'requested',
+      'available',
+      'feature',
+      'current_plan',
+      'required_plan',
+      'allowed',
+      'decline_code',
+    ])
+      expect((schemas.ErrorResponseDto as unknown as { required: string[] }).required).not.toContain(extra);
     expect(error.code.allOf).toEqual([{ $ref: '#/components/schemas/ErrorCode' }]);
     expect((schemas.ErrorCode as unknown as { enum: string[] }).enum.sort()).toEqual(
       Object.values(ErrorCode).sort(),

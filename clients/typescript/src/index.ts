@@ -16,21 +16,10 @@ export type { Client };
 
 /**
  * Every error answer of the API (docs/errors.md): `{statusCode, code, message, detail, request_id}` plus the
- * fields some codes add. Branch on `code`; `message` is for people and may be reworded.
+ * fields some codes add (`requested`/`available`, `feature`/`current_plan`/`required_plan`, `allowed`,
+ * `decline_code`). Branch on `code`; `message` is for people and may be reworded.
  */
-export type TollgateError = ErrorResponseDto & {
-  /** INSUFFICIENT_CREDITS, when the balance could be read. */
-  requested?: number;
-  available?: number;
-  /** FEATURE_NOT_AVAILABLE / LIMIT_EXCEEDED: the feature and the plans involved. */
-  feature?: string;
-  current_plan?: string | null;
-  required_plan?: string | null;
-  /** INVALID_PRODUCT_TYPE, UNSUPPORTED_CURRENCY: the accepted values. */
-  allowed?: string[];
-  /** Card errors (402): Stripe's decline code, e.g. `generic_decline`. */
-  decline_code?: string;
-};
+export type TollgateError = ErrorResponseDto;
 
 /** True for an API error body (what `result.error` holds after a 4xx or 5xx answer). */
 export function isTollgateError(value: unknown): value is TollgateError {

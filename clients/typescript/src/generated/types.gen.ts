@@ -28,6 +28,19 @@ export type FieldErrorDto = {
     errors: Array<string>;
 };
 
+export type ErrorPlanDto = {
+    lookup_key: string;
+    name: string;
+    /**
+     * required_plan only
+     */
+    product_id?: string;
+    /**
+     * required_plan only
+     */
+    price_id?: string;
+};
+
 export type ErrorResponseDto = {
     statusCode: number;
     /**
@@ -44,6 +57,34 @@ export type ErrorResponseDto = {
      * VALIDATION_FAILED only: each invalid field and the rules it broke.
      */
     errors?: Array<FieldErrorDto>;
+    /**
+     * INSUFFICIENT_CREDITS only: credits asked for.
+     */
+    requested?: number;
+    /**
+     * INSUFFICIENT_CREDITS only: credits the user had.
+     */
+    available?: number;
+    /**
+     * FEATURE_NOT_ENTITLED only: the feature asked for.
+     */
+    feature?: string;
+    /**
+     * FEATURE_NOT_ENTITLED only: the caller's plan (null: none).
+     */
+    current_plan?: ErrorPlanDto | null;
+    /**
+     * FEATURE_NOT_ENTITLED only: the first plan for sale that grants the feature (null: none).
+     */
+    required_plan?: ErrorPlanDto | null;
+    /**
+     * INVALID_PRODUCT_TYPE and UNSUPPORTED_CURRENCY only: the accepted values.
+     */
+    allowed?: Array<string>;
+    /**
+     * Card errors (402) only: Stripe's decline code.
+     */
+    decline_code?: string;
 };
 
 export type MeResponseDto = {
@@ -822,6 +863,10 @@ export type AuthControllerRegisterErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
      * AUTH_EMAIL_TAKEN
      */
     409: ErrorResponseDto;
@@ -871,6 +916,10 @@ export type AuthControllerLoginErrors = {
      * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
     /**
      * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
      */
@@ -1259,7 +1308,7 @@ export type HealthControllerFullErrors = {
     /**
      * status "unhealthy" with the failing checks
      */
-    503: unknown;
+    503: ErrorResponseDto;
 };
 
 export type HealthControllerFullError = HealthControllerFullErrors[keyof HealthControllerFullErrors];
@@ -1352,6 +1401,10 @@ export type CatalogAdminControllerSyncErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -1938,7 +1991,7 @@ export type WebhookEndpointsControllerTestErrors = {
 export type WebhookEndpointsControllerTestError = WebhookEndpointsControllerTestErrors[keyof WebhookEndpointsControllerTestErrors];
 
 export type WebhookEndpointsControllerTestResponses = {
-    200: SentEventDto;
+    202: SentEventDto;
 };
 
 export type WebhookEndpointsControllerTestResponse = WebhookEndpointsControllerTestResponses[keyof WebhookEndpointsControllerTestResponses];
@@ -2044,7 +2097,7 @@ export type WebhookEndpointsControllerReplayErrors = {
 export type WebhookEndpointsControllerReplayError = WebhookEndpointsControllerReplayErrors[keyof WebhookEndpointsControllerReplayErrors];
 
 export type WebhookEndpointsControllerReplayResponses = {
-    200: ReplayResultDto;
+    202: ReplayResultDto;
 };
 
 export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
@@ -2095,6 +2148,10 @@ export type PaymentsControllerCreateSubscriptionCheckoutErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2156,6 +2213,10 @@ export type PaymentsControllerCreatePackageCheckoutErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2205,6 +2266,10 @@ export type PaymentsControllerCheckoutSessionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2298,6 +2363,10 @@ export type PaymentsControllerCancelSubscriptionErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2345,6 +2414,10 @@ export type PaymentsControllerResumeSubscriptionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2402,6 +2475,10 @@ export type PaymentsControllerPreviewChangePlanErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2467,6 +2544,10 @@ export type PaymentsControllerChangePlanErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2517,6 +2598,10 @@ export type PaymentsControllerListInvoicesErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2564,6 +2649,10 @@ export type PaymentsControllerCreateBillingPortalSessionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2989,6 +3078,10 @@ export type AdminStripeControllerReplayErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -3038,6 +3131,10 @@ export type AdminStripeControllerReconcileErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
