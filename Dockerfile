@@ -10,7 +10,11 @@ COPY src ./src
 COPY migrations ./migrations
 COPY catalog ./catalog
 COPY demo ./demo
-RUN npm run build && npm prune --omit=dev
+COPY scripts/prune-runtime.js ./scripts/prune-runtime.js
+# Production dependencies only, then without what the runtime never loads (the TypeScript compiler, ts-node/swc,
+# type declarations, source maps, PGlite's extensions): node_modules 175 MiB -> 66 MiB (apparent size) as of
+# this writing; the build prints the figures.
+RUN npm run build && npm prune --omit=dev && node scripts/prune-runtime.js
 
 FROM node:24-bookworm-slim AS runtime
 # HOST: outside production the app binds 127.0.0.1 by default; in a container it must listen on every interface.

@@ -61,4 +61,15 @@ export default tseslint.config(
       ),
     },
   },
+  // Test preloads (node -r): plain CommonJS, linted without type information.
+  {
+    files: ['test/support/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
