@@ -128,8 +128,7 @@ function checkFreePlan(raw: unknown, problems: string[]): CatalogFreePlan | null
     );
   }
   for (const field of ['amounts', 'currency', 'interval', 'trial_days', 'monthly_uses']) {
-    if (field in (raw))
-      c.problems.push(`free_plan.${field}: the free plan has no price or credits`);
+    if (field in raw) c.problems.push(`free_plan.${field}: the free plan has no price or credits`);
   }
   const free = {
     lookup_key: lookupKey,

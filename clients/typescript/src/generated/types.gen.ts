@@ -212,6 +212,10 @@ export type ProductDto = {
 
 export type ProductsResponseDto = {
     products: Array<ProductDto>;
+    /**
+     * Every currency the catalog sells in (a base currency or a currency option): the values ?currency= takes.
+     */
+    currencies: Array<string>;
 };
 
 export type CatalogChangeDto = {
