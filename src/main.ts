@@ -80,6 +80,7 @@ function fail(err: unknown): never {
     database: db.url ? hostPort(db.url) : undefined,
     connectTimeoutMs: db.connectTimeoutMs,
     stripeApiUrl: process.env.STRIPE_API_URL?.trim() || undefined,
+    metricsPort: Number(process.env.METRICS_PORT) || undefined,
   });
   process.stderr.write(`tollgate: ${line}\n`);
   if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '') && err instanceof Error) {

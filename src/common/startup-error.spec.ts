@@ -18,6 +18,14 @@ describe('describeStartupError', () => {
     );
   });
 
+  it('names METRICS_PORT when the metrics port is the busy one', () => {
+    const busy = Object.assign(coded('EADDRINUSE'), { address: '0.0.0.0', port: 9464 });
+    expect(describeStartupError(busy, { metricsPort: 9464 })).toBe(
+      'Cannot listen on 0.0.0.0:9464: the port is already in use (another Tollgate?). Stop it or set METRICS_PORT to a free port.',
+    );
+    expect(describeStartupError(busy, { metricsPort: 9000 })).toContain('set PORT to a free port');
+  });
+
   it('names STRIPE_API_URL when the Stripe server it points at does not answer at startup', () => {
     const stripeDown = Object.assign(new Error('An error occurred with our connection to Stripe.'), {
       type: 'StripeConnectionError',

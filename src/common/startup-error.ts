@@ -7,6 +7,8 @@ export interface StartupContext {
   connectTimeoutMs?: number;
   /** STRIPE_API_URL when set (an emulator or stripe-mock), named when Stripe cannot be reached at startup. */
   stripeApiUrl?: string;
+  /** METRICS_PORT, so a busy metrics port names its own variable. */
+  metricsPort?: number;
 }
 
 interface ErrorLike {
@@ -49,7 +51,8 @@ export function describeStartupError(err: unknown, ctx: StartupContext = {}): st
   }
   if (code === 'EADDRINUSE') {
     const where = e.port !== undefined ? `${e.address ?? ''}:${e.port}` : message;
-    return `Cannot listen on ${where}: the port is already in use (another Tollgate?). Stop it or set PORT to a free port.`;
+    const variable = e.port !== undefined && e.port === ctx.metricsPort ? 'METRICS_PORT' : 'PORT';
+    return `Cannot listen on ${where}: the port is already in use (another Tollgate?). Stop it or set ${variable} to a free port.`;
   }
   if (err instanceof DatabaseNotMigratedError || code === '42P01') {
     const what =
