@@ -10,10 +10,15 @@ COPY src ./src
 COPY migrations ./migrations
 COPY catalog ./catalog
 COPY demo ./demo
-RUN npm run build && npm prune --omit=dev
+COPY scripts/prune-runtime.js ./scripts/prune-runtime.js
+# Production dependencies only, then without what the runtime never loads (the TypeScript compiler, ts-node/swc,
+# type declarations, source maps, PGlite's extensions): node_modules 175 MiB -> 66 MiB (apparent size) as of
+# this writing; the build prints the figures.
+RUN npm run build && npm prune --omit=dev && node scripts/prune-runtime.js
 
 FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=8000
+# HOST: outside production the app binds 127.0.0.1 by default; in a container it must listen on every interface.
+ENV NODE_ENV=production PORT=8000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/**',
       'eslint.config.mjs',
       'clients/typescript/src/generated/**',
+      'clients/typescript/dist/**',
       'jest.config.js',
       'scripts/*.js',
     ],
@@ -60,14 +61,14 @@ export default tseslint.config(
       ),
     },
   },
-  // The layer rules (dependency-cruiser's config): CommonJS, linted without type information.
+  // CommonJS files (dependency-cruiser's config, test preloads for node -r): linted without type information.
   {
-    files: ['.dependency-cruiser.cjs'],
+    files: ['.dependency-cruiser.cjs', 'test/support/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable' },
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -26,11 +26,25 @@ function flash(text) {
   $('flash').textContent = text;
   $('error').textContent = '';
 }
-function fail(result) {
+function fail(result, near) {
   $('flash').textContent = '';
-  $('error').textContent = messageFor(result.data);
+  document.querySelectorAll('.action-error').forEach((e) => e.remove());
+  const text = messageFor(result.data);
+  if (!near) {
+    $('error').textContent = text;
+    return;
+  }
+  // Next to the button that failed, where the eye already is.
+  $('error').textContent = '';
+  near.insertAdjacentElement(
+    'afterend',
+    el('p', { className: 'action-error', role: 'alert', textContent: text }),
+  );
 }
 const date = (iso) => (iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' }) : '–');
+const dateTime = (iso) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '–';
+let currentPlan = null; // the subscribed plan's name, to mark its card
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -53,7 +67,8 @@ async function show() {
   const me = await api('GET', '/auth/me');
   if (!me.ok) return;
   $('who').textContent = me.data.email ?? me.data.id;
-  await Promise.all([loadCredits(), loadSubscription(), loadCatalog()]);
+  // The catalog marks the current plan: it renders once the subscription is known.
+  await Promise.all([loadCredits(), loadSubscription().then(loadCatalog)]);
 }
 
 function renderCredits(c) {
@@ -67,14 +82,17 @@ async function loadCredits() {
     api('GET', '/credits'),
     api('GET', '/credits/ledger?limit=20'),
   ]);
-  if (credits.ok) renderCredits(credits.data);
+  if (credits.ok) {
+    renderCredits(credits.data);
+    $('ledger-total').textContent = `Total balance: ${credits.data.total_credits} credits`;
+  }
   if (ledger.ok) {
     $('ledger').replaceChildren(
       ...ledger.data.entries.map((e) =>
         el(
           'tr',
           {},
-          el('td', { textContent: date(e.created_at) }),
+          el('td', { textContent: dateTime(e.created_at) }),
           el('td', { textContent: e.amount > 0 ? `+${e.amount}` : String(e.amount) }),
           el('td', { textContent: e.bucket }),
           el('td', { textContent: e.reason }),
@@ -90,6 +108,7 @@ async function loadSubscription() {
   if (!r.ok) return fail(r);
   const s = r.data;
   $('sub-actions').hidden = !s.has_subscription;
+  currentPlan = s.has_subscription && s.plan ? s.plan.name : null;
   if (!s.has_subscription) {
     $('subscription').textContent = 'No subscription yet: pick a plan below.';
     return;
@@ -132,15 +151,13 @@ async function loadCatalog() {
   if (!plans.ok) return fail(plans);
   $('plans').replaceChildren(...plans.data.products.map((p) => productCard(p, 'subscription')));
   if (packs.ok) $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
-  await loadCurrencies();
+  loadCurrencies(plans.data.currencies ?? []);
 }
 
-/** The catalog's currencies, from the API's own answer to an unsupported one (detail.allowed). */
-async function loadCurrencies() {
+/** The catalog's currencies, as the products answer lists them. */
+function loadCurrencies(currencies) {
   if ($('currency').options.length > 1) return;
-  const r = await api('GET', '/payments/products?product_type=subscription&currency=xxx');
-  for (const c of r.data?.detail?.allowed ?? [])
-    $('currency').append(el('option', { value: c, textContent: c.toUpperCase() }));
+  for (const c of currencies) $('currency').append(el('option', { value: c, textContent: c.toUpperCase() }));
   $('currency').value = currency;
 }
 
@@ -154,6 +171,7 @@ function productCard(p, type) {
           p.trial_days ? `${p.trial_days}-day free trial` : 'No trial',
         ]
       : [price, `${p.credits} credits, never expire`];
+  if (type === 'subscription' && currentPlan) return planCard(p, what);
   const label = type === 'subscription' ? `Subscribe to ${p.name}` : `Buy ${p.name}`;
   const button = el('button', { type: 'button', textContent: type === 'subscription' ? 'Subscribe' : 'Buy' });
   button.setAttribute('aria-label', label);
@@ -169,6 +187,56 @@ function productCard(p, type) {
   );
 }
 
+/** With a subscription: the current plan is marked; the others offer a switch, previewed (prorated) first. */
+function planCard(p, what) {
+  const current = p.name === currentPlan;
+  const body = [el('h3', { textContent: p.name }), el('p', { textContent: p.description })];
+  body.push(
+    el('p', { className: 'price', textContent: what[0] }),
+    ...what.slice(1).map((t) => el('p', { textContent: t })),
+  );
+  if (current)
+    return el(
+      'li',
+      { className: 'current' },
+      el('span', { className: 'badge', textContent: 'Current plan' }),
+      ...body,
+    );
+  const button = el('button', { type: 'button', textContent: 'Switch plan' });
+  button.setAttribute('aria-label', `Switch to ${p.name}`);
+  const preview = el('div', { className: 'preview' });
+  button.addEventListener('click', () => previewSwitch(p, button, preview));
+  return el('li', {}, ...body, button, preview);
+}
+
+async function previewSwitch(p, button, preview) {
+  button.disabled = true;
+  const r = await api(
+    'GET',
+    `/payments/change-plan/preview?price_id=${encodeURIComponent(p.price.price_id)}`,
+  );
+  button.disabled = false;
+  if (!r.ok) return fail(r, button);
+  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency: r.data.currency });
+  const money = (n) => format.format(n / 10 ** format.resolvedOptions().maximumFractionDigits);
+  const confirm = el('button', { type: 'button', textContent: `Confirm switch to ${p.name}` });
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    const done = await api('POST', '/payments/change-plan', { price_id: p.price.price_id });
+    confirm.disabled = false;
+    if (!done.ok) return fail(done, confirm);
+    flash(`Switched to ${p.name}.`);
+    await Promise.all([loadSubscription(), loadCredits()]);
+    await loadCatalog();
+  });
+  preview.replaceChildren(
+    el('p', {
+      textContent: `Prorated now: ${money(r.data.proration_amount)}; next invoice: ${money(r.data.amount_due)}.`,
+    }),
+    confirm,
+  );
+}
+
 async function checkout(type, product, button) {
   button.disabled = true;
   const path =
@@ -181,7 +249,7 @@ async function checkout(type, product, button) {
     ...(currency ? { currency } : {}),
   });
   button.disabled = false;
-  if (!r.ok) return fail(r);
+  if (!r.ok) return fail(r, button);
   sessionStorage.setItem('tollgate.demo.checkout', r.data.session_id);
   location.assign(r.data.checkout_url);
 }
@@ -288,21 +356,21 @@ $('use-credit').addEventListener('click', async () => {
   if (r.status === 402 && r.data?.code === 'INSUFFICIENT_CREDITS') {
     $('flash').textContent = '';
     $('error').textContent = '';
-  } else if (!r.ok) return fail(r);
+  } else if (!r.ok) return fail(r, $('use-credit'));
   else flash(`Used 1 credit: ${r.data.credits_remaining} left.`);
   await loadCredits();
 });
 
 $('cancel-sub').addEventListener('click', async () => {
   const r = await api('DELETE', '/payments/cancel-subscription');
-  if (!r.ok) return fail(r);
+  if (!r.ok) return fail(r, $('cancel-sub'));
   flash('Your subscription will end at the close of this period.');
   await loadSubscription();
 });
 
 $('resume-sub').addEventListener('click', async () => {
   const r = await api('POST', '/payments/resume-subscription');
-  if (!r.ok) return fail(r);
+  if (!r.ok) return fail(r, $('resume-sub'));
   flash('Your subscription continues.');
   await loadSubscription();
 });
@@ -310,7 +378,7 @@ $('resume-sub').addEventListener('click', async () => {
 $('portal').addEventListener('click', async (event) => {
   event.preventDefault();
   const r = await api('GET', '/payments/create-billing-portal-session');
-  if (!r.ok) return fail(r);
+  if (!r.ok) return fail(r, $('portal'));
   location.assign(r.data.url);
 });
 
@@ -325,10 +393,16 @@ for (const button of document.querySelectorAll('[data-travel]')) {
     button.disabled = true;
     const r = await api('POST', `/dev/time-travel/${button.dataset.travel}`);
     button.disabled = false;
-    if (!r.ok) return fail(r);
-    flash(
-      `Billing time is now ${new Date(r.data.frozen_time).toLocaleString()}. Updates arrive as Stripe's webhooks do.`,
-    );
+    if (!r.ok) return fail(r, button);
+    const when = new Date(r.data.frozen_time).toLocaleString();
+    const did = {
+      renewal: `Advanced your billing clock past the next renewal (now ${when}): the renewal is charged and your monthly credits reset.`,
+      'fail-next-renewal':
+        'Your next renewal will be declined: advance to the next renewal to see the subscription go past due.',
+      'restore-card': 'Renewals charge your checkout card again.',
+      'refund-last-purchase': `Refunded your last credit pack (${r.data.refund_id ?? 'refund'}): its credits are taken back.`,
+    }[button.dataset.travel];
+    flash(`${did} Updates arrive as Stripe's webhooks do.`);
     // Webhooks land asynchronously: refresh a few times instead of asking for a reload.
     for (let i = 0; i < 6; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -117,6 +117,12 @@ export function setupApp(app: NestFastifyApplication): void {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
+  if (config.docsEnabled) setupSwagger(app, config.version);
+  setupDemo(app);
+}
+
+/** Swagger UI at /docs, the OpenAPI JSON at /docs-json (unless DOCS_ENABLED=false). */
+function setupSwagger(app: NestFastifyApplication, version: string): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -126,7 +132,7 @@ export function setupApp(app: NestFastifyApplication): void {
           'Errors share one body: {statusCode, code, message, detail, request_id, errors?: [{field, errors[]}]} ' +
           '(ErrorResponseDto; code is one of the stable ErrorCode values).',
       )
-      .setVersion(config.version)
+      .setVersion(version)
       .addBearerAuth()
       .addSecurityRequirements('bearer')
       .build(),
@@ -134,7 +140,6 @@ export function setupApp(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, finalizeOpenApi(document, HOST_EXEMPT_PATHS), {
     jsonDocumentUrl: 'docs-json',
   });
-  setupDemo(app);
 }
 
 /**

@@ -12,9 +12,16 @@ import { appConfig, AppConfig, demoConfig, DemoConfig, stripeConfig, StripeConfi
 import { loadDatabaseConfig } from './config/database.config';
 import { hostPort } from './database/typeorm-options';
 import { describeStartupError } from './common/startup-error';
+import { assertPortFree } from './common/port-check';
+import { loadAppConfig } from './config/app.config';
+import { Logger } from '@nestjs/common';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 async function bootstrap(): Promise<void> {
   validateEnvironment(); // one clear line and exit 1 on a bad variable, before anything starts
+  const wanted = loadAppConfig();
+  await assertPortFree(wanted.port, wanted.host); // a busy port is one line, before the database is touched
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     bodyParser: false,
     bufferLogs: true,
@@ -38,11 +45,26 @@ async function bootstrap(): Promise<void> {
     stripe.mode === 'emulator'
       ? `built-in emulator at ${emulator.instance?.url ?? stripe.apiUrl}${emulator.busyPort ? ` (port ${emulator.busyPort} was busy)` : ''} (offline: NO REAL MONEY MOVES)`
       : `Stripe ${stripe.mode} mode${stripe.apiUrl ? ` via ${stripe.apiUrl}` : ''}`;
+  if (config.production) {
+    // Production logs are JSON lines (one per event, for the log pipeline): so is the banner.
+    new Logger('Tollgate').log(
+      {
+        version: config.version,
+        host: config.host,
+        port,
+        docs: config.docsEnabled ? '/docs' : null,
+        database: db.description,
+        stripe: stripe.mode,
+      },
+      `Tollgate ${config.version} listening on ${config.host}:${port}`,
+    );
+    return;
+  }
   process.stdout.write(
     [
       '',
-      `  Tollgate ${config.version} listening on ${base}`,
-      `  Swagger UI  ${base}/docs   (OpenAPI JSON ${base}/docs-json)`,
+      `  Tollgate ${config.version} listening on ${base}${LOOPBACK.has(config.host) ? '' : ` (bound to ${config.host})`}`,
+      ...(config.docsEnabled ? [`  Swagger UI  ${base}/docs   (OpenAPI JSON ${base}/docs-json)`] : []),
       ...(app.get<DemoConfig>(demoConfig.KEY).enabled ? [`  Demo page   ${base}/demo`] : []),
       `  Database    ${db.description}`,
       `  Stripe      ${stripeLine}`,
@@ -57,6 +79,8 @@ function fail(err: unknown): never {
   const line = describeStartupError(err, {
     database: db.url ? hostPort(db.url) : undefined,
     connectTimeoutMs: db.connectTimeoutMs,
+    stripeApiUrl: process.env.STRIPE_API_URL?.trim() || undefined,
+    metricsPort: Number(process.env.METRICS_PORT) || undefined,
   });
   process.stderr.write(`tollgate: ${line}\n`);
   if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '') && err instanceof Error) {

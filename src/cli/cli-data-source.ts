@@ -32,6 +32,10 @@ export function runCli(main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? 0),
     (err: unknown) => {
+      if (err instanceof CliAdvice) {
+        process.stderr.write(`${err.message}\n`); // every line: the advice is the point
+        process.exit(1);
+      }
       const db = loadDatabaseConfig();
       const line = describeStartupError(err, {
         database: db.url ? hostPort(db.url) : undefined,
@@ -42,6 +46,9 @@ export function runCli(main: () => Promise<number | void>): void {
     },
   );
 }
+
+/** A refusal whose whole (multi-line) message is what the operator must read: printed as is, not cut to a line. */
+export class CliAdvice extends Error {}
 
 /**
  * The embedded setup keeps its database (PGlite) and its Stripe (the built-in emulator) inside the server
@@ -70,7 +77,7 @@ export async function bootCliApp(command: 'replay' | 'reconcile'): Promise<INest
   validateEnvironment();
   const stripe = loadStripeConfig();
   if (loadDatabaseConfig().embedded || (stripe.emulator && !stripe.apiUrl)) {
-    throw new Error(embeddedAdvice(command));
+    throw new CliAdvice(embeddedAdvice(command));
   }
   const { AppModule } = await import('../app.module');
   return NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });

@@ -16,6 +16,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   // Hermetic boot: in-memory database, emulator on a random port, nothing persisted, no logs.
   process.env.NODE_ENV ??= 'test';
   process.env.LOG_LEVEL ??= 'silent';
+  process.env.DOCS_ENABLED = 'true'; // the generator reads the document even where the server hides it
   const { AppModule } = await import('../app.module');
   const { createHttpAdapter, setupApp } = await import('../app.setup');
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {

@@ -13,7 +13,11 @@ runCli(async () => {
   try {
     if (command === 'run') {
       const ran = await runMigrationsLocked(ds, embedded); // replicas and a migrate Job may race: one runs them
-      console.log(`${description}: ${ran.length ? ran.join(', ') : 'already up to date'}`);
+      console.log(
+        ran.length
+          ? `${description}: applied ${ran.length} migration${ran.length === 1 ? '' : 's'}: ${ran.join(', ')}`
+          : `${description}: already up to date (nothing to apply)`,
+      );
     } else if (command === 'revert') {
       await ds.undoLastMigration({ transaction: 'each' });
       console.log(`${description}: reverted the last migration`);

@@ -1,4 +1,4 @@
-import { currencyExponent, formatMinorUnits, normalizeCurrency, parseMajorUnits } from './money';
+import { currencyExponent, formatMinorUnits, formatMoney, normalizeCurrency, parseMajorUnits } from './money';
 
 describe('money (catalog)', () => {
   it('formats minor units by the currency exponent', () => {
@@ -46,5 +46,13 @@ describe('money (catalog)', () => {
     expect(currencyExponent('JPY')).toBe(0);
     expect(currencyExponent('usd')).toBe(2);
     expect(currencyExponent('bhd')).toBe(3);
+  });
+});
+
+describe('money in log lines', () => {
+  it('reads as money: major units and the currency code', () => {
+    expect(formatMoney(2999, 'usd')).toBe('29.99 USD');
+    expect(formatMoney(1000, 'jpy')).toBe('1000 JPY');
+    expect(formatMoney(5, 'eur')).toBe('0.05 EUR');
   });
 });

@@ -53,6 +53,11 @@ export function formatMinorUnits(amount: number, currency: string): string {
   return `${sign}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
 }
 
+/** For log lines: (2999,'usd') → "29.99 USD", so an operator reads money, not minor units. */
+export function formatMoney(amount: number, currency: string): string {
+  return `${formatMinorUnits(amount, currency)} ${currency.toUpperCase()}`;
+}
+
 /**
  * A decimal string in major units → integer minor units: ("29.99",'usd') → 2999, ("1000",'jpy') → 1000.
  * Exact (no floating point); throws on more decimals than the currency has or on anything not a plain number.

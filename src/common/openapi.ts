@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { codesFor, errorExamples, ownStatuses } from './openapi-errors';
 import { ERROR_DESCRIPTIONS } from './swagger';
 
 type Operation = {
@@ -52,9 +53,26 @@ export function finalizeOpenApi(
       if (throttled) add(429);
       add(500);
       if (path !== LIVENESS) add(503);
+      const operation = `${method.toUpperCase()} ${path}`;
+      for (const status of ownStatuses(operation)) add(status);
+      addExamples(operation, op.responses, errorRef);
     }
   }
   return document;
+}
+
+/** Each error response shows one example per code this route really answers with that status. */
+function addExamples(operation: string, responses: Operation['responses'], schema: object): void {
+  for (const [status, response] of Object.entries(responses)) {
+    const codes = Number(status) >= 400 ? codesFor(operation, Number(status)) : [];
+    if (codes.length === 0) continue;
+    const r = response as { content?: Record<string, { schema?: object; examples?: object }> };
+    r.content ??= {};
+    r.content['application/json'] = {
+      schema: r.content['application/json']?.schema ?? schema,
+      examples: errorExamples(codes),
+    };
+  }
 }
 
 /** Header names are case-insensitive: of two declarations keep the richer one (@ApiHeader's, with a description). */

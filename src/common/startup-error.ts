@@ -5,6 +5,10 @@ export interface StartupContext {
   /** `host:port` of DATABASE_URL, when a real PostgreSQL is configured. */
   database?: string;
   connectTimeoutMs?: number;
+  /** STRIPE_API_URL when set (an emulator or stripe-mock), named when Stripe cannot be reached at startup. */
+  stripeApiUrl?: string;
+  /** METRICS_PORT, so a busy metrics port names its own variable. */
+  metricsPort?: number;
 }
 
 interface ErrorLike {
@@ -13,6 +17,9 @@ interface ErrorLike {
   port?: number;
   address?: string;
   errors?: ErrorLike[];
+  /** The Stripe SDK's error class name (`StripeConnectionError`), and the network error under it. */
+  type?: string;
+  detail?: ErrorLike;
 }
 
 const UNREACHABLE: Record<string, string> = {
@@ -36,9 +43,16 @@ export function describeStartupError(err: unknown, ctx: StartupContext = {}): st
   const message = e.message ?? String(err);
   const db = ctx.database ? `PostgreSQL at ${ctx.database}` : 'the database';
 
+  if (e.type === 'StripeConnectionError') {
+    const cause = e.detail?.code ? (UNREACHABLE[e.detail.code] ?? e.detail.code) : 'no answer';
+    return ctx.stripeApiUrl
+      ? `Cannot reach Stripe at ${ctx.stripeApiUrl} (STRIPE_API_URL): ${cause}. Start that server (Docker Compose: COMPOSE_PROFILES=emulator) or fix STRIPE_API_URL.`
+      : `Cannot reach Stripe (api.stripe.com): ${cause}. Check the network, or set STRIPE_API_URL to an emulator.`;
+  }
   if (code === 'EADDRINUSE') {
     const where = e.port !== undefined ? `${e.address ?? ''}:${e.port}` : message;
-    return `Cannot listen on ${where}: the port is already in use (another Tollgate?). Stop it or set PORT to a free port.`;
+    const variable = e.port !== undefined && e.port === ctx.metricsPort ? 'METRICS_PORT' : 'PORT';
+    return `Cannot listen on ${where}: the port is already in use (another Tollgate?). Stop it or set ${variable} to a free port.`;
   }
   if (err instanceof DatabaseNotMigratedError || code === '42P01') {
     const what =

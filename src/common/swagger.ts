@@ -14,6 +14,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'BILLING_ADDRESS_REQUIRED: Stripe Tax needs a billing address it can locate; nothing changed.',
   429: 'RATE_LIMITED: slow down (Retry-After).',
   500: 'INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.',
+  502: 'PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.',
   503: 'SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.',
 };
 

@@ -14,7 +14,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     nodeEnv: str(env, 'NODE_ENV', 'development')!,
     production: isProduction(env),
     port,
-    host: str(env, 'HOST', '0.0.0.0')!,
+    /** Loopback outside production (open /metrics, time travel and Swagger stay off the LAN); images set HOST. */
+    host: str(env, 'HOST', isProduction(env) ? '0.0.0.0' : '127.0.0.1')!,
+    /** Swagger UI at /docs and the OpenAPI JSON at /docs-json (DOCS_ENABLED=false: both 404). */
+    docsEnabled: bool(env, 'DOCS_ENABLED', true),
     /** Checkout and portal return here; with the demo on (development), the demo page itself. */
     frontendUrl: url(
       env,

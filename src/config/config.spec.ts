@@ -134,6 +134,21 @@ describe('configuration', () => {
   });
 });
 
+describe('configuration: bind address and Swagger', () => {
+  it('binds loopback outside production and every interface in production unless HOST says otherwise', () => {
+    expect(loadAppConfig({}).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ NODE_ENV: 'production', HOST: '10.0.0.7' }).host).toBe('10.0.0.7');
+  });
+
+  it('serves Swagger unless DOCS_ENABLED=false, production included', () => {
+    expect(loadAppConfig({ NODE_ENV: 'production' }).docsEnabled).toBe(true);
+    expect(loadAppConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    expect(problem(() => loadAppConfig({ DOCS_ENABLED: 'nope' }))).toContain('DOCS_ENABLED');
+  });
+});
+
 describe('configuration: hardening (issue 12)', () => {
   it('reports every production refusal of one boot together, one line each', () => {
     const env = {

@@ -36,6 +36,19 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
       ),
     );
   }
+  const apiUrl = url(env, 'STRIPE_API_URL');
+  const builtin = bool(env, 'STRIPE_EMULATOR_BUILTIN', true);
+  // STRIPE_EMULATOR_BUILTIN=false (Docker Compose sets it): inside a container the in-process emulator's hosted
+  // checkout pages would point at the container's own loopback, so a missing key is refused, not emulated.
+  if (!production && secretKey === undefined && apiUrl === undefined && !builtin) {
+    checks.push(
+      refuse(
+        'STRIPE_SECRET_KEY',
+        'is not set and STRIPE_EMULATOR_BUILTIN=false: put STRIPE_SECRET_KEY and WEBHOOK_SECRET (a Stripe test key) in .env, ' +
+          'or set STRIPE_API_URL to a standalone emulator (COMPOSE_PROFILES=emulator STRIPE_API_URL=http://stripe-emulator:12111 docker compose up)',
+      ),
+    );
+  }
   // Every problem of this group at once (a production boot lists all its refusals together).
   checkAll(checks);
 
@@ -51,7 +64,7 @@ export function loadStripeConfig(env: NodeJS.ProcessEnv = process.env) {
     /** Stripe Tax on every checkout and renewal (needs Stripe Tax active on the account; checked at startup). */
     automaticTax: bool(env, 'STRIPE_AUTOMATIC_TAX', false),
     /** Point the SDK at another Stripe-compatible server (the emulator, stripe-mock). */
-    apiUrl: url(env, 'STRIPE_API_URL'),
+    apiUrl,
     emulator,
     /** A fixed port keeps hosted checkout URLs stable for a demo; tests take a random one. */
     emulatorPort: int(env, 'STRIPE_EMULATOR_PORT', isTest(env) ? 0 : 12111, 0, 65535),

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -14,6 +14,10 @@ import { StripeHealthIndicator } from './stripe.health';
 @ApiNotThrottled()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+  /** What GET /health last found down ('' = all up): a monitor polling an outage logs once, not per call. */
+  private lastDown = '';
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
@@ -63,6 +67,7 @@ export class HealthController {
         details: err.response?.details,
       }));
     const failed = 'failed' in result;
+    this.logTransition(result.details as Record<string, { status: string; message?: string }> | undefined);
     const body = {
       status: failed ? 'unhealthy' : 'healthy',
       timestamp: new Date().toISOString(),
@@ -71,5 +76,16 @@ export class HealthController {
     };
     if (failed) throw new ServiceUnavailableException(body);
     return body;
+  }
+
+  private logTransition(details: Record<string, { status: string; message?: string }> | undefined): void {
+    const down = Object.entries(details ?? {})
+      .filter(([, check]) => check.status !== 'up')
+      .map(([name, check]) => `${name}${check.message ? ` (${check.message})` : ''}`)
+      .join(', ');
+    if (down === this.lastDown) return;
+    if (down) this.logger.warn(`health: ${down} down`);
+    else this.logger.log(`health: every check is up again (was down: ${this.lastDown})`);
+    this.lastDown = down;
   }
 }

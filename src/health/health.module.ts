@@ -5,7 +5,8 @@ import { ShutdownState } from './shutdown-state.service';
 import { StripeHealthIndicator } from './stripe.health';
 
 @Module({
-  imports: [TerminusModule],
+  // Terminus would log every failed check with its details; HealthController logs state changes instead.
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [StripeHealthIndicator, ShutdownState],
 })

@@ -4,6 +4,7 @@ import { MetricsController } from './metrics.controller';
 import { METRIC } from './metrics';
 import { TollgateMetrics } from './metrics.service';
 import { HttpMetrics } from './http-metrics';
+import { MetricsPortServer } from './metrics-port.server';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,6 +18,7 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   providers: [
     TollgateMetrics,
     HttpMetrics,
+    MetricsPortServer,
     makeHistogramProvider({
       name: METRIC.httpDuration,
       help: 'HTTP requests by route template, method and status, in seconds.',
@@ -71,6 +73,11 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
       labelNames: ['method', 'path', 'status'],
     }),
     makeCounterProvider({
+      name: METRIC.outboundAttempts,
+      help: 'Outbound webhook delivery attempts by outcome: sent, failed (retries exhausted), retried, endpoints_disabled.',
+      labelNames: ['outcome'],
+    }),
+    makeCounterProvider({
       name: METRIC.retentionPruned,
       help: 'Rows deleted by the retention job, by table (never credit_ledger).',
       labelNames: ['table'],
@@ -81,6 +88,6 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
       labelNames: ['outcome'],
     }),
   ],
-  exports: [TollgateMetrics, HttpMetrics],
+  exports: [TollgateMetrics, HttpMetrics, MetricsPortServer],
 })
 export class MetricsModule {}

@@ -5,7 +5,12 @@ import type { EntityManager } from 'typeorm';
 import { afterCommit } from '../common/events/after-commit';
 import { DomainEvents } from '../common/events/domain-events';
 import { CreditsPosted } from '../common/facts';
-import { METRIC, type WebhookDeliveryOutcome } from './metrics';
+import {
+  METRIC,
+  OUTBOUND_ATTEMPT_OUTCOMES,
+  type OutboundAttemptOutcome,
+  type WebhookDeliveryOutcome,
+} from './metrics';
 
 const CLAWBACKS = new Set(['refund_clawback', 'dispute_clawback']);
 
@@ -30,7 +35,15 @@ export class TollgateMetrics implements OnModuleInit {
     @InjectMetric(METRIC.stripeErrors) private readonly stripeErrors: Counter<'method' | 'path' | 'status'>,
     @InjectMetric(METRIC.retentionPruned) private readonly pruned: Counter<'table'>,
     @InjectMetric(METRIC.retentionRuns) private readonly retentionRuns: Counter<'outcome'>,
-  ) {}
+    @InjectMetric(METRIC.outboundAttempts) private readonly outboundAttempts: Counter<'outcome'>,
+  ) {
+    // Every outcome is exported from the start (at 0), so rate() and sums see it before its first attempt.
+    for (const outcome of OUTBOUND_ATTEMPT_OUTCOMES) this.outboundAttempts.inc({ outcome }, 0);
+  }
+
+  outboundAttempt(outcome: OutboundAttemptOutcome): void {
+    this.outboundAttempts.inc({ outcome });
+  }
 
   /** Credits counted from the ledger's facts, once their transaction committed (a rollback counts nothing). */
   onModuleInit(): void {

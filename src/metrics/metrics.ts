@@ -13,13 +13,16 @@ export const METRIC = {
   consumeFailures: 'tollgate_credits_consume_failures_total',
   stripeDuration: 'tollgate_stripe_api_request_duration_seconds',
   stripeErrors: 'tollgate_stripe_api_errors_total',
-  outboundAttempts: 'tollgate_outbound_delivery_attempts',
+  outboundAttempts: 'tollgate_outbound_delivery_attempts_total',
   outboundDisabledEndpoints: 'tollgate_outbound_disabled_endpoints',
   outboundUndelivered: 'tollgate_outbound_undelivered',
   outboundOldestUndelivered: 'tollgate_outbound_oldest_undelivered_seconds',
   retentionPruned: 'tollgate_retention_pruned_total',
   retentionRuns: 'tollgate_retention_runs_total',
 } as const;
+
+export const OUTBOUND_ATTEMPT_OUTCOMES = ['sent', 'failed', 'retried', 'endpoints_disabled'] as const;
+export type OutboundAttemptOutcome = (typeof OUTBOUND_ATTEMPT_OUTCOMES)[number];
 
 export type WebhookDeliveryOutcome =
   'received' | 'duplicate' | 'signature_failed' | 'processed' | 'ignored' | 'failed' | 'dead';

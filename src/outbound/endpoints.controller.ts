@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { RequiresScope, Roles } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import {
@@ -72,7 +79,7 @@ export class WebhookEndpointsController {
   @Post(':id/test')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a webhook.test event for this endpoint' })
-  @ApiOkResponse({ type: SentEventDto })
+  @ApiAcceptedResponse({ type: SentEventDto })
   @ApiErrors(401, 403, 404)
   test(@Param('id') id: string): Promise<SentEventDto> {
     return this.endpoints.test(id);
@@ -91,7 +98,7 @@ export class WebhookEndpointsController {
   @ApiOperation({
     summary: 'Deliver again (same webhook-id): one event, or every subscribed event in a range',
   })
-  @ApiOkResponse({ type: ReplayResultDto })
+  @ApiAcceptedResponse({ type: ReplayResultDto })
   @ApiErrors(400, 401, 403, 404)
   replay(@Param('id') id: string, @Body() dto: ReplayDto): Promise<ReplayResultDto> {
     return this.endpoints.replay(id, dto);

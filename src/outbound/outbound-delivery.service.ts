@@ -6,6 +6,8 @@ import { InFlight, LeasedJobs, nextAttempt, scheduledBackoff } from '../common/d
 import { firstRow } from '../common/db/sql';
 import { signedHeaders } from './delivery-signer';
 import { postDelivery, SendResult } from './delivery-sender';
+import { TollgateMetrics } from '../metrics/metrics.service';
+import type { OutboundAttemptOutcome } from '../metrics/metrics';
 
 interface ClaimedDelivery {
   id: string;
@@ -62,7 +64,14 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
+    private readonly prometheus: TollgateMetrics,
   ) {}
+
+  /** The process-local tally `metrics()` reports and the Prometheus counter move together. */
+  private count(outcome: OutboundAttemptOutcome): void {
+    this.counters[outcome] += 1;
+    this.prometheus.outboundAttempt(outcome);
+  }
 
   /** Claims and delivers up to `limit` due deliveries; returns how many were attempted. */
   async processDue(limit = this.config.batchSize): Promise<number> {
@@ -143,7 +152,7 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
         [c.endpoint_id],
       );
     });
-    this.counters.sent += 1;
+    this.count('sent');
   }
 
   private async fail(c: ClaimedDelivery, r: SendResult): Promise<void> {
@@ -183,10 +192,9 @@ export class OutboundDeliveryService implements BeforeApplicationShutdown {
       );
       disabled = off?.just_disabled === true;
     });
-    if (exhausted) this.counters.failed += 1;
-    else this.counters.retried += 1;
+    this.count(exhausted ? 'failed' : 'retried');
     if (disabled) {
-      this.counters.endpoints_disabled += 1;
+      this.count('endpoints_disabled');
       this.logger.warn(`webhook endpoint ${c.endpoint_id} disabled after sustained failures`);
     }
   }

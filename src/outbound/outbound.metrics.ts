@@ -7,23 +7,12 @@ type Read = () => Promise<OutboundMetrics>;
 /** prom-client metrics live once per process; the gauges read whichever app instance is up (tests boot many). */
 let source: Read | undefined;
 
-const OUTCOMES = ['sent', 'failed', 'retried', 'endpoints_disabled'] as const;
-
 /**
  * Outbound delivery gauges, read at scrape time from the outbox's owner (one indexed query per scrape):
- * attempts by outcome since this process started, disabled endpoints, and the undelivered backlog and its age.
+ * disabled endpoints, and the undelivered backlog and its age. Attempts are a counter
+ * (`tollgate_outbound_delivery_attempts_total`, TollgateMetrics.outboundAttempt).
  */
 export const OUTBOUND_GAUGES = [
-  makeGaugeProvider({
-    name: METRIC.outboundAttempts,
-    help: 'Outbound delivery attempts by outcome (sent, failed, retried, endpoints_disabled) since this process started.',
-    labelNames: ['outcome'],
-    async collect() {
-      if (!source) return;
-      const m = await source();
-      for (const outcome of OUTCOMES) this.set({ outcome }, m[outcome]);
-    },
-  }),
   makeGaugeProvider({
     name: METRIC.outboundDisabledEndpoints,
     help: 'Webhook endpoints currently disabled (by an operator or after sustained failure).',

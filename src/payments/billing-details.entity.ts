@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export interface StoredTaxId {
   type: string;
@@ -12,9 +12,16 @@ export interface StoredTaxId {
  * by the payments module when they are changed through Tollgate or Stripe (portal, Checkout).
  */
 @Entity('billing_details')
+@Index('idx_billing_details_customer_id', ['customerId'])
+@Check('billing_details_country_check', `country IS NULL OR country ~ '^[A-Z]{2}$'`)
 export class BillingDetails {
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
   userId: string;
+
+  // By entity name: Payments does not import another module's entity.
+  @OneToOne('User', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'billing_details_user_id_fkey' })
+  user?: unknown;
 
   @Column({ name: 'customer_id', type: 'varchar', length: 255 })
   customerId: string;

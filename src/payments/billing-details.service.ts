@@ -20,7 +20,7 @@ const blank = (v: string | null | undefined): string | null => (v?.trim() ? v.tr
 export function billingRowOf(
   customer: Stripe.Customer,
   taxIds: readonly Stripe.TaxId[],
-): Omit<BillingDetails, 'userId' | 'updatedAt'> {
+): Omit<BillingDetails, 'userId' | 'updatedAt' | 'user'> {
   const a = customer.address;
   return {
     customerId: customer.id,

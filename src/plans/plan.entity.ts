@@ -12,6 +12,7 @@ import type { PlanFeatures } from './plan-features';
 @Check('plans_unit_amount_check', `unit_amount >= 0`)
 @Check('plans_trial_days_check', `trial_days >= 0`)
 @Check('plans_currency_check', `currency = lower(currency)`)
+@Check('plans_tax_behavior_check', `tax_behavior IN ('exclusive', 'inclusive', 'unspecified')`)
 export class Plan extends CatalogItem {
   @Column({ name: 'full_plan_name', type: 'varchar', nullable: true, default: '' })
   fullPlanName: string | null;

@@ -67,6 +67,7 @@ describe('PlansService (catalog)', () => {
   it('lists products in the spec shape with credits, formatted by currency exponent', async () => {
     const { service } = setup();
     expect(await service.listProducts({ product_type: 'subscription', currency: 'jpy' })).toEqual({
+      currencies: ['eur', 'jpy', 'usd'],
       products: [
         {
           id: 'prod_pro',

@@ -129,7 +129,10 @@ export class PlansService {
     const key = `${type}:${currency ?? ''}`;
     let response = view.responses.get(key);
     if (!response) {
-      response = { products: this.toProducts(view, type as ProductType, currency) };
+      response = {
+        products: this.toProducts(view, type as ProductType, currency),
+        currencies: view.currencies,
+      };
       view.responses.set(key, response);
     }
     return response;

@@ -35,7 +35,7 @@ const redirect = (res: ServerResponse, location: string): void => {
 
 const notFound = (res: ServerResponse): void => html(res, 404, '<h1>Not found</h1>');
 
-function checkoutPage(ctx: Ctx, id: string, error?: string): string | undefined {
+function checkoutPage(ctx: Ctx, id: string, error?: string, card?: string): string | undefined {
   const session = ctx.store.get<Stripe.Checkout.Session>(id);
   if (!session || session.object !== 'checkout.session') return undefined;
   return renderCheckoutPage({
@@ -43,6 +43,7 @@ function checkoutPage(ctx: Ctx, id: string, error?: string): string | undefined 
     lineItems: sessionLineItems(ctx, id) as unknown as Stripe.LineItem[],
     trialDays: session.mode === 'subscription' ? ctx.store.internal.sessionExtras[id]?.trialDays : undefined,
     error,
+    card,
   });
 }
 
@@ -65,7 +66,7 @@ export function handleHosted(h: HostedRequest): boolean {
       if (result.ok) {
         redirect(res, result.redirect);
       } else {
-        const page = checkoutPage(ctx, id, result.error.message);
+        const page = checkoutPage(ctx, id, result.error.message, str('card_number'));
         if (page) html(res, 402, page);
         else notFound(res);
       }

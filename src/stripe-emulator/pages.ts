@@ -28,9 +28,17 @@ export interface CheckoutPageModel {
   lineItems: Stripe.LineItem[];
   trialDays?: number;
   error?: string;
+  /** After a decline: the card number the buyer typed, shown again instead of the default test card. */
+  card?: string;
 }
 
-export function renderCheckoutPage({ session, lineItems, trialDays, error }: CheckoutPageModel): string {
+export function renderCheckoutPage({
+  session,
+  lineItems,
+  trialDays,
+  error,
+  card,
+}: CheckoutPageModel): string {
   const cur = session.currency ?? 'usd';
   const rows = lineItems
     .map((li) => {
@@ -65,7 +73,7 @@ export function renderCheckoutPage({ session, lineItems, trialDays, error }: Che
     session.status === 'open'
       ? `<form method="POST" action="/checkout/${escapeHtml(session.id)}">${email}
 ${renderBillingFields(session)}
-<label for="card_number">Card number</label><input id="card_number" name="card_number" value="4242 4242 4242 4242" inputmode="numeric">
+<label for="card_number">Card number</label><input id="card_number" name="card_number" value="${escapeHtml(card ?? '4242 4242 4242 4242')}" inputmode="numeric">
 ${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button></form>${cancel}`
       : `<p>This checkout session is ${escapeHtml(String(session.status))}.</p>`;
   return layout(

@@ -1,11 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { parse } from 'yaml';
+import {
+  composeServices,
+  freePort,
+  imageCommand,
+  runService,
+  serviceEnv,
+} from '../support/compose-processes';
 import { postgresServerUrl } from '../support/local-postgres';
 import { buildDist } from '../support/spawn-app';
 import { waitFor } from '../support/test-app';
@@ -16,30 +21,6 @@ const SHOTS = join(ROOT, 'test-results', 'compose');
 const server = postgresServerUrl();
 // The compose services need a PostgreSQL server to stand in for the `postgres` service.
 const withPostgres = server ? it : it.skip;
-
-interface ComposeService {
-  command?: string[];
-  environment?: Record<string, string | number>;
-}
-
-/** `${VAR:-default}` as Compose expands it, from the variables the README tells a newcomer to set. */
-function expand(value: string | number, given: Record<string, string>): string {
-  return String(value).replace(
-    /\$\{(\w+):-([^}]*)\}/g,
-    (_, name: string, dflt: string) => given[name] ?? dflt,
-  );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * What a newcomer gets from the README's `COMPOSE_PROFILES=emulator STRIPE_API_URL=http://stripe-emulator:12111
@@ -68,9 +49,7 @@ describe('docker-compose topology with the emulator profile (processes, real bro
     'migrates, serves the demo on localhost and completes a checkout on the emulator',
     async () => {
       mkdirSync(SHOTS, { recursive: true });
-      const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-        services: Record<string, ComposeService>;
-      };
+      const compose = { services: composeServices() };
       const scratch = await createScratchDatabase(server!);
       drop = scratch.drop;
       const [appPort, emulatorPort] = [await freePort(), await freePort()];
@@ -82,26 +61,12 @@ describe('docker-compose topology with the emulator profile (processes, real bro
         [/\/\/app:8000/, `//127.0.0.1:${appPort}`],
         [/\/\/localhost:12111/, `//localhost:${emulatorPort}`],
       ];
-      const envOf = (name: string, ports: Record<string, string>) => {
-        const env: Record<string, string> = {};
-        for (const [key, raw] of Object.entries(compose.services[name].environment ?? {})) {
-          let value = expand(raw, given);
-          for (const [from, to] of hosts) value = value.replace(from, to);
-          if (value !== '') env[key] = value;
-        }
-        return { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env, ...ports };
-      };
+      const envOf = (name: string, ports: Record<string, string>) =>
+        serviceEnv(compose.services[name], given, hosts, ports);
       const run = (name: string, command: string[], env: Record<string, string>) => {
-        const child = spawn(command[0], command.slice(1), {
-          cwd: ROOT,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        children.push(child);
-        return { child, out: () => `[${name}] ${out}` };
+        const service = runService(name, command, env);
+        children.push(service.child);
+        return service;
       };
 
       // migrate: its own command, to completion.
@@ -127,12 +92,7 @@ describe('docker-compose topology with the emulator profile (processes, real bro
         30_000,
       );
       // app: the image's CMD (Dockerfile) with the service's environment.
-      const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1];
-      const app = run(
-        'app',
-        JSON.parse(cmd) as string[],
-        envOf('app', { PORT: String(appPort), LOG_LEVEL: 'warn' }),
-      );
+      const app = run('app', imageCommand(), envOf('app', { PORT: String(appPort), LOG_LEVEL: 'warn' }));
       await waitFor(
         () => fetch(`http://127.0.0.1:${appPort}/health/ready`).then((r) => r.ok),
         `the app to be ready: ${app.out()}`,

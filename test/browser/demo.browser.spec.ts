@@ -85,11 +85,20 @@ describe('demo page (browser)', () => {
     await sees(page.locator('#sub-status'), 'trialing', true);
     await sees(page.locator('#trial'), 'Free trial until');
     await sees(credits('monthly-credits'), '100', true);
+    // The current plan is marked; another offers a switch with its prorated preview.
+    await sees(page.locator('#plans li.current'), 'Current plan');
+    await sees(page.locator('#plans li.current'), 'Pro Plan');
+    await page
+      .getByRole('button', { name: /^Switch to / })
+      .first()
+      .click();
+    await sees(page.locator('#plans .preview'), 'next invoice:');
     await shot('subscribed-trial');
 
     await page.getByRole('button', { name: 'Use a credit' }).click();
     await sees(credits('monthly-credits'), '99', true);
     await sees(page.locator('#ledger'), '-1');
+    await sees(page.locator('#ledger-total'), 'Total balance: 99 credits', true);
     await shot('spent-one');
 
     await page.getByRole('button', { name: 'Buy 100 Credits' }).click();
@@ -101,6 +110,7 @@ describe('demo page (browser)', () => {
     await page.getByRole('button', { name: 'Buy 100 Credits' }).click();
     await pay('4000 0000 0000 0002');
     await sees(page.getByRole('alert'), 'Your card was declined.');
+    expect(await page.getByLabel('Card number').inputValue()).toBe('4000 0000 0000 0002');
     await shot('declined-on-checkout');
     await page.getByRole('link', { name: 'Cancel and go back' }).click();
     await sees(
@@ -122,6 +132,7 @@ describe('demo page (browser)', () => {
     );
 
     await page.getByRole('button', { name: 'Advance to next renewal' }).click();
+    await sees(page.locator('#flash'), 'Advanced your billing clock past the next renewal');
     await sees(page.locator('#sub-status'), 'active', true);
     await sees(credits('monthly-credits'), '100', true);
     await sees(credits('purchased-credits'), '100', true);

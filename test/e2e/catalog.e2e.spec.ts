@@ -138,6 +138,18 @@ describe('catalog (e2e)', () => {
     expect(await plans.supportedCurrencies()).toEqual(['eur', 'usd']);
   });
 
+  it('names the currencies the catalog sells in, in every products answer (what ?currency= accepts)', async () => {
+    for (const query of ['product_type=subscription', 'product_type=one_time&currency=eur']) {
+      const res = await t.http().get(`/payments/products/?${query}`).expect(200);
+      expect(res.body.currencies).toEqual(['eur', 'usd']);
+    }
+    const refused = await t
+      .http()
+      .get('/payments/products/?product_type=subscription&currency=gbp')
+      .expect(400);
+    expect(refused.body.allowed).toEqual(['eur', 'usd']);
+  });
+
   it('serves the product list from an in-process cache until the catalog changes', async () => {
     const name = (list: ProductJson[]) => list.find((p) => p.name === 'Pro Plan')?.description;
     expect(name(await products(t, 'product_type=subscription'))).toBe('Professional subscription plan');

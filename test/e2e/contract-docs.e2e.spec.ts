@@ -78,6 +78,38 @@ function environmentVariablesRead(sources: Array<{ path: string; text: string }>
   return found;
 }
 
+type OpenApiResponse = {
+  content?: Record<string, { examples?: Record<string, { value: { code: string } }> }>;
+};
+type OpenApiDoc = { paths: Record<string, Record<string, { responses: Record<string, OpenApiResponse> }>> };
+
+/** `### \`METHOD /path\`` section → every "NNN `CODE`" its Errors line names (a status applies to the codes after it). */
+function documentedErrorCodes(markdown: string): Map<string, Array<{ status: number; code: string }>> {
+  const out = new Map<string, Array<{ status: number; code: string }>>();
+  const sections = markdown.split(/^### /m).slice(1);
+  for (const section of sections) {
+    const route = /^`([A-Z]+ \/[^`]*)`/.exec(section)?.[1];
+    const errors = /Errors:([\s\S]*?)(?:\n\n|\n- |$)/.exec(section)?.[1];
+    if (!route || !errors) continue;
+    const pairs: Array<{ status: number; code: string }> = [];
+    let status = 0;
+    for (const m of errors.matchAll(/\b([45]\d\d)\b|`([A-Z][A-Z0-9_]+)`/g)) {
+      if (m[1]) status = Number(m[1]);
+      else if (status && m[2] && m[2] in ERROR_CATALOGUE) pairs.push({ status, code: m[2] });
+    }
+    out.set(route, pairs);
+  }
+  return out;
+}
+
+/** The example codes the live OpenAPI document shows for one operation and status. */
+function exampleCodes(doc: OpenApiDoc, route: string, status: number): string[] | undefined {
+  const [method, path] = route.split(' ');
+  const response = doc.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+  if (!response) return undefined;
+  return Object.values(response.content?.['application/json']?.examples ?? {}).map((e) => e.value.code);
+}
+
 function fail(problems: string[]): void {
   if (problems.length > 0)
     throw new Error(`${problems.length} contract doc problem(s):\n- ${problems.join('\n- ')}`);
@@ -86,12 +118,12 @@ function fail(problems: string[]): void {
 describe('contract docs (e2e)', () => {
   let t: TestApp;
   let operations: string[];
+  let openapi: OpenApiDoc;
 
   beforeAll(async () => {
     t = await createTestApp();
-    const doc = (await t.http().get('/docs-json').expect(200)).body as {
-      paths: Record<string, Record<string, unknown>>;
-    };
+    const doc = (await t.http().get('/docs-json').expect(200)).body as OpenApiDoc;
+    openapi = doc;
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
@@ -227,6 +259,144 @@ describe('contract docs (e2e)', () => {
     for (const type of handled) {
       if (!stripeRows.has(type))
         problems.push(`${STRIPE_DOC}: handled Stripe event ${type} is not in the event table`);
+    }
+    fail(problems);
+  });
+
+  it(`${ROUTES_DOC}'s error codes per route are what /docs-json shows, each under its real status`, () => {
+    const documented = documentedErrorCodes(read(ROUTES_DOC));
+    expect(documented.size).toBeGreaterThan(25); // the parser must see the Errors lines it is meant to see
+    const problems: string[] = [];
+    for (const [route, pairs] of documented) {
+      for (const { status, code } of pairs) {
+        if (ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status !== status)
+          problems.push(
+            `${ROUTES_DOC}: ${route} lists ${status} ${code}, whose status is ${ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status}`,
+          );
+        const shown = exampleCodes(openapi, route, status);
+        if (!shown)
+          problems.push(`/docs-json: ${route} has no ${status} response, ${ROUTES_DOC} lists ${code}`);
+        else if (!shown.includes(code))
+          problems.push(
+            `/docs-json: ${route} ${status} has no ${code} example (${ROUTES_DOC} lists it; src/common/openapi-errors.ts)`,
+          );
+      }
+    }
+    // And every example shows a code whose status is the response's.
+    for (const [path, item] of Object.entries(openapi.paths))
+      for (const [method, op] of Object.entries(item))
+        for (const [status, response] of Object.entries(op.responses))
+          for (const example of Object.values(response.content?.['application/json']?.examples ?? {}))
+            if (
+              String(ERROR_CATALOGUE[example.value.code as keyof typeof ERROR_CATALOGUE]?.status) !== status
+            )
+              problems.push(
+                `/docs-json: ${method.toUpperCase()} ${path} ${status} shows ${example.value.code}`,
+              );
+    fail(problems);
+  });
+
+  it('a sample of real requests answers statuses and codes that /docs-json documents for the route', async () => {
+    const user = (
+      await t
+        .http()
+        .post('/auth/register')
+        .send({ email: `docs-${Date.now()}@tollgate.test`, password: 'correct horse battery' })
+        .expect(201)
+    ).body.access_token as string;
+    const admin = (
+      await t
+        .http()
+        .post('/auth/register')
+        .send({ email: 'admin@tollgate.test', password: 'correct horse battery' })
+        .expect(201)
+    ).body.access_token as string;
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const endpoint = (
+      await t
+        .http()
+        .post('/admin/webhook-endpoints')
+        .set(bearer(admin))
+        .send({ url: 'http://127.0.0.1:9/tollgate', events: ['purchase.completed'] })
+        .expect(201)
+    ).body.id as string;
+    const sample: Array<[string, string, () => Promise<{ status: number; body: { code?: string } }>]> = [
+      ['GET /credits', 'no token', () => t.http().get('/credits')],
+      [
+        'POST /credits/consume',
+        'a bad amount',
+        () => t.http().post('/credits/consume').set(bearer(user)).send({ amount: -1 }),
+      ],
+      [
+        'POST /credits/consume',
+        'no credits',
+        () => t.http().post('/credits/consume').set(bearer(user)).send({ amount: 1 }),
+      ],
+      [
+        'GET /payments/products',
+        'a bad product_type',
+        () => t.http().get('/payments/products?product_type=nope'),
+      ],
+      ['GET /admin/users', 'a user token', () => t.http().get('/admin/users').set(bearer(user))],
+      [
+        'POST /payments/create-checkout-session',
+        'an unknown price',
+        () =>
+          t
+            .http()
+            .post('/payments/create-checkout-session')
+            .set(bearer(user))
+            .send({ price_id: 'price_nope', product_id: 'prod_nope' }),
+      ],
+      [
+        'DELETE /payments/cancel-subscription',
+        'no subscription',
+        () => t.http().delete('/payments/cancel-subscription').set(bearer(user)),
+      ],
+      [
+        'POST /auth/register',
+        'a taken email',
+        () =>
+          t
+            .http()
+            .post('/auth/register')
+            .send({ email: 'admin@tollgate.test', password: 'correct horse battery' }),
+      ],
+      [
+        'DELETE /admin/webhook-endpoints/{id}',
+        'an unknown endpoint',
+        () => t.http().delete(`/admin/webhook-endpoints/${missing}`).set(bearer(admin)),
+      ],
+      [
+        'POST /admin/webhook-endpoints/{id}/test',
+        'a real endpoint',
+        () => t.http().post(`/admin/webhook-endpoints/${endpoint}/test`).set(bearer(admin)),
+      ],
+      [
+        'POST /admin/webhook-endpoints/{id}/replay',
+        'an unknown event',
+        () =>
+          t
+            .http()
+            .post(`/admin/webhook-endpoints/${endpoint}/replay`)
+            .set(bearer(admin))
+            .send({ event_id: 'msg_unknown' }),
+      ],
+    ];
+    const problems: string[] = [];
+    for (const [route, what, send] of sample) {
+      const res = await send();
+      const [method, path] = route.split(' ');
+      const responses = openapi.paths[path]?.[method.toLowerCase()]?.responses ?? {};
+      if (!responses[String(res.status)]) {
+        problems.push(`${route} (${what}) answered ${res.status}, which /docs-json does not list`);
+        continue;
+      }
+      if (res.status >= 400 && !exampleCodes(openapi, route, res.status)?.includes(res.body.code ?? ''))
+        problems.push(
+          `${route} (${what}) answered ${res.status} ${res.body.code}, not an example of that status`,
+        );
     }
     fail(problems);
   });

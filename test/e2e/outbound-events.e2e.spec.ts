@@ -142,7 +142,7 @@ describe('outbound events: signed Standard Webhooks from a transactional outbox 
     const scrape = (await t.http().get('/metrics').expect(200)).text;
     const gauge = (outcome: string) =>
       Number(
-        new RegExp(`tollgate_outbound_delivery_attempts\\{outcome="${outcome}"\\} (\\d+)`).exec(scrape)?.[1],
+        new RegExp(`tollgate_outbound_delivery_attempts_total\\{outcome="${outcome}"\\} (\\d+)`).exec(scrape)?.[1],
       );
     expect(gauge('sent')).toBeGreaterThanOrEqual(2);
     expect(gauge('failed') + gauge('retried')).toBeGreaterThanOrEqual(1);

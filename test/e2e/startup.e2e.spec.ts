@@ -104,6 +104,7 @@ describe('startup failures are one clear line (spawned dist/src/main.js)', () =>
       expect(lines(app.stderr())).toEqual([
         `tollgate: Cannot listen on 127.0.0.1:${busy.port}: the port is already in use (another Tollgate?). Stop it or set PORT to a free port.`,
       ]);
+      expect(app.stdout()).toBe(''); // no JSON error line, no boot logs: it stops before anything starts
     } finally {
       await busy.close();
     }

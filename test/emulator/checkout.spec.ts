@@ -190,7 +190,10 @@ describe('stripe emulator checkout', () => {
       redirect: 'manual',
     });
     expect(res.status).toBe(402);
-    expect(await res.text()).toContain('Your card was declined.');
+    const page = await res.text();
+    expect(page).toContain('Your card was declined.');
+    // The form keeps the card the buyer typed (to correct it), not the default test card.
+    expect(page).toContain('name="card_number" value="4000000000000002"');
     expect(await h.emulator.completeCheckout(session.id, { card: '4000000000000002' })).toEqual({
       ok: false,
       error: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },

@@ -29,7 +29,10 @@ interface ComposeService {
   environment?: Record<string, string | number>;
   ports?: string[];
   profiles?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  healthcheck?: { test: string[] };
+  restart?: string;
+  volumes?: string[];
 }
 type K8s = { kind: string; metadata: { name: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -80,6 +83,27 @@ describe('deployment files match the app', () => {
       expect(e.NODE_ENV).not.toBe('production');
     });
 
+    it('the emulator has its own healthcheck on its port, and the app waits for it when the profile is on', () => {
+      const emu = s['stripe-emulator'];
+      const probe = emu.healthcheck!.test.join(' ');
+      expect(probe).toContain(`127.0.0.1:${emu.environment!.STRIPE_EMULATOR_PORT}/`);
+      expect(probe).not.toContain(':8000');
+      expect(s.app.depends_on?.['stripe-emulator']).toEqual({
+        condition: 'service_healthy',
+        required: false,
+      });
+      // `required` in depends_on and env_file needs Compose 2.24; the file says so.
+      expect(read('docker-compose.yml')).toMatch(/Docker Compose v2\.24 or newer/);
+    });
+
+    it('never runs the built-in emulator in the app container, restarts, and keeps /app/.data in volumes', () => {
+      expect(s.app.environment?.STRIPE_EMULATOR_BUILTIN).toBe('false');
+      for (const name of ['app', 'stripe-emulator']) {
+        expect([name, s[name].restart]).toEqual([name, 'unless-stopped']);
+        expect(s[name].volumes?.some((v) => v.endsWith(':/app/.data'))).toBe(true);
+      }
+    });
+
     it('sets only variables the app reads', () => {
       for (const [name, svc] of Object.entries(s)) {
         if (!svc.image?.startsWith('tollgate')) continue;
@@ -101,14 +125,41 @@ describe('deployment files match the app', () => {
     const envOf = (c: { env: Array<{ name: string; value?: string; valueFrom?: unknown }> }) =>
       new Map(c.env.map((e) => [e.name, e]));
 
-    it('has a Deployment, a migration Job, a Service and a PodDisruptionBudget', () => {
+    it('has a Deployment, a Service and a PodDisruptionBudget, and no Job (migrations are an init container)', () => {
       expect(
-        ['Deployment', 'Job', 'Service', 'PodDisruptionBudget', 'Secret'].map((k) => byKind(k).length),
-      ).toEqual([1, 1, 1, 1, 1]);
+        ['Deployment', 'Job', 'Service', 'PodDisruptionBudget', 'Secret', 'ServiceMonitor'].map(
+          (k) => byKind(k).length,
+        ),
+      ).toEqual([1, 0, 2, 1, 1, 1]);
       const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
         resources: string[];
       };
       expect(kustomization.resources).not.toContain('secret.example.yaml');
+      expect(kustomization.resources).not.toContain('servicemonitor.example.yaml');
+    });
+
+    it('Prometheus scrapes METRICS_PORT (annotations and the ServiceMonitor), which the public Service never exposes', () => {
+      const metricsPort = (container.ports as Array<{ name: string; containerPort: number }>).find(
+        (p) => p.name === 'metrics',
+      )!;
+      expect(envOf(container).get('METRICS_PORT')?.value).toBe(String(metricsPort.containerPort));
+      expect(envOf(container).get('HOST')?.value).toBe('0.0.0.0');
+      const annotations = deployment.spec.template.metadata.annotations as Record<string, string>;
+      expect(annotations['prometheus.io/port']).toBe(String(metricsPort.containerPort));
+      expect(annotations['prometheus.io/path']).toBe('/metrics');
+      const service = (name: string) => byKind('Service').find((d) => d.metadata.name === name)!;
+      const targets = (svc: K8s) =>
+        (svc.spec.ports as Array<{ targetPort: string | number }>).map((p) => p.targetPort);
+      expect(targets(service('tollgate'))).not.toContain('metrics');
+      expect(targets(service('tollgate'))).not.toContain(metricsPort.containerPort);
+      const metricsService = service('tollgate-metrics');
+      expect(targets(metricsService)).toEqual(['metrics']);
+      const [monitor] = byKind('ServiceMonitor');
+      const labels = (metricsService as unknown as { metadata: { labels: Record<string, string> } }).metadata
+        .labels;
+      for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels as Record<string, string>))
+        expect(labels[k]).toBe(v);
+      expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
     });
 
     it('probes the right endpoints on the container port the app listens on', () => {
@@ -139,12 +190,12 @@ describe('deployment files match the app', () => {
           { secretKeyRef: { name: 'tollgate-secrets', key: secret } },
         ]);
       }
-      const [job] = byKind('Job');
-      const jobContainer = job.spec.template.spec.containers[0];
-      for (const c of [container, jobContainer])
+      const migrate = pod.initContainers[0];
+      for (const c of [container, migrate])
         for (const key of envOf(c).keys()) expect([key, env.has(key)]).toEqual([key, true]);
-      expect(jobContainer.command).toEqual(['npm', 'run', 'migration:run']);
-      expect(jobContainer.image).toBe(container.image);
+      expect(envOf(migrate).get('DATABASE_URL')?.valueFrom).toEqual(
+        envOf(container).get('DATABASE_URL')?.valueFrom,
+      );
     });
 
     it('gives the drain time to finish: grace period > SHUTDOWN_TIMEOUT_MS > SHUTDOWN_DELAY_MS', () => {
@@ -160,7 +211,7 @@ describe('deployment files match the app', () => {
 
     it('Service and PodDisruptionBudget select the Deployment pods', () => {
       const labels = deployment.spec.template.metadata.labels as Record<string, string>;
-      const [service] = byKind('Service');
+      const service = byKind('Service').find((d) => d.metadata.name === 'tollgate')!;
       const [pdb] = byKind('PodDisruptionBudget');
       for (const selector of [service.spec.selector, pdb.spec.selector.matchLabels] as Array<
         Record<string, string>

@@ -27,7 +27,11 @@ export interface SpawnedApp {
  * `node dist/src/main.js` as an operator runs it: a development environment (not NODE_ENV=test, whose
  * defaults hide the behaviour under test), embedded in-memory database, no inherited DATABASE_URL/REDIS_URL.
  */
-export function spawnApp(env: Record<string, string | undefined>, script = MAIN): SpawnedApp {
+export function spawnApp(
+  env: Record<string, string | undefined>,
+  script = MAIN,
+  args: string[] = [],
+): SpawnedApp {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of [
     'JEST_WORKER_ID',
@@ -41,7 +45,7 @@ export function spawnApp(env: Record<string, string | undefined>, script = MAIN)
   }
   const data = mkdtempSync(join(tmpdir(), 'tollgate-spawn-'));
   const started = Date.now();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: ROOT,
     env: {
       ...base,

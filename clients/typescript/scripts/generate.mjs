@@ -10,7 +10,8 @@ if (!input || !output) {
 }
 await createClient({
   input: JSON.parse(readFileSync(input, 'utf8')),
-  output: { path: output },
+  // Imports end in .js: the package is built to ESM that plain Node and moduleResolution NodeNext resolve.
+  output: { path: output, importFileExtension: '.js' },
   plugins: ['@hey-api/client-fetch', '@hey-api/typescript', '@hey-api/sdk'],
   logs: { level: 'silent' },
 });

@@ -10,6 +10,21 @@ export class FieldErrorDto {
   errors: string[];
 }
 
+/** FEATURE_NOT_ENTITLED: the caller's plan, or the plan that would grant the feature. */
+export class ErrorPlanDto {
+  @ApiProperty({ example: 'pro' })
+  lookup_key: string;
+
+  @ApiProperty({ example: 'Pro Plan' })
+  name: string;
+
+  @ApiPropertyOptional({ example: 'prod_pro', description: 'required_plan only' })
+  product_id?: string;
+
+  @ApiPropertyOptional({ example: 'price_pro', description: 'required_plan only' })
+  price_id?: string;
+}
+
 /** The one error body every route answers with (AllExceptionsFilter). */
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 })
@@ -40,4 +55,43 @@ export class ErrorResponseDto {
     description: 'VALIDATION_FAILED only: each invalid field and the rules it broke.',
   })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({ example: 5, description: 'INSUFFICIENT_CREDITS only: credits asked for.' })
+  requested?: number;
+
+  @ApiPropertyOptional({ example: 2, description: 'INSUFFICIENT_CREDITS only: credits the user had.' })
+  available?: number;
+
+  @ApiPropertyOptional({
+    example: 'api_access',
+    description: 'FEATURE_NOT_ENTITLED only: the feature asked for.',
+  })
+  feature?: string;
+
+  @ApiPropertyOptional({
+    type: ErrorPlanDto,
+    nullable: true,
+    description: "FEATURE_NOT_ENTITLED only: the caller's plan (null: none).",
+  })
+  current_plan?: ErrorPlanDto | null;
+
+  @ApiPropertyOptional({
+    type: ErrorPlanDto,
+    nullable: true,
+    description: 'FEATURE_NOT_ENTITLED only: the first plan for sale that grants the feature (null: none).',
+  })
+  required_plan?: ErrorPlanDto | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['one_time', 'subscription'],
+    description: 'INVALID_PRODUCT_TYPE and UNSUPPORTED_CURRENCY only: the accepted values.',
+  })
+  allowed?: string[];
+
+  @ApiPropertyOptional({
+    example: 'generic_decline',
+    description: "Card errors (402) only: Stripe's decline code.",
+  })
+  decline_code?: string;
 }

@@ -60,4 +60,12 @@ export class ProductDto {
 export class ProductsResponseDto {
   @ApiProperty({ type: [ProductDto] })
   products: ProductDto[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['eur', 'usd'],
+    description:
+      'Every currency the catalog sells in (a base currency or a currency option): the values ?currency= takes.',
+  })
+  currencies: string[];
 }

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { RefundsDisputesService } from '../../payments/refunds-disputes.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
+import { formatMoney } from '../../common/money';
 
 type ChargeEvent = Stripe.Event & { data: { object: Stripe.Charge } };
 type DisputeEvent = Stripe.Event & { data: { object: Stripe.Dispute } };
@@ -25,7 +26,7 @@ export class ChargeHandler {
     const charge = ctx.event.data.object;
     this.logger.log(
       { charge_id: charge.id, amount_refunded: charge.amount_refunded },
-      `refund recorded: charge ${charge.id} (${charge.amount_refunded} ${charge.currency} refunded so far)`,
+      `refund recorded: charge ${charge.id} (${formatMoney(charge.amount_refunded, charge.currency)} refunded so far)`,
     );
   }
 

@@ -7,6 +7,7 @@ import { OnStripeEvent } from '../on-stripe-event.decorator';
 import { refId } from '../../stripe/stripe-refs';
 import { StripeObjectMissingError } from '../stripe-object-missing.error';
 import type { StripeEventContext } from '../stripe-event-context';
+import { formatMoney } from '../../common/money';
 
 type InvoiceEvent = Stripe.Event & { data: { object: Stripe.Invoice } };
 
@@ -31,7 +32,7 @@ export class InvoiceHandler {
     this.metrics.payment(null, 'succeeded', 'invoice');
     this.logger.log(
       { invoice_id: invoice.id, billing_reason: invoice.billing_reason, amount_paid: invoice.amount_paid },
-      `${invoice.billing_reason === 'subscription_cycle' ? 'renewal' : 'subscription invoice'} paid: ${invoice.id} (${invoice.amount_paid} ${invoice.currency})`,
+      `${invoice.billing_reason === 'subscription_cycle' ? 'renewal' : 'subscription invoice'} paid: ${invoice.id} (${formatMoney(invoice.amount_paid, invoice.currency)})`,
     );
   }
 

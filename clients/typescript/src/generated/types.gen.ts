@@ -28,6 +28,19 @@ export type FieldErrorDto = {
     errors: Array<string>;
 };
 
+export type ErrorPlanDto = {
+    lookup_key: string;
+    name: string;
+    /**
+     * required_plan only
+     */
+    product_id?: string;
+    /**
+     * required_plan only
+     */
+    price_id?: string;
+};
+
 export type ErrorResponseDto = {
     statusCode: number;
     /**
@@ -44,6 +57,34 @@ export type ErrorResponseDto = {
      * VALIDATION_FAILED only: each invalid field and the rules it broke.
      */
     errors?: Array<FieldErrorDto>;
+    /**
+     * INSUFFICIENT_CREDITS only: credits asked for.
+     */
+    requested?: number;
+    /**
+     * INSUFFICIENT_CREDITS only: credits the user had.
+     */
+    available?: number;
+    /**
+     * FEATURE_NOT_ENTITLED only: the feature asked for.
+     */
+    feature?: string;
+    /**
+     * FEATURE_NOT_ENTITLED only: the caller's plan (null: none).
+     */
+    current_plan?: ErrorPlanDto | null;
+    /**
+     * FEATURE_NOT_ENTITLED only: the first plan for sale that grants the feature (null: none).
+     */
+    required_plan?: ErrorPlanDto | null;
+    /**
+     * INVALID_PRODUCT_TYPE and UNSUPPORTED_CURRENCY only: the accepted values.
+     */
+    allowed?: Array<string>;
+    /**
+     * Card errors (402) only: Stripe's decline code.
+     */
+    decline_code?: string;
 };
 
 export type MeResponseDto = {
@@ -171,6 +212,10 @@ export type ProductDto = {
 
 export type ProductsResponseDto = {
     products: Array<ProductDto>;
+    /**
+     * Every currency the catalog sells in (a base currency or a currency option): the values ?currency= takes.
+     */
+    currencies: Array<string>;
 };
 
 export type CatalogChangeDto = {
@@ -1021,6 +1066,10 @@ export type AuthControllerRegisterErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
      * AUTH_EMAIL_TAKEN
      */
     409: ErrorResponseDto;
@@ -1070,6 +1119,10 @@ export type AuthControllerLoginErrors = {
      * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
      */
     401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
     /**
      * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
      */
@@ -1458,7 +1511,7 @@ export type HealthControllerFullErrors = {
     /**
      * status "unhealthy" with the failing checks
      */
-    503: unknown;
+    503: ErrorResponseDto;
 };
 
 export type HealthControllerFullError = HealthControllerFullErrors[keyof HealthControllerFullErrors];
@@ -1551,6 +1604,10 @@ export type CatalogAdminControllerSyncErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -1833,6 +1890,10 @@ export type PaymentsControllerCreateSubscriptionCheckoutErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -1893,6 +1954,10 @@ export type PaymentsControllerCreatePackageCheckoutErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -1942,6 +2007,10 @@ export type PaymentsControllerCheckoutSessionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2035,6 +2104,10 @@ export type PaymentsControllerCancelSubscriptionErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2082,6 +2155,10 @@ export type PaymentsControllerResumeSubscriptionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2139,6 +2216,10 @@ export type PaymentsControllerPreviewChangePlanErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2204,6 +2285,10 @@ export type PaymentsControllerChangePlanErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2254,6 +2339,10 @@ export type PaymentsControllerListInvoicesErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2301,6 +2390,10 @@ export type PaymentsControllerCreateBillingPortalSessionErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -2776,6 +2869,10 @@ export type AdminStripeControllerReplayErrors = {
      */
     500: ErrorResponseDto;
     /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
     503: ErrorResponseDto;
@@ -2825,6 +2922,10 @@ export type AdminStripeControllerReconcileErrors = {
      * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
      */
     500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
     /**
      * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
      */
@@ -3184,7 +3285,7 @@ export type WebhookEndpointsControllerTestErrors = {
 export type WebhookEndpointsControllerTestError = WebhookEndpointsControllerTestErrors[keyof WebhookEndpointsControllerTestErrors];
 
 export type WebhookEndpointsControllerTestResponses = {
-    200: SentEventDto;
+    202: SentEventDto;
 };
 
 export type WebhookEndpointsControllerTestResponse = WebhookEndpointsControllerTestResponses[keyof WebhookEndpointsControllerTestResponses];
@@ -3290,7 +3391,7 @@ export type WebhookEndpointsControllerReplayErrors = {
 export type WebhookEndpointsControllerReplayError = WebhookEndpointsControllerReplayErrors[keyof WebhookEndpointsControllerReplayErrors];
 
 export type WebhookEndpointsControllerReplayResponses = {
-    200: ReplayResultDto;
+    202: ReplayResultDto;
 };
 
 export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
