@@ -1,15 +1,19 @@
+import type { CanActivate } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { createVerifier } from 'fast-jwt';
+import { JwtAuthGuard } from '../../src/auth/guards/jwt-auth.guard';
+import { CreditsController } from '../../src/credits/credits.controller';
 import { TokenService } from '../../src/auth/token.service';
 import { authConfig, AuthConfig } from '../../src/config/auth.config';
 import { createApiKey } from '../factories/api-key.factory';
 import { registerUser } from '../factories/user.factory';
 import { TestIdentityProvider } from '../support/jwks-server';
 import { createTestApp } from '../support/test-app';
-import { httpLoad, Measured, tableHeader, tableRow, warmUp } from './bench-utils';
+import { httpLoad, Measured, tableHeader, tableRow, verdict, warmUp } from './bench-utils';
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_AUTH_DURATION_S ?? 4);
-const ROUNDS = 2;
+const ROUNDS = 3;
 const MICRO_MS = 1000;
 
 /** Calls `op` back to back for about `ms` milliseconds; returns nanoseconds per call. */
@@ -24,6 +28,34 @@ function nsPerOp(op: () => unknown, ms = MICRO_MS): number {
     now = process.hrtime.bigint();
   }
   return Number(now - start) / n;
+}
+
+/** Awaits `op` back to back for about `ms` milliseconds; returns nanoseconds per call. */
+async function nsPerAsyncOp(op: () => unknown, ms = MICRO_MS): Promise<number> {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms * 1e6);
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 200; i++) await op();
+    n += 200;
+    now = process.hrtime.bigint();
+  }
+  return Number(now - start) / n;
+}
+
+/** The global auth guard's canActivate on a prepared GET /credits request (what the guard itself costs). */
+function guardCost(guard: CanActivate, headers: Record<string, string>): Promise<number> {
+  const handler = Object.getOwnPropertyDescriptor(CreditsController.prototype, 'breakdown')!
+    .value as () => unknown;
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const op = () => {
+    const req = { headers: { ...lower }, raw: {} };
+    const context = new ExecutionContextHost([req, {}], CreditsController, handler);
+    context.setType('http');
+    return guard.canActivate(context);
+  };
+  return nsPerAsyncOp(op);
 }
 
 /**
@@ -84,6 +116,7 @@ export async function benchAuth(): Promise<string> {
     // One process serves every request: 1/throughput is the server time each request costs.
     const usPerReq = (m: Measured) => 1e6 / m.rps;
     const local = usPerReq(bests[0]);
+    const apiKeyRatio = usPerReq(bests[3]) / local;
 
     const tokens = t.app.get(TokenService);
     const { jwtSecret } = t.app.get<AuthConfig>(authConfig.KEY);
@@ -95,6 +128,18 @@ export async function benchAuth(): Promise<string> {
       ['fast-jwt verify, no cache', nsPerOp(() => raw(user.token))],
       ['fast-jwt verify, cache 1000', nsPerOp(() => rawCached(user.token))],
     ] as const;
+    const kinds = [
+      ['local HS256 token', user.auth],
+      ['external RS256 token', { Authorization: `Bearer ${rs}` }],
+      ['external ES256 token', { Authorization: `Bearer ${es}` }],
+      [
+        'API key + X-Tollgate-User',
+        { Authorization: `Bearer ${key.secret}`, 'X-Tollgate-User': 'bench-key' },
+      ],
+    ] as const;
+    const plain = t.app.get(JwtAuthGuard);
+    const guardCosts: Array<[string, number]> = [];
+    for (const [kind, headers] of kinds) guardCosts.push([kind, await guardCost(plain, headers)]);
 
     return [
       `auth: ${CONNECTIONS} connections, ${DURATION_S} s per round, best of ${ROUNDS} alternating rounds; ` +
@@ -110,6 +155,9 @@ export async function benchAuth(): Promise<string> {
             `(${(usPerReq(m) / local).toFixed(2)}× local, ${(usPerReq(m) - local).toFixed(0)} µs more)`,
         ),
       `  /health/live (no auth, no database)         ${usPerReq(bests[4]).toFixed(0).padStart(6)} µs`,
+      `API key + X-Tollgate-User / local token: ${verdict(apiKeyRatio.toFixed(2), '≤ 1.3', apiKeyRatio <= 1.3)}`,
+      `the auth guard's own cost (canActivate on a prepared GET /credits request, ${MICRO_MS} ms each):`,
+      ...guardCosts.map(([kind, ns]) => `  ${kind.padEnd(50)} ${(ns / 1000).toFixed(2).padStart(8)} µs/op`),
       `token verification alone (same token, ${MICRO_MS} ms each):`,
       ...micro.map(([name, ns]) => `  ${name.padEnd(50)} ${(ns / 1000).toFixed(2).padStart(8)} µs/op`),
     ].join('\n');
