@@ -10,7 +10,7 @@ import { AdminUsersModule } from './admin/admin-users.module';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
+import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
 import { pinoParams } from './common/logging';
@@ -62,7 +62,7 @@ import { RetentionModule } from './retention/retention.module';
             },
           },
         ],
-        // Per API key, else per user when authenticated (the guard runs after JwtAuthGuard), else per client IP.
+        // Per API key, else per user when authenticated (the guard runs after AuthenticationGuard), else per client IP.
         getTracker: (req: Record<string, unknown>) => {
           const key = req.apiKey as { id: string } | undefined;
           if (key) return `key:${key.id}`;
@@ -94,7 +94,7 @@ import { RetentionModule } from './retention/retention.module';
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.
-    { provide: APP_GUARD, useExisting: JwtAuthGuard },
+    { provide: APP_GUARD, useExisting: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
     { provide: APP_GUARD, useClass: CachedThrottlerGuard },
   ],

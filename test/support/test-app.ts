@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
@@ -24,6 +24,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** Embedded PGlite even in the PostgreSQL pass (DATABASE_URL is hidden from this app's boot). */
   embedded?: boolean;
+  /** Provider overrides on the testing module (the bench swaps in its baseline auth guard). */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 /**
@@ -78,7 +80,8 @@ async function inTestEnvironment<T>(
 /** Boots the real app (AppModule + setupApp, exactly as main.ts) on a random loopback port. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   return inTestEnvironment(options, async (drop) => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const builder = Test.createTestingModule({ imports: [AppModule] });
+    const moduleRef = await (options.override?.(builder) ?? builder).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
       bodyParser: false,
     });
