@@ -7,6 +7,8 @@ import { AppModule } from '../../src/app.module';
 import { createHttpAdapter, setupApp } from '../../src/app.setup';
 import { StripeEmulatorHost } from '../../src/stripe/stripe-emulator.host';
 import type { StripeEmulator } from '../../src/stripe-emulator';
+import { useEmbeddedTemplate } from '../../src/database/embedded-seed';
+import { embeddedTemplate } from './embedded-template';
 import { createScratchDatabase, realDatabaseUrl } from './test-database';
 
 export interface TestApp {
@@ -55,6 +57,9 @@ async function inTestEnvironment<T>(
   if (process.env.REDIS_URL && !env.THROTTLE_REDIS_PREFIX) {
     env.THROTTLE_REDIS_PREFIX = `test:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}:`;
   }
+  const embedded = options.embedded || (!options.databaseUrl && !server);
+  // An embedded database starts from the suite's migrated template (no initdb, no migrations per app).
+  useEmbeddedTemplate(embedded ? await embeddedTemplate() : undefined);
   if (options.embedded) {
     delete process.env.DATABASE_URL;
   } else if (options.databaseUrl) {
