@@ -13,6 +13,7 @@ export default tseslint.config(
       'clients/typescript/src/generated/**',
       'jest.config.js',
       'scripts/*.js',
+      'test/jest/*.js',
     ],
   },
   js.configs.recommended,

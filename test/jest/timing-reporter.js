@@ -4,7 +4,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const README = join(__dirname, '..', 'README.md');
+const README = join(__dirname, '..', '..', 'README.md');
 
 /** { tier: { embedded: seconds, postgres: seconds } } from the README's budget table. */
 function readBudgets() {
