@@ -14,6 +14,7 @@ export default tseslint.config(
       'clients/typescript/dist/**',
       'jest.config.js',
       'scripts/*.js',
+      'test/jest/*.js',
     ],
   },
   js.configs.recommended,

@@ -16,6 +16,9 @@ const transform = {
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 module.exports = {
   testTimeout: 60000,
+  // Each tier's time beside its budget in the README, and every suite's time (test/jest/timing-reporter.js).
+  reporters: ['default', '<rootDir>/test/jest/timing-reporter.js'],
+  globalSetup: '<rootDir>/test/jest/global-setup.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },

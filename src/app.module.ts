@@ -11,7 +11,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CreditsModule } from './credits/credits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
+import { AuthenticationGuard } from './auth/guards/authentication.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
 import { REQUIRED_SCOPE_KEY, ScopeRule, THROTTLE_TIER_KEY, ThrottleTierName } from './common/decorators';
 import { pinoParams } from './common/logging';
@@ -70,7 +70,7 @@ import { RetentionModule } from './retention/retention.module';
             },
           },
         ],
-        // Per API key, else per user when authenticated (the guard runs after JwtAuthGuard), else per client IP.
+        // Per API key, else per user when authenticated (the guard runs after AuthenticationGuard), else per client IP.
         getTracker: (req: Record<string, unknown>) => {
           const key = req.apiKey as { id: string } | undefined;
           if (key) return `key:${key.id}`;
@@ -105,7 +105,7 @@ import { RetentionModule } from './retention/retention.module';
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.
-    { provide: APP_GUARD, useExisting: JwtAuthGuard },
+    { provide: APP_GUARD, useExisting: AuthenticationGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
     { provide: APP_GUARD, useClass: CachedThrottlerGuard },
   ],

@@ -6,6 +6,8 @@ import type { ApiKeyScope } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ApiKey } from './api-key.entity';
 import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { NOTIFY_API_KEY_REVOKED_SQL, VerifiedApiKeyCache } from './verified-api-key-cache';
+import type { ApiKeyCaller } from './api-key-caller';
 
 export const API_KEY_PREFIX = 'tg_';
 /** tg_ + 43 base64url characters (256 random bits). */
@@ -14,11 +16,7 @@ export const API_KEY_SHAPE = /^tg_[A-Za-z0-9_-]{43}$/;
 const TOUCH_INTERVAL_MS = 60_000;
 
 /** The key a request authenticated with (set on the request by the auth guard). */
-export interface ApiKeyCaller {
-  id: string;
-  name: string;
-  scopes: ApiKeyScope[];
-}
+export type { ApiKeyCaller };
 
 const sha256 = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
@@ -29,7 +27,10 @@ export class ApiKeysService {
 
   private readonly logger = new Logger('ApiKeys');
 
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly verified: VerifiedApiKeyCache,
+  ) {}
 
   async create(name: string, scopes: ApiKeyScope[], createdBy: string): Promise<CreatedApiKeyDto> {
     const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -51,9 +52,16 @@ export class ApiKeysService {
     return { api_keys: rows.map(present) };
   }
 
-  /** Revoking twice is a no-op that answers the same key. */
+  /**
+   * Revoking twice is a no-op that answers the same key. The revocation notifies every replica at commit (their
+   * verified-key caches drop it) and this one drops it at once.
+   */
   async revoke(id: string): Promise<ApiKeyDto> {
-    await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    await this.keys.manager.transaction(async (manager) => {
+      const done = await manager.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+      if (done.affected) await manager.query(NOTIFY_API_KEY_REVOKED_SQL, [id]);
+    });
+    this.verified.forget(id);
     const row = await this.keys.findOneBy({ id });
     if (!row) throw new AppError(ErrorCode.ApiKeyNotFound);
     return present(row);
@@ -62,21 +70,31 @@ export class ApiKeysService {
   /**
    * Looks the key up by its hash (an index probe: the secret itself never reaches the database) and compares
    * the stored hash in constant time. Unknown, malformed and revoked keys all answer 401 API_KEY_INVALID.
+   * A key verified lately is answered from memory (VerifiedApiKeyCache), revocation reaching it at commit.
    */
   async authenticate(secret: string): Promise<ApiKeyCaller> {
     if (!API_KEY_SHAPE.test(secret)) throw new AppError(ErrorCode.ApiKeyInvalid);
     const presented = sha256(secret);
+    const hash = presented.toString('hex');
+    const known = this.verified.get(hash);
+    if (known) {
+      this.touch(known.id);
+      return known;
+    }
+    const ticket = this.verified.ticket();
     const row = await this.keys
       .createQueryBuilder('k')
       .select(['k.id', 'k.name', 'k.scopes', 'k.revokedAt'])
       .addSelect('k.keyHash')
-      .where('k.keyHash = :hash', { hash: presented.toString('hex') })
+      .where('k.keyHash = :hash', { hash })
       .getOne();
     const stored = row ? Buffer.from(row.keyHash, 'hex') : Buffer.alloc(presented.length);
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
     if (!row || !equal || row.revokedAt) throw new AppError(ErrorCode.ApiKeyInvalid);
     this.touch(row.id);
-    return { id: row.id, name: row.name, scopes: row.scopes };
+    const caller = { id: row.id, name: row.name, scopes: row.scopes };
+    this.verified.set(hash, caller, ticket);
+    return caller;
   }
 
   private touch(id: string): void {

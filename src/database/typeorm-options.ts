@@ -2,7 +2,8 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from '../../migrations';
-import { EmbeddedPostgres } from '../common/db/embedded-postgres';
+import { DatabaseLogger } from './database-logger';
+import type { EmbeddedPostgres } from '../common/db/embedded-postgres';
 
 export interface ResolvedDatabase {
   options: DataSourceOptions;
@@ -18,7 +19,10 @@ export interface ResolvedDatabase {
  * DATABASE_URL set → PostgreSQL through `pg`; unset → embedded PGlite with a single-connection pool.
  */
 export async function buildDataSourceOptions(config: DatabaseConfig): Promise<ResolvedDatabase> {
-  const embedded = config.embedded ? await EmbeddedPostgres.start(config.embeddedDataDir) : undefined;
+  // Loaded only when used: a process on a real PostgreSQL never loads PGlite.
+  const embedded = config.embedded
+    ? await (await import('../common/db/embedded-postgres')).EmbeddedPostgres.start(config.embeddedDataDir)
+    : undefined;
   const url = embedded?.url ?? config.url!;
   const options: DataSourceOptions = {
     type: 'postgres',
@@ -29,6 +33,7 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Re
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
+    logger: new DatabaseLogger(),
     extra: {
       // One connection for PGlite: transactions are serialized, never interleaved.
       max: embedded ? 1 : config.poolSize,

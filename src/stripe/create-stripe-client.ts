@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { parseStripeApiUrl } from '../stripe-emulator';
+import { parseStripeApiUrl } from '../stripe-emulator/api-url';
 
 export interface StripeClientOptions {
   secretKey: string;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
-import { StripeEmulator } from '../stripe-emulator';
+import type { StripeEmulator } from '../stripe-emulator';
 
 /**
  * Runs the offline Stripe emulator in-process when no STRIPE_SECRET_KEY is configured (never in production:
@@ -24,6 +24,8 @@ export class StripeEmulatorHost implements OnApplicationShutdown {
   async start(): Promise<string | undefined> {
     if (!this.config.emulator || this.config.apiUrl) return undefined;
     if (this.config.emulatorStatePath) mkdirSync(dirname(this.config.emulatorStatePath), { recursive: true });
+    // Loaded only when it runs: a process with a Stripe key (production) never loads the emulator's code.
+    const { StripeEmulator } = await import('../stripe-emulator');
     this.emulator = new StripeEmulator({
       statePath: this.config.emulatorStatePath,
       logger: (msg) => this.logger.debug(msg),

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import Stripe from 'stripe';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
-import { parseStripeApiUrl } from '../stripe-emulator';
+import { parseStripeApiUrl } from '../stripe-emulator/api-url';
 import { StripeEmulatorHost } from './stripe-emulator.host';
 import { StripeTaxCheck } from './stripe-tax.check';
 import { STRIPE_CLIENT } from './stripe.constants';

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { CONSUME_SQL, type ConsumeSqlRow } from '../../src/credits/credits.service';
 import { createScratchDatabase } from '../support/test-database';
@@ -9,7 +6,6 @@ import { httpLoad, loopLoad, Measured, tableHeader, tableRow, verdict, warmUp } 
 import { call, spawnServer, type Server } from './servers/spawn';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
-const HTTP_CONNECTIONS = 32;
 const WIDE = 64;
 const NARROW = 8;
 const USERS = 64;
@@ -17,7 +13,6 @@ const FUNDS = 1_000_000;
 const RACE = 1000;
 const RACE_CREDITS = 100;
 const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
-const PRODUCTS = '/payments/products?product_type=subscription';
 
 export const benchDatabaseUrl = (): string =>
   process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -62,8 +57,8 @@ async function race(count: number, send: () => Promise<Response>): Promise<numbe
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 
 /**
- * The platform table of issue 10, every figure beside a baseline measured in the same run:
- * - GET /payments/products and GET /health/live against a bare NestJS 12 + Fastify app serving the same JSON;
+ * The platform table of issue 10, every figure beside a baseline measured in the same run (the request
+ * pipeline against a bare app is the `pipeline` bench):
  * - POST /credits/consume spread over 64 users at 64 and 8 connections against CONSUME_SQL straight on pg;
  * - a naive read-modify-write consume (the spec's snippet) for throughput and for overspend in a 1,000-way race;
  * - the peak RSS of each server process.
@@ -88,24 +83,7 @@ export async function benchPlatform(): Promise<string> {
       ADMIN_EMAILS: 'admin@bench.test',
     });
     servers.push(tollgate);
-    const products = await call<unknown>(`${tollgate.url}${PRODUCTS}`, 'GET');
-    const bodyFile = join(tmpdir(), `tollgate-bench-products-${process.pid}.json`);
-    writeFileSync(bodyFile, JSON.stringify(products));
-    const bare = await spawnServer('bare', 'dist/test/bench/servers/bare-app.js', {
-      BENCH_BODY_FILE: bodyFile,
-    });
-    servers.push(bare);
-
-    // 1. The pipeline: the same JSON from the bare app and from Tollgate; liveness, which does no work.
-    const get = (url: string) => ({ url, connections: HTTP_CONNECTIONS, durationS: DURATION_S });
-    await warmUp(get(`${bare.url}${PRODUCTS}`));
-    await warmUp(get(`${tollgate.url}${PRODUCTS}`));
-    await warmUp(get(`${tollgate.url}/health/live`));
-    const bareProducts = await httpLoad('bare NestJS 12 + Fastify, same JSON', get(`${bare.url}${PRODUCTS}`));
-    const appProducts = await httpLoad('Tollgate GET /payments/products', get(`${tollgate.url}${PRODUCTS}`));
-    const appLive = await httpLoad('Tollgate GET /health/live', get(`${tollgate.url}/health/live`));
-
-    // 2. Consume spread over 64 users, each with its own balance row.
+    // 1. Consume spread over 64 users, each with its own balance row.
     const admin = await registerCaller(tollgate, 'admin@bench.test');
     const users: Caller[] = [];
     for (let i = 0; i < USERS; i++) users.push(await registerCaller(tollgate));
@@ -163,7 +141,7 @@ export async function benchPlatform(): Promise<string> {
       consumeDirect,
     );
 
-    // 3. The naive consume on the same database: throughput, then a race on 100 credits.
+    // 2. The naive consume on the same database: throughput, then a race on 100 credits.
     const naive = await spawnServer('naive', 'dist/test/bench/servers/naive-app.js', {
       DATABASE_URL: scratch.url,
       DB_POOL_SIZE: String(POOL),
@@ -209,32 +187,18 @@ export async function benchPlatform(): Promise<string> {
                                WHERE l.user_id = b.user_id AND l.bucket = 'purchased')`,
     );
 
-    const products05 = ratio(appProducts.rps, bareProducts.rps);
-    const live05 = ratio(appLive.rps, bareProducts.rps);
     const vsSql = ratio(app64.rps, sql64.rps);
     const vsNaive = ratio(app64.rps, naive64.rps);
     const p99 = ratio(app8.p99, sql8.p99);
-    const rows: Measured[] = [
-      bareProducts,
-      appProducts,
-      appLive,
-      app64,
-      sql64,
-      prepared64,
-      naive64,
-      app8,
-      sql8,
-    ];
+    const rows: Measured[] = [app64, sql64, prepared64, naive64, app8, sql8];
     const vsPrepared = ratio(app64.rps, prepared64.rps);
     const rss = servers.map((s) => `${s.name} ${s.peakRssMiB().toFixed(0)} MiB`).join(', ');
     return [
-      `${databaseLabel()}; ${DURATION_S} s per run after a 1 s warm-up; GETs at ${HTTP_CONNECTIONS} connections; ` +
+      `${databaseLabel()}; ${DURATION_S} s per run after a 1 s warm-up; ` +
         `database pool ${POOL} for Tollgate, the naive app and the direct SQL alike; ${USERS} users`,
       tableHeader(),
       ...rows.map((m) => tableRow(m)),
       '',
-      `products / bare Fastify:              ${verdict(products05.toFixed(2), '≥ 0.5', products05 >= 0.5)}`,
-      `/health/live / bare Fastify:          ${verdict(live05.toFixed(2), '≥ 0.5', live05 >= 0.5)}`,
       `consume at ${WIDE} / direct SQL:          ${verdict(vsSql.toFixed(2), '≥ 0.6', vsSql >= 0.6)}`,
       `consume at ${WIDE} / same SQL prepared:   ${vsPrepared.toFixed(2)} (Tollgate prepares it; the issue's baseline is the text unprepared)`,
       `consume at ${WIDE} / naive consume:       ${verdict(vsNaive.toFixed(2), '≥ 1.2', vsNaive >= 1.2)}`,

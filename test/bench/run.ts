@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { benchAuth } from './auth.bench';
 import { benchEntitlements } from './entitlements.bench';
+import { benchPipeline } from './pipeline.bench';
 import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench';
 
 /**
@@ -8,6 +9,7 @@ import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench
  * Loopback only; every run is bounded by a duration, so the whole takes a couple of minutes.
  */
 const BENCHES: Array<[string, () => Promise<string>]> = [
+  ['pipeline', benchPipeline],
   ['platform', benchPlatform],
   ['auth', benchAuth],
   ['entitlements', benchEntitlements],

@@ -161,5 +161,7 @@ describe('demo page (browser)', () => {
     await page.setViewportSize({ width: 1100, height: 900 });
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(SHOTS, 'desktop.png') });
-  });
+    // The whole journey (a dozen pages, each waiting on the emulator's webhooks): more than one test's 60 s when
+    // it shares the machine with the other test worker.
+  }, 180_000);
 });

@@ -1,12 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { createHttpAdapter, setupApp } from '../../src/app.setup';
 import { StripeEmulatorHost } from '../../src/stripe/stripe-emulator.host';
 import type { StripeEmulator } from '../../src/stripe-emulator';
+import { useEmbeddedTemplate } from '../../src/common/db/embedded-seed';
+import { embeddedTemplate } from './embedded-template';
 import { createScratchDatabase, realDatabaseUrl } from './test-database';
 
 export interface TestApp {
@@ -24,6 +26,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** Embedded PGlite even in the PostgreSQL pass (DATABASE_URL is hidden from this app's boot). */
   embedded?: boolean;
+  /** Provider overrides on the testing module (the bench swaps in its baseline auth guard). */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 /**
@@ -53,6 +57,9 @@ async function inTestEnvironment<T>(
   if (process.env.REDIS_URL && !env.THROTTLE_REDIS_PREFIX) {
     env.THROTTLE_REDIS_PREFIX = `test:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}:`;
   }
+  const embedded = options.embedded || (!options.databaseUrl && !server);
+  // An embedded database starts from the suite's migrated template (no initdb, no migrations per app).
+  useEmbeddedTemplate(embedded ? await embeddedTemplate() : undefined);
   if (options.embedded) {
     delete process.env.DATABASE_URL;
   } else if (options.databaseUrl) {
@@ -78,7 +85,8 @@ async function inTestEnvironment<T>(
 /** Boots the real app (AppModule + setupApp, exactly as main.ts) on a random loopback port. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   return inTestEnvironment(options, async (drop) => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const builder = Test.createTestingModule({ imports: [AppModule] });
+    const moduleRef = await (options.override?.(builder) ?? builder).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
       bodyParser: false,
     });

@@ -35,6 +35,12 @@ export class EmbeddedPostgres {
     return new EmbeddedPostgres(db, server, `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir);
   }
 
+  /** The data directory as an uncompressed tarball (what `PGlite.create({ loadDataDir })` opens). */
+  async dump(): Promise<Blob> {
+    await this.db.exec('CHECKPOINT');
+    return this.db.dumpDataDir('none');
+  }
+
   async stop(): Promise<void> {
     await this.server.stop();
     await this.db.close();

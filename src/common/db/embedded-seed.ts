@@ -16,7 +16,19 @@ export function seedPath(): string {
   return join(dir, '..', '..', '.cache', 'tollgate', `pglite-${version}-seed.tar.gz`);
 }
 
+let template: Blob | undefined;
+
+/**
+ * Every new embedded database in this process starts from `seed` (an initialised data directory, as
+ * `PGlite.dumpDataDir` writes it) instead of the cached empty one: the test suite's migrated template, so each
+ * test app skips initdb and the migrations. Undefined restores the default.
+ */
+export function useEmbeddedTemplate(seed: Blob | undefined): void {
+  template = seed;
+}
+
 export function readSeed(): Blob | undefined {
+  if (template) return template;
   const path = seedPath();
   return existsSync(path) ? new Blob([readFileSync(path)]) : undefined;
 }

@@ -14,7 +14,7 @@ export interface Server {
 
 /**
  * Starts `node <script>` as its own process (so the load generator never shares its event loop or its memory
- * figure) and waits, with a deadline, for the line `listening on http://…:<port>` it prints. Its output goes
+ * figure) and waits, with a deadline, for the line `listening on http://…:<port>` it prints (or `ready`'s). Its output goes
  * to a file, so a busy request log costs the server what it costs in production and nothing here.
  */
 export async function spawnServer(
@@ -22,6 +22,7 @@ export async function spawnServer(
   script: string,
   env: Record<string, string>,
   timeoutMs = 60_000,
+  ready = /listening on (http:\/\/[\w.]+:\d+)/,
 ): Promise<Server> {
   const log = join(mkdtempSync(join(tmpdir(), 'tollgate-bench-')), `${name}.log`);
   const fd = openSync(log, 'w');
@@ -35,7 +36,7 @@ export async function spawnServer(
   let url: string | undefined;
   while (!url) {
     const text = readFileSync(log, 'utf8');
-    url = /listening on (http:\/\/[\w.]+:\d+)/.exec(text)?.[1]?.replace('localhost', '127.0.0.1');
+    url = ready.exec(text)?.[1]?.replace('localhost', '127.0.0.1');
     if (url) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
