@@ -64,7 +64,7 @@ describe('audit log (e2e)', () => {
       .http()
       .post('/admin/api-keys')
       .set(admin.auth)
-      .send({ name: 'billing-backend', scopes: ['users:write'] })
+      .send({ name: 'billing-backend', scopes: ['users:write', 'credits:consume'] })
       .expect(201);
     const key = created.body as { id: string; secret: string };
     await t
@@ -73,6 +73,23 @@ describe('audit log (e2e)', () => {
       .set('Authorization', `Bearer ${key.secret}`)
       .send({ email: 'ext1@example.com' })
       .expect((res) => expect([200, 201]).toContain(res.status));
+    // Spending with the key is in the ledger, not the audit log (the metering path pays for no second write).
+    const [{ id: extUserId }]: Array<{ id: string }> = await t.dataSource.query(
+      `SELECT id FROM users WHERE external_id = 'ext_audit_1'`,
+    );
+    await t
+      .http()
+      .post(`/admin/users/${extUserId}/credits`)
+      .set(admin.auth)
+      .send({ amount: 5, bucket: 'purchased', reason: 'funds for the consume' })
+      .expect(201);
+    await t
+      .http()
+      .post('/credits/consume')
+      .set('Authorization', `Bearer ${key.secret}`)
+      .set('X-Tollgate-User', 'ext_audit_1')
+      .send({ amount: 1, reason: 'job' })
+      .expect(200);
     const mine = await log(`?actor_id=${key.id}`);
     expect(mine.entries).toEqual([
       expect.objectContaining({
