@@ -177,7 +177,8 @@ export class SubscriptionSyncService {
       `SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1 FOR UPDATE`,
       [s.id],
     );
-    const written: Array<{ id: string }> = await m.query(UPSERT_SQL, [
+    // The row as written (no row: an older read, nothing changed).
+    const [after]: Array<SubscriptionState | undefined> = await m.query(UPSERT_SQL, [
       row.id,
       row.userId,
       row.customerId,
@@ -195,10 +196,7 @@ export class SubscriptionSyncService {
       row.endedAt,
       row.stripeVersion,
     ]);
-    if (written.length > 0) {
-      const [after]: SubscriptionState[] = await m.query(`SELECT ${MIRROR_STATE} FROM subscriptions WHERE id = $1`, [
-        s.id,
-      ]);
+    if (after) {
       const change = subscriptionChange(before ?? null, after);
       await this.events.publish(
         m,
@@ -250,4 +248,4 @@ const UPSERT_SQL = `INSERT INTO subscriptions AS cur (id, user_id, customer_id, 
     past_due_since = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(cur.past_due_since, now()) END,
     updated_at = now()
   WHERE cur.stripe_version <= EXCLUDED.stripe_version
-  RETURNING id`;
+  RETURNING ${MIRROR_STATE}`;
