@@ -22,7 +22,8 @@ export async function spawnServer(
   script: string,
   env: Record<string, string>,
   timeoutMs = 60_000,
-  ready = /listening on (http:\/\/[\w.]+:\d+)/,
+  // The development banner says `listening on http://host:port`, the production one (a JSON line) `host:port`.
+  ready = /listening on (?:http:\/\/)?([\w.]+:\d+)/,
 ): Promise<Server> {
   const log = join(mkdtempSync(join(tmpdir(), 'tollgate-bench-')), `${name}.log`);
   const fd = openSync(log, 'w');
@@ -36,7 +37,8 @@ export async function spawnServer(
   let url: string | undefined;
   while (!url) {
     const text = readFileSync(log, 'utf8');
-    url = ready.exec(text)?.[1]?.replace('localhost', '127.0.0.1');
+    const found = ready.exec(text)?.[1];
+    url = found && `http://${found.replace(/^http:\/\//, '')}`.replace('localhost', '127.0.0.1');
     if (url) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
