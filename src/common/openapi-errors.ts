@@ -7,6 +7,9 @@ const CARD = [E.CardDeclined, E.InsufficientFunds, E.ExpiredCard, E.ProcessingEr
 const IDEMPOTENCY = [E.IdempotencyKeyReused, E.IdempotencyKeyInProgress];
 const ENDPOINT = [E.WebhookEndpointNotFound];
 const TIME_TRAVEL = [E.SubscriptionNotFound];
+const GRANT = [E.IdempotencyKeyRequired, E.GrantExpiryInvalid, E.IdempotencyKeyReused];
+const GRANT_VOID = [E.GrantNotFound, E.GrantNotVoidable];
+const HOLD_SETTLE = [E.HoldNotFound, E.HoldAlreadySettled, E.HoldExpired];
 
 /**
  * The codes each route answers beyond the ones every route shares (docs/http-api.md lists the same per route;
@@ -20,6 +23,14 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /admin/catalog/sync': [E.CatalogSyncWouldEmpty, ...STRIPE],
   'POST /credits/consume': [E.InsufficientCredits, ...IDEMPOTENCY],
   'POST /admin/users/{id}/credits': [E.InsufficientCredits, E.UserNotFound],
+  'POST /credits/grants': [...GRANT],
+  'POST /credits/grants/{id}/void': GRANT_VOID,
+  'POST /admin/users/{id}/grants': [...GRANT, E.UserNotFound],
+  'POST /admin/users/{id}/grants/{grantId}/void': GRANT_VOID,
+  'POST /credits/holds': [E.IdempotencyKeyRequired, E.InsufficientCredits, E.IdempotencyKeyReused],
+  'GET /credits/holds/{id}': [E.HoldNotFound],
+  'POST /credits/holds/{id}/capture': [...HOLD_SETTLE, E.CaptureExceedsHold],
+  'POST /credits/holds/{id}/release': HOLD_SETTLE,
   'POST /examples/posts': [E.InsufficientCredits, ...IDEMPOTENCY, E.ServiceUnavailable],
   'POST /examples/api-calls': [E.FeatureNotEntitled],
   'POST /payments/create-checkout-session': [
@@ -102,6 +113,9 @@ const EXTRA: Partial<Record<ErrorCode, Record<string, unknown>>> = {
   [E.InvalidProductType]: { allowed: ['one_time', 'subscription'] },
   [E.UnsupportedCurrency]: { allowed: ['usd', 'eur'] },
   [E.CardDeclined]: { decline_code: 'generic_decline' },
+  [E.GrantNotVoidable]: { status: 'depleted' },
+  [E.HoldAlreadySettled]: { status: 'captured' },
+  [E.CaptureExceedsHold]: { held: 200, requested: 250 },
 };
 
 /** The codes one operation can answer with this status: its own, else (or also, for 400/401) the shared ones. */

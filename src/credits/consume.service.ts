@@ -9,7 +9,7 @@ import { TollgateMetrics } from '../metrics/metrics.service';
 import type { ConsumeReceipt } from './credit.types';
 import { CreditsPosted } from '../common/facts/credit.facts';
 import type { ConsumeSqlRow } from './ledger/consume-sql';
-import { readBreakdown } from './ledger/ledger-queries';
+import { explainInsufficient, takeParts } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
 
 /**
@@ -65,7 +65,11 @@ export class ConsumeService {
       // the hot path pay for a transaction.
       if (await this.events.wanted(CreditsPosted))
         return await this.db.transaction((m) => this.consumeIn(m, userId, amount, reason, operation));
-      return this.receipt(await this.ledger.consume(null, userId, amount, operation, reason), amount, operation);
+      return this.receipt(
+        await this.ledger.consume(null, userId, amount, operation, reason),
+        amount,
+        operation,
+      );
     } catch (err) {
       throw await this.explainInsufficient(err, userId, amount);
     }
@@ -125,33 +129,19 @@ export class ConsumeService {
     }
     return {
       consumed: amount,
-      credits_remaining: row.monthly + row.purchased,
+      credits_remaining: row.monthly + row.purchased + row.promotional,
       monthly_credits: row.monthly,
       purchased_credits: row.purchased,
+      promotional_credits: row.promotional,
       operation,
       from_monthly: row.from_monthly,
       from_purchased: row.from_purchased,
+      from_promotional: row.from_promotional,
     };
   }
 
-  /**
-   * A refused consume says what was asked and what is there (read after the refusal, outside its statement:
-   * informative, not a promise). With nothing at all it keeps the spec's "No credits available" message.
-   */
-  private async explainInsufficient(err: unknown, userId: string, amount: number): Promise<unknown> {
-    if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
-    const available = await readBreakdown(this.db.manager, userId).then(
-      (b) => b.total_credits,
-      () => undefined,
-    );
-    if (available === undefined) return err;
-    const details = { requested: amount, available };
-    if (available === 0) return new AppError(ErrorCode.InsufficientCredits, undefined, details);
-    return new AppError(
-      ErrorCode.InsufficientCredits,
-      `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
-      details,
-    );
+  private explainInsufficient(err: unknown, userId: string, amount: number): Promise<unknown> {
+    return explainInsufficient(this.db.manager, err, userId, amount);
   }
 
   /**
@@ -167,7 +157,7 @@ export class ConsumeService {
   }
 
   /**
-   * Gives back what a consume took, to the buckets it came from (a failed in-app action). Idempotent.
+   * Gives back what a consume took, to the grants it came from (a failed in-app action). Idempotent.
    * A replayed receipt (an Idempotency-Key retry) is not refunded: that charge belongs to the original,
    * successful request.
    */
@@ -180,22 +170,19 @@ export class ConsumeService {
           userId,
           receipt.operation,
         ]);
-        const parts = [
-          ['monthly', receipt.from_monthly],
-          ['purchased', receipt.from_purchased],
-        ] as const;
+        // Back to the grants it came from, as the ledger recorded them.
+        const parts = await takeParts(m, userId, receipt.operation);
         return {
           cause: { kind: 'consume_refund', operation: receipt.operation },
-          movements: parts
-            .filter(([, amount]) => amount > 0)
-            .map(([bucket, amount]) => ({
-              bucket,
-              amount,
-              reason: 'consume_refund' as const,
-              key: `${receipt.operation}:refund:${bucket}`,
-              sourceType: 'consume',
-              sourceId: receipt.operation,
-            })),
+          movements: parts.map((part, i) => ({
+            kind: 'return' as const,
+            grantId: part.grant_id,
+            amount: part.amount,
+            reason: 'consume_refund' as const,
+            key: `${receipt.operation}:refund:${i + 1}`,
+            sourceType: 'consume',
+            sourceId: receipt.operation,
+          })),
         };
       }),
     );

@@ -2,10 +2,21 @@ import type { CreditBucket, CreditReason } from '../common/facts/credit.facts';
 
 export type { CreditBucket, CreditReason };
 
+/** Credits that expire at one time, soonest first. */
+export interface ExpiringCredits {
+  amount: number;
+  expires_at: string;
+}
+
 export interface CreditBreakdown {
   monthly_credits: number;
   purchased_credits: number;
+  promotional_credits: number;
+  /** monthly + purchased + promotional (held credits are out of the total). */
   total_credits: number;
+  /** Reserved by open holds: out of every bucket until captured or returned. */
+  held_credits: number;
+  expiring: ExpiringCredits[];
 }
 
 export interface ConsumeResult {
@@ -13,6 +24,7 @@ export interface ConsumeResult {
   credits_remaining: number;
   monthly_credits: number;
   purchased_credits: number;
+  promotional_credits: number;
 }
 
 /** Internal: how a consume split across buckets (for refunds of a failed in-app action). */
@@ -20,6 +32,7 @@ export interface ConsumeReceipt extends ConsumeResult {
   operation: string;
   from_monthly: number;
   from_purchased: number;
+  from_promotional: number;
   /** True when an Idempotency-Key retry returned an earlier request's receipt (nothing was spent now). */
   replayed?: boolean;
   /** @ConsumesCredits routes: the handler's response, stored once it succeeded, replayed for the same key. */
@@ -35,6 +48,7 @@ export interface LedgerRow {
   reason: CreditReason;
   source_type: string | null;
   source_id: string | null;
+  grant_id: string | null;
   idempotency_key: string;
   metadata: Record<string, unknown>;
   created_at: Date;

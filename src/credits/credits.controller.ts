@@ -63,13 +63,15 @@ export class CreditsController {
     @Body() dto: ConsumeCreditsDto,
     @IdempotencyKey() key?: string,
   ): Promise<ConsumeResult> {
-    const { consumed, credits_remaining, monthly_credits, purchased_credits } = await this.consumer.consume(
-      user.id,
-      dto.amount,
-      dto.reason,
-      key,
-    );
-    return { consumed, credits_remaining, monthly_credits, purchased_credits };
+    const r = await this.consumer.consume(user.id, dto.amount, dto.reason, key);
+    return {
+      consumed: r.consumed,
+      credits_remaining: r.credits_remaining,
+      monthly_credits: r.monthly_credits,
+      purchased_credits: r.purchased_credits,
+      // A receipt stored before promotional credits existed has none.
+      promotional_credits: r.promotional_credits ?? 0,
+    };
   }
 }
 

@@ -6,11 +6,39 @@ import { ConsumeService } from './consume.service';
 import { CreditsService } from './credits.service';
 import { GrantsService } from './grants.service';
 import { LedgerService } from './ledger/ledger.service';
+import { CreditExpiryScheduler } from './credit-expiry.scheduler';
+import { GrantBookService } from './grant-book.service';
+import { AdminGrantsController, CreditGrantsController } from './grants.controller';
+import { CreditHoldsController } from './holds.controller';
+import { HoldsService } from './holds.service';
 
 @Module({
   imports: [UsersModule],
-  controllers: [CreditsController, AdminCreditsController],
-  providers: [LedgerService, CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
-  exports: [CreditsService, ConsumeService, GrantsService, ConsumesCreditsInterceptor],
+  controllers: [
+    CreditsController,
+    AdminCreditsController,
+    CreditGrantsController,
+    AdminGrantsController,
+    CreditHoldsController,
+  ],
+  providers: [
+    LedgerService,
+    CreditsService,
+    ConsumeService,
+    GrantsService,
+    GrantBookService,
+    HoldsService,
+    CreditExpiryScheduler,
+    ConsumesCreditsInterceptor,
+  ],
+  exports: [
+    CreditsService,
+    ConsumeService,
+    GrantsService,
+    GrantBookService,
+    HoldsService,
+    CreditExpiryScheduler,
+    ConsumesCreditsInterceptor,
+  ],
 })
 export class CreditsModule {}

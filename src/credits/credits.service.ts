@@ -21,7 +21,11 @@ export class CreditsService {
   }
 
   /** Newest first; the cursor is the last id seen. */
-  ledger(userId: string, limit: number, before?: string): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
+  ledger(
+    userId: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
     return readLedgerPage(this.db.manager, userId, limit, before);
   }
 

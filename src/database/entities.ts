@@ -9,4 +9,14 @@ import { Plan } from '../plans/plan.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works under ts-node, jest and dist). */
-export const ENTITIES = [User, Plan, CreditPackage, Subscription, CheckoutSessionRecord, ApiKey, FreePlan, UserEntitlement, BillingDetails];
+export const ENTITIES = [
+  User,
+  Plan,
+  CreditPackage,
+  Subscription,
+  CheckoutSessionRecord,
+  ApiKey,
+  FreePlan,
+  UserEntitlement,
+  BillingDetails,
+];

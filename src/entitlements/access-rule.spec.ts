@@ -5,7 +5,8 @@ describe('the access rule', () => {
   const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000);
 
   it('grants trialing and active, refuses unpaid, canceled, incomplete_expired and paused', () => {
-    for (const status of ['trialing', 'active']) expect(hasAccess({ status, pastDueSince: null }, 7, now)).toBe(true);
+    for (const status of ['trialing', 'active'])
+      expect(hasAccess({ status, pastDueSince: null }, 7, now)).toBe(true);
     for (const status of ['unpaid', 'canceled', 'incomplete_expired', 'paused', 'incomplete'])
       expect(hasAccess({ status, pastDueSince: null }, 7, now)).toBe(false);
   });

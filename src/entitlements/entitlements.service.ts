@@ -2,7 +2,12 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainEvents } from '../common/events/domain-events';
-import { EntitlementsChanged, SUBSCRIBER_ORDER, SubscriptionChanged, type SubscriptionBasis } from '../common/facts';
+import {
+  EntitlementsChanged,
+  SUBSCRIBER_ORDER,
+  SubscriptionChanged,
+  type SubscriptionBasis,
+} from '../common/facts';
 import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
 import { canonicalFeatures, entitles, sameFeatures, type PlanFeatures } from '../plans/plan-features';
@@ -66,8 +71,7 @@ export class EntitlementsService implements OnModuleInit {
     this.events.subscribe(SubscriptionChanged, {
       order: SUBSCRIBER_ORDER.entitlements,
       name: 'entitlements',
-      handle: (m, fact) =>
-        this.recompute(m, fact.userId, async () => this.basisOf(await fact.readBasis())),
+      handle: (m, fact) => this.recompute(m, fact.userId, async () => this.basisOf(await fact.readBasis())),
     });
   }
 

@@ -46,11 +46,18 @@ export class RefundsDisputesService {
     const purchase = await this.credits.purchaseByPaymentIntent(m, refId(charge.payment_intent));
     if (!purchase || charge.amount <= 0) return;
     const target = Math.floor((purchase.credits * charge.amount_refunded) / charge.amount);
-    const soFar = await this.credits.requestedSoFar(m, 'refund_clawback', 'charge', charge.id);
+    const soFar = await this.credits.requestedSoFar(
+      m,
+      purchase.userId,
+      'refund_clawback',
+      'charge',
+      charge.id,
+    );
     const requested = target - soFar;
     if (requested <= 0) return;
     const taken = await this.credits.clawback(m, {
       userId: purchase.userId,
+      checkoutSessionId: purchase.checkoutSessionId,
       requested,
       reason: 'refund_clawback',
       key: `refund:${charge.id}:${charge.amount_refunded}`,
@@ -82,9 +89,16 @@ export class RefundsDisputesService {
     const chargeId = refId(dispute.charge)!;
     const key = `dispute:${dispute.id}`;
     if (dispute.status !== 'won') {
-      const refunded = await this.credits.requestedSoFar(m, 'refund_clawback', 'charge', chargeId);
+      const refunded = await this.credits.requestedSoFar(
+        m,
+        purchase.userId,
+        'refund_clawback',
+        'charge',
+        chargeId,
+      );
       await this.credits.clawback(m, {
         userId: purchase.userId,
+        checkoutSessionId: purchase.checkoutSessionId,
         requested: Math.max(0, purchase.credits - refunded),
         reason: 'dispute_clawback',
         key,
@@ -94,7 +108,7 @@ export class RefundsDisputesService {
       });
       return;
     }
-    const taken = await this.credits.takenBy(m, key);
+    const taken = await this.credits.takenBy(m, purchase.userId, key);
     if (taken > 0) {
       await this.credits.restore(m, {
         userId: purchase.userId,

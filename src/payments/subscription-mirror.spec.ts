@@ -30,7 +30,15 @@ describe('subscription mirror (pure)', () => {
       ended_at: null,
       trial_start: 1_780_000_000,
       trial_end: 1_790_000_000,
-      items: { data: [{ price: { id: 'price_eur' }, current_period_start: 1_780_000_000, current_period_end: 1_790_000_000 }] },
+      items: {
+        data: [
+          {
+            price: { id: 'price_eur' },
+            current_period_start: 1_780_000_000,
+            current_period_end: 1_790_000_000,
+          },
+        ],
+      },
     } as unknown as Stripe.Subscription;
     expect(mirrorRow(s, { userId: 'u1', planId: 7, version: 42 })).toEqual({
       id: 'sub_1',
@@ -63,7 +71,9 @@ describe('subscription mirror (pure)', () => {
       changedFields: ['cancelAtPeriodEnd'],
     });
     // Dates compare by instant, not identity: a re-read with equal periods changes nothing.
-    expect(subscriptionChange(state(), state({ currentPeriodEnd: new Date('2026-12-01T00:00:00Z') }))).toBeNull();
+    expect(
+      subscriptionChange(state(), state({ currentPeriodEnd: new Date('2026-12-01T00:00:00Z') })),
+    ).toBeNull();
     // An already-ended subscription ending again is an update at most, never a second cancellation.
     const gone = state({ status: 'canceled' });
     expect(subscriptionChange(gone, { ...gone, canceledAt: new Date(5) })).toEqual({

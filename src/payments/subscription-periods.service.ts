@@ -85,7 +85,9 @@ export class SubscriptionPeriodsService {
         total: invoice.total,
         currency: invoice.currency,
         attemptCount: invoice.attempt_count,
-        nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,
+        nextPaymentAttempt: invoice.next_payment_attempt
+          ? new Date(invoice.next_payment_attempt * 1000)
+          : null,
       }),
     );
   }

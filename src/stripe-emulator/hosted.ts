@@ -170,7 +170,8 @@ function updatePortalCustomer(h: HostedRequest, portalId: string): void {
   const previous: Record<string, unknown> = {};
   if (JSON.stringify(before.address) !== JSON.stringify(customer.address)) previous.address = before.address;
   if (before.name !== customer.name) previous.name = before.name;
-  if (Object.keys(previous).length) ctx.events.emit('customer.updated', customer as unknown as StoredObject, { previous, created: now });
+  if (Object.keys(previous).length)
+    ctx.events.emit('customer.updated', customer as unknown as StoredObject, { previous, created: now });
   if (allowed.includes('tax_id') && input.taxId) {
     try {
       createTaxId(ctx, customer.id, input.taxId.type, input.taxId.value, now);

@@ -160,7 +160,10 @@ describe('admin webhook events (e2e)', () => {
       expect(await credits(t, buyer)).toEqual({
         monthly_credits: 0,
         purchased_credits: 100,
+        promotional_credits: 0,
         total_credits: 100,
+        held_credits: 0,
+        expiring: [],
       });
       const ledger = (await t.http().get('/credits/ledger').set(buyer.auth).expect(200)).body as {
         entries: Array<{ reason: string }>;

@@ -214,7 +214,15 @@ describe('contract docs (e2e)', () => {
     const documented = (type: string, seen = new Set<string>()): Set<string> => {
       const cell = (rows.get(type) ?? '').replace(/\([^)]*\)/g, '');
       const keys = new Set<string>();
-      if (/\bbalances\b/.test(cell)) for (const k of ['monthly_credits', 'purchased_credits', 'total_credits']) keys.add(k);
+      if (/\bbalances\b/.test(cell))
+        for (const k of [
+          'monthly_credits',
+          'purchased_credits',
+          'promotional_credits',
+          'total_credits',
+          'held_credits',
+        ])
+          keys.add(k);
       for (const span of codeSpans(cell)) {
         if (span.includes('.') && !seen.has(span)) {
           for (const k of documented(span, new Set([...seen, type]))) keys.add(k);
@@ -227,9 +235,11 @@ describe('contract docs (e2e)', () => {
       const inDocs = documented(type);
       const inCode = new Set<string>(PAYLOAD_KEYS[type] as readonly string[]);
       for (const k of inCode)
-        if (!inDocs.has(k)) problems.push(`${OUTBOUND_DOC}: ${type} carries \`${k}\`, which its row does not list`);
+        if (!inDocs.has(k))
+          problems.push(`${OUTBOUND_DOC}: ${type} carries \`${k}\`, which its row does not list`);
       for (const k of inDocs)
-        if (!inCode.has(k)) problems.push(`${OUTBOUND_DOC}: ${type} lists \`${k}\`, which its payload type does not carry`);
+        if (!inCode.has(k))
+          problems.push(`${OUTBOUND_DOC}: ${type} lists \`${k}\`, which its payload type does not carry`);
     }
     fail(problems);
   });

@@ -62,7 +62,7 @@ describe('credits under concurrency (e2e)', () => {
     const statuses = await fireConsumes([t.url], user);
 
     expect(tally(statuses)).toEqual({ 200: BALANCE, 402: REQUESTS - BALANCE });
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     expect(await consumeRows(t, user)).toEqual(Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i));
     expect(await t.app.get(CreditsService).verify()).toEqual([]);
   });

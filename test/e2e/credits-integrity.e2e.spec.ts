@@ -64,8 +64,9 @@ describe('credits integrity (e2e)', () => {
     await t.dataSource.query('UPDATE credit_balances SET purchased = purchased + 1 WHERE user_id = $1', [
       user.id,
     ]);
+    // The consume took its 3 from the oldest grant (no expiry, same priority): the purchased one.
     expect(await service.verify()).toEqual([
-      { user_id: user.id, bucket: 'purchased', balance: 5, ledger: 4 },
+      { user_id: user.id, bucket: 'purchased', balance: 3, ledger: 2, grants: 2 },
     ]);
 
     await t.dataSource.query('UPDATE credit_balances SET purchased = purchased - 1 WHERE user_id = $1', [
@@ -77,7 +78,9 @@ describe('credits integrity (e2e)', () => {
   it('verify() reports a ledger row with no balance behind it (a missing balance row counts as zero)', async () => {
     const user = await fundedUser(0, 4);
     await t.dataSource.query('DELETE FROM credit_balances WHERE user_id = $1', [user.id]);
-    expect(await service.verify()).toEqual([{ user_id: user.id, bucket: 'monthly', balance: 0, ledger: 4 }]);
+    expect(await service.verify()).toEqual([
+      { user_id: user.id, bucket: 'monthly', balance: 0, ledger: 4, grants: 4 },
+    ]);
     await t.dataSource.query('INSERT INTO credit_balances (user_id, monthly) VALUES ($1, 4)', [user.id]);
     expect(await service.verify()).toEqual([]);
   });

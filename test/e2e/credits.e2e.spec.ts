@@ -60,7 +60,7 @@ describe('credits (e2e)', () => {
     it('answers zeros for a new user', async () => {
       const user = await registerUser(t);
       const res = await t.http().get('/credits').set(user.auth).expect(200);
-      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     });
 
     it('is 401 without a bearer token', async () => {
@@ -78,12 +78,15 @@ describe('credits (e2e)', () => {
         .set(admin.auth)
         .send({ amount: 25, bucket: 'purchased', reason: 'Goodwill for ticket #4411' })
         .expect(201);
-      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 25, total_credits: 25 });
+      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 25, promotional_credits: 0, total_credits: 25, held_credits: 0, expiring: [] });
       await grant(user, 7, 'monthly');
       expect(await credits(t, user)).toEqual({
         monthly_credits: 7,
         purchased_credits: 25,
+        promotional_credits: 0,
         total_credits: 32,
+        held_credits: 0,
+        expiring: [],
       });
 
       const { entries } = await ledger(user);
@@ -124,7 +127,7 @@ describe('credits (e2e)', () => {
         .expect(402);
       expect(wrongBucket.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
 
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 6, total_credits: 6 });
+      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 6, promotional_credits: 0, total_credits: 6, held_credits: 0, expiring: [] });
       expect((await ledger(user)).entries.map((e) => e.amount)).toEqual([-4, 10]);
     });
 
@@ -166,7 +169,7 @@ describe('credits (e2e)', () => {
         .set(admin.auth)
         .send({ amount: 5, bucket: 'purchased', reason: 'Bad id' })
         .expect(400);
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     });
   });
 
@@ -182,6 +185,7 @@ describe('credits (e2e)', () => {
         credits_remaining: 6,
         monthly_credits: 1,
         purchased_credits: 5,
+        promotional_credits: 0,
       });
 
       // Spans both buckets: the last monthly credit, then two purchased ones.
@@ -191,8 +195,9 @@ describe('credits (e2e)', () => {
         credits_remaining: 3,
         monthly_credits: 0,
         purchased_credits: 3,
+        promotional_credits: 0,
       });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 3, total_credits: 3 });
+      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 3, promotional_credits: 0, total_credits: 3, held_credits: 0, expiring: [] });
 
       const { entries } = await ledger(user);
       expect(entries.slice(0, 3).map((e) => [e.reason, e.bucket, e.amount, e.balance_after])).toEqual([
@@ -216,7 +221,7 @@ describe('credits (e2e)', () => {
         requested: 6,
         available: 5,
       });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 2, purchased_credits: 3, total_credits: 5 });
+      expect(await credits(t, user)).toEqual({ monthly_credits: 2, purchased_credits: 3, promotional_credits: 0, total_credits: 5, held_credits: 0, expiring: [] });
       expect((await ledger(user)).entries.every((e) => e.reason === 'admin_adjustment')).toBe(true);
 
       await consume(user, { amount: 5 }).expect(200);
@@ -256,6 +261,7 @@ describe('credits (e2e)', () => {
         credits_remaining: 7,
         monthly_credits: 0,
         purchased_credits: 7,
+        promotional_credits: 0,
       });
       expect((await credits(t, user)).total_credits).toBe(7);
       // Keys are per user: another user's identical key is a request of its own.
@@ -290,6 +296,7 @@ describe('credits (e2e)', () => {
           credits_remaining: 6,
           monthly_credits: 0,
           purchased_credits: 6,
+          promotional_credits: 0,
         });
       }
       expect((await credits(t, user)).total_credits).toBe(6);
@@ -392,7 +399,7 @@ describe('credits (e2e)', () => {
       await grant(user, 2, 'purchased');
       const failed = await post(user, { title: 'Doomed', simulate_failure: true }).expect(503);
       expect(failed.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 1, purchased_credits: 2, total_credits: 3 });
+      expect(await credits(t, user)).toEqual({ monthly_credits: 1, purchased_credits: 2, promotional_credits: 0, total_credits: 3, held_credits: 0, expiring: [] });
       const [refund, charge] = (await ledger(user)).entries;
       expect(charge).toMatchObject({ reason: 'consume', bucket: 'monthly', amount: -1, balance_after: 0 });
       expect(refund).toMatchObject({

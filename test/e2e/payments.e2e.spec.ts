@@ -321,7 +321,7 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect(await subscription(user)).toEqual({
         has_subscription: false,
         subscription: null,
-        credits: { monthly_credits: 0, purchased_credits: 0, total_credits: 0 },
+        credits: { monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] },
       });
     });
 

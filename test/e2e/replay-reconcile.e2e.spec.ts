@@ -63,7 +63,10 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
     expect(await credits(t, user)).toEqual({
       monthly_credits: 0,
       purchased_credits: 100,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     expect(formatReplaySummary(first)).toBe(
       `fetched ${first.fetched}, new ${first.fetched}, duplicates 0, processed ${first.fetched}, failed 0`,

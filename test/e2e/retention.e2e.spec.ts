@@ -208,7 +208,10 @@ describe('retention of the operational tables (e2e)', () => {
     expect(await credits(t, buyer)).toEqual({
       monthly_credits: 0,
       purchased_credits: 100,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     expect((await ledgerReasons(t, buyer)).filter((r) => r === 'purchase')).toHaveLength(1);
     await expectLedgerConsistent(t);

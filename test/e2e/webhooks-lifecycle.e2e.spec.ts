@@ -124,7 +124,10 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(await credits(t, user)).toEqual({
       monthly_credits: 100,
       purchased_credits: 0,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 30 }).expect(200);
@@ -134,7 +137,10 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     expect(await credits(t, user)).toEqual({
       monthly_credits: 100,
       purchased_credits: 0,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     const afterTrial = await ledgerEntries(t, user);
     expect(afterTrial.map((e) => [e.reason, e.amount])).toEqual([
@@ -211,7 +217,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     await advance(t, clockId, trialEnd + 9 * DAY);
     expect(sent('payment_failed').map((n) => n.data?.attempt_count)).toEqual([1, 2, 3]);
     expect((await subscriptionRow(t, subscriptionId)).status).toBe('canceled');
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     expect((await ledgerEntries(t, user)).map((e) => [e.reason, e.amount])).toEqual([
       ['subscription_ended', -100],
       ['subscription_grant', 100],
@@ -296,7 +302,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
     await settle(t);
 
     expect((await subscriptionRow(t, subscriptionId)).status).toBe('canceled');
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     expect(await ledgerReasons(t, user)).toEqual(['subscription_ended', 'subscription_grant']);
   });
 

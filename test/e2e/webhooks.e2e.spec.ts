@@ -50,7 +50,10 @@ describe('webhooks (e2e)', () => {
     expect(await credits(t, user)).toEqual({
       monthly_credits: 0,
       purchased_credits: 100,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     const entries = await ledgerEntries(t, user);
     expect(entries.map((e) => e.reason)).toEqual(['purchase']);
@@ -128,7 +131,10 @@ describe('webhooks (e2e)', () => {
       expect(await credits(t, user)).toEqual({
         monthly_credits: 100,
         purchased_credits: 0,
+        promotional_credits: 0,
         total_credits: 100,
+        held_credits: 0,
+        expiring: [],
       });
       const grants = (await ledgerEntries(t, user)).filter((e) => e.reason === 'subscription_grant');
       expect(grants).toHaveLength(1);
@@ -210,7 +216,7 @@ describe('webhooks (e2e)', () => {
       async () => (await eventStatus(t, replay.id))?.status === 'processed',
       'replayed invoice.paid',
     );
-    expect(await credits(t, user)).toEqual({ monthly_credits: 60, purchased_credits: 0, total_credits: 60 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 60, purchased_credits: 0, promotional_credits: 0, total_credits: 60, held_credits: 0, expiring: [] });
   });
 
   it('leaves an event pending, never half-applied, when processing crashes before the mark; the retry applies it once', async () => {
@@ -286,7 +292,7 @@ describe('webhooks (e2e)', () => {
     expect(row).toEqual({ status: 'payment_failed', fulfilled_at: null });
     const sent = t.app.get(LoggingNotifier).sent.filter((n) => n.reference === sessionId);
     expect(sent).toEqual([{ kind: 'async_payment_failed', userId: user.id, reference: sessionId }]);
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
   });
 
   it('stores and acknowledges unknown event types without doing anything', async () => {
@@ -341,7 +347,7 @@ describe('webhooks (e2e)', () => {
       );
     });
     await settle(t);
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, total_credits: 0 });
+    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
     expect((await ledgerEntries(t, user)).map((e) => e.reason)).toEqual(['dispute_clawback', 'purchase']);
   });
 

@@ -43,7 +43,10 @@ describe('credit ledger (service tier)', () => {
     expect(await credits.breakdown(user.id)).toEqual({
       monthly_credits: 0,
       purchased_credits: 100,
+      promotional_credits: 0,
       total_credits: 100,
+      held_credits: 0,
+      expiring: [],
     });
     expect(await inTx((m) => grants.purchaseByPaymentIntent(m, 'pi_once'))).toEqual({
       checkoutSessionId: 'cs_once',
@@ -95,7 +98,7 @@ describe('credit ledger (service tier)', () => {
     expect(await credits.breakdown(user.id)).toMatchObject({ total_credits: 0 });
     const [row] = (await credits.ledger(user.id, 1)).entries;
     expect(row.metadata).toMatchObject({ requested: 10, shortfall: 7 });
-    expect(await inTx((m) => grants.requestedSoFar(m, 'refund_clawback', 'charge', 'ch_claw'))).toBe(10);
+    expect(await inTx((m) => grants.requestedSoFar(m, user.id, 'refund_clawback', 'charge', 'ch_claw'))).toBe(10);
   });
 
   it('lets concurrent consumes of one balance spend exactly what there is', async () => {

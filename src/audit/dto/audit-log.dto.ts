@@ -22,7 +22,10 @@ export class AuditLogQueryDto {
   @MaxLength(64)
   actor_id?: string;
 
-  @ApiPropertyOptional({ example: 'credits', description: 'Only actions whose "METHOD /route" contains this' })
+  @ApiPropertyOptional({
+    example: 'credits',
+    description: 'Only actions whose "METHOD /route" contains this',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(160)

@@ -5,6 +5,7 @@ import { ApiHeader } from '@nestjs/swagger';
 export const API_KEY_SCOPES = [
   'credits:read',
   'credits:consume',
+  'credits:grant',
   'checkout:create',
   'subscription:read',
   'subscription:write',

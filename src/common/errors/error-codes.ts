@@ -58,6 +58,14 @@ export enum ErrorCode {
   InsufficientCredits = 'INSUFFICIENT_CREDITS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  IdempotencyKeyRequired = 'IDEMPOTENCY_KEY_REQUIRED',
+  GrantExpiryInvalid = 'GRANT_EXPIRY_INVALID',
+  GrantNotFound = 'GRANT_NOT_FOUND',
+  GrantNotVoidable = 'GRANT_NOT_VOIDABLE',
+  HoldNotFound = 'HOLD_NOT_FOUND',
+  HoldAlreadySettled = 'HOLD_ALREADY_SETTLED',
+  HoldExpired = 'HOLD_EXPIRED',
+  CaptureExceedsHold = 'CAPTURE_EXCEEDS_HOLD',
   // entitlements
   FeatureNotEntitled = 'FEATURE_NOT_ENTITLED',
   // webhooks
@@ -132,7 +140,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.BillingAddressRequired]: {
     status: 422,
-    message: 'Tax is calculated from your billing address: add it (PUT /payments/billing-details), then try again.',
+    message:
+      'Tax is calculated from your billing address: add it (PUT /payments/billing-details), then try again.',
   },
   [ErrorCode.AddressCountryRequired]: {
     status: 400,
@@ -142,7 +151,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.TaxIdTypeUnsupported]: { status: 400, message: 'This tax ID type is not supported.' },
   [ErrorCode.CurrencyCountryMismatch]: {
     status: 409,
-    message: "Your billing country pays in another currency, and that is the currency this item is sold in there.",
+    message:
+      'Your billing country pays in another currency, and that is the currency this item is sold in there.',
   },
   [ErrorCode.CurrencyMismatch]: {
     status: 409,
@@ -181,6 +191,32 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.IdempotencyKeyInProgress]: {
     status: 409,
     message: 'A request with this Idempotency-Key is still in progress.',
+  },
+  [ErrorCode.IdempotencyKeyRequired]: {
+    status: 400,
+    message: 'This request needs an Idempotency-Key header (1-255 characters of letters, digits, _ . : -).',
+  },
+  [ErrorCode.GrantExpiryInvalid]: {
+    status: 400,
+    message: 'Give at most one of expires_at and expires_in_days, and an expiry in the future.',
+  },
+  [ErrorCode.GrantNotFound]: { status: 404, message: 'Grant not found.' },
+  [ErrorCode.GrantNotVoidable]: {
+    status: 409,
+    message: 'This grant has nothing left to void: it is depleted, expired or voided already.',
+  },
+  [ErrorCode.HoldNotFound]: { status: 404, message: 'Hold not found.' },
+  [ErrorCode.HoldAlreadySettled]: {
+    status: 409,
+    message: 'This hold was settled already (captured, released or expired).',
+  },
+  [ErrorCode.HoldExpired]: {
+    status: 409,
+    message: 'This hold has expired: its credits are returned, and it can no longer be captured.',
+  },
+  [ErrorCode.CaptureExceedsHold]: {
+    status: 409,
+    message: 'The capture is larger than the hold; capture at most the held amount, or send on_excess "cap".',
   },
   [ErrorCode.FeatureNotEntitled]: {
     status: 403,

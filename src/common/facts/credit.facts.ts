@@ -1,4 +1,6 @@
-export type CreditBucket = 'monthly' | 'purchased';
+export type CreditBucket = 'monthly' | 'purchased' | 'promotional';
+
+export const CREDIT_BUCKETS: readonly CreditBucket[] = ['monthly', 'purchased', 'promotional'];
 
 export type CreditReason =
   | 'subscription_grant'
@@ -11,15 +13,23 @@ export type CreditReason =
   | 'dispute_clawback'
   | 'dispute_reversal'
   | 'subscription_ended'
-  | 'admin_adjustment';
+  | 'admin_adjustment'
+  | 'grant'
+  | 'grant_void'
+  | 'grant_expiry'
+  | 'hold'
+  | 'hold_return';
 
-/** A user's balance by bucket. */
+/** A user's balance by bucket, and what open holds keep aside (out of the total). */
 export interface Balance {
   monthly: number;
   purchased: number;
+  promotional: number;
+  held: number;
 }
 
-export const totalOf = (b: Readonly<Balance>): number => b.monthly + b.purchased;
+/** The spendable total: monthly + purchased + promotional (held credits are out of it). */
+export const totalOf = (b: Readonly<Balance>): number => b.monthly + b.purchased + b.promotional;
 
 /** Why a posting happened: what the outbound reactions and logs need to say about it, typed per kind. */
 export type PostingCause =
@@ -42,11 +52,24 @@ export type PostingCause =
       sourceId: string;
     }
   | { kind: 'dispute_reversal'; disputeId: string }
-  | { kind: 'adjustment'; actorId: string; note: string };
+  | { kind: 'adjustment'; actorId: string; note: string }
+  | { kind: 'grant'; grantId: string; source: 'admin' | 'api'; actorId: string | null; note: string }
+  | { kind: 'void'; grantId: string; actorId: string | null; note: string }
+  | { kind: 'expiry'; grantIds: string[] }
+  | { kind: 'hold'; holdId: string; amount: number; reason: string }
+  | {
+      kind: 'hold_settled';
+      holdId: string;
+      status: 'captured' | 'released' | 'expired';
+      captured: number;
+      returned: number;
+    };
 
 /** One ledger row a posting appended. */
 export interface PostedMovement {
   bucket: CreditBucket;
+  /** The grant this row moved (null only for a zero row that marks an operation as done). */
+  grantId: string | null;
   amount: number;
   reason: CreditReason;
   key: string;
@@ -77,4 +100,15 @@ export class CreditsPosted {
   get totalAfter(): number {
     return totalOf(this.after);
   }
+}
+
+/** A live grant will expire within the configured lead time (published once per grant by the expiry job). */
+export class CreditsExpiringSoon {
+  constructor(
+    readonly userId: string,
+    readonly grantId: string,
+    readonly bucket: CreditBucket,
+    readonly amount: number,
+    readonly expiresAt: Date,
+  ) {}
 }

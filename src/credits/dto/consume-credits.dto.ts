@@ -32,15 +32,45 @@ export class ConsumeResultDto {
 
   @ApiProperty({ example: 20 })
   purchased_credits: number;
+
+  @ApiProperty({ example: 0 })
+  promotional_credits: number;
+}
+
+export class ExpiringCreditsDto {
+  @ApiProperty({ example: 100 }) amount: number;
+  @ApiProperty({ example: '2026-12-31T00:00:00.000Z' }) expires_at: string;
 }
 
 export class CreditBreakdownDto {
-  @ApiProperty({ example: 100, description: 'Monthly credits: reset every billing cycle, spent first.' })
+  @ApiProperty({
+    example: 100,
+    description:
+      "Monthly credits: the current period's allowance, expiring when the next period's is applied.",
+  })
   monthly_credits: number;
 
-  @ApiProperty({ example: 20, description: 'Purchased credits: persist until used.' })
+  @ApiProperty({ example: 20, description: 'Purchased credits: never expire unless the pack says so.' })
   purchased_credits: number;
 
-  @ApiProperty({ example: 120 })
+  @ApiProperty({
+    example: 0,
+    description: 'Promotional credits granted by the app or an operator; may expire.',
+  })
+  promotional_credits: number;
+
+  @ApiProperty({
+    example: 120,
+    description: 'monthly + purchased + promotional (held credits are not in it).',
+  })
   total_credits: number;
+
+  @ApiProperty({ example: 0, description: 'Credits reserved by open holds.' })
+  held_credits: number;
+
+  @ApiProperty({
+    type: [ExpiringCreditsDto],
+    description: 'Credits with an expiry, grouped by when, soonest first.',
+  })
+  expiring: ExpiringCreditsDto[];
 }

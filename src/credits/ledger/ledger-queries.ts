@@ -1,21 +1,53 @@
 import type { EntityManager } from 'typeorm';
-import type { CreditBreakdown, CreditReason, LedgerRow } from '../credit.types';
+import { AppError, ErrorCode } from '../../common/errors';
+import type { CreditBreakdown, CreditReason, ExpiringCredits, LedgerRow } from '../credit.types';
 
 export interface LedgerMismatch {
   user_id: string;
+  /** A bucket, `held`, or `spent_after_expiry:<grant id>`. */
   bucket: string;
   balance: number;
   ledger: number;
+  grants: number;
 }
 
-/** Reads of the ledger and balances (never writes: LedgerService is the only writer). */
+/**
+ * The spendable balance by bucket, from the user's live grants (a grant past its expiry counts as empty even
+ * before the expiry job wrote its row), what open holds keep aside, and what expires when: ONE query.
+ */
+const BREAKDOWN_SQL = `WITH g AS (
+    SELECT bucket, remaining, expires_at FROM credit_grants
+     WHERE user_id = $1 AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL AND effective_at <= now()
+       AND (expires_at IS NULL OR expires_at > now()))
+  SELECT COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'monthly'), 0)::int AS monthly,
+         COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'purchased'), 0)::int AS purchased,
+         COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'promotional'), 0)::int AS promotional,
+         COALESCE((SELECT held FROM credit_balances WHERE user_id = $1), 0)::int AS held,
+         COALESCE((SELECT json_agg(json_build_object('amount', e.amount, 'expires_at',
+                                     to_char(e.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                                   ORDER BY e.expires_at)
+                     FROM (SELECT sum(remaining)::int AS amount, expires_at FROM g WHERE expires_at IS NOT NULL
+                            GROUP BY expires_at) e), '[]') AS expiring`;
+
 export async function readBreakdown(m: EntityManager, userId: string): Promise<CreditBreakdown> {
-  const rows: Array<{ monthly: number; purchased: number }> = await m.query(
-    'SELECT monthly, purchased FROM credit_balances WHERE user_id = $1',
-    [userId],
-  );
-  const b = rows[0] ?? { monthly: 0, purchased: 0 };
-  return { monthly_credits: b.monthly, purchased_credits: b.purchased, total_credits: b.monthly + b.purchased };
+  const [b]: Array<{
+    monthly: number;
+    purchased: number;
+    promotional: number;
+    held: number;
+    expiring: unknown;
+  }> = await m.query(BREAKDOWN_SQL, [userId]);
+  const expiring = (
+    typeof b.expiring === 'string' ? JSON.parse(b.expiring) : b.expiring
+  ) as ExpiringCredits[];
+  return {
+    monthly_credits: b.monthly,
+    purchased_credits: b.purchased,
+    promotional_credits: b.promotional,
+    total_credits: b.monthly + b.purchased + b.promotional,
+    held_credits: b.held,
+    expiring,
+  };
 }
 
 /** Newest first; the cursor is the last id seen. */
@@ -26,7 +58,7 @@ export async function readLedgerPage(
   before?: string,
 ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
   const rows: LedgerRow[] = await m.query(
-    `SELECT id::text, user_id, bucket, amount, balance_after, reason, source_type, source_id, idempotency_key,
+    `SELECT id::text, user_id, bucket, amount, balance_after, reason, source_type, source_id, grant_id, idempotency_key,
             metadata, created_at
        FROM credit_ledger
       WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
@@ -39,50 +71,110 @@ export async function readLedgerPage(
   return { entries, next_cursor: more ? entries[entries.length - 1].id : null };
 }
 
-/** Whether an idempotency key is in the ledger already. */
-export async function ledgerHas(m: EntityManager, key: string): Promise<boolean> {
-  const rows: unknown[] = await m.query('SELECT 1 FROM credit_ledger WHERE idempotency_key = $1', [key]);
+/** Whether an idempotency key is in this user's ledger already. */
+export async function ledgerHas(m: EntityManager, userId: string, key: string): Promise<boolean> {
+  const rows: unknown[] = await m.query(
+    'SELECT 1 FROM credit_ledger WHERE user_id = $1 AND idempotency_key = $2',
+    [userId, key],
+  );
   return rows.length > 0;
 }
 
-/** Sum of `metadata.requested` over earlier takebacks of one source (e.g. all refunds of a charge). */
+/** Sum of `metadata.requested` over a user's earlier takebacks of one source (e.g. all refunds of a charge). */
 export async function requestedSoFar(
   m: EntityManager,
+  userId: string,
   reason: CreditReason,
   sourceType: string,
   sourceId: string,
 ): Promise<number> {
   const [row]: Array<{ total: number }> = await m.query(
     `SELECT COALESCE(SUM((metadata->>'requested')::int), 0)::int AS total FROM credit_ledger
-      WHERE reason = $1 AND source_type = $2 AND source_id = $3`,
-    [reason, sourceType, sourceId],
+      WHERE user_id = $1 AND reason = $2 AND source_type = $3 AND source_id = $4`,
+    [userId, reason, sourceType, sourceId],
   );
   return row.total;
 }
 
-/** How much a takeback really took (negative amounts), e.g. to restore a won dispute. */
-export async function takenBy(m: EntityManager, key: string): Promise<number> {
-  const [row]: Array<{ taken: number }> = await m.query(
-    'SELECT COALESCE(-SUM(amount), 0)::int AS taken FROM credit_ledger WHERE idempotency_key = $1',
-    [key],
+/** The rows one take wrote (keyed `key`, `key#2`, …): which grant gave how much, in the order taken. */
+export async function takeParts(
+  m: EntityManager,
+  userId: string,
+  key: string,
+): Promise<Array<{ grant_id: string; bucket: string; amount: number }>> {
+  return m.query(
+    `SELECT grant_id, bucket, -amount AS amount FROM credit_ledger
+      WHERE user_id = $1 AND (idempotency_key = $2 OR left(idempotency_key, length($2) + 1) = $2 || '#')
+        AND amount < 0 ORDER BY id`,
+    [userId, key],
   );
-  return row.taken;
 }
 
-/** Recomputes every balance from the ledger (also `npm run credits:verify`, without the Nest app). */
+/** How much a take really took (all its rows), e.g. to restore a won dispute. */
+export async function takenBy(m: EntityManager, userId: string, key: string): Promise<number> {
+  const parts = await takeParts(m, userId, key);
+  return parts.reduce((sum, p) => sum + p.amount, 0);
+}
+
+/**
+ * The ledger's integrity, per user and bucket: the cached balance = Σ ledger = Σ remaining of the grants not yet
+ * voided or expired by their row; held = Σ open holds; and no credit was taken from a grant after its expiry.
+ * (Also `npm run credits:verify`, without the Nest app.) Empty: all agree.
+ */
 export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> {
   return m.query(`
-    WITH sums AS (
-      SELECT user_id,
-             COALESCE(SUM(amount) FILTER (WHERE bucket = 'monthly'), 0)::int AS monthly,
-             COALESCE(SUM(amount) FILTER (WHERE bucket = 'purchased'), 0)::int AS purchased
-        FROM credit_ledger GROUP BY user_id
-    ), joined AS (
-      SELECT COALESCE(b.user_id, s.user_id) AS user_id, COALESCE(b.monthly, 0) AS bm, COALESCE(b.purchased, 0) AS bp,
-             COALESCE(s.monthly, 0) AS lm, COALESCE(s.purchased, 0) AS lp
-        FROM credit_balances b FULL OUTER JOIN sums s ON s.user_id = b.user_id
+    WITH led AS (
+      SELECT user_id, bucket, SUM(amount)::int AS total FROM credit_ledger GROUP BY user_id, bucket
+    ), gr AS (
+      SELECT user_id, bucket, SUM(remaining)::int AS total FROM credit_grants
+       WHERE voided_at IS NULL AND expired_at IS NULL GROUP BY user_id, bucket
+    ), bal AS (
+      SELECT user_id, x.bucket, x.total FROM credit_balances,
+             LATERAL (VALUES ('monthly', monthly), ('purchased', purchased), ('promotional', promotional)) x(bucket, total)
+    ), keys AS (
+      SELECT user_id, bucket FROM led UNION SELECT user_id, bucket FROM gr UNION SELECT user_id, bucket FROM bal
+    ), held AS (
+      SELECT b.user_id, b.held, COALESCE((SELECT SUM(amount) FROM credit_holds h
+                                           WHERE h.user_id = b.user_id AND h.status = 'open'), 0)::int AS open
+        FROM credit_balances b
     )
-    SELECT user_id, 'monthly' AS bucket, bm AS balance, lm AS ledger FROM joined WHERE bm <> lm
+    SELECT k.user_id, k.bucket, COALESCE(b.total, 0) AS balance, COALESCE(l.total, 0) AS ledger,
+           COALESCE(g.total, 0) AS grants
+      FROM keys k
+      LEFT JOIN bal b ON b.user_id = k.user_id AND b.bucket = k.bucket
+      LEFT JOIN led l ON l.user_id = k.user_id AND l.bucket = k.bucket
+      LEFT JOIN gr g ON g.user_id = k.user_id AND g.bucket = k.bucket
+     WHERE COALESCE(b.total, 0) <> COALESCE(l.total, 0) OR COALESCE(b.total, 0) <> COALESCE(g.total, 0)
     UNION ALL
-    SELECT user_id, 'purchased', bp, lp FROM joined WHERE bp <> lp`);
+    SELECT user_id, 'held', held, open, open FROM held WHERE held <> open
+    UNION ALL
+    SELECT l.user_id, 'spent_after_expiry:' || g.id, 0, l.amount, 0
+      FROM credit_ledger l JOIN credit_grants g ON g.id = l.grant_id AND g.user_id = l.user_id
+     WHERE l.amount < 0 AND l.reason IN ('consume', 'hold') AND g.expires_at IS NOT NULL
+       AND l.created_at > g.expires_at`);
+}
+
+/**
+ * A refused consume or hold says what was asked and what is there (read after the refusal, outside its
+ * statement: informative, not a promise). With nothing at all it keeps the spec's "No credits available".
+ */
+export async function explainInsufficient(
+  m: EntityManager,
+  err: unknown,
+  userId: string,
+  amount: number,
+): Promise<unknown> {
+  if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
+  const available = await readBreakdown(m, userId).then(
+    (b) => b.total_credits,
+    () => undefined,
+  );
+  if (available === undefined) return err;
+  const details = { requested: amount, available };
+  if (available === 0) return new AppError(ErrorCode.InsufficientCredits, undefined, details);
+  return new AppError(
+    ErrorCode.InsufficientCredits,
+    `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
+    details,
+  );
 }

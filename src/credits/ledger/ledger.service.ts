@@ -3,26 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
 import { databaseConfig, DatabaseConfig } from '../../config/database.config';
-import type { CreditBucket, CreditReason } from '../credit.types';
 import { Balance, CreditsPosted, PostedMovement, PostingCause } from '../../common/facts/credit.facts';
-import { CONSUME_SQL, ConsumeSqlRow } from './consume-sql';
+import { applyMovement } from './apply';
+import { CONSUME_SQL, ConsumeSqlRow, HOLD_SQL, HoldSqlRow } from './consume-sql';
+import type { PostingPlan } from './movements';
 
-/** One ledger row to append: a signed amount on one bucket, keyed by its cause. */
-export interface Movement {
-  bucket: CreditBucket;
-  amount: number;
-  reason: CreditReason;
-  key: string;
-  sourceType?: string;
-  sourceId?: string;
-  metadata?: Record<string, unknown>;
-}
-
-/** What a posting should do, decided from the locked balance: its cause and its movements. */
-export interface PostingPlan {
-  cause: PostingCause;
-  movements: Movement[];
-}
+export type { Movement, PostingPlan } from './movements';
 
 /** A posting's outcome: the balance before and after, and the rows actually appended (repeated keys skip). */
 export interface Posting {
@@ -69,17 +55,21 @@ export class LedgerService {
     const decided = await plan(before);
     const after = { ...before };
     const applied: PostedMovement[] = [];
-    for (const mv of decided?.movements ?? []) {
-      const row = await this.append(m, userId, after, mv);
-      if (row) applied.push(row);
-    }
-    if (after.monthly !== before.monthly || after.purchased !== before.purchased) {
+    for (const mv of decided?.movements ?? []) applied.push(...(await applyMovement(m, userId, after, mv)));
+    after.held += decided?.held ?? 0;
+    if (
+      after.monthly !== before.monthly ||
+      after.purchased !== before.purchased ||
+      after.promotional !== before.promotional ||
+      after.held !== before.held
+    ) {
       await m.query(
-        'UPDATE credit_balances SET monthly = $2, purchased = $3, updated_at = now() WHERE user_id = $1',
-        [userId, after.monthly, after.purchased],
+        `UPDATE credit_balances SET monthly = $2, purchased = $3, promotional = $4, held = $5, updated_at = now()
+          WHERE user_id = $1`,
+        [userId, after.monthly, after.purchased, after.promotional, after.held],
       );
     }
-    if (decided && applied.length > 0)
+    if (decided && (applied.length > 0 || after.held !== before.held))
       await this.events.publish(m, new CreditsPosted(userId, decided.cause, before, after, applied));
     return { before, after, applied };
   }
@@ -97,37 +87,111 @@ export class LedgerService {
     operation: string,
     reason: string,
   ): Promise<ConsumeSqlRow | null> {
-    const values = [userId, amount, operation, reason];
-    const row = m
-      ? (await m.query<ConsumeSqlRow[]>(CONSUME_SQL, values))[0]
-      : await this.consumeAlone(values);
-    if (!row) return null;
-    const after = { monthly: row.monthly, purchased: row.purchased };
-    const before = { monthly: row.monthly + row.from_monthly, purchased: row.purchased + row.from_purchased };
-    const fact = new CreditsPosted(
+    const row = await this.run<ConsumeSqlRow>(m, 'tollgate_consume_v2', CONSUME_SQL, [
       userId,
-      { kind: 'consume', amount, reason, operation },
-      before,
-      after,
-      consumeRows(row, operation, reason),
-    );
-    if (m) await this.events.publish(m, fact);
-    else this.events.committedFact(fact);
-    return row;
+      amount,
+      operation,
+      reason,
+    ]);
+    if (row)
+      await this.postedByStatement(
+        m,
+        userId,
+        row,
+        { kind: 'consume', amount, reason, operation },
+        'consume',
+        operation,
+        reason,
+      );
+    return row ?? null;
   }
 
-  private async consumeAlone(values: unknown[]): Promise<ConsumeSqlRow | undefined> {
-    if (!this.prepare) return (await this.db.query<ConsumeSqlRow[]>(CONSUME_SQL, values))[0];
+  /**
+   * A hold as one statement (HOLD_SQL), like consume. Null: not enough credits, or the Idempotency-Key was
+   * used before (the caller reads the hold to tell which); nothing changed either way.
+   */
+  async hold(
+    m: EntityManager | null,
+    userId: string,
+    p: {
+      holdId: string;
+      amount: number;
+      reason: string;
+      idempotencyKey: string;
+      requestHash: string;
+      ttlSeconds: number;
+    },
+  ): Promise<HoldSqlRow | null> {
+    const values = [userId, p.amount, p.holdId, p.reason, p.idempotencyKey, p.requestHash, p.ttlSeconds];
+    const row = await this.run<HoldSqlRow>(m, 'tollgate_hold_v1', HOLD_SQL, values);
+    if (row) {
+      const cause = { kind: 'hold' as const, holdId: p.holdId, amount: p.amount, reason: p.reason };
+      await this.postedByStatement(m, userId, row, cause, 'hold', `hold:${p.holdId}`, p.reason, p.holdId);
+    }
+    return row ?? null;
+  }
+
+  /**
+   * Publishes the fact of a take done by one statement: in `m`'s transaction, or to after-commit subscribers
+   * only when the statement ran on its own (callers pass null only when no blocking subscriber wants it).
+   */
+  private async postedByStatement(
+    m: EntityManager | null,
+    userId: string,
+    row: ConsumeSqlRow,
+    cause: PostingCause,
+    reason: 'consume' | 'hold',
+    key: string,
+    note: string,
+    sourceId = key,
+  ): Promise<void> {
+    const held = reason === 'hold' ? (cause.kind === 'hold' ? cause.amount : 0) : 0;
+    const after = {
+      monthly: row.monthly,
+      purchased: row.purchased,
+      promotional: row.promotional,
+      held: row.held,
+    };
+    const before = {
+      monthly: row.monthly + row.from_monthly,
+      purchased: row.purchased + row.from_purchased,
+      promotional: row.promotional + row.from_promotional,
+      held: row.held - held,
+    };
+    const movements = (row.parts ?? []).map(([grantId, bucket, taken], i) => ({
+      bucket,
+      grantId,
+      amount: -taken,
+      reason,
+      key: i === 0 ? key : `${key}#${i + 1}`,
+      sourceType: reason,
+      sourceId,
+      metadata: { reason: note },
+    }));
+    const fact = new CreditsPosted(userId, cause, before, after, movements);
+    if (m) await this.events.publish(m, fact);
+    else this.events.committedFact(fact);
+  }
+
+  /** One statement in `m`'s transaction, or on its own (autocommit; a named prepared statement on PostgreSQL). */
+  private async run<R>(
+    m: EntityManager | null,
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<R | undefined> {
+    if (m) return (await m.query<R[]>(text, values))[0];
+    if (!this.prepare) return (await this.db.query<R[]>(text, values))[0];
     // One statement is atomic on its own; prepared, PostgreSQL parses and plans it once per connection.
     const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
     // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).
     if (!pool) throw new CannotExecuteNotConnectedError();
     try {
-      const { rows } = await pool.query<ConsumeSqlRow>({ name: 'tollgate_consume_v1', text: CONSUME_SQL, values });
+      const { rows } = await pool.query<R>({ name, text, values });
       return rows[0];
     } catch (err) {
       // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
-      throw new QueryFailedError(CONSUME_SQL, values, err as Error);
+      throw new QueryFailedError(text, values, err as Error);
     }
   }
 
@@ -136,65 +200,9 @@ export class LedgerService {
       userId,
     ]);
     const [row]: Balance[] = await m.query(
-      'SELECT monthly, purchased FROM credit_balances WHERE user_id = $1 FOR UPDATE',
+      'SELECT monthly, purchased, promotional, held FROM credit_balances WHERE user_id = $1 FOR UPDATE',
       [userId],
     );
-    return { monthly: row.monthly, purchased: row.purchased };
+    return { monthly: row.monthly, purchased: row.purchased, promotional: row.promotional, held: row.held };
   }
-
-  /**
-   * Appends one row against the (locked, running) balance. A key already in the ledger is a no-op (null). A
-   * zero amount still records the row, so the operation is marked as done.
-   */
-  private async append(
-    m: EntityManager,
-    userId: string,
-    balance: Balance,
-    mv: Movement,
-  ): Promise<PostedMovement | null> {
-    if (mv.bucket !== 'monthly' && mv.bucket !== 'purchased')
-      throw new Error(`unknown bucket ${String(mv.bucket)}`);
-    const afterBucket = balance[mv.bucket] + mv.amount;
-    const row: PostedMovement = {
-      bucket: mv.bucket,
-      amount: mv.amount,
-      reason: mv.reason,
-      key: mv.key,
-      sourceType: mv.sourceType ?? null,
-      sourceId: mv.sourceId ?? null,
-      metadata: mv.metadata ?? {},
-    };
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
-                                  idempotency_key, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,
-      [userId, row.bucket, row.amount, afterBucket, row.reason, row.sourceType, row.sourceId, row.key,
-        JSON.stringify(row.metadata)],
-    );
-    if (inserted.length === 0) return null;
-    balance[mv.bucket] = afterBucket;
-    return row;
-  }
-}
-
-/** The rows CONSUME_SQL appended, as the fact reports them. */
-function consumeRows(row: ConsumeSqlRow, operation: string, reason: string): PostedMovement[] {
-  const rows: PostedMovement[] = [];
-  for (const [bucket, taken] of [
-    ['monthly', row.from_monthly],
-    ['purchased', row.from_purchased],
-  ] as const) {
-    if (taken > 0)
-      rows.push({
-        bucket,
-        amount: -taken,
-        reason: 'consume',
-        key: `${operation}:${bucket}`,
-        sourceType: 'consume',
-        sourceId: operation,
-        metadata: { reason },
-      });
-  }
-  return rows;
 }

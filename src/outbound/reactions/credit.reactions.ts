@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
-import { CreditsPosted, PostingCause, SUBSCRIBER_ORDER } from '../../common/facts';
+import { CreditsExpiringSoon, CreditsPosted, PostingCause, SUBSCRIBER_ORDER } from '../../common/facts';
 import { outboundConfig, OutboundConfig } from '../../config/outbound.config';
 import { OutboundEventsService } from '../outbound-events.service';
 import type { CreditsBalanceData } from './payloads';
@@ -25,8 +25,23 @@ function causeOf(c: PostingCause): Pick<CreditsBalanceData, 'cause' | 'operation
       return { cause: 'purchase', source_id: c.checkoutSessionId };
     case 'dispute_reversal':
       return { cause: 'dispute_reversal', source_id: c.disputeId };
+    case 'grant':
+      return { cause: 'grant', source_id: c.grantId };
+    case 'void':
+      return { cause: 'grant_void', source_id: c.grantId };
+    case 'expiry':
+      return { cause: 'grant_expiry' };
+    case 'hold':
+      return { cause: 'hold', operation: c.holdId };
+    case 'hold_settled':
+      return { cause: 'hold_settled', operation: c.holdId };
   }
 }
+
+/** Ledger reasons that add credits to a balance as credits.granted. */
+const GRANTED = new Set(['purchase', 'subscription_grant', 'period_reset', 'grant']);
+/** Ledger reasons by which a grant's credits end unspent, as credits.expired. */
+const EXPIRED = new Set(['grant_expiry', 'period_expiry', 'subscription_ended']);
 
 /**
  * Credits facts → outbound events: credits.granted (purchases and periods), credits.consumed, credits.clawed_back,
@@ -49,6 +64,22 @@ export class CreditReactions implements OnModuleInit {
       wants: () => this.outbox.watchesConsumption(),
       handle: (m, fact) => this.react(m, fact),
     });
+    this.events.subscribe(CreditsExpiringSoon, {
+      order: SUBSCRIBER_ORDER.outbound,
+      name: 'outbound',
+      handle: async (m, fact) => {
+        await this.outbox.emit(m, {
+          type: 'credits.expiring_soon',
+          userId: fact.userId,
+          data: {
+            grant_id: fact.grantId,
+            amount: fact.amount,
+            bucket: fact.bucket,
+            expires_at: fact.expiresAt.toISOString(),
+          },
+        });
+      },
+    });
   }
 
   private async react(m: EntityManager, fact: CreditsPosted): Promise<void> {
@@ -59,10 +90,13 @@ export class CreditReactions implements OnModuleInit {
     const balances = {
       monthly_credits: after.monthly,
       purchased_credits: after.purchased,
+      promotional_credits: after.promotional,
       total_credits: fact.totalAfter,
+      held_credits: after.held,
     };
     if (cause.kind === 'consume') {
-      const taken = (bucket: string) => -(fact.movements.find((mv) => mv.bucket === bucket)?.amount ?? 0);
+      const taken = (bucket: string) =>
+        -fact.movements.filter((mv) => mv.bucket === bucket).reduce((sum, mv) => sum + mv.amount, 0);
       await this.outbox.emit(m, {
         type: 'credits.consumed',
         userId,
@@ -72,13 +106,35 @@ export class CreditReactions implements OnModuleInit {
           operation: cause.operation,
           from_monthly: taken('monthly'),
           from_purchased: taken('purchased'),
+          from_promotional: taken('promotional'),
           ...balances,
         },
       });
     }
     for (const mv of fact.movements) {
-      const granted = mv.reason === 'purchase' || mv.reason === 'subscription_grant' || mv.reason === 'period_reset';
-      if (!granted || mv.amount <= 0) continue;
+      if (EXPIRED.has(mv.reason) && mv.amount < 0 && mv.grantId) {
+        const data = {
+          grant_id: mv.grantId,
+          amount: -mv.amount,
+          bucket: mv.bucket,
+          reason: mv.reason,
+          ...balances,
+        };
+        await this.outbox.emit(m, { type: 'credits.expired', userId, data });
+        continue;
+      }
+      if (mv.reason === 'grant_void' && cause.kind === 'void' && mv.grantId) {
+        const data = {
+          grant_id: mv.grantId,
+          amount: -mv.amount,
+          bucket: mv.bucket,
+          note: cause.note,
+          ...balances,
+        };
+        await this.outbox.emit(m, { type: 'credits.voided', userId, data });
+        continue;
+      }
+      if (!GRANTED.has(mv.reason) || mv.amount <= 0) continue;
       const periodStart = cause.kind === 'period' ? { period_start: cause.periodStart } : {};
       await this.outbox.emit(m, {
         type: 'credits.granted',
@@ -90,9 +146,16 @@ export class CreditReactions implements OnModuleInit {
           source_type: mv.sourceType ?? '',
           source_id: mv.sourceId ?? '',
           ...periodStart,
+          grant_id: mv.grantId,
+          expires_at: typeof mv.metadata.expires_at === 'string' ? mv.metadata.expires_at : null,
           ...balances,
         },
       });
+    }
+    if (cause.kind === 'hold_settled') {
+      const { holdId, status, captured, returned } = cause;
+      const data = { hold_id: holdId, status, captured, returned, ...balances };
+      await this.outbox.emit(m, { type: 'credits.hold_settled', userId, data });
     }
     if (cause.kind === 'clawback') {
       const taken = -fact.movements.reduce((sum, mv) => sum + mv.amount, 0);
@@ -123,6 +186,7 @@ export class CreditReactions implements OnModuleInit {
     const data = { ...causeOf(fact.cause), total_credits_before: before, total_credits: after, threshold };
     if (before > threshold && after <= threshold)
       await this.outbox.emit(m, { type: 'credits.low', userId: fact.userId, data });
-    if (before > 0 && after === 0) await this.outbox.emit(m, { type: 'credits.depleted', userId: fact.userId, data });
+    if (before > 0 && after === 0)
+      await this.outbox.emit(m, { type: 'credits.depleted', userId: fact.userId, data });
   }
 }

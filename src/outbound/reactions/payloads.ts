@@ -8,7 +8,9 @@ type Iso = string | null;
 interface Balances {
   monthly_credits: number;
   purchased_credits: number;
+  promotional_credits: number;
   total_credits: number;
+  held_credits: number;
 }
 
 export interface PurchaseCompletedData {
@@ -31,6 +33,36 @@ export interface CreditsGrantedData extends Balances {
   source_type: string;
   source_id: string;
   period_start?: string;
+  grant_id: string | null;
+  expires_at: Iso;
+}
+
+export interface CreditsExpiredData extends Balances {
+  grant_id: string;
+  amount: number;
+  bucket: string;
+  reason: string;
+}
+
+export interface CreditsVoidedData extends Balances {
+  grant_id: string;
+  amount: number;
+  bucket: string;
+  note: string;
+}
+
+export interface CreditsExpiringSoonData {
+  grant_id: string;
+  amount: number;
+  bucket: string;
+  expires_at: string;
+}
+
+export interface HoldSettledData extends Balances {
+  hold_id: string;
+  status: string;
+  captured: number;
+  returned: number;
 }
 
 export interface CreditsClawedBackData extends Balances {
@@ -58,6 +90,7 @@ export interface CreditsConsumedData extends Balances {
   operation: string;
   from_monthly: number;
   from_purchased: number;
+  from_promotional: number;
 }
 
 export interface SubscriptionData {
@@ -131,6 +164,10 @@ export interface OutboundPayloads {
   'credits.low': CreditsBalanceData;
   'credits.depleted': CreditsBalanceData;
   'credits.consumed': CreditsConsumedData;
+  'credits.expired': CreditsExpiredData;
+  'credits.voided': CreditsVoidedData;
+  'credits.expiring_soon': CreditsExpiringSoonData;
+  'credits.hold_settled': HoldSettledData;
   'subscription.created': SubscriptionData;
   'subscription.updated': SubscriptionData;
   'subscription.canceled': SubscriptionData;
@@ -145,11 +182,18 @@ export interface OutboundPayloads {
 const keysOf =
   <T>() =>
   <const K extends ReadonlyArray<keyof T>>(
-    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+    ...keys: K &
+      ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
   ): K =>
     keys;
 
-const BALANCES = ['monthly_credits', 'purchased_credits', 'total_credits'] as const;
+const BALANCES = [
+  'monthly_credits',
+  'purchased_credits',
+  'promotional_credits',
+  'total_credits',
+  'held_credits',
+] as const;
 const BALANCE_EVENT = keysOf<CreditsBalanceData>()(
   'cause',
   'operation',
@@ -208,6 +252,8 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'source_type',
     'source_id',
     'period_start',
+    'grant_id',
+    'expires_at',
     ...BALANCES,
   ),
   'credits.clawed_back': keysOf<CreditsClawedBackData>()(
@@ -228,8 +274,13 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'operation',
     'from_monthly',
     'from_purchased',
+    'from_promotional',
     ...BALANCES,
   ),
+  'credits.expired': keysOf<CreditsExpiredData>()('grant_id', 'amount', 'bucket', 'reason', ...BALANCES),
+  'credits.voided': keysOf<CreditsVoidedData>()('grant_id', 'amount', 'bucket', 'note', ...BALANCES),
+  'credits.expiring_soon': keysOf<CreditsExpiringSoonData>()('grant_id', 'amount', 'bucket', 'expires_at'),
+  'credits.hold_settled': keysOf<HoldSettledData>()('hold_id', 'status', 'captured', 'returned', ...BALANCES),
   'subscription.created': SUBSCRIPTION,
   'subscription.updated': SUBSCRIPTION,
   'subscription.canceled': SUBSCRIPTION,

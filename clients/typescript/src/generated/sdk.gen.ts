@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
+import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminGrantsControllerGrantData, AdminGrantsControllerGrantErrors, AdminGrantsControllerGrantResponses, AdminGrantsControllerListData, AdminGrantsControllerListErrors, AdminGrantsControllerListResponses, AdminGrantsControllerVoidData, AdminGrantsControllerVoidErrors, AdminGrantsControllerVoidResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditGrantsControllerGrantData, CreditGrantsControllerGrantErrors, CreditGrantsControllerGrantResponses, CreditGrantsControllerListData, CreditGrantsControllerListErrors, CreditGrantsControllerListResponses, CreditGrantsControllerVoidData, CreditGrantsControllerVoidErrors, CreditGrantsControllerVoidResponses, CreditHoldsControllerCaptureData, CreditHoldsControllerCaptureErrors, CreditHoldsControllerCaptureResponses, CreditHoldsControllerGetData, CreditHoldsControllerGetErrors, CreditHoldsControllerGetResponses, CreditHoldsControllerPlaceData, CreditHoldsControllerPlaceErrors, CreditHoldsControllerPlaceResponses, CreditHoldsControllerReleaseData, CreditHoldsControllerReleaseErrors, CreditHoldsControllerReleaseResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -172,6 +172,122 @@ export const adminCreditsControllerAdjust = <ThrowOnError extends boolean = fals
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The caller's grants, newest first, by status (cursor pagination)
+ */
+export const creditGrantsControllerList = <ThrowOnError extends boolean = false>(options?: Options<CreditGrantsControllerListData, ThrowOnError>): RequestResult<CreditGrantsControllerListResponses, CreditGrantsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<CreditGrantsControllerListResponses, CreditGrantsControllerListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/grants',
+    ...options
+});
+
+/**
+ * Grant credits to the user an API key acts for (promotional or purchased, with expiry and priority)
+ *
+ * An API key with credits:grant, acting for X-Tollgate-User. Operators use POST /admin/users/{id}/grants.
+ */
+export const creditGrantsControllerGrant = <ThrowOnError extends boolean = false>(options: Options<CreditGrantsControllerGrantData, ThrowOnError>): RequestResult<CreditGrantsControllerGrantResponses, CreditGrantsControllerGrantErrors, ThrowOnError> => (options.client ?? client).post<CreditGrantsControllerGrantResponses, CreditGrantsControllerGrantErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/grants',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Void what remains of a grant (a ledger row; 409 GRANT_NOT_VOIDABLE when nothing does)
+ */
+export const creditGrantsControllerVoid = <ThrowOnError extends boolean = false>(options: Options<CreditGrantsControllerVoidData, ThrowOnError>): RequestResult<CreditGrantsControllerVoidResponses, CreditGrantsControllerVoidErrors, ThrowOnError> => (options.client ?? client).post<CreditGrantsControllerVoidResponses, CreditGrantsControllerVoidErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/grants/{id}/void',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A user's grants, newest first, by status (admin; cursor pagination)
+ */
+export const adminGrantsControllerList = <ThrowOnError extends boolean = false>(options: Options<AdminGrantsControllerListData, ThrowOnError>): RequestResult<AdminGrantsControllerListResponses, AdminGrantsControllerListErrors, ThrowOnError> => (options.client ?? client).get<AdminGrantsControllerListResponses, AdminGrantsControllerListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{id}/grants',
+    ...options
+});
+
+/**
+ * Grant credits to a user (admin; with expiry and priority, audited)
+ */
+export const adminGrantsControllerGrant = <ThrowOnError extends boolean = false>(options: Options<AdminGrantsControllerGrantData, ThrowOnError>): RequestResult<AdminGrantsControllerGrantResponses, AdminGrantsControllerGrantErrors, ThrowOnError> => (options.client ?? client).post<AdminGrantsControllerGrantResponses, AdminGrantsControllerGrantErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{id}/grants',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Void what remains of a user's grant (admin)
+ */
+export const adminGrantsControllerVoid = <ThrowOnError extends boolean = false>(options: Options<AdminGrantsControllerVoidData, ThrowOnError>): RequestResult<AdminGrantsControllerVoidResponses, AdminGrantsControllerVoidErrors, ThrowOnError> => (options.client ?? client).post<AdminGrantsControllerVoidResponses, AdminGrantsControllerVoidErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{id}/grants/{grantId}/void',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reserve credits before a job of unknown cost (taken from grants like a consume; out of the total)
+ */
+export const creditHoldsControllerPlace = <ThrowOnError extends boolean = false>(options: Options<CreditHoldsControllerPlaceData, ThrowOnError>): RequestResult<CreditHoldsControllerPlaceResponses, CreditHoldsControllerPlaceErrors, ThrowOnError> => (options.client ?? client).post<CreditHoldsControllerPlaceResponses, CreditHoldsControllerPlaceErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/holds',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One of the caller’s holds
+ */
+export const creditHoldsControllerGet = <ThrowOnError extends boolean = false>(options: Options<CreditHoldsControllerGetData, ThrowOnError>): RequestResult<CreditHoldsControllerGetResponses, CreditHoldsControllerGetErrors, ThrowOnError> => (options.client ?? client).get<CreditHoldsControllerGetResponses, CreditHoldsControllerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/holds/{id}',
+    ...options
+});
+
+/**
+ * Settle a hold keeping what the job cost; the rest returns to its grants at once
+ */
+export const creditHoldsControllerCapture = <ThrowOnError extends boolean = false>(options: Options<CreditHoldsControllerCaptureData, ThrowOnError>): RequestResult<CreditHoldsControllerCaptureResponses, CreditHoldsControllerCaptureErrors, ThrowOnError> => (options.client ?? client).post<CreditHoldsControllerCaptureResponses, CreditHoldsControllerCaptureErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/holds/{id}/capture',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Settle a hold returning all of it
+ */
+export const creditHoldsControllerRelease = <ThrowOnError extends boolean = false>(options: Options<CreditHoldsControllerReleaseData, ThrowOnError>): RequestResult<CreditHoldsControllerReleaseResponses, CreditHoldsControllerReleaseErrors, ThrowOnError> => (options.client ?? client).post<CreditHoldsControllerReleaseResponses, CreditHoldsControllerReleaseErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/holds/{id}/release',
+    ...options
 });
 
 /**

@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
 
 export type FieldErrorDto = {
     field: string;
@@ -127,7 +127,7 @@ export type ExternalUserDto = {
 
 export type CreateApiKeyDto = {
     name: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
 };
 
 export type CreatedApiKeyDto = {
@@ -137,7 +137,7 @@ export type CreatedApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -158,7 +158,7 @@ export type ApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -262,21 +262,41 @@ export type CatalogSyncResponseDto = {
     skipped: Array<CatalogSyncSkippedDto>;
 };
 
+export type ExpiringCreditsDto = {
+    amount: number;
+    expires_at: string;
+};
+
 export type CreditBreakdownDto = {
     /**
-     * Monthly credits: reset every billing cycle, spent first.
+     * Monthly credits: the current period's allowance, expiring when the next period's is applied.
      */
     monthly_credits: number;
     /**
-     * Purchased credits: persist until used.
+     * Purchased credits: never expire unless the pack says so.
      */
     purchased_credits: number;
+    /**
+     * Promotional credits granted by the app or an operator; may expire.
+     */
+    promotional_credits: number;
+    /**
+     * monthly + purchased + promotional (held credits are not in it).
+     */
     total_credits: number;
+    /**
+     * Credits reserved by open holds.
+     */
+    held_credits: number;
+    /**
+     * Credits with an expiry, grouped by when, soonest first.
+     */
+    expiring: Array<ExpiringCreditsDto>;
 };
 
 export type LedgerEntryDto = {
     id: string;
-    bucket: 'monthly' | 'purchased';
+    bucket: 'monthly' | 'purchased' | 'promotional';
     /**
      * Signed change
      */
@@ -287,6 +307,12 @@ export type LedgerEntryDto = {
         [key: string]: unknown;
     } | null;
     source_id: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The grant it moved
+     */
+    grant_id: {
         [key: string]: unknown;
     } | null;
     metadata: {
@@ -315,6 +341,7 @@ export type ConsumeResultDto = {
     credits_remaining: number;
     monthly_credits: number;
     purchased_credits: number;
+    promotional_credits: number;
 };
 
 export type AdjustCreditsDto = {
@@ -324,6 +351,140 @@ export type AdjustCreditsDto = {
     amount: number;
     bucket: 'monthly' | 'purchased';
     reason: string;
+};
+
+export type GrantCreditsDto = {
+    amount: number;
+    bucket?: 'promotional' | 'purchased';
+    /**
+     * When the credits expire (future).
+     */
+    expires_at?: string;
+    /**
+     * Or: expire this many days from now.
+     */
+    expires_in_days?: number;
+    /**
+     * Lower is spent first; every bucket defaults to 50, so the soonest expiry goes first.
+     */
+    priority?: number;
+    reason: string;
+    /**
+     * The host app's own reference.
+     */
+    source_id?: string;
+};
+
+export type GrantDto = {
+    id: string;
+    bucket: 'monthly' | 'purchased' | 'promotional';
+    amount: number;
+    remaining: number;
+    priority: number;
+    status: 'active' | 'expired' | 'voided' | 'depleted';
+    effective_at: string;
+    expires_at: {
+        [key: string]: unknown;
+    } | null;
+    voided_at: {
+        [key: string]: unknown;
+    } | null;
+    expired_at: {
+        [key: string]: unknown;
+    } | null;
+    source: 'purchase' | 'period' | 'admin' | 'api' | 'migration';
+    source_id: {
+        [key: string]: unknown;
+    } | null;
+    reason: {
+        [key: string]: unknown;
+    } | null;
+    created_at: string;
+};
+
+export type GrantPageDto = {
+    grants: Array<GrantDto>;
+    next_cursor: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type VoidGrantDto = {
+    reason: string;
+};
+
+export type PlaceHoldDto = {
+    amount: number;
+    /**
+     * Why (recorded in the ledger).
+     */
+    reason?: string;
+    ttl_seconds?: number;
+};
+
+export type HoldResultDto = {
+    /**
+     * Monthly credits: the current period's allowance, expiring when the next period's is applied.
+     */
+    monthly_credits: number;
+    /**
+     * Purchased credits: never expire unless the pack says so.
+     */
+    purchased_credits: number;
+    /**
+     * Promotional credits granted by the app or an operator; may expire.
+     */
+    promotional_credits: number;
+    /**
+     * monthly + purchased + promotional (held credits are not in it).
+     */
+    total_credits: number;
+    /**
+     * Credits reserved by open holds.
+     */
+    held_credits: number;
+    /**
+     * Credits with an expiry, grouped by when, soonest first.
+     */
+    expiring: Array<ExpiringCreditsDto>;
+    hold_id: string;
+    status: 'open' | 'captured' | 'released' | 'expired';
+    amount: number;
+    captured: {
+        [key: string]: unknown;
+    } | null;
+    reason: string;
+    expires_at: string;
+    settled_at: {
+        [key: string]: unknown;
+    } | null;
+    created_at: string;
+};
+
+export type HoldDto = {
+    hold_id: string;
+    status: 'open' | 'captured' | 'released' | 'expired';
+    amount: number;
+    captured: {
+        [key: string]: unknown;
+    } | null;
+    reason: string;
+    expires_at: string;
+    settled_at: {
+        [key: string]: unknown;
+    } | null;
+    created_at: string;
+};
+
+export type CaptureHoldDto = {
+    /**
+     * What the job really cost.
+     */
+    amount: number;
+    /**
+     * More than held: 409 CAPTURE_EXCEEDS_HOLD (reject) or capture the held amount (cap).
+     */
+    on_excess?: 'reject' | 'cap';
 };
 
 export type SubscriptionPlanDto = {
@@ -930,7 +1091,7 @@ export type AuditLogPageDto = {
 
 export type CreateWebhookEndpointDto = {
     url: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     description?: string;
 };
 
@@ -938,7 +1099,7 @@ export type CreatedWebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -954,7 +1115,7 @@ export type WebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -968,7 +1129,7 @@ export type WebhookEndpointListDto = {
 
 export type UpdateWebhookEndpointDto = {
     url?: string;
-    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
     /**
      * true re-enables a disabled endpoint and clears its failures
      */
@@ -1842,6 +2003,595 @@ export type AdminCreditsControllerAdjustResponses = {
 };
 
 export type AdminCreditsControllerAdjustResponse = AdminCreditsControllerAdjustResponses[keyof AdminCreditsControllerAdjustResponses];
+
+export type CreditGrantsControllerListData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope credits:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: {
+        status?: 'active' | 'expired' | 'voided' | 'depleted';
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/credits/grants';
+};
+
+export type CreditGrantsControllerListErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditGrantsControllerListError = CreditGrantsControllerListErrors[keyof CreditGrantsControllerListErrors];
+
+export type CreditGrantsControllerListResponses = {
+    200: GrantPageDto;
+};
+
+export type CreditGrantsControllerListResponse = CreditGrantsControllerListResponses[keyof CreditGrantsControllerListResponses];
+
+export type CreditGrantsControllerGrantData = {
+    body: GrantCreditsDto;
+    headers: {
+        /**
+         * Required: the same key and body answer the same grant; another body is 409.
+         */
+        'Idempotency-Key': string;
+        /**
+         * With an API key (scope credits:grant): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/grants';
+};
+
+export type CreditGrantsControllerGrantErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditGrantsControllerGrantError = CreditGrantsControllerGrantErrors[keyof CreditGrantsControllerGrantErrors];
+
+export type CreditGrantsControllerGrantResponses = {
+    201: GrantDto;
+};
+
+export type CreditGrantsControllerGrantResponse = CreditGrantsControllerGrantResponses[keyof CreditGrantsControllerGrantResponses];
+
+export type CreditGrantsControllerVoidData = {
+    body: VoidGrantDto;
+    headers?: {
+        /**
+         * With an API key (scope credits:grant): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/credits/grants/{id}/void';
+};
+
+export type CreditGrantsControllerVoidErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditGrantsControllerVoidError = CreditGrantsControllerVoidErrors[keyof CreditGrantsControllerVoidErrors];
+
+export type CreditGrantsControllerVoidResponses = {
+    200: GrantDto;
+};
+
+export type CreditGrantsControllerVoidResponse = CreditGrantsControllerVoidResponses[keyof CreditGrantsControllerVoidResponses];
+
+export type AdminGrantsControllerListData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        status?: 'active' | 'expired' | 'voided' | 'depleted';
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/users/{id}/grants';
+};
+
+export type AdminGrantsControllerListErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminGrantsControllerListError = AdminGrantsControllerListErrors[keyof AdminGrantsControllerListErrors];
+
+export type AdminGrantsControllerListResponses = {
+    200: GrantPageDto;
+};
+
+export type AdminGrantsControllerListResponse = AdminGrantsControllerListResponses[keyof AdminGrantsControllerListResponses];
+
+export type AdminGrantsControllerGrantData = {
+    body: GrantCreditsDto;
+    headers: {
+        /**
+         * Required: the same key and body answer the same grant; another body is 409.
+         */
+        'Idempotency-Key': string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/users/{id}/grants';
+};
+
+export type AdminGrantsControllerGrantErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminGrantsControllerGrantError = AdminGrantsControllerGrantErrors[keyof AdminGrantsControllerGrantErrors];
+
+export type AdminGrantsControllerGrantResponses = {
+    201: GrantDto;
+};
+
+export type AdminGrantsControllerGrantResponse = AdminGrantsControllerGrantResponses[keyof AdminGrantsControllerGrantResponses];
+
+export type AdminGrantsControllerVoidData = {
+    body: VoidGrantDto;
+    path: {
+        id: string;
+        grantId: string;
+    };
+    query?: never;
+    url: '/admin/users/{id}/grants/{grantId}/void';
+};
+
+export type AdminGrantsControllerVoidErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminGrantsControllerVoidError = AdminGrantsControllerVoidErrors[keyof AdminGrantsControllerVoidErrors];
+
+export type AdminGrantsControllerVoidResponses = {
+    200: GrantDto;
+};
+
+export type AdminGrantsControllerVoidResponse = AdminGrantsControllerVoidResponses[keyof AdminGrantsControllerVoidResponses];
+
+export type CreditHoldsControllerPlaceData = {
+    body: PlaceHoldDto;
+    headers: {
+        /**
+         * Required: a retry answers the same hold.
+         */
+        'Idempotency-Key': string;
+        /**
+         * With an API key (scope credits:consume): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/holds';
+};
+
+export type CreditHoldsControllerPlaceErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * INSUFFICIENT_CREDITS only: nothing was held; the body says requested and available.
+     */
+    402: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditHoldsControllerPlaceError = CreditHoldsControllerPlaceErrors[keyof CreditHoldsControllerPlaceErrors];
+
+export type CreditHoldsControllerPlaceResponses = {
+    201: HoldResultDto;
+};
+
+export type CreditHoldsControllerPlaceResponse = CreditHoldsControllerPlaceResponses[keyof CreditHoldsControllerPlaceResponses];
+
+export type CreditHoldsControllerGetData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope credits:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/credits/holds/{id}';
+};
+
+export type CreditHoldsControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditHoldsControllerGetError = CreditHoldsControllerGetErrors[keyof CreditHoldsControllerGetErrors];
+
+export type CreditHoldsControllerGetResponses = {
+    200: HoldDto;
+};
+
+export type CreditHoldsControllerGetResponse = CreditHoldsControllerGetResponses[keyof CreditHoldsControllerGetResponses];
+
+export type CreditHoldsControllerCaptureData = {
+    body: CaptureHoldDto;
+    headers?: {
+        /**
+         * With an API key (scope credits:consume): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/credits/holds/{id}/capture';
+};
+
+export type CreditHoldsControllerCaptureErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditHoldsControllerCaptureError = CreditHoldsControllerCaptureErrors[keyof CreditHoldsControllerCaptureErrors];
+
+export type CreditHoldsControllerCaptureResponses = {
+    200: HoldResultDto;
+};
+
+export type CreditHoldsControllerCaptureResponse = CreditHoldsControllerCaptureResponses[keyof CreditHoldsControllerCaptureResponses];
+
+export type CreditHoldsControllerReleaseData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope credits:consume): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/credits/holds/{id}/release';
+};
+
+export type CreditHoldsControllerReleaseErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditHoldsControllerReleaseError = CreditHoldsControllerReleaseErrors[keyof CreditHoldsControllerReleaseErrors];
+
+export type CreditHoldsControllerReleaseResponses = {
+    200: HoldResultDto;
+};
+
+export type CreditHoldsControllerReleaseResponse = CreditHoldsControllerReleaseResponses[keyof CreditHoldsControllerReleaseResponses];
 
 export type PaymentsControllerCreateSubscriptionCheckoutData = {
     body: CreateCheckoutSessionDto;
