@@ -11,6 +11,7 @@ import { CreditsPosted } from '../common/facts/credit.facts';
 import type { ConsumeSqlRow } from './ledger/consume-sql';
 import { explainInsufficient, takeParts } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
+import { HoldsService } from './holds.service';
 
 /**
  * Retention of Idempotency-Key records (never of the ledger): a key older than the window is forgotten, and a
@@ -45,6 +46,7 @@ export class ConsumeService {
     private readonly ledger: LedgerService,
     private readonly events: DomainEvents,
     private readonly metrics: TollgateMetrics,
+    private readonly holds: HoldsService,
   ) {}
 
   /**
@@ -85,19 +87,8 @@ export class ConsumeService {
     const request = fingerprint === undefined ? { amount, reason } : { amount, reason, fingerprint };
     const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     return this.db.transaction(async (m) => {
-      const inserted: unknown[] = await m.query(
-        `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
-         VALUES ($1, $2, $3, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
-        [userId, idempotencyKey, hash],
-      );
-      if (inserted.length === 0) {
-        const [prior]: Array<{ request_hash: string; response: ConsumeReceipt }> = await m.query(
-          'SELECT request_hash, response FROM consume_requests WHERE user_id = $1 AND idempotency_key = $2',
-          [userId, idempotencyKey],
-        );
-        if (prior.request_hash !== hash) throw new AppError(ErrorCode.IdempotencyKeyReused);
-        return { ...prior.response, replayed: true };
-      }
+      const prior = await this.claimKey(m, userId, idempotencyKey, hash);
+      if (prior) return prior;
       // The consume_requests row above is what makes the key idempotent. The ledger operation is unique per
       // attempt: a retry after a refunded failure (refundConsume deletes that row) is a new charge, and must
       // not collide with the first attempt's ledger keys; nor may a long key overflow the ledger's columns.
@@ -109,6 +100,27 @@ export class ConsumeService {
       ]);
       return receipt;
     });
+  }
+
+  /** Records the key (null), or answers the earlier request's receipt (another body with it: 409). */
+  private async claimKey(
+    m: EntityManager,
+    userId: string,
+    idempotencyKey: string,
+    hash: string,
+  ): Promise<ConsumeReceipt | null> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO consume_requests (user_id, idempotency_key, request_hash, response)
+       VALUES ($1, $2, $3, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
+      [userId, idempotencyKey, hash],
+    );
+    if (inserted.length > 0) return null;
+    const [prior]: Array<{ request_hash: string; response: ConsumeReceipt }> = await m.query(
+      'SELECT request_hash, response FROM consume_requests WHERE user_id = $1 AND idempotency_key = $2',
+      [userId, idempotencyKey],
+    );
+    if (prior.request_hash !== hash) throw new AppError(ErrorCode.IdempotencyKeyReused);
+    return { ...prior.response, replayed: true };
   }
 
   private async consumeIn(
@@ -145,6 +157,65 @@ export class ConsumeService {
   }
 
   /**
+   * @ConsumesCredits: the route's credits are reserved by a hold before the action runs (402 otherwise),
+   * captured when it succeeds (settleAction) and released when it throws (refundConsume). With an
+   * Idempotency-Key the hold is placed in the key's transaction, so a retry replays instead of paying twice.
+   */
+  async reserveForAction(
+    userId: string,
+    amount: number,
+    reason: string,
+    idempotencyKey?: string,
+    fingerprint?: string,
+  ): Promise<ConsumeReceipt> {
+    if (!idempotencyKey) {
+      const hold = await this.holds.place(userId, {
+        amount,
+        reason,
+        ttlSeconds: ACTION_HOLD_TTL_SECONDS,
+        idempotencyKey: `action:${randomUUID()}`,
+      });
+      return actionReceipt(hold.hold_id, amount, hold);
+    }
+    const request = { amount, reason, fingerprint };
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    try {
+      return await this.db.transaction(async (m) => {
+        const prior = await this.claimKey(m, userId, idempotencyKey, hash);
+        if (prior) return prior;
+        const holdId = randomUUID();
+        const row = await this.ledger.hold(m, userId, {
+          holdId,
+          amount,
+          reason,
+          idempotencyKey: `action:${holdId}`,
+          requestHash: hash,
+          ttlSeconds: ACTION_HOLD_TTL_SECONDS,
+        });
+        if (!row) throw new AppError(ErrorCode.InsufficientCredits);
+        const receipt = actionReceipt(holdId, amount, {
+          monthly_credits: row.monthly,
+          purchased_credits: row.purchased,
+          promotional_credits: row.promotional,
+        });
+        await m.query(
+          'UPDATE consume_requests SET response = $3 WHERE user_id = $1 AND idempotency_key = $2',
+          [userId, idempotencyKey, JSON.stringify(receipt)],
+        );
+        return receipt;
+      });
+    } catch (err) {
+      throw await this.explainInsufficient(err, userId, amount);
+    }
+  }
+
+  /** The action succeeded: its hold is captured in full. */
+  async settleAction(userId: string, receipt: ConsumeReceipt): Promise<void> {
+    if (receipt.replayed || !receipt.hold_id) return;
+    await this.holds.capture(userId, receipt.hold_id, receipt.consumed, 'reject');
+  }
+
+  /**
    * Stores a @ConsumesCredits handler's response beside the receipt of its Idempotency-Key, so a retry with
    * the same key replays it instead of running the action again.
    */
@@ -163,6 +234,7 @@ export class ConsumeService {
    */
   async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
     if (receipt.replayed) return;
+    if (receipt.hold_id) return this.releaseAction(userId, receipt, receipt.hold_id);
     await this.db.transaction((m) =>
       this.ledger.post(m, userId, async () => {
         // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.
@@ -187,4 +259,40 @@ export class ConsumeService {
       }),
     );
   }
+
+  /** A failed action: its hold returns everything, and a retry with the same key must pay again. */
+  private async releaseAction(userId: string, receipt: ConsumeReceipt, holdId: string): Promise<void> {
+    await this.db.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
+      userId,
+      receipt.operation,
+    ]);
+    await this.holds.release(userId, holdId).catch((err: unknown) => {
+      // Released or expired already: nothing is held any more, which is what this wanted.
+      if (err instanceof AppError && err.code === ErrorCode.HoldAlreadySettled) return;
+      throw err;
+    });
+  }
+}
+
+/** How long an action's credits stay reserved if the process dies before settling them (then they return). */
+const ACTION_HOLD_TTL_SECONDS = 3600;
+
+/** The receipt of an action's hold: what it reserves, and the balance once reserved. */
+function actionReceipt(
+  holdId: string,
+  amount: number,
+  b: { monthly_credits: number; purchased_credits: number; promotional_credits: number },
+): ConsumeReceipt {
+  return {
+    consumed: amount,
+    credits_remaining: b.monthly_credits + b.purchased_credits + b.promotional_credits,
+    monthly_credits: b.monthly_credits,
+    purchased_credits: b.purchased_credits,
+    promotional_credits: b.promotional_credits,
+    operation: `hold:${holdId}`,
+    hold_id: holdId,
+    from_monthly: 0,
+    from_purchased: 0,
+    from_promotional: 0,
+  };
 }

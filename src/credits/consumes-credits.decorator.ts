@@ -39,8 +39,8 @@ export interface CreditsRequest {
 
 /**
  * Charges credits for a route, the spec's "consume_credit before the action" done safely: the credits are
- * taken atomically before the handler runs (402 INSUFFICIENT_CREDITS otherwise), and given back if the
- * handler fails. An Idempotency-Key header makes a retried request spend only once.
+ * reserved by a hold before the handler runs (402 INSUFFICIENT_CREDITS otherwise), captured when it succeeds,
+ * released when it throws. An Idempotency-Key header makes a retried request spend only once.
  */
 @Injectable()
 export class ConsumesCreditsInterceptor implements NestInterceptor {
@@ -75,7 +75,13 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
     // the body is part of the request's identity (another body with the same key is 409).
     return from(
       this.validateBody(context, req).then(() =>
-        this.credits.consume(req.user.id, amount, reason, scoped, scoped ? fingerprint(body) : undefined),
+        this.credits.reserveForAction(
+          req.user.id,
+          amount,
+          reason,
+          scoped,
+          scoped ? fingerprint(body) : undefined,
+        ),
       ),
     ).pipe(
       switchMap((receipt) => {
@@ -87,8 +93,11 @@ export class ConsumesCreditsInterceptor implements NestInterceptor {
         }
         req.creditReceipt = receipt;
         return next.handle().pipe(
+          // Captured before the answer leaves: a 2xx means the route's credits are spent.
           switchMap((response: unknown) =>
-            scoped ? from(this.remember(req.user.id, scoped, response)) : of(response),
+            from(this.credits.settleAction(req.user.id, receipt)).pipe(
+              switchMap(() => (scoped ? from(this.remember(req.user.id, scoped, response)) : of(response))),
+            ),
           ),
           catchError((err: unknown) =>
             from(

@@ -35,6 +35,8 @@ export interface ConsumeReceipt extends ConsumeResult {
   from_promotional: number;
   /** True when an Idempotency-Key retry returned an earlier request's receipt (nothing was spent now). */
   replayed?: boolean;
+  /** @ConsumesCredits routes: the hold that reserves the route's credits until the action settles. */
+  hold_id?: string;
   /** @ConsumesCredits routes: the handler's response, stored once it succeeded, replayed for the same key. */
   action?: unknown;
 }

@@ -76,7 +76,13 @@ export class CheckoutFulfilmentService {
       const row = await this.subscriptions.apply(m, subscription);
       const item = subscription.subscription.items.data[0];
       if (row && item && !ENDED.includes(row.status)) {
-        await this.periods.startPaidPeriod(m, row, new Date(item.current_period_start * 1000), item.price.id);
+        await this.periods.startPaidPeriod(
+          m,
+          row,
+          new Date(item.current_period_start * 1000),
+          item.price.id,
+          new Date(item.current_period_end * 1000),
+        );
       }
       return true;
     }

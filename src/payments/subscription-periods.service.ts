@@ -52,7 +52,13 @@ export class SubscriptionPeriodsService {
       ) ?? invoice.lines.data[0];
     if (!line) return;
     const priceId = refId(line.pricing?.price_details?.price) ?? row.priceId;
-    await this.startPaidPeriod(m, row, new Date(line.period.start * 1000), priceId);
+    await this.startPaidPeriod(
+      m,
+      row,
+      new Date(line.period.start * 1000),
+      priceId,
+      new Date(line.period.end * 1000),
+    );
   }
 
   /** invoice.payment_failed: mirror the subscription (past_due) and record payment.failed; returns the row. */
@@ -101,6 +107,7 @@ export class SubscriptionPeriodsService {
     sub: Subscription,
     periodStart: Date,
     priceId: string | null,
+    periodEnd: Date | null = null,
   ): Promise<boolean> {
     const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
     if (!plan) {
@@ -110,6 +117,7 @@ export class SubscriptionPeriodsService {
       userId: sub.userId,
       subscriptionId: sub.id,
       periodStart,
+      periodEnd: periodEnd ?? sub.currentPeriodEnd,
       allowance: plan?.monthlyUses ?? 0,
       planId: plan?.id ?? null,
     });

@@ -213,6 +213,7 @@ export class SubscriptionSyncService {
           userId,
           subscriptionId: s.id,
           periodStart: row.currentPeriodStart,
+          periodEnd: row.currentPeriodEnd,
           allowance: plan?.monthlyUses ?? 0,
           planId: plan?.id ?? null,
         });

@@ -66,9 +66,9 @@ describe('credit engine: grants (e2e)', () => {
     );
   const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
   const verify = () => t.app.get(CreditsService).verify();
-  /** Moves a grant's expiry into the past (time passing), without touching its balance. */
+  /** Time passes to the grant's expiry: it expires now (after every row already written), its balance untouched. */
   const expireNow = (grantId: string) =>
-    t.dataSource.query(`UPDATE credit_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+    t.dataSource.query(`UPDATE credit_grants SET expires_at = clock_timestamp() WHERE id = $1`, [
       grantId,
     ]);
 
@@ -345,6 +345,84 @@ describe('credit engine: grants (e2e)', () => {
       { grant_id: b.id, bucket: 'purchased', amount: -100 },
     ]);
     expect(await balance(user)).toMatchObject({ purchased_credits: 70 });
+    expect(await verify()).toEqual([]);
+  });
+
+  it('tells the host app: credits.granted, credits.expiring_soon, credits.expired, credits.voided, credits.hold_settled', async () => {
+    const user = await registerUser(t);
+    const soon = await grant(user, { amount: 4, expires_in_days: 1 });
+    const later = await grant(user, { amount: 6, expires_in_days: 30 });
+    const hold = await t
+      .http()
+      .post('/credits/holds')
+      .set(user.auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ amount: 5 })
+      .expect(201);
+    await t
+      .http()
+      .post(`/credits/holds/${hold.body.hold_id}/capture`)
+      .set(user.auth)
+      .send({ amount: 2 })
+      .expect(200);
+    await t.app.get(CreditExpiryScheduler).run(); // `soon` expires within CREDITS_EXPIRING_SOON_HOURS (72)
+    await expireNow(soon.id);
+    await t.app.get(CreditExpiryScheduler).run();
+    await t
+      .http()
+      .post(`/admin/users/${user.id}/grants/${later.id}/void`)
+      .set(admin.auth)
+      .send({ reason: 'campaign over' })
+      .expect(200);
+
+    const events: Array<{ type: string; data: Record<string, unknown> }> = (
+      await t.dataSource.query<Array<{ type: string; payload: { data: Record<string, unknown> } }>>(
+        `SELECT type, payload FROM outbound_events WHERE user_id = $1 AND type LIKE 'credits.%' ORDER BY sequence`,
+        [user.id],
+      )
+    ).map((r) => ({ type: r.type, data: r.payload.data }));
+    expect(events.map((e) => e.type)).toEqual([
+      'credits.granted',
+      'credits.granted',
+      'credits.hold_settled',
+      'credits.expiring_soon',
+      'credits.expired',
+      'credits.voided',
+      'credits.depleted', // the void took the total to 0
+    ]);
+    expect(events[0].data).toMatchObject({
+      grant_id: soon.id,
+      amount: 4,
+      bucket: 'promotional',
+      reason: 'grant',
+      expires_at: soon.expires_at,
+    });
+    // The hold took 4 from `soon` and 1 from `later`; the capture kept 2 and returned 3 (1 to later, 2 to soon).
+    expect(events[2].data).toMatchObject({
+      status: 'captured',
+      captured: 2,
+      returned: 3,
+      total_credits: 8,
+      held_credits: 0,
+    });
+    expect(events[3].data).toEqual({
+      grant_id: soon.id,
+      amount: 2,
+      bucket: 'promotional',
+      expires_at: soon.expires_at,
+    });
+    expect(events[4].data).toMatchObject({
+      grant_id: soon.id,
+      amount: 2,
+      reason: 'grant_expiry',
+      total_credits: 6,
+    });
+    expect(events[5].data).toMatchObject({
+      grant_id: later.id,
+      amount: 6,
+      note: 'campaign over',
+      total_credits: 0,
+    });
     expect(await verify()).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ interface LedgerEntry {
   reason: string;
   source_type: string | null;
   source_id: string | null;
+  grant_id: string | null;
   metadata: Record<string, unknown>;
 }
 
@@ -60,7 +61,14 @@ describe('credits (e2e)', () => {
     it('answers zeros for a new user', async () => {
       const user = await registerUser(t);
       const res = await t.http().get('/credits').set(user.auth).expect(200);
-      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
+      expect(res.body).toEqual({
+        monthly_credits: 0,
+        purchased_credits: 0,
+        promotional_credits: 0,
+        total_credits: 0,
+        held_credits: 0,
+        expiring: [],
+      });
     });
 
     it('is 401 without a bearer token', async () => {
@@ -78,7 +86,14 @@ describe('credits (e2e)', () => {
         .set(admin.auth)
         .send({ amount: 25, bucket: 'purchased', reason: 'Goodwill for ticket #4411' })
         .expect(201);
-      expect(res.body).toEqual({ monthly_credits: 0, purchased_credits: 25, promotional_credits: 0, total_credits: 25, held_credits: 0, expiring: [] });
+      expect(res.body).toEqual({
+        monthly_credits: 0,
+        purchased_credits: 25,
+        promotional_credits: 0,
+        total_credits: 25,
+        held_credits: 0,
+        expiring: [],
+      });
       await grant(user, 7, 'monthly');
       expect(await credits(t, user)).toEqual({
         monthly_credits: 7,
@@ -127,7 +142,14 @@ describe('credits (e2e)', () => {
         .expect(402);
       expect(wrongBucket.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
 
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 6, promotional_credits: 0, total_credits: 6, held_credits: 0, expiring: [] });
+      expect(await credits(t, user)).toEqual({
+        monthly_credits: 0,
+        purchased_credits: 6,
+        promotional_credits: 0,
+        total_credits: 6,
+        held_credits: 0,
+        expiring: [],
+      });
       expect((await ledger(user)).entries.map((e) => e.amount)).toEqual([-4, 10]);
     });
 
@@ -169,7 +191,14 @@ describe('credits (e2e)', () => {
         .set(admin.auth)
         .send({ amount: 5, bucket: 'purchased', reason: 'Bad id' })
         .expect(400);
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
+      expect(await credits(t, user)).toEqual({
+        monthly_credits: 0,
+        purchased_credits: 0,
+        promotional_credits: 0,
+        total_credits: 0,
+        held_credits: 0,
+        expiring: [],
+      });
     });
   });
 
@@ -197,7 +226,14 @@ describe('credits (e2e)', () => {
         purchased_credits: 3,
         promotional_credits: 0,
       });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 3, promotional_credits: 0, total_credits: 3, held_credits: 0, expiring: [] });
+      expect(await credits(t, user)).toEqual({
+        monthly_credits: 0,
+        purchased_credits: 3,
+        promotional_credits: 0,
+        total_credits: 3,
+        held_credits: 0,
+        expiring: [],
+      });
 
       const { entries } = await ledger(user);
       expect(entries.slice(0, 3).map((e) => [e.reason, e.bucket, e.amount, e.balance_after])).toEqual([
@@ -221,7 +257,14 @@ describe('credits (e2e)', () => {
         requested: 6,
         available: 5,
       });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 2, purchased_credits: 3, promotional_credits: 0, total_credits: 5, held_credits: 0, expiring: [] });
+      expect(await credits(t, user)).toEqual({
+        monthly_credits: 2,
+        purchased_credits: 3,
+        promotional_credits: 0,
+        total_credits: 5,
+        held_credits: 0,
+        expiring: [],
+      });
       expect((await ledger(user)).entries.every((e) => e.reason === 'admin_adjustment')).toBe(true);
 
       await consume(user, { amount: 5 }).expect(200);
@@ -385,30 +428,45 @@ describe('credits (e2e)', () => {
         title: 'Hello',
         credits_remaining: 2,
       });
+      // The credit was reserved by a hold before the action and captured once it succeeded.
       const [entry] = (await ledger(user)).entries;
       expect(entry).toMatchObject({
-        reason: 'consume',
+        reason: 'hold',
         amount: -1,
         metadata: { reason: 'PostsController.create' },
       });
+      const holds: Array<{ status: string; captured: number }> = await t.dataSource.query(
+        'SELECT status, captured FROM credit_holds WHERE user_id = $1',
+        [user.id],
+      );
+      expect(holds).toEqual([{ status: 'captured', captured: 1 }]);
+      expect(await credits(t, user)).toMatchObject({ total_credits: 2, held_credits: 0 });
     });
 
-    it('refunds the credit when the action fails: the ledger shows consume then consume_refund', async () => {
+    it('releases the credit when the action fails: the ledger shows the hold then its return', async () => {
       const user = await registerUser(t);
       await grant(user, 1, 'monthly');
       await grant(user, 2, 'purchased');
       const failed = await post(user, { title: 'Doomed', simulate_failure: true }).expect(503);
       expect(failed.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
-      expect(await credits(t, user)).toEqual({ monthly_credits: 1, purchased_credits: 2, promotional_credits: 0, total_credits: 3, held_credits: 0, expiring: [] });
+      expect(await credits(t, user)).toEqual({
+        monthly_credits: 1,
+        purchased_credits: 2,
+        promotional_credits: 0,
+        total_credits: 3,
+        held_credits: 0,
+        expiring: [],
+      });
       const [refund, charge] = (await ledger(user)).entries;
-      expect(charge).toMatchObject({ reason: 'consume', bucket: 'monthly', amount: -1, balance_after: 0 });
+      expect(charge).toMatchObject({ reason: 'hold', bucket: 'monthly', amount: -1, balance_after: 0 });
       expect(refund).toMatchObject({
-        reason: 'consume_refund',
+        reason: 'hold_return',
         bucket: 'monthly',
         amount: 1,
         balance_after: 1,
-        source_type: 'consume',
+        source_type: 'hold',
         source_id: charge.source_id,
+        grant_id: charge.grant_id,
       });
     });
 
@@ -464,7 +522,7 @@ describe('credits (e2e)', () => {
       const reused = await post(user, { title: 'Paid', simulate_failure: true }, 'post-2').expect(409);
       expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect((await credits(t, user)).total_credits).toBe(4);
-      expect((await ledger(user)).entries.filter((e) => e.reason === 'consume_refund')).toEqual([]);
+      expect((await ledger(user)).entries.filter((e) => e.reason === 'hold_return')).toEqual([]);
     });
 
     it('a retry with the same Idempotency-Key after a refunded failure is charged, once', async () => {
@@ -476,9 +534,9 @@ describe('credits (e2e)', () => {
       await post(user, { title: 'Try' }, 'post-3').expect(201);
       expect((await credits(t, user)).total_credits).toBe(4);
       expect((await ledger(user)).entries.map((e) => [e.reason, e.amount])).toEqual([
-        ['consume', -1],
-        ['consume_refund', 1],
-        ['consume', -1],
+        ['hold', -1],
+        ['hold_return', 1],
+        ['hold', -1],
         ['admin_adjustment', 5],
       ]);
     });
