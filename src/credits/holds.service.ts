@@ -5,8 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainEvents } from '../common/events/domain-events';
 import { AppError, ErrorCode } from '../common/errors';
 import { CreditsPosted } from '../common/facts/credit.facts';
-import type { CreditBreakdown } from './credit.types';
-import { explainInsufficient, readBreakdown, takeParts } from './ledger/ledger-queries';
+import { explainInsufficient, takeParts } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
 import type { Movement } from './ledger/movements';
 
@@ -25,7 +24,38 @@ export interface HoldView {
 }
 
 /** A hold and the user's credits after the request. */
-export type HoldResult = HoldView & CreditBreakdown & { replayed?: boolean };
+/** The user's balance as a hold statement left it (as a consume's answer does). */
+export interface HoldBalance {
+  monthly_credits: number;
+  purchased_credits: number;
+  promotional_credits: number;
+  total_credits: number;
+  held_credits: number;
+}
+
+export type HoldResult = HoldView & HoldBalance & { replayed?: boolean };
+
+const balanceOf = (b: {
+  monthly: number;
+  purchased: number;
+  promotional: number;
+  held: number;
+}): HoldBalance => ({
+  monthly_credits: b.monthly,
+  purchased_credits: b.purchased,
+  promotional_credits: b.promotional,
+  total_credits: b.monthly + b.purchased + b.promotional,
+  held_credits: b.held,
+});
+
+/** The balance row now (a replay, or a settlement through the general posting). */
+async function currentBalance(m: EntityManager, userId: string): Promise<HoldBalance> {
+  const [b]: Array<{ monthly: number; purchased: number; promotional: number; held: number }> = await m.query(
+    'SELECT monthly, purchased, promotional, held FROM credit_balances WHERE user_id = $1',
+    [userId],
+  );
+  return balanceOf(b ?? { monthly: 0, purchased: 0, promotional: 0, held: 0 });
+}
 
 const HOLD_COLUMNS = `id AS hold_id, status, amount, captured, reason, expires_at, settled_at, created_at`;
 
@@ -75,7 +105,7 @@ export class HoldsService {
         settled_at: null,
         created_at: row.created_at,
       };
-      return { ...hold, ...(await readBreakdown(this.db.manager, userId)) };
+      return { ...hold, ...balanceOf(row) };
     }
     const [prior]: Array<HoldView & { request_hash: string }> = await this.db.query(
       `SELECT ${HOLD_COLUMNS}, request_hash FROM credit_holds WHERE user_id = $1 AND idempotency_key = $2`,
@@ -90,7 +120,7 @@ export class HoldsService {
       );
     if (prior.request_hash !== requestHash) throw new AppError(ErrorCode.IdempotencyKeyReused);
     const { request_hash: _hash, ...view } = prior;
-    return { ...view, ...(await readBreakdown(this.db.manager, userId)), replayed: true };
+    return { ...view, ...(await currentBalance(this.db.manager, userId)), replayed: true };
   }
 
   /**
@@ -98,22 +128,65 @@ export class HoldsService {
    * 409 CAPTURE_EXCEEDS_HOLD, or with `cap`, the held amount.
    */
   capture(userId: string, holdId: string, amount: number, onExcess: 'reject' | 'cap'): Promise<HoldResult> {
-    return this.settle(userId, holdId, 'captured', (held) => {
-      if (amount <= held) return amount;
-      if (onExcess === 'cap') return held;
-      throw new AppError(ErrorCode.CaptureExceedsHold, undefined, { held, requested: amount });
-    });
+    return this.settleFast(userId, holdId, 'captured', amount, onExcess === 'cap');
   }
 
   /** Settles the hold returning all of it. */
   release(userId: string, holdId: string): Promise<HoldResult> {
-    return this.settle(userId, holdId, 'released', () => 0);
+    return this.settleFast(userId, holdId, 'released', 0, false);
+  }
+
+  /**
+   * One statement (SETTLE_HOLD_SQL) in the common case; when a grant the hold took from has ended meanwhile,
+   * the general posting (settle), which returns those credits and ends them again.
+   */
+  private async settleFast(
+    userId: string,
+    holdId: string,
+    status: 'captured' | 'released' | 'expired',
+    amount: number,
+    cap: boolean,
+  ): Promise<HoldResult> {
+    const args = { holdId, keep: amount, status, cap };
+    const row = (await this.events.wanted(CreditsPosted))
+      ? await this.db.transaction((m) => this.ledger.settleHold(m, userId, args))
+      : await this.ledger.settleHold(null, userId, args);
+    switch (row.outcome) {
+      case 'not_found':
+        throw new AppError(ErrorCode.HoldNotFound);
+      case 'settled':
+        throw new AppError(ErrorCode.HoldAlreadySettled, undefined, { status: row.prior_status });
+      case 'expired':
+        throw new AppError(ErrorCode.HoldExpired);
+      case 'exceeds':
+        throw new AppError(ErrorCode.CaptureExceedsHold, undefined, { held: row.amount, requested: amount });
+      case 'fallback':
+        return this.settle(userId, holdId, status, (held) => {
+          if (status !== 'captured') return 0;
+          if (amount <= held) return amount;
+          if (cap) return held;
+          throw new AppError(ErrorCode.CaptureExceedsHold, undefined, { held, requested: amount });
+        });
+      case 'ok': {
+        const hold: HoldView = {
+          hold_id: holdId,
+          status,
+          amount: row.amount!,
+          captured: status === 'captured' ? row.captured : null,
+          reason: row.reason,
+          expires_at: row.expires_at,
+          settled_at: row.settled_at,
+          created_at: row.created_at,
+        };
+        return { ...hold, ...balanceOf(row) };
+      }
+    }
   }
 
   /** The expiry job: an open hold past its TTL returns all of it. False when it was settled meanwhile. */
   async expire(userId: string, holdId: string): Promise<boolean> {
     try {
-      await this.settle(userId, holdId, 'expired', () => 0);
+      await this.settleFast(userId, holdId, 'expired', 0, false);
       return true;
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.HoldAlreadySettled) return false;
@@ -170,7 +243,7 @@ export class HoldsService {
           held: -h.amount,
         };
       });
-      return { ...hold!, ...(await readBreakdown(m, userId)) };
+      return { ...hold!, ...(await currentBalance(m, userId)) };
     });
   }
 

@@ -28,6 +28,7 @@ export const CONSUMPTION_EVENT_TYPES: OutboundEventType[] = [
   'credits.low',
   'credits.depleted',
   'credits.consumed',
+  'credits.hold_settled',
 ];
 
 /** The version of the envelope and of every payload below; a breaking change to one type bumps it. */

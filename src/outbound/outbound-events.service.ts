@@ -62,6 +62,9 @@ export const OUTBOUND_EVENTS_RETENTION: RetentionTarget = {
     ),
 };
 
+/** One event per consume or per hold: recorded only while an enabled endpoint subscribes to the type. */
+const HIGH_VOLUME = new Set<string>(['credits.consumed', 'credits.hold_settled']);
+
 /**
  * The outbox (CONVENTIONS §15): emit() writes the event row and one delivery per enabled endpoint subscribed
  * to its type, in the caller's transaction, so the event commits or rolls back with the change it reports.
@@ -84,7 +87,7 @@ export class OutboundEventsService {
    * null when nothing was written.
    */
   async emit(m: EntityManager, input: OutboundEventInput): Promise<string | null> {
-    if (input.type === 'credits.consumed') {
+    if (HIGH_VOLUME.has(input.type)) {
       const [row]: Array<{ n: number }> = await m.query(
         `SELECT count(*)::int AS n FROM webhook_endpoints WHERE enabled AND $1 = ANY(events)`,
         [input.type],

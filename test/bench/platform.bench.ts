@@ -22,12 +22,15 @@ export function databaseLabel(): string {
   return `PostgreSQL ${u.hostname}:${u.port || 5432} (scratch database)`;
 }
 
-interface Caller {
+export interface Caller {
   id: string;
   auth: Record<string, string>;
 }
 
-async function registerCaller(app: Server, email = `bench-${randomUUID()}@example.com`): Promise<Caller> {
+export async function registerCaller(
+  app: Server,
+  email = `bench-${randomUUID()}@example.com`,
+): Promise<Caller> {
   const reg = await call<{ access_token: string }>(`${app.url}/auth/register`, 'POST', {
     email,
     password: 'correct horse battery',

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { benchAuth } from './auth.bench';
+import { benchCredits } from './credits.bench';
 import { benchEntitlements } from './entitlements.bench';
 import { benchPipeline } from './pipeline.bench';
 import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench';
@@ -11,6 +12,7 @@ import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench
 const BENCHES: Array<[string, () => Promise<string>]> = [
   ['pipeline', benchPipeline],
   ['platform', benchPlatform],
+  ['credits', benchCredits],
   ['auth', benchAuth],
   ['entitlements', benchEntitlements],
 ];

@@ -7,6 +7,7 @@ import { GrantsService } from '../../src/credits/grants.service';
 import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 interface Grant {
   id: string;
@@ -68,9 +69,7 @@ describe('credit engine: grants (e2e)', () => {
   const verify = () => t.app.get(CreditsService).verify();
   /** Time passes to the grant's expiry: it expires now (after every row already written), its balance untouched. */
   const expireNow = (grantId: string) =>
-    t.dataSource.query(`UPDATE credit_grants SET expires_at = clock_timestamp() WHERE id = $1`, [
-      grantId,
-    ]);
+    t.dataSource.query(`UPDATE credit_grants SET expires_at = clock_timestamp() WHERE id = $1`, [grantId]);
 
   it('spends by priority, then soonest expiry, then oldest, across buckets, one ledger row per grant', async () => {
     const user = await registerUser(t);
@@ -349,6 +348,15 @@ describe('credit engine: grants (e2e)', () => {
   });
 
   it('tells the host app: credits.granted, credits.expiring_soon, credits.expired, credits.voided, credits.hold_settled', async () => {
+    // credits.hold_settled is one event per hold: recorded only while an endpoint subscribes to it.
+    const receiver = new WebhookReceiver();
+    await receiver.start();
+    await t
+      .http()
+      .post('/admin/webhook-endpoints')
+      .set(admin.auth)
+      .send({ url: receiver.url, events: ['credits.hold_settled'] })
+      .expect(201);
     const user = await registerUser(t);
     const soon = await grant(user, { amount: 4, expires_in_days: 1 });
     const later = await grant(user, { amount: 6, expires_in_days: 30 });
@@ -424,5 +432,6 @@ describe('credit engine: grants (e2e)', () => {
       total_credits: 0,
     });
     expect(await verify()).toEqual([]);
+    await receiver.stop();
   });
 });

@@ -182,6 +182,37 @@ describe('credit engine: holds (e2e)', () => {
     expect(await verify()).toEqual([]);
   });
 
+  it('credits held from a grant voided meanwhile come back and leave again: nothing revives', async () => {
+    const user = await registerUser(t);
+    const promo = await fund(t, user, 10, { bucket: 'promotional', expires_in_days: 5 });
+    await fund(t, user, 3);
+    const hold = (await place(user, { amount: 4 }).expect(201)).body as Hold;
+    await t
+      .http()
+      .post(`/admin/users/${user.id}/grants/${promo.id}/void`)
+      .set(admin.auth)
+      .send({ reason: 'revoked' })
+      .expect(200);
+    expect(await balance(user)).toMatchObject({
+      promotional_credits: 0,
+      purchased_credits: 3,
+      held_credits: 4,
+    });
+    const released = await release(user, hold.hold_id).expect(200);
+    expect(released.body).toMatchObject({
+      status: 'released',
+      promotional_credits: 0,
+      total_credits: 3,
+      held_credits: 0,
+    });
+    expect(await rows(user, 'hold_return')).toEqual([{ grant_id: promo.id, amount: 4 }]);
+    expect(await rows(user, 'grant_void')).toEqual([
+      { grant_id: promo.id, amount: -6 },
+      { grant_id: promo.id, amount: -4 },
+    ]);
+    expect(await verify()).toEqual([]);
+  });
+
   it('1,000 concurrent holds on 100 credits: exactly 100 are held, the rest are 402', async () => {
     const user = await registerUser(t);
     await fund(t, user, 100);

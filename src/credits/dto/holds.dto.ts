@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CreditBreakdownDto } from './consume-credits.dto';
 
 export class PlaceHoldDto {
   @ApiProperty({ example: 200, minimum: 1, maximum: 1_000_000 })
@@ -52,7 +51,13 @@ export class HoldDto {
   @ApiProperty() created_at: string;
 }
 
-export class HoldResultDto extends CreditBreakdownDto {
+export class HoldResultDto {
+  @ApiProperty({ example: 0 }) monthly_credits: number;
+  @ApiProperty({ example: 600 }) purchased_credits: number;
+  @ApiProperty({ example: 200 }) promotional_credits: number;
+  @ApiProperty({ example: 800, description: 'monthly + purchased + promotional, held credits out of it' })
+  total_credits: number;
+  @ApiProperty({ example: 200 }) held_credits: number;
   @ApiProperty({ example: '0b7e5a52-6d1e-4a53-9b7f-2f6a4a3d9c10' }) hold_id: string;
   @ApiProperty({ enum: ['open', 'captured', 'released', 'expired'] }) status: string;
   @ApiProperty({ example: 200 }) amount: number;

@@ -111,3 +111,101 @@ export interface ConsumeSqlRow {
   from_promotional: number;
   parts: ConsumedPart[];
 }
+
+/**
+ * Settles a hold as one atomic statement: $1 user id, $2 hold id, $3 what a capture keeps, $4 the new status
+ * (`captured`, `released`, `expired`), $5 whether a capture above the hold is capped (else refused). Locks the
+ * balance row, then the hold; only an open hold (not past its TTL, unless expiring it) settles: the part not
+ * kept goes back to the grants the hold took from, the last taken first (rows `hold_return`, keyed
+ * `hold:<id>:return:<n>`), `held` drops by the hold. One row back, always: `outcome` says `ok`, or why nothing
+ * changed (`not_found`, `settled`, `expired`, `exceeds`, or `fallback` when a grant the hold took from has ended
+ * meanwhile: the caller settles it through the ledger's general posting, which handles that case).
+ */
+export const SETTLE_HOLD_SQL = `WITH bal AS (
+     SELECT user_id FROM credit_balances WHERE user_id = $1 FOR UPDATE
+   ), h AS (
+     SELECT id, amount, status, expires_at <= now() AS due FROM credit_holds
+      WHERE id = $2::uuid AND user_id = (SELECT user_id FROM bal) FOR UPDATE
+   ), parts AS (
+     SELECT l.id, l.grant_id, l.bucket, -l.amount AS taken FROM credit_ledger l
+      WHERE l.user_id = $1 AND l.source_type = 'hold' AND l.source_id = $2::text AND l.reason = 'hold'
+        AND EXISTS (SELECT 1 FROM h)
+   ), pg AS (
+     SELECT g.id, g.voided_at IS NOT NULL OR g.expired_at IS NOT NULL AS ended FROM credit_grants g
+      WHERE g.user_id = $1 AND g.id IN (SELECT grant_id FROM parts)
+      FOR UPDATE
+   ), dead AS (
+     SELECT 1 FROM pg WHERE ended
+   ), ok AS (
+     SELECT id, amount, CASE WHEN $4::text = 'captured' THEN LEAST(amount, $3::int) ELSE 0 END AS keep FROM h
+      WHERE status = 'open' AND (NOT due OR $4::text = 'expired')
+        AND ($4::text <> 'captured' OR $5::boolean OR $3::int <= amount) AND NOT EXISTS (SELECT 1 FROM dead)
+   ), back AS (
+     SELECT p.grant_id, p.bucket, row_number() OVER w AS n,
+            LEAST(p.taken, GREATEST(0, (ok.amount - ok.keep) - (sum(p.taken) OVER w - p.taken)))::int AS back
+       FROM parts p, ok WINDOW w AS (ORDER BY p.id DESC)
+   ), ret AS (
+     SELECT grant_id, bucket, n, back FROM back WHERE back > 0
+   ), gr AS (
+     UPDATE credit_grants g SET remaining = g.remaining + r.back FROM ret r WHERE g.id = r.grant_id AND g.user_id = $1
+     RETURNING g.id
+   ), split AS (
+     SELECT COALESCE(sum(back) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
+            COALESCE(sum(back) FILTER (WHERE bucket = 'purchased'), 0)::int AS p,
+            COALESCE(sum(back) FILTER (WHERE bucket = 'promotional'), 0)::int AS r
+       FROM ret
+   ), hu AS (
+     UPDATE credit_holds c SET status = $4::text, captured = CASE WHEN $4::text = 'captured' THEN ok.keep END,
+                               settled_at = now()
+       FROM ok WHERE c.id = ok.id
+     RETURNING c.reason, c.expires_at, c.created_at, c.settled_at
+   ), upd AS (
+     UPDATE credit_balances b
+        SET monthly = b.monthly + s.m, purchased = b.purchased + s.p, promotional = b.promotional + s.r,
+            held = b.held - ok.amount, updated_at = now()
+       FROM split s, ok
+      WHERE b.user_id = $1
+     RETURNING b.monthly, b.purchased, b.promotional, b.held, s.m AS to_monthly, s.p AS to_purchased,
+               s.r AS to_promotional
+   ), led AS (
+     INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                idempotency_key, grant_id, metadata)
+     SELECT $1, r.bucket, r.back,
+            CASE r.bucket WHEN 'monthly' THEN u.monthly - u.to_monthly
+                          WHEN 'purchased' THEN u.purchased - u.to_purchased
+                          ELSE u.promotional - u.to_promotional END
+              + sum(r.back) OVER (PARTITION BY r.bucket ORDER BY r.n),
+            'hold_return', 'hold', $2::text, 'hold:' || $2::text || ':return:' || r.n, r.grant_id, '{}'::jsonb
+       FROM ret r, upd u
+      ORDER BY r.n
+   )
+   SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM h) THEN 'not_found'
+               WHEN (SELECT status FROM h) <> 'open' THEN 'settled'
+               WHEN (SELECT due FROM h) AND $4::text <> 'expired' THEN 'expired'
+               WHEN EXISTS (SELECT 1 FROM dead) THEN 'fallback'
+               WHEN NOT EXISTS (SELECT 1 FROM ok) THEN 'exceeds'
+               ELSE 'ok' END AS outcome,
+          (SELECT status FROM h) AS prior_status, (SELECT amount FROM h) AS amount, (SELECT keep FROM ok) AS captured,
+          u.monthly, u.purchased, u.promotional, u.held, u.to_monthly, u.to_purchased, u.to_promotional,
+          (SELECT json_agg(json_build_array(r.grant_id, r.bucket, r.back) ORDER BY r.n) FROM ret r) AS parts,
+          hu.reason, hu.expires_at, hu.created_at, hu.settled_at
+     FROM (SELECT 1) one LEFT JOIN upd u ON true LEFT JOIN hu ON true`;
+
+export interface SettleHoldRow {
+  outcome: 'ok' | 'not_found' | 'settled' | 'expired' | 'exceeds' | 'fallback';
+  prior_status: string | null;
+  amount: number | null;
+  captured: number | null;
+  monthly: number;
+  purchased: number;
+  promotional: number;
+  held: number;
+  to_monthly: number;
+  to_purchased: number;
+  to_promotional: number;
+  parts: ConsumedPart[] | null;
+  reason: string;
+  expires_at: Date;
+  created_at: Date;
+  settled_at: Date;
+}

@@ -5,7 +5,14 @@ import { DomainEvents } from '../../common/events/domain-events';
 import { databaseConfig, DatabaseConfig } from '../../config/database.config';
 import { Balance, CreditsPosted, PostedMovement, PostingCause } from '../../common/facts/credit.facts';
 import { applyMovement } from './apply';
-import { CONSUME_SQL, ConsumeSqlRow, HOLD_SQL, HoldSqlRow } from './consume-sql';
+import {
+  CONSUME_SQL,
+  ConsumeSqlRow,
+  HOLD_SQL,
+  HoldSqlRow,
+  SETTLE_HOLD_SQL,
+  SettleHoldRow,
+} from './consume-sql';
 import type { PostingPlan } from './movements';
 
 export type { Movement, PostingPlan } from './movements';
@@ -129,6 +136,49 @@ export class LedgerService {
       await this.postedByStatement(m, userId, row, cause, 'hold', `hold:${p.holdId}`, p.reason, p.holdId);
     }
     return row ?? null;
+  }
+
+  /**
+   * Settles a hold as one statement (SETTLE_HOLD_SQL): in `m`'s transaction, or on its own when no blocking
+   * subscriber wants the fact. The row's `outcome` says whether it settled, or why nothing changed.
+   */
+  async settleHold(
+    m: EntityManager | null,
+    userId: string,
+    p: { holdId: string; keep: number; status: 'captured' | 'released' | 'expired'; cap: boolean },
+  ): Promise<SettleHoldRow> {
+    const values = [userId, p.holdId, p.keep, p.status, p.cap];
+    const row = (await this.run<SettleHoldRow>(m, 'tollgate_settle_hold_v1', SETTLE_HOLD_SQL, values))!;
+    if (row.outcome !== 'ok') return row;
+    const captured = row.captured ?? 0;
+    const after = {
+      monthly: row.monthly,
+      purchased: row.purchased,
+      promotional: row.promotional,
+      held: row.held,
+    };
+    const before = {
+      monthly: row.monthly - row.to_monthly,
+      purchased: row.purchased - row.to_purchased,
+      promotional: row.promotional - row.to_promotional,
+      held: row.held + (row.amount ?? 0),
+    };
+    const movements = (row.parts ?? []).map(([grantId, bucket, back], i) => ({
+      bucket,
+      grantId,
+      amount: back,
+      reason: 'hold_return' as const,
+      key: `hold:${p.holdId}:return:${i + 1}`,
+      sourceType: 'hold',
+      sourceId: p.holdId,
+      metadata: {},
+    }));
+    const returned = (row.amount ?? 0) - captured;
+    const cause = { kind: 'hold_settled' as const, holdId: p.holdId, status: p.status, captured, returned };
+    const fact = new CreditsPosted(userId, cause, before, after, movements);
+    if (m) await this.events.publish(m, fact);
+    else this.events.committedFact(fact);
+    return row;
   }
 
   /**

@@ -423,30 +423,14 @@ export type PlaceHoldDto = {
 };
 
 export type HoldResultDto = {
-    /**
-     * Monthly credits: the current period's allowance, expiring when the next period's is applied.
-     */
     monthly_credits: number;
-    /**
-     * Purchased credits: never expire unless the pack says so.
-     */
     purchased_credits: number;
-    /**
-     * Promotional credits granted by the app or an operator; may expire.
-     */
     promotional_credits: number;
     /**
-     * monthly + purchased + promotional (held credits are not in it).
+     * monthly + purchased + promotional, held credits out of it
      */
     total_credits: number;
-    /**
-     * Credits reserved by open holds.
-     */
     held_credits: number;
-    /**
-     * Credits with an expiry, grouped by when, soonest first.
-     */
-    expiring: Array<ExpiringCreditsDto>;
     hold_id: string;
     status: 'open' | 'captured' | 'released' | 'expired';
     amount: number;

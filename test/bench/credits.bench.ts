@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { CONSUME_SQL, type ConsumeSqlRow } from '../../src/credits/credits.service';
+import { createScratchDatabase } from '../support/test-database';
+import { httpLoad, loopLoad, Measured, tableHeader, tableRow, verdict, warmUp } from './bench-utils';
+import { benchDatabaseUrl, databaseLabel, registerCaller, type Caller } from './platform.bench';
+import { call, spawnServer, type Server } from './servers/spawn';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
+const WIDE = 64;
+const PAIRS = 16;
+const USERS = 64;
+const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
+
+const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
+
+/**
+ * The credit engine's figures, each beside its baseline in the same run:
+ * - POST /credits/consume spread over 64 users who hold 3 live grants each (two expiring promotional grants
+ *   and a purchased one, so every consume sorts and locks grants) against CONSUME_SQL prepared on pg;
+ * - a hold + capture pair over HTTP against one consume over HTTP, same client, same connections;
+ * - GET /credits (one query) beside them.
+ */
+export async function benchCredits(): Promise<string> {
+  const scratch = await createScratchDatabase(benchDatabaseUrl());
+  const servers: Server[] = [];
+  let pool: Pool | undefined;
+  try {
+    const tollgate = await spawnServer('tollgate', 'dist/src/main.js', {
+      NODE_ENV: 'development',
+      DATABASE_URL: scratch.url,
+      DB_MIGRATE_ON_START: 'true',
+      DB_POOL_SIZE: String(POOL),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      STRIPE_EMULATOR_PORT: '0',
+      LOG_LEVEL: 'info',
+      THROTTLE_LIMIT: '1000000000',
+      THROTTLE_AUTH_LIMIT: '1000000000',
+      ADMIN_EMAILS: 'admin@bench.test',
+    });
+    servers.push(tollgate);
+    const admin = await registerCaller(tollgate, 'admin@bench.test');
+    const users: Caller[] = [];
+    for (let i = 0; i < USERS; i++) users.push(await registerCaller(tollgate));
+    const grant = (user: Caller, body: Record<string, unknown>) =>
+      call(
+        `${tollgate.url}/admin/users/${user.id}/grants`,
+        'POST',
+        { reason: 'bench', ...body },
+        {
+          ...admin.auth,
+          'Idempotency-Key': randomUUID(),
+        },
+      );
+    for (const user of users) {
+      await grant(user, { amount: 400_000, expires_in_days: 30 });
+      await grant(user, { amount: 400_000, expires_in_days: 60 });
+      await grant(user, { amount: 400_000, bucket: 'purchased' });
+    }
+    const json = { 'content-type': 'application/json' };
+    const consumeLoad = (connections: number) => ({
+      url: `${tollgate.url}/credits/consume`,
+      method: 'POST' as const,
+      body: '{}',
+      connections,
+      durationS: DURATION_S,
+      requests: users.map((u) => ({ headers: { ...u.auth, ...json } })),
+    });
+    pool = new Pool({ connectionString: scratch.url, max: POOL });
+    let turn = 0;
+    const next = () => users[turn++ % users.length];
+    const consumePrepared = async () => {
+      const { rows } = await pool!.query<ConsumeSqlRow>({
+        name: 'bench_consume',
+        text: CONSUME_SQL,
+        values: [next().id, 1, `consume:${randomUUID()}`, 'consume'],
+      });
+      if (rows.length !== 1) throw new Error('insufficient credits');
+    };
+    const post = async (url: string, user: Caller, body: unknown, key?: string) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...user.auth, ...json, ...(key ? { 'Idempotency-Key': key } : {}) },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`${url} ${res.status} ${text}`);
+      return JSON.parse(text) as { hold_id: string };
+    };
+    const consumeOnce = () => post(`${tollgate.url}/credits/consume`, next(), { amount: 3 });
+    const holdAndCapture = async () => {
+      const user = next();
+      const hold = await post(`${tollgate.url}/credits/holds`, user, { amount: 5 }, randomUUID());
+      await post(`${tollgate.url}/credits/holds/${hold.hold_id}/capture`, user, { amount: 3 });
+    };
+
+    await warmUp(consumeLoad(WIDE));
+    await loopLoad('warm-up', WIDE, 1, consumePrepared);
+    await loopLoad('warm-up', PAIRS, 1, holdAndCapture);
+    const app64 = await httpLoad(`POST /credits/consume, 3 grants/user, ${WIDE} conns`, consumeLoad(WIDE));
+    const prepared64 = await loopLoad(
+      `same SQL prepared through pg, ${WIDE} loops`,
+      WIDE,
+      DURATION_S,
+      consumePrepared,
+    );
+    const consumeLoop = await loopLoad(
+      `consume over HTTP (fetch), ${PAIRS} loops`,
+      PAIRS,
+      DURATION_S,
+      consumeOnce,
+    );
+    const pairLoop = await loopLoad(
+      `hold + capture over HTTP, ${PAIRS} loops`,
+      PAIRS,
+      DURATION_S,
+      holdAndCapture,
+    );
+    const read64 = await httpLoad(`GET /credits (one query), ${WIDE} conns`, {
+      url: `${tollgate.url}/credits`,
+      connections: WIDE,
+      durationS: DURATION_S,
+      requests: users.map((u) => ({ headers: u.auth })),
+    });
+    const { rows } = await pool.query<{ mismatches: number }>(
+      `SELECT count(*)::int AS mismatches FROM credit_balances b
+        WHERE b.monthly + b.purchased + b.promotional <> (SELECT coalesce(sum(remaining), 0) FROM credit_grants g
+               WHERE g.user_id = b.user_id AND g.voided_at IS NULL AND g.expired_at IS NULL)`,
+    );
+
+    const vsPrepared = ratio(app64.rps, prepared64.rps);
+    const pairCost = ratio(consumeLoop.rps, pairLoop.rps);
+    const measured: Measured[] = [app64, prepared64, consumeLoop, pairLoop, read64];
+    return [
+      `${databaseLabel()}; ${DURATION_S} s per run after a 1 s warm-up; database pool ${POOL}; ${USERS} users ` +
+        'with 3 live grants each',
+      tableHeader(),
+      ...measured.map((m) => tableRow(m)),
+      '',
+      `consume at ${WIDE} (3 grants/user) / same SQL prepared: ${verdict(vsPrepared.toFixed(2), '≥ 0.6', vsPrepared >= 0.6)}`,
+      `one hold + capture pair costs ${verdict(`${pairCost.toFixed(2)} consumes`, '≤ 2.5', pairCost <= 2.5)}`,
+      `grants vs balances after the runs: ${rows[0].mismatches} mismatching users`,
+    ].join('\n');
+  } finally {
+    await pool?.end();
+    for (const s of servers.reverse()) await s.stop();
+    await scratch.drop();
+  }
+}
