@@ -74,14 +74,34 @@ async function show() {
 function renderCredits(c) {
   $('monthly-credits').textContent = c.monthly_credits;
   $('purchased-credits').textContent = c.purchased_credits;
+  $('promotional-credits').textContent = c.promotional_credits ?? 0;
+  $('held-credits').textContent = c.held_credits ?? 0;
   $('total-credits').textContent = c.total_credits ?? c.monthly_credits + c.purchased_credits;
 }
 
+function renderGrants(grants) {
+  $('grants').replaceChildren(
+    ...grants.map((g) =>
+      el(
+        'tr',
+        { className: g.status === 'active' ? '' : 'muted' },
+        el('td', { textContent: g.bucket }),
+        el('td', { textContent: g.remaining }),
+        el('td', { textContent: g.amount }),
+        el('td', { textContent: g.expires_at ? dateTime(g.expires_at) : 'never' }),
+        el('td', { textContent: g.status }),
+      ),
+    ),
+  );
+}
+
 async function loadCredits() {
-  const [credits, ledger] = await Promise.all([
+  const [credits, ledger, grants] = await Promise.all([
     api('GET', '/credits'),
     api('GET', '/credits/ledger?limit=20'),
+    api('GET', '/credits/grants?limit=20'),
   ]);
+  if (grants.ok) renderGrants(grants.data.grants);
   if (credits.ok) {
     renderCredits(credits.data);
     $('ledger-total').textContent = `Total balance: ${credits.data.total_credits} credits`;

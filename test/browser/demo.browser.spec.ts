@@ -105,6 +105,11 @@ describe('demo page (browser)', () => {
     await pay('4242 4242 4242 4242');
     await sees(page.locator('#return-text'), 'Credits added');
     await sees(credits('purchased-credits'), '100', true);
+    // Each grant with its expiry: the trial period's allowance expires, the pack never does.
+    await sees(page.locator('#grants tr', { hasText: 'purchased' }), 'never');
+    const monthly = page.locator('#grants tr', { hasText: 'monthly' });
+    await sees(monthly, '99');
+    expect(await monthly.textContent()).not.toContain('never');
     await shot('bought-pack');
 
     await page.getByRole('button', { name: 'Buy 100 Credits' }).click();
