@@ -21,6 +21,10 @@ export class CreditGrants1764401000000 implements MigrationInterface {
   name = 'CreditGrants1764401000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // A pack may give credits that expire (the catalog's expires_in_days); none do unless it says so.
+    await q.query(`
+      ALTER TABLE packages ADD COLUMN expires_in_days integer,
+        ADD CONSTRAINT packages_expires_in_days_check CHECK (expires_in_days IS NULL OR expires_in_days > 0)`);
     await q.query(`
       ALTER TABLE credit_balances
         ADD COLUMN promotional integer NOT NULL DEFAULT 0,
@@ -150,5 +154,6 @@ export class CreditGrants1764401000000 implements MigrationInterface {
     await q.query(`DROP TABLE credit_holds`);
     await q.query(`DROP TABLE credit_grants`);
     await q.query(`ALTER TABLE credit_balances DROP COLUMN held, DROP COLUMN promotional`);
+    await q.query(`ALTER TABLE packages DROP COLUMN expires_in_days`);
   }
 }

@@ -132,6 +132,7 @@ export class CheckoutFulfilmentService {
       paymentIntentId: refId(session.payment_intent),
       // The pack's credits, never derived from the amount paid: tax and discounts do not change them.
       credits: pack.usesAmount * (line?.quantity ?? 1),
+      expiresInDays: pack.expiresInDays,
       amountTotal: session.amount_total ?? 0,
       currency: session.currency ?? pack.currency,
     };

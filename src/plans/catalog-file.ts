@@ -47,6 +47,8 @@ export interface CatalogFreePlan {
 
 export interface CatalogPackage extends CatalogItemBase {
   credits: number;
+  /** The pack's credits expire this many days after purchase; absent: never. */
+  expires_in_days?: number;
 }
 
 export interface CatalogFile {
@@ -222,6 +224,7 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
   const packages = list('packages').map((item, i) => {
     const c = new Checker(item, `packages[${i}]`);
     const pkg: CatalogPackage = { ...checkBase(c), credits: c.int('credits', 1) };
+    if (item.expires_in_days !== undefined) pkg.expires_in_days = c.int('expires_in_days', 1);
     problems.push(...c.problems);
     return pkg;
   });

@@ -20,7 +20,10 @@ export function metadataFor(
           full_plan_name: item.spec.full_plan_name,
           full_price_name: item.spec.full_price_name,
         }
-      : { credits: String(item.spec.credits) };
+      : {
+          credits: String(item.spec.credits),
+          ...(item.spec.expires_in_days ? { expires_in_days: String(item.spec.expires_in_days) } : {}),
+        };
   const shared = { kind: item.kind, display_order: String(s.display_order), ...credits };
   const limits = item.kind === 'plan' ? encodeLimits(item.spec.features ?? {}) : '';
   return {
@@ -76,6 +79,7 @@ export const OWNED_KEYS = new Set([
   'full_plan_name',
   'full_price_name',
   'credits',
+  'expires_in_days',
   'catalog_key',
   'catalog_version',
   FEATURE_LIMITS_METADATA_KEY,

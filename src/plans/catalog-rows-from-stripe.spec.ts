@@ -111,8 +111,26 @@ describe('buildCatalogRows (catalog)', () => {
     const p = price(pack, { ...oneTime, currency: 'jpy', unit_amount: 1000 });
     const { packages } = buildCatalogRows([pack], [p]);
     expect(packages).toEqual([
-      expect.objectContaining({ usesAmount: 100, price: '1000', currency: 'jpy', active: true }),
+      expect.objectContaining({
+        usesAmount: 100,
+        price: '1000',
+        currency: 'jpy',
+        active: true,
+        expiresInDays: null,
+      }),
     ]);
+  });
+
+  it('gives a package expiring credits only when its metadata says expires_in_days', () => {
+    const pack = product({ name: 'Sprint pack', metadata: { credits: '50', expires_in_days: '30' } });
+    const odd = product({ name: 'Odd pack', metadata: { credits: '50', expires_in_days: 'soon' } });
+    const { packages } = buildCatalogRows([pack, odd], [price(pack, oneTime), price(odd, oneTime)]);
+    expect(packages.map((p) => [p.productName, p.expiresInDays])).toEqual(
+      expect.arrayContaining([
+        ['Sprint pack', 30],
+        ['Odd pack', null],
+      ]),
+    );
   });
 
   it('price metadata overrides product metadata, and trial days default to the spec 14', () => {

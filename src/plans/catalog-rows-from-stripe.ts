@@ -120,7 +120,8 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price, flags: Produc
   if (price.recurring) return 'a credit package (metadata.kind=package) needs a one-time price';
   const credits = count(meta.credits ?? meta.uses_amount);
   if (!credits) return 'a credit package needs metadata.credits, a positive integer';
-  return { kind, row: { ...common, usesAmount: credits }, ...base };
+  const expiresInDays = count(meta.expires_in_days) || null;
+  return { kind, row: { ...common, usesAmount: credits, expiresInDays }, ...base };
 }
 
 /**

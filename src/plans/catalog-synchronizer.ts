@@ -51,6 +51,7 @@ const PACKAGE_COLUMNS = [
   'product_id',
   'price',
   'uses_amount',
+  'expires_in_days',
   'description',
   'unit_amount',
   'currency',

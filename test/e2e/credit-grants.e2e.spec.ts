@@ -336,6 +336,25 @@ describe('credit engine: grants (e2e)', () => {
       }),
     );
     expect(taken).toBe(100);
+    // A pack whose catalog entry says expires_in_days grants credits that expire; the others never do.
+    await inTx((m) =>
+      grants.grantPurchase(m, {
+        userId: user.id,
+        checkoutSessionId: `cs_c_${user.id}`,
+        packageId: null,
+        paymentIntentId: null,
+        credits: 10,
+        amountTotal: 100,
+        currency: 'usd',
+        expiresInDays: 30,
+      }),
+    );
+    const expiring: Array<{ days: number }> = await t.dataSource.query(
+      `SELECT round(extract(epoch FROM expires_at - created_at) / 86400)::int AS days FROM credit_grants
+        WHERE user_id = $1 AND source = 'purchase' ORDER BY created_at`,
+      [user.id],
+    );
+    expect(expiring).toEqual([{ days: null }, { days: null }, { days: 30 }]);
     const [b]: Array<{ id: string }> = await t.dataSource.query(
       'SELECT id FROM credit_grants WHERE user_id = $1 AND idempotency_key = $2',
       [user.id, `purchase:cs_b_${user.id}`],
@@ -343,7 +362,10 @@ describe('credit engine: grants (e2e)', () => {
     expect(await ledgerRows(user, 'refund_clawback')).toEqual([
       { grant_id: b.id, bucket: 'purchased', amount: -100 },
     ]);
-    expect(await balance(user)).toMatchObject({ purchased_credits: 70 });
+    expect(await balance(user)).toMatchObject({
+      purchased_credits: 80,
+      expiring: [expect.objectContaining({ amount: 10 })],
+    });
     expect(await verify()).toEqual([]);
   });
 
