@@ -16,6 +16,7 @@ export const OUTBOUND_EVENT_TYPES = [
   'refund.processed',
   'entitlements.updated',
   'webhook.test',
+  'credits.recovered',
 ] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 

@@ -58,6 +58,8 @@ export enum ErrorCode {
   InsufficientCredits = 'INSUFFICIENT_CREDITS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  // spend controls
+  SpendControlsInvalid = 'SPEND_CONTROLS_INVALID',
   // entitlements
   FeatureNotEntitled = 'FEATURE_NOT_ENTITLED',
   // webhooks
@@ -181,6 +183,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.IdempotencyKeyInProgress]: {
     status: 409,
     message: 'A request with this Idempotency-Key is still in progress.',
+  },
+  [ErrorCode.SpendControlsInvalid]: {
+    status: 422,
+    message: 'A spend control is out of range (negative, fractional or absurd); nothing changed.',
   },
   [ErrorCode.FeatureNotEntitled]: {
     status: 403,

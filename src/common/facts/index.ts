@@ -1,3 +1,4 @@
+export * from './balance-thresholds';
 export * from './billing.facts';
 export * from './credit.facts';
 export * from './entitlement.facts';

@@ -139,6 +139,7 @@ export interface OutboundPayloads {
   'refund.processed': RefundProcessedData;
   'entitlements.updated': EntitlementsUpdatedData;
   'webhook.test': WebhookTestData;
+  'credits.recovered': CreditsBalanceData;
 }
 
 /** Every key of T, listed once: a missing key is a compile error. */
@@ -258,4 +259,5 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'access_until',
   ),
   'webhook.test': keysOf<WebhookTestData>()('endpoint_id', 'message'),
+  'credits.recovered': BALANCE_EVENT,
 };
