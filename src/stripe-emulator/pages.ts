@@ -74,7 +74,7 @@ export function renderCheckoutPage({
       ? `<form method="POST" action="/checkout/${escapeHtml(session.id)}">${email}
 ${renderBillingFields(session)}
 <label for="card_number">Card number</label><input id="card_number" name="card_number" value="${escapeHtml(card ?? '4242 4242 4242 4242')}" inputmode="numeric">
-${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button></form>${cancel}`
+${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : session.mode === 'setup' ? 'Save card' : 'Pay'}</button></form>${cancel}`
       : `<p>This checkout session is ${escapeHtml(String(session.status))}.</p>`;
   return layout(
     'Checkout',

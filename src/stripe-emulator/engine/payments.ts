@@ -57,6 +57,8 @@ export interface ChargeInput {
   description: string | null;
   metadata?: Record<string, string>;
   now: number;
+  /** Checkout's `payment_intent_data[setup_future_usage]`: recorded on the PaymentIntent. */
+  setupFutureUsage?: 'on_session' | 'off_session';
 }
 
 export interface ChargeResult {
@@ -143,6 +145,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
     metadata: input.metadata ?? {},
     payment_method: failure ? null : input.paymentMethod,
     payment_method_types: ['card'],
+    setup_future_usage: input.setupFutureUsage ?? null,
     status: failure ? 'requires_payment_method' : 'succeeded',
   };
   ctx.store.insert(paymentIntent);
@@ -238,4 +241,42 @@ export function maybeOpenDispute(ctx: Ctx, charge: Charge, now: number): void {
   ctx.store.insert(dispute);
   charge.disputed = true;
   ctx.events.emit('charge.dispute.created', dispute, { created: now });
+}
+
+export type SetupIntent = Obj<Stripe.SetupIntent>;
+
+/** A SetupIntent that saved a card for off-session use (setup-mode Checkout); emits setup_intent.succeeded. */
+export function createSucceededSetupIntent(
+  ctx: Ctx,
+  input: { customer: string; paymentMethod: string; metadata: Record<string, string>; now: number },
+): SetupIntent {
+  const id = newId('seti');
+  const setupIntent: SetupIntent = {
+    ...unmodelled('setup_intent'),
+    id,
+    object: 'setup_intent',
+    application: null,
+    automatic_payment_methods: null,
+    cancellation_reason: null,
+    client_secret: `${id}_secret_${randomToken(24)}`,
+    created: input.now,
+    customer: input.customer,
+    description: null,
+    last_setup_error: null,
+    latest_attempt: null,
+    livemode: false,
+    mandate: null,
+    metadata: input.metadata,
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: input.paymentMethod,
+    payment_method_types: ['card'],
+    single_use_mandate: null,
+    status: 'succeeded',
+    usage: 'off_session',
+  };
+  ctx.store.insert(setupIntent);
+  ctx.events.emit('setup_intent.created', setupIntent, { created: input.now });
+  ctx.events.emit('setup_intent.succeeded', setupIntent, { created: input.now });
+  return setupIntent;
 }

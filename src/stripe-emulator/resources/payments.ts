@@ -4,13 +4,14 @@ import { invalidRequest, missingParam } from '../errors';
 import { idOf, newId } from '../ids';
 import { matchesRange } from '../list';
 import { mergeMetadata, Params } from '../params';
-import { respond, type Router } from '../router';
+import { respond, type ApiRequest, type Router } from '../router';
 import { realNow } from '../time';
 import type { Obj } from '../types';
 import { listResponse, mutateWithEvent, retrieveResponse } from './helpers';
 
 type Refund = Obj<Stripe.Refund>;
 type Dispute = Obj<Stripe.Dispute>;
+type PaymentMethod = Obj<Stripe.PaymentMethod>;
 
 /** payment_intents, charges and payment_methods (read), refunds and disputes. */
 export function registerPayments(router: Router): void {
@@ -38,6 +39,38 @@ export function registerPayments(router: Router): void {
   router.add('GET', '/v1/payment_methods/:id', (req) =>
     retrieveResponse(req, 'payment_method', 'payment_method'),
   );
+  // A customer's saved cards (attached payment methods), newest first.
+  const cardsOf = (req: ApiRequest, customer: string | undefined) =>
+    listResponse<PaymentMethod>(req, 'payment_method', ['customer', 'type'], (o, p) => {
+      const type = p.str('type');
+      return !!customer && o.customer === customer && (!type || o.type === type);
+    });
+  router.add('GET', '/v1/payment_methods', (req) => {
+    const customer = req.body.customer;
+    return cardsOf(req, typeof customer === 'string' ? customer : undefined);
+  });
+  router.add('GET', '/v1/customers/:id/payment_methods', (req) => {
+    req.ctx.store.require<Obj<Stripe.Customer>>(req.pathParams.id, 'customer', 'customer');
+    return cardsOf(req, req.pathParams.id);
+  });
+  // Detach: the card is no longer the customer's (nor their invoice default), as Stripe does.
+  router.add('POST', '/v1/payment_methods/:id/detach', (req) => {
+    const p = new Params(req.body, ['expand']);
+    const { ctx } = req;
+    const pm = ctx.store.require<PaymentMethod>(req.pathParams.id, 'payment_method', 'payment_method');
+    const customerId = idOf(pm.customer);
+    if (!customerId)
+      throw invalidRequest(`The payment method you provided is not attached to a customer so detachment is impossible.`);
+    const customer = ctx.store.get<Obj<Stripe.Customer>>(customerId);
+    if (customer && idOf(customer.invoice_settings?.default_payment_method) === pm.id)
+      mutateWithEvent(ctx, 'customer.updated', customer, () => {
+        customer.invoice_settings = { ...customer.invoice_settings!, default_payment_method: null };
+      });
+    pm.customer = null;
+    ctx.events.emit('payment_method.detached', pm, { previous: { customer: customerId } });
+    return respond(ctx, pm, p);
+  });
+  router.add('GET', '/v1/setup_intents/:id', (req) => retrieveResponse(req, 'setup_intent', 'setup_intent'));
 
   router.add('POST', '/v1/refunds', (req) => {
     const p = new Params(req.body, [
