@@ -38,6 +38,7 @@ export enum ErrorCode {
   SubscriptionExists = 'SUBSCRIPTION_EXISTS',
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
   CustomerNotFound = 'CUSTOMER_NOT_FOUND',
+  PaymentMethodNotFound = 'PAYMENT_METHOD_NOT_FOUND',
   CheckoutSessionNotFound = 'CHECKOUT_SESSION_NOT_FOUND',
   CheckoutInProgress = 'CHECKOUT_IN_PROGRESS',
   CurrencyMismatch = 'CURRENCY_MISMATCH',
@@ -127,6 +128,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.SubscriptionNotFound]: { status: 404, message: 'You have no active subscription.' },
   [ErrorCode.CustomerNotFound]: { status: 404, message: 'No billing account yet: make a purchase first.' },
+  [ErrorCode.PaymentMethodNotFound]: {
+    status: 404,
+    message: 'No saved card: save one with a purchase or POST /payments/payment-method/setup.',
+  },
   [ErrorCode.CheckoutSessionNotFound]: { status: 404, message: 'Checkout session not found.' },
   [ErrorCode.CheckoutInProgress]: {
     status: 409,
