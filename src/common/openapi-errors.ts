@@ -63,6 +63,13 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /payments/payment-method': [E.PaymentMethodNotFound, ...STRIPE],
   'POST /payments/payment-method/setup': STRIPE,
   'DELETE /payments/payment-method': [E.PaymentMethodNotFound, ...STRIPE],
+  'PUT /credits/auto-top-up': [
+    E.PriceNotFound,
+    E.PaymentMethodRequired,
+    E.CurrencyMismatch,
+    E.SpendControlsInvalid,
+    ...STRIPE,
+  ],
   'POST /payments/webhook': [E.WebhookSignatureInvalid, E.WebhookPayloadInvalid, E.PayloadTooLarge],
   'GET /admin/webhook-events/{id}': [E.WebhookEventNotFound],
   'POST /admin/webhook-events/{id}/retry': [E.WebhookEventNotFound],

@@ -41,7 +41,9 @@ export class PaymentMethodService {
    * The card an off-session payment would use: the customer's invoice default, else their newest saved card;
    * null without a customer or a card.
    */
-  async savedCard(userId: string): Promise<(PaymentMethodDto & { customer: string }) | null> {
+  async savedCard(
+    userId: string,
+  ): Promise<(PaymentMethodDto & { customer: string; currency: string | null }) | null> {
     const user = await this.users.getById(userId);
     if (!user.customerId) return null;
     const customer = await this.stripe.customers.retrieve(user.customerId, {
@@ -54,15 +56,14 @@ export class PaymentMethodService {
     const def = live.invoice_settings?.default_payment_method;
     const pm = def && typeof def === 'object' ? def : await fallback();
     const card = pm ? cardOf(pm) : null;
-    return card ? { ...card, customer: live.id } : null;
+    return card ? { ...card, customer: live.id, currency: live.currency ?? null } : null;
   }
 
   /** `GET /payments/payment-method`: 404 PAYMENT_METHOD_NOT_FOUND without a saved card. */
   async describe(userId: string): Promise<PaymentMethodDto> {
     const card = await this.savedCard(userId);
     if (!card) throw new AppError(ErrorCode.PaymentMethodNotFound);
-    const { customer: _customer, ...shown } = card;
-    return shown;
+    return { id: card.id, brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year };
   }
 
   /** `POST /payments/payment-method/setup`: a setup-mode Checkout that saves a card and charges nothing. */

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { CurrentUser, RequiresScope, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { SpendControlsDto, SpendControlsResponseDto } from './dto/spend-controls.dto';
+import { AutoTopUpService } from './auto-top-up.service';
+import { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
 import { SpendControlsService } from './spend-controls.service';
 
 const BODY =
@@ -85,5 +87,38 @@ export class CreditsControlsController {
   @ApiErrors(401)
   get(@CurrentUser() user: AuthUser): Promise<SpendControlsResponseDto> {
     return this.controls.get(user.id);
+  }
+}
+
+/** The user (or the host's server for them, API key controls:write) turns auto top-up on and off. */
+@ApiTags('credits')
+@ApiBearerAuth()
+@Controller('credits/auto-top-up')
+export class AutoTopUpController {
+  constructor(private readonly autoTopUps: AutoTopUpService) {}
+
+  @Get()
+  @RequiresScope('controls:write')
+  @ApiOperation({ summary: "The caller's auto top-up settings" })
+  @ApiOkResponse({ type: AutoTopUpResponseDto })
+  @ApiErrors(401)
+  get(@CurrentUser() user: AuthUser): Promise<AutoTopUpResponseDto> {
+    return this.autoTopUps.get(user.id);
+  }
+
+  @Put()
+  @RequiresScope('controls:write')
+  @ApiOperation({
+    summary:
+      'Turn auto top-up on or off: buy a credit pack with the saved card when the balance falls below a threshold',
+    description:
+      'One off-session payment per crossing, at most max_per_month per UTC month. Needs a saved card to turn on ' +
+      '(PAYMENT_METHOD_REQUIRED, 409); the pack must be for sale (PRICE_NOT_FOUND, 404) in the customer’s currency ' +
+      '(CURRENCY_MISMATCH, 409). A refused body changes nothing.',
+  })
+  @ApiOkResponse({ type: AutoTopUpResponseDto })
+  @ApiErrors(400, 401, 403, 404, 409, 422, 503)
+  put(@CurrentUser() user: AuthUser, @Body() dto: AutoTopUpDto): Promise<AutoTopUpResponseDto> {
+    return this.autoTopUps.put(user.id, dto);
   }
 }

@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { CreditsModule } from '../credits/credits.module';
+import { BillingModule } from '../payments/billing.module';
+import { PlansModule } from '../plans/plans.module';
+import { AutoTopUpService } from './auto-top-up.service';
 import { UsersModule } from '../users/users.module';
 import {
   AdminSpendControlsController,
+  AutoTopUpController,
   CreditsControlsController,
   UserSpendControlsController,
 } from './spend-controls.controller';
@@ -14,9 +19,14 @@ import { SpendControlsService } from './spend-controls.service';
  * the overage cap, set by the host app's server (API key with controls:write) or an admin, read by the user.
  */
 @Module({
-  imports: [AuthModule, UsersModule],
-  controllers: [UserSpendControlsController, AdminSpendControlsController, CreditsControlsController],
-  providers: [SpendControlsService, SpendControlsListener],
-  exports: [SpendControlsService],
+  imports: [AuthModule, UsersModule, BillingModule, PlansModule, CreditsModule],
+  controllers: [
+    UserSpendControlsController,
+    AdminSpendControlsController,
+    CreditsControlsController,
+    AutoTopUpController,
+  ],
+  providers: [SpendControlsService, SpendControlsListener, AutoTopUpService],
+  exports: [SpendControlsService, AutoTopUpService],
 })
 export class SpendControlsModule {}

@@ -34,13 +34,21 @@ describe('normalizeSpendControls', () => {
   });
 
   it('absent fields are the defaults: global thresholds, no limits, no cap', () => {
-    expect(normalizeSpendControls({})).toEqual({ low_balance_thresholds: null, usage_limits: [], overage_cap: null });
+    expect(normalizeSpendControls({})).toEqual({
+      low_balance_thresholds: null,
+      usage_limits: [],
+      overage_cap: null,
+    });
     expect(normalizeSpendControls({ low_balance_thresholds: [] }).low_balance_thresholds).toEqual([]);
   });
 
   it('refuses negative, fractional and absurd figures, listing each', () => {
     expect(
-      refusal({ low_balance_thresholds: [-1, 2.5], usage_limits: [{ credits: 0, per: 'day' }], overage_cap: 1e12 }),
+      refusal({
+        low_balance_thresholds: [-1, 2.5],
+        usage_limits: [{ credits: 0, per: 'day' }],
+        overage_cap: 1e12,
+      }),
     ).toEqual([
       'low_balance_thresholds[0] must be a whole number from 0 to 1000000000',
       'low_balance_thresholds[1] must be a whole number from 0 to 1000000000',
@@ -58,7 +66,10 @@ describe('normalizeSpendControls', () => {
           { credits: 6, per: 'week' },
         ],
       }),
-    ).toEqual(['usage_limits has two limits per day', 'usage_limits[2].per must be one of: hour, day, month']);
+    ).toEqual([
+      'usage_limits has two limits per day',
+      'usage_limits[2].per must be one of: hour, day, month',
+    ]);
     expect(refusal({ low_balance_thresholds: Array.from({ length: 11 }, (_, i) => i) })).toEqual([
       'low_balance_thresholds takes at most 10 thresholds',
     ]);

@@ -44,7 +44,9 @@ export class SpendControlsService implements OnApplicationBootstrap, OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     await this.reloadAll();
     this.reloadTimer = setInterval(() => {
-      this.reloadAll().catch((err: Error) => this.logger.warn(`spend controls reload failed: ${err.message}`));
+      this.reloadAll().catch((err: Error) =>
+        this.logger.warn(`spend controls reload failed: ${err.message}`),
+      );
     }, SPEND_CONTROLS_RELOAD_MS);
     this.reloadTimer.unref();
   }
@@ -82,7 +84,12 @@ export class SpendControlsService implements OnApplicationBootstrap, OnApplicati
          ON CONFLICT (user_id) DO UPDATE SET low_balance_thresholds = EXCLUDED.low_balance_thresholds,
            usage_limits = EXCLUDED.usage_limits, overage_cap = EXCLUDED.overage_cap, updated_at = now()
          RETURNING user_id, low_balance_thresholds, usage_limits, overage_cap, updated_at`,
-        [userId, controls.low_balance_thresholds, JSON.stringify(controls.usage_limits), controls.overage_cap],
+        [
+          userId,
+          controls.low_balance_thresholds,
+          JSON.stringify(controls.usage_limits),
+          controls.overage_cap,
+        ],
       );
       await m.query(`SELECT pg_notify('${SPEND_CONTROLS_CHANNEL}', $1)`, [userId]);
       return saved;

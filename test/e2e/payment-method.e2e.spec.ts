@@ -58,7 +58,11 @@ describe('saved payment method (e2e)', () => {
     const { session_id, checkout_url } = started.body as { session_id: string; checkout_url: string };
     expect(checkout_url).toContain(session_id);
     const remote = await stripe.checkout.sessions.retrieve(session_id);
-    expect(remote).toMatchObject({ mode: 'setup', client_reference_id: user.id, metadata: { user_id: user.id } });
+    expect(remote).toMatchObject({
+      mode: 'setup',
+      client_reference_id: user.id,
+      metadata: { user_id: user.id },
+    });
     expect(await t.emulator.completeCheckout(session_id, { card: '4000002760003184' })).toEqual({ ok: true });
     await settle(t);
     const customerId = idOf(remote.customer);
@@ -68,7 +72,9 @@ describe('saved payment method (e2e)', () => {
     expect(customer.invoice_settings.default_payment_method).toBe(shown.id);
     expect((await stripe.paymentIntents.list({ customer: customerId })).data).toEqual([]);
     // Setup sells nothing: no checkout row, no credits.
-    const rows: unknown[] = await t.dataSource.query('SELECT 1 FROM checkout_sessions WHERE id = $1', [session_id]);
+    const rows: unknown[] = await t.dataSource.query('SELECT 1 FROM checkout_sessions WHERE id = $1', [
+      session_id,
+    ]);
     expect(rows).toEqual([]);
     const [{ status }]: Array<{ status: string }> = await t.dataSource.query(
       `SELECT status FROM webhook_events WHERE type = 'checkout.session.completed' AND payload->'data'->'object'->>'id' = $1`,

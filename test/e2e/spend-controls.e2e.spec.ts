@@ -16,7 +16,9 @@ describe('spend controls (e2e)', () => {
   const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { OUTBOUND_CREDITS_LOW_THRESHOLD: '10', OUTBOUND_WORKER_INTERVAL_MS: '60000' } });
+    t = await createTestApp({
+      env: { OUTBOUND_CREDITS_LOW_THRESHOLD: '10', OUTBOUND_WORKER_INTERVAL_MS: '60000' },
+    });
     admin = await registerUser(t, 'admin@tollgate.test');
     key = await createApiKey(t, admin, ['controls:write', 'users:write']);
     await receiver.start();
@@ -35,12 +37,18 @@ describe('spend controls (e2e)', () => {
 
   /** The balance events recorded for a user, oldest first, as [type, threshold, before, after]. */
   const alerts = async (user: { id: string }) => {
-    const rows: Array<{ type: string; payload: { data: Record<string, unknown> } }> = await t.dataSource.query(
-      `SELECT type, payload FROM outbound_events
+    const rows: Array<{ type: string; payload: { data: Record<string, unknown> } }> =
+      await t.dataSource.query(
+        `SELECT type, payload FROM outbound_events
         WHERE user_id = $1 AND type IN ('credits.low', 'credits.depleted', 'credits.recovered') ORDER BY sequence`,
-      [user.id],
-    );
-    return rows.map((r) => [r.type, r.payload.data.threshold, r.payload.data.total_credits_before, r.payload.data.total_credits]);
+        [user.id],
+      );
+    return rows.map((r) => [
+      r.type,
+      r.payload.data.threshold,
+      r.payload.data.total_credits_before,
+      r.payload.data.total_credits,
+    ]);
   };
   const give = (user: { id: string }, amount: number) =>
     t
@@ -56,8 +64,17 @@ describe('spend controls (e2e)', () => {
 
   it('an API key with controls:write sets and reads them by external id; the user reads their own', async () => {
     await t.http().put('/users/ext-spender').set(bearer(key.secret)).send({}).expect(200);
-    const body = { low_balance_thresholds: [10, 100], usage_limits: [{ credits: 500, per: 'day' }], overage_cap: 5000 };
-    const put = await t.http().put('/users/ext-spender/spend-controls').set(bearer(key.secret)).send(body).expect(200);
+    const body = {
+      low_balance_thresholds: [10, 100],
+      usage_limits: [{ credits: 500, per: 'day' }],
+      overage_cap: 5000,
+    };
+    const put = await t
+      .http()
+      .put('/users/ext-spender/spend-controls')
+      .set(bearer(key.secret))
+      .send(body)
+      .expect(200);
     expect(put.body).toMatchObject({
       low_balance_thresholds: [100, 10],
       low_balance_thresholds_default: false,
@@ -75,7 +92,11 @@ describe('spend controls (e2e)', () => {
       .expect(200);
     expect(own.body).toEqual(put.body);
     // The same resource through the admin route, by Tollgate id.
-    const byAdmin = await t.http().get(`/admin/users/${put.body.user_id}/spend-controls`).set(admin.auth).expect(200);
+    const byAdmin = await t
+      .http()
+      .get(`/admin/users/${put.body.user_id}/spend-controls`)
+      .set(admin.auth)
+      .expect(200);
     expect(byAdmin.body).toEqual(put.body);
   });
 
@@ -97,7 +118,12 @@ describe('spend controls (e2e)', () => {
     const user = await registerUser(t);
     await t.http().put('/users/ext-spender/spend-controls').set(bearer(other.secret)).send({}).expect(403);
     await t.http().put(`/admin/users/${user.id}/spend-controls`).set(user.auth).send({}).expect(403);
-    const missing = await t.http().put('/users/ext-nobody/spend-controls').set(bearer(key.secret)).send({}).expect(404);
+    const missing = await t
+      .http()
+      .put('/users/ext-nobody/spend-controls')
+      .set(bearer(key.secret))
+      .send({})
+      .expect(404);
     expect(missing.body.code).toBe('USER_NOT_FOUND');
     const gone = await t
       .http()
@@ -112,21 +138,45 @@ describe('spend controls (e2e)', () => {
     ['an absurd threshold', { low_balance_thresholds: [1e12] }],
     ['eleven thresholds', { low_balance_thresholds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }],
     ['a zero limit', { usage_limits: [{ credits: 0, per: 'day' }] }],
-    ['two limits per day', { usage_limits: [{ credits: 5, per: 'day' }, { credits: 6, per: 'day' }] }],
+    [
+      'two limits per day',
+      {
+        usage_limits: [
+          { credits: 5, per: 'day' },
+          { credits: 6, per: 'day' },
+        ],
+      },
+    ],
     ['an unknown period', { usage_limits: [{ credits: 5, per: 'week' }] }],
     ['a negative overage cap', { overage_cap: -1 }],
   ])('%s is 422 SPEND_CONTROLS_INVALID and changes nothing', async (_, body) => {
     const user = await registerUser(t);
     const before = (await setControls(user, { low_balance_thresholds: [50], overage_cap: 7 })).body;
-    const res = await t.http().put(`/admin/users/${user.id}/spend-controls`).set(admin.auth).send(body).expect(422);
+    const res = await t
+      .http()
+      .put(`/admin/users/${user.id}/spend-controls`)
+      .set(admin.auth)
+      .send(body)
+      .expect(422);
     expect(res.body.code).toBe('SPEND_CONTROLS_INVALID');
-    expect((await t.http().get(`/admin/users/${user.id}/spend-controls`).set(admin.auth).expect(200)).body).toEqual(before);
+    expect(
+      (await t.http().get(`/admin/users/${user.id}/spend-controls`).set(admin.auth).expect(200)).body,
+    ).toEqual(before);
   });
 
   it('a body of the wrong types is 400 VALIDATION_FAILED', async () => {
     const user = await registerUser(t);
-    for (const body of [{ low_balance_thresholds: 'ten' }, { usage_limits: [{ credits: '5', per: 'day' }] }, { surprise: 1 }]) {
-      const res = await t.http().put(`/admin/users/${user.id}/spend-controls`).set(admin.auth).send(body).expect(400);
+    for (const body of [
+      { low_balance_thresholds: 'ten' },
+      { usage_limits: [{ credits: '5', per: 'day' }] },
+      { surprise: 1 },
+    ]) {
+      const res = await t
+        .http()
+        .put(`/admin/users/${user.id}/spend-controls`)
+        .set(admin.auth)
+        .send(body)
+        .expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
   });
@@ -185,7 +235,9 @@ describe('spend controls (e2e)', () => {
     await give(user, 250);
     await setControls(user, { low_balance_thresholds: [100] });
     const answers = await Promise.all(
-      Array.from({ length: 200 }, () => t.http().post('/credits/consume').set(user.auth).send({ amount: 1, reason: 'job' })),
+      Array.from({ length: 200 }, () =>
+        t.http().post('/credits/consume').set(user.auth).send({ amount: 1, reason: 'job' }),
+      ),
     );
     expect(answers.filter((r) => r.status === 200)).toHaveLength(200);
     expect(await alerts(user)).toEqual([['credits.low', 100, 101, 100]]);

@@ -39,6 +39,7 @@ export enum ErrorCode {
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
   CustomerNotFound = 'CUSTOMER_NOT_FOUND',
   PaymentMethodNotFound = 'PAYMENT_METHOD_NOT_FOUND',
+  PaymentMethodRequired = 'PAYMENT_METHOD_REQUIRED',
   CheckoutSessionNotFound = 'CHECKOUT_SESSION_NOT_FOUND',
   CheckoutInProgress = 'CHECKOUT_IN_PROGRESS',
   CurrencyMismatch = 'CURRENCY_MISMATCH',
@@ -128,6 +129,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.SubscriptionNotFound]: { status: 404, message: 'You have no active subscription.' },
   [ErrorCode.CustomerNotFound]: { status: 404, message: 'No billing account yet: make a purchase first.' },
+  [ErrorCode.PaymentMethodRequired]: {
+    status: 409,
+    message: 'Auto top-up pays with a saved card: save one first (POST /payments/payment-method/setup).',
+  },
   [ErrorCode.PaymentMethodNotFound]: {
     status: 404,
     message: 'No saved card: save one with a purchase or POST /payments/payment-method/setup.',

@@ -13,7 +13,11 @@ export interface ThresholdCrossings {
  * serialized by the ledger's balance lock, so under any concurrency exactly one posting crosses a threshold
  * in each direction. Highest threshold first.
  */
-export function thresholdCrossings(before: number, after: number, thresholds: readonly number[]): ThresholdCrossings {
+export function thresholdCrossings(
+  before: number,
+  after: number,
+  thresholds: readonly number[],
+): ThresholdCrossings {
   const sorted = [...new Set(thresholds)].sort((a, b) => b - a);
   if (after < before) return { low: sorted.filter((t) => before > t && after <= t), recovered: [] };
   if (after > before) return { low: [], recovered: sorted.filter((t) => before <= t && after > t) };

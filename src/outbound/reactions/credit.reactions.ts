@@ -85,7 +85,8 @@ export class CreditReactions implements OnModuleInit {
       });
     }
     for (const mv of fact.movements) {
-      const granted = mv.reason === 'purchase' || mv.reason === 'subscription_grant' || mv.reason === 'period_reset';
+      const granted =
+        mv.reason === 'purchase' || mv.reason === 'subscription_grant' || mv.reason === 'period_reset';
       if (!granted || mv.amount <= 0) continue;
       const periodStart = cause.kind === 'period' ? { period_start: cause.periodStart } : {};
       await this.outbox.emit(m, {
@@ -139,12 +140,19 @@ export class CreditReactions implements OnModuleInit {
       await this.outbox.emit(m, { type: 'credits.low', userId: fact.userId, data: { ...base, threshold } });
     if (own)
       for (const threshold of crossed.recovered)
-        await this.outbox.emit(m, { type: 'credits.recovered', userId: fact.userId, data: { ...base, threshold } });
+        await this.outbox.emit(m, {
+          type: 'credits.recovered',
+          userId: fact.userId,
+          data: { ...base, threshold },
+        });
     if (before > 0 && after === 0)
       await this.outbox.emit(m, {
         type: 'credits.depleted',
         userId: fact.userId,
-        data: { ...base, threshold: own ? (own.length ? Math.min(...own) : 0) : this.config.creditsLowThreshold },
+        data: {
+          ...base,
+          threshold: own ? (own.length ? Math.min(...own) : 0) : this.config.creditsLowThreshold,
+        },
       });
   }
 }

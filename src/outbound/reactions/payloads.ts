@@ -118,6 +118,25 @@ export interface EntitlementsUpdatedData {
   access_until: Iso;
 }
 
+export interface AutoTopUpFailedData {
+  reason: string;
+  attempt_id: string;
+  price_id: string;
+  payment_intent_id: string | null;
+  failures: number;
+  disabled: boolean;
+}
+
+export interface PaymentActionRequiredData {
+  payment_intent_id: string;
+  client_secret: string | null;
+  confirm_url: string;
+  amount: number;
+  currency: string;
+  source: string;
+  reason: string;
+}
+
 export interface WebhookTestData {
   endpoint_id: string;
   message: string;
@@ -140,13 +159,16 @@ export interface OutboundPayloads {
   'entitlements.updated': EntitlementsUpdatedData;
   'webhook.test': WebhookTestData;
   'credits.recovered': CreditsBalanceData;
+  'auto_top_up.failed': AutoTopUpFailedData;
+  'payment.action_required': PaymentActionRequiredData;
 }
 
 /** Every key of T, listed once: a missing key is a compile error. */
 const keysOf =
   <T>() =>
   <const K extends ReadonlyArray<keyof T>>(
-    ...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
+    ...keys: K &
+      ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })
   ): K =>
     keys;
 
@@ -260,4 +282,21 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
   ),
   'webhook.test': keysOf<WebhookTestData>()('endpoint_id', 'message'),
   'credits.recovered': BALANCE_EVENT,
+  'auto_top_up.failed': keysOf<AutoTopUpFailedData>()(
+    'reason',
+    'attempt_id',
+    'price_id',
+    'payment_intent_id',
+    'failures',
+    'disabled',
+  ),
+  'payment.action_required': keysOf<PaymentActionRequiredData>()(
+    'payment_intent_id',
+    'client_secret',
+    'confirm_url',
+    'amount',
+    'currency',
+    'source',
+    'reason',
+  ),
 };

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsNumber, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsNumber,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 
 const NUMBER = { allowNaN: false, allowInfinity: false } as const;
 
@@ -9,7 +17,11 @@ export class UsageLimitDto {
   @IsNumber(NUMBER)
   credits: number;
 
-  @ApiProperty({ example: 'day', enum: ['hour', 'day', 'month'], description: 'A UTC calendar hour, day or month.' })
+  @ApiProperty({
+    example: 'day',
+    enum: ['hour', 'day', 'month'],
+    description: 'A UTC calendar hour, day or month.',
+  })
   @IsString()
   @MaxLength(16)
   per: string;
@@ -65,7 +77,8 @@ export class SpendControlsResponseDto {
 
   @ApiProperty({
     example: false,
-    description: 'true: the user has no list of their own and the global OUTBOUND_CREDITS_LOW_THRESHOLD applies.',
+    description:
+      'true: the user has no list of their own and the global OUTBOUND_CREDITS_LOW_THRESHOLD applies.',
   })
   low_balance_thresholds_default: boolean;
 

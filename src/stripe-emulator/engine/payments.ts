@@ -59,6 +59,8 @@ export interface ChargeInput {
   now: number;
   /** Checkout's `payment_intent_data[setup_future_usage]`: recorded on the PaymentIntent. */
   setupFutureUsage?: 'on_session' | 'off_session';
+  /** An off-session payment (the customer is not there to authenticate). */
+  offSession?: boolean;
 }
 
 export interface ChargeResult {
@@ -69,7 +71,9 @@ export interface ChargeResult {
 
 /** Confirm a PaymentIntent with a card: creates pi_ + ch_ and emits payment_intent.* and charge.* events. */
 export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
-  const failure = chargeOutcome(ctx, input.paymentMethod);
+  const failure = input.offSession
+    ? offSessionOutcome(ctx, input.paymentMethod)
+    : chargeOutcome(ctx, input.paymentMethod);
   const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(input.paymentMethod);
   const piId = newId('pi');
   const charge: Charge = {
@@ -138,6 +142,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
           decline_code: failure.decline_code,
           message: failure.message,
           charge: charge.id,
+          payment_method: (pm as Stripe.PaymentMethod | undefined) ?? undefined,
         }
       : null,
     latest_charge: charge.id,
@@ -279,4 +284,22 @@ export function createSucceededSetupIntent(
   ctx.events.emit('setup_intent.created', setupIntent, { created: input.now });
   ctx.events.emit('setup_intent.succeeded', setupIntent, { created: input.now });
   return setupIntent;
+}
+
+export const AUTHENTICATION_REQUIRED: CardFailure = {
+  code: 'authentication_required',
+  decline_code: 'authentication_required',
+  message: 'Your card was declined. This transaction requires authentication.',
+};
+
+/**
+ * What an off-session charge of this card does: a 3-D Secure card (4000002760003184) cannot be authenticated
+ * without the customer, so it fails with `authentication_required` (the PaymentIntent goes back to
+ * `requires_payment_method`, as Stripe's does); declining cards decline; others succeed.
+ */
+export function offSessionOutcome(ctx: Ctx, paymentMethodId: string): CardFailure | undefined {
+  const number = ctx.store.internal.cards[paymentMethodId];
+  const card = number ? lookupCard(number) : undefined;
+  if (card?.outcome === 'authentication_failure') return AUTHENTICATION_REQUIRED;
+  return chargeOutcome(ctx, paymentMethodId);
 }

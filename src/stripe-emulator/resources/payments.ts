@@ -1,6 +1,9 @@
 import type Stripe from 'stripe';
 import type { Charge, PaymentIntent } from '../engine/payments';
-import { invalidRequest, missingParam } from '../errors';
+import { ApiError, invalidRequest, missingParam } from '../errors';
+import { chargeCard } from '../engine/payments';
+import { snapshot } from '../store';
+import { nowForCustomer } from '../time';
 import { idOf, newId } from '../ids';
 import { matchesRange } from '../list';
 import { mergeMetadata, Params } from '../params';
@@ -21,6 +24,61 @@ export function registerPayments(router: Router): void {
       return (!customer || o.customer === customer) && matchesRange(o.created ?? 0, p, 'created');
     }),
   );
+  // An off-session payment with a saved card (auto top-up): created and confirmed at once.
+  router.add('POST', '/v1/payment_intents', (req) => {
+    const p = new Params(req.body, [
+      'amount',
+      'currency',
+      'customer',
+      'payment_method',
+      'off_session',
+      'confirm',
+      'description',
+      'metadata',
+      'expand',
+      'payment_method_types',
+      'statement_descriptor',
+    ]);
+    const { ctx } = req;
+    const amount = p.int('amount');
+    if (amount === undefined) throw missingParam('amount');
+    if (amount < 1) throw invalidRequest('Amount must be at least 1.', 'amount', 'amount_too_small');
+    const currency = p.str('currency')?.toLowerCase();
+    if (!currency) throw missingParam('currency');
+    const customerId = p.str('customer');
+    if (!customerId) throw missingParam('customer');
+    ctx.store.require<Obj<Stripe.Customer>>(customerId, 'customer', 'customer', 'customer');
+    if (!p.bool('confirm'))
+      throw invalidRequest('The emulator creates PaymentIntents with `confirm=true` only.', 'confirm');
+    const pmId = p.str('payment_method');
+    if (!pmId) throw missingParam('payment_method');
+    const pm = ctx.store.require<PaymentMethod>(pmId, 'payment_method', 'payment_method', 'payment_method');
+    if (idOf(pm.customer) !== customerId)
+      throw invalidRequest(
+        `The provided PaymentMethod ${pm.id} does not belong to the customer ${customerId}.`,
+        'payment_method',
+      );
+    const result = chargeCard(ctx, {
+      customer: customerId,
+      paymentMethod: pm.id,
+      amount,
+      currency,
+      description: p.str('description') ?? null,
+      metadata: p.map('metadata') ?? {},
+      now: nowForCustomer(ctx.store, customerId),
+      offSession: p.bool('off_session') ?? false,
+    });
+    if (result.failure) {
+      const f = result.failure;
+      throw new ApiError(402, 'card_error', f.message, {
+        code: f.code,
+        decline_code: f.decline_code,
+        payment_intent: snapshot(result.paymentIntent),
+        payment_method: snapshot(pm),
+      });
+    }
+    return respond(ctx, result.paymentIntent, p);
+  });
   router.add('GET', '/v1/payment_intents/:id', (req) =>
     retrieveResponse(req, 'payment_intent', 'payment_intent'),
   );
@@ -60,7 +118,9 @@ export function registerPayments(router: Router): void {
     const pm = ctx.store.require<PaymentMethod>(req.pathParams.id, 'payment_method', 'payment_method');
     const customerId = idOf(pm.customer);
     if (!customerId)
-      throw invalidRequest(`The payment method you provided is not attached to a customer so detachment is impossible.`);
+      throw invalidRequest(
+        `The payment method you provided is not attached to a customer so detachment is impossible.`,
+      );
     const customer = ctx.store.get<Obj<Stripe.Customer>>(customerId);
     if (customer && idOf(customer.invoice_settings?.default_payment_method) === pm.id)
       mutateWithEvent(ctx, 'customer.updated', customer, () => {
