@@ -22,7 +22,7 @@ import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import type { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
 import { MAX_CONTROL_CREDITS } from './spend-controls.rules';
-import { SPEND_CONTROLS_CHANNEL } from './spend-controls.service';
+import { SPEND_CONTROLS_CHANNEL, SPEND_CONTROLS_RELOAD_MS } from './spend-controls.service';
 
 interface Config {
   user_id: string;
@@ -72,6 +72,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
   /** Users with auto top-up on → their threshold (the posting path asks no query for anyone else). */
   private thresholds = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
   private tick?: Promise<void>;
   private stopped = false;
 
@@ -106,11 +107,17 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         .finally(() => (this.tick = undefined));
     }, this.config.autoTopUpIntervalMs);
     this.timer.unref();
+    // The backstop for a NOTIFY lost on a dead connection, as for the thresholds.
+    this.reloadTimer = setInterval(() => {
+      this.reloadAll().catch((err: Error) => this.logger.warn(`auto top-up reload failed: ${err.message}`));
+    }, SPEND_CONTROLS_RELOAD_MS);
+    this.reloadTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.reloadTimer);
     await this.tick;
   }
 
@@ -158,6 +165,11 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     });
     this.remember(userId, row);
     return this.toResponse(userId, row);
+  }
+
+  /** Whether this replica watches the user's postings for a crossing (its in-memory copy; tests, diagnostics). */
+  watches(userId: string): boolean {
+    return this.thresholds.has(userId);
   }
 
   async reloadUser(userId: string): Promise<void> {

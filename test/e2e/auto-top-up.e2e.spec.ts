@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { parseStripeApiUrl } from '../../src/stripe-emulator';
+import { AutoTopUpService } from '../../src/spend-controls/auto-top-up.service';
 import { idOf } from '../../src/stripe-emulator/ids';
 import { registerUser, TestUser } from '../factories/user.factory';
 import {
@@ -10,6 +13,7 @@ import {
   settle,
   waitForCredits,
 } from '../support/stripe-helpers';
+import request from 'supertest';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
 /**
@@ -17,6 +21,15 @@ import { createTestApp, TestApp, waitFor } from '../support/test-app';
  * with 200 consumes racing), credits granted once per PaymentIntent however often the webhook comes, the monthly
  * cap, declines turning it off, and 3-D Secure asking the user to confirm on-session.
  */
+const ENV = {
+  FRONTEND_URL: 'https://app.example.com',
+  AUTO_TOP_UP_WORKER_INTERVAL_MS: '50',
+  AUTO_TOP_UP_MAX_FAILURES: '2',
+  OUTBOUND_WORKER_INTERVAL_MS: '60000',
+  // One signing key for every replica, so a token issued by one is accepted by the others (test-only value).
+  JWT_SECRET: randomBytes(32).toString('hex'),
+};
+
 describe('auto top-up (e2e)', () => {
   let t: TestApp;
   let stripe: Stripe;
@@ -24,14 +37,7 @@ describe('auto top-up (e2e)', () => {
   let pack: { priceId: string; productId: string };
 
   beforeAll(async () => {
-    t = await createTestApp({
-      env: {
-        FRONTEND_URL: 'https://app.example.com',
-        AUTO_TOP_UP_WORKER_INTERVAL_MS: '50',
-        AUTO_TOP_UP_MAX_FAILURES: '2',
-        OUTBOUND_WORKER_INTERVAL_MS: '60000',
-      },
-    });
+    t = await createTestApp({ env: ENV });
     stripe = new Stripe('sk_test_x', parseStripeApiUrl(t.emulator.url));
     admin = await registerUser(t, 'admin@tollgate.test');
     pack = await catalogPrice(t, 'one_time', '100 Credits');
@@ -199,4 +205,47 @@ describe('auto top-up (e2e)', () => {
     ]);
     expect((await credits(t, user)).total_credits).toBe(90);
   });
+
+  // Several processes can only share a real PostgreSQL (embedded PGlite is one process by design): reported as
+  // skipped, by name, in the embedded pass, as the other replica tests are.
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'three replicas on one PostgreSQL: consumes racing across them buy exactly one pack for the one crossing',
+    async () => {
+      const databaseUrl = (t.dataSource.options as PostgresDataSourceOptions).url!;
+      const replicaEnv = { ...ENV, STRIPE_API_URL: t.emulator.url, WEBHOOK_SECRET: 'whsec_replica_unused' };
+      const others = [
+        await createTestApp({ databaseUrl, env: replicaEnv }),
+        await createTestApp({ databaseUrl, env: replicaEnv }),
+      ];
+      try {
+        const { user, customer } = await userWithCard();
+        await give(user, 250);
+        // Turned on through one replica: the others learn it by NOTIFY before they take part.
+        await turnOn(user).expect(200);
+        const urls = [t.url, ...others.map((o) => o.url)];
+        for (const o of others)
+          await waitFor(
+            () => o.app.get(AutoTopUpService).watches(user.id),
+            'the replica to learn it by NOTIFY',
+          );
+        const answers = await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            request(urls[i % 3])
+              .post('/credits/consume')
+              .set(user.auth)
+              .send({ amount: 1, reason: 'job' }),
+          ),
+        );
+        expect(answers.filter((r) => r.status === 200)).toHaveLength(200);
+        await waitForCredits(t, user, 150);
+        await settle(t);
+        expect(await paymentIntents(customer)).toHaveLength(1);
+        expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
+        expect((await credits(t, user)).total_credits).toBe(150);
+      } finally {
+        for (const o of others) await o.close();
+      }
+    },
+    60_000,
+  );
 });
