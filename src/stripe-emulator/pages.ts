@@ -160,3 +160,16 @@ trailer<</Root 1 0 R>>
 %%EOF`;
   return Buffer.from(body, 'latin1');
 }
+
+/** The hosted 3-D Secure step of a PaymentIntent that `requires_action`: pass or fail the authentication. */
+export function renderAuthenticationPage(pi: Stripe.PaymentIntent): string {
+  const done = pi.status !== 'requires_action';
+  return layout(
+    '3D Secure authentication',
+    `<h1>3D Secure authentication</h1><p>Confirm the payment of <strong>${formatAmount(pi.amount, pi.currency)}</strong>.</p>` +
+      (done
+        ? `<p class="status">Payment ${escapeHtml(pi.status)}.</p>`
+        : `<form method="post"><button type="submit" name="outcome" value="pass">Complete authentication</button>` +
+          `<button type="submit" name="outcome" value="fail">Fail authentication</button></form>`),
+  );
+}

@@ -181,7 +181,7 @@ describe('auto top-up (e2e)', () => {
     expect((await credits(t, user)).total_credits).toBe(90);
   });
 
-  it('a 3-D Secure card off-session: authentication_required, payment.action_required with a link, nothing granted', async () => {
+  it('a 3-D Secure card off-session: authentication_required, payment.action_required with a link, granted only once confirmed on-session', async () => {
     const { user, customer } = await userWithCard('4000002760003184');
     await give(user, 110);
     await turnOn(user).expect(200);
@@ -204,6 +204,28 @@ describe('auto top-up (e2e)', () => {
       { status: 'requires_action', failure_reason: 'authentication_required', payment_intent_id: pi.id },
     ]);
     expect((await credits(t, user)).total_credits).toBe(90);
+
+    // The user confirms it on-session (the host's confirm page, with Stripe.js): the hosted 3-D Secure step, then
+    // payment_intent.succeeded grants the pack, once, however often the webhook comes.
+    const confirmed = await stripe.paymentIntents.confirm(pi.id, {
+      payment_method: idOf(pi.last_payment_error?.payment_method),
+      return_url: 'https://app.example.com/payments/confirm',
+    });
+    expect(confirmed.status).toBe('requires_action');
+    const page = await fetch(confirmed.next_action!.redirect_to_url!.url!);
+    expect(await page.text()).toContain('Complete authentication');
+    expect((await credits(t, user)).total_credits).toBe(90); // nothing before it succeeds
+    await t.emulator.authenticatePaymentIntent(pi.id);
+    await waitForCredits(t, user, 190);
+    await settle(t);
+    const [event] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data.filter(
+      (e) => (e.data.object as Stripe.PaymentIntent).id === pi.id,
+    );
+    await deliver(t, event);
+    await settle(t);
+    expect((await credits(t, user)).total_credits).toBe(190);
+    expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
+    await expectLedgerConsistent(t);
   });
 
   // Several processes can only share a real PostgreSQL (embedded PGlite is one process by design): reported as

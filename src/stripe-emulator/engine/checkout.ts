@@ -1,7 +1,14 @@
 import type Stripe from 'stripe';
 import type { Ctx } from '../ctx';
 import { snapshot } from '../store';
-import { AUTH_FAILED, DECLINED, INCORRECT_NUMBER, lookupCard, type CardFailure, type TestCard } from '../test-cards';
+import {
+  AUTH_FAILED,
+  DECLINED,
+  INCORRECT_NUMBER,
+  lookupCard,
+  type CardFailure,
+  type TestCard,
+} from '../test-cards';
 import { nowForCustomer } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { applySessionTax, collectBilling, saveBilling, type BillingInput } from './checkout-tax';

@@ -303,3 +303,101 @@ export function offSessionOutcome(ctx: Ctx, paymentMethodId: string): CardFailur
   if (card?.outcome === 'authentication_failure') return AUTHENTICATION_REQUIRED;
   return chargeOutcome(ctx, paymentMethodId);
 }
+
+/**
+ * Confirm an existing PaymentIntent on-session with a card (`POST /v1/payment_intents/:id/confirm`). A 3-D Secure
+ * card needs the customer: the PaymentIntent goes to `requires_action` with a hosted authentication page
+ * (`next_action.redirect_to_url`) and `payment_intent.requires_action`; other cards are charged at once.
+ */
+export function confirmOnSession(
+  ctx: Ctx,
+  pi: PaymentIntent,
+  paymentMethodId: string,
+  returnUrl: string | null,
+  now: number,
+): void {
+  const number = ctx.store.internal.cards[paymentMethodId];
+  const card = number ? lookupCard(number) : undefined;
+  pi.payment_method = paymentMethodId;
+  if (card?.outcome === 'authentication_failure') {
+    pi.status = 'requires_action';
+    pi.next_action = {
+      type: 'redirect_to_url',
+      redirect_to_url: { url: `${ctx.baseUrl()}/authenticate/${pi.id}`, return_url: returnUrl },
+    };
+    ctx.events.emit('payment_intent.requires_action', pi, { created: now });
+    return;
+  }
+  settlePaymentIntent(ctx, pi, chargeOutcome(ctx, paymentMethodId), now);
+}
+
+/**
+ * The hosted authentication step of a `requires_action` PaymentIntent: passed, the card is charged (a new
+ * charge, `payment_intent.succeeded`); failed, it returns to `requires_payment_method` with
+ * `payment_intent_authentication_failure` (`payment_intent.payment_failed`).
+ */
+export function authenticatePaymentIntent(ctx: Ctx, pi: PaymentIntent, passed: boolean, now: number): void {
+  pi.next_action = null;
+  settlePaymentIntent(ctx, pi, passed ? undefined : AUTH_FAILED, now);
+}
+
+function settlePaymentIntent(
+  ctx: Ctx,
+  pi: PaymentIntent,
+  failure: CardFailure | undefined,
+  now: number,
+): void {
+  const pmId = typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? '');
+  const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(pmId);
+  const charge: Charge = {
+    ...(ctx.store.get<Charge>(typeof pi.latest_charge === 'string' ? pi.latest_charge : '') ??
+      unmodelled('charge')),
+    id: newId('ch'),
+    object: 'charge',
+    amount: pi.amount,
+    amount_captured: failure ? 0 : pi.amount,
+    amount_refunded: 0,
+    balance_transaction: failure ? null : newId('txn'),
+    captured: !failure,
+    created: now,
+    currency: pi.currency,
+    customer: typeof pi.customer === 'string' ? pi.customer : null,
+    disputed: false,
+    failure_code: failure?.code ?? null,
+    failure_message: failure?.message ?? null,
+    livemode: false,
+    metadata: pi.metadata ?? {},
+    paid: !failure,
+    payment_intent: pi.id,
+    payment_method: pmId,
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: pm?.card?.brand ?? 'visa',
+        last4: pm?.card?.last4 ?? '4242',
+      } as Stripe.Charge.PaymentMethodDetails.Card,
+    },
+    refunded: false,
+    status: failure ? 'failed' : 'succeeded',
+  };
+  ctx.store.insert(charge);
+  pi.latest_charge = charge.id;
+  pi.amount_received = failure ? 0 : pi.amount;
+  pi.status = failure ? 'requires_payment_method' : 'succeeded';
+  pi.last_payment_error = failure
+    ? {
+        type: 'card_error',
+        code: failure.code,
+        decline_code: failure.decline_code,
+        message: failure.message,
+        charge: charge.id,
+      }
+    : null;
+  if (failure) {
+    ctx.events.emit('charge.failed', charge, { created: now });
+    ctx.events.emit('payment_intent.payment_failed', pi, { created: now });
+  } else {
+    ctx.events.emit('payment_intent.succeeded', pi, { created: now });
+    ctx.events.emit('charge.succeeded', charge, { created: now });
+  }
+}

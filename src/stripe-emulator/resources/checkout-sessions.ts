@@ -128,13 +128,24 @@ export function registerCheckoutSessions(router: Router): void {
     if (subData && mode !== 'subscription') {
       throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'subscription_data');
     }
-    const piData = p.obj('payment_intent_data', ['metadata', 'description', 'setup_future_usage', 'receipt_email']);
+    const piData = p.obj('payment_intent_data', [
+      'metadata',
+      'description',
+      'setup_future_usage',
+      'receipt_email',
+    ]);
     if (piData && mode !== 'payment')
-      throw invalidRequest(`You can not pass \`payment_intent_data\` in \`${mode}\` mode.`, 'payment_intent_data');
+      throw invalidRequest(
+        `You can not pass \`payment_intent_data\` in \`${mode}\` mode.`,
+        'payment_intent_data',
+      );
     const setupFutureUsage = piData?.oneOf('setup_future_usage', ['on_session', 'off_session']);
     const siData = p.obj('setup_intent_data', ['metadata', 'description']);
     if (siData && mode !== 'setup')
-      throw invalidRequest(`You can not pass \`setup_intent_data\` in \`${mode}\` mode.`, 'setup_intent_data');
+      throw invalidRequest(
+        `You can not pass \`setup_intent_data\` in \`${mode}\` mode.`,
+        'setup_intent_data',
+      );
     const { coupon, promo } = resolveDiscounts(ctx, p);
     const tax = readCheckoutTaxParams(ctx, p, customer);
     const now = nowForCustomer(ctx.store, customerId);

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Charge, PaymentIntent } from '../engine/payments';
 import { ApiError, invalidRequest, missingParam } from '../errors';
-import { chargeCard } from '../engine/payments';
+import { chargeCard, confirmOnSession } from '../engine/payments';
 import { snapshot } from '../store';
 import { nowForCustomer } from '../time';
 import { idOf, newId } from '../ids';
@@ -78,6 +78,36 @@ export function registerPayments(router: Router): void {
       });
     }
     return respond(ctx, result.paymentIntent, p);
+  });
+  // On-session confirmation (the customer is there): a 3-D Secure card gets a hosted authentication step.
+  router.add('POST', '/v1/payment_intents/:id/confirm', (req) => {
+    const p = new Params(req.body, [
+      'payment_method',
+      'return_url',
+      'off_session',
+      'expand',
+      'use_stripe_sdk',
+    ]);
+    const { ctx } = req;
+    const pi = ctx.store.require<PaymentIntent>(req.pathParams.id, 'payment_intent', 'payment_intent');
+    if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation')
+      throw invalidRequest(
+        `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`,
+        undefined,
+        'payment_intent_unexpected_state',
+      );
+    const pmId =
+      p.str('payment_method') || idOf(pi.payment_method) || idOf(pi.last_payment_error?.payment_method);
+    if (!pmId) throw missingParam('payment_method');
+    ctx.store.require<PaymentMethod>(pmId, 'payment_method', 'payment_method', 'payment_method');
+    confirmOnSession(
+      ctx,
+      pi,
+      pmId,
+      p.str('return_url') ?? null,
+      nowForCustomer(ctx.store, idOf(pi.customer) || null),
+    );
+    return respond(ctx, pi, p);
   });
   router.add('GET', '/v1/payment_intents/:id', (req) =>
     retrieveResponse(req, 'payment_intent', 'payment_intent'),
