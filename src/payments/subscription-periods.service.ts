@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { GrantsService } from '../credits/grants.service';
 import { DomainEvents } from '../common/events/domain-events';
-import { InvoicePaymentRecorded } from '../common/facts';
+import { InvoicePaymentRecorded, PaymentActionRequired } from '../common/facts';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
 import { invoiceTax } from './tax-lines';
@@ -66,6 +66,34 @@ export class SubscriptionPeriodsService {
     return row;
   }
 
+  /**
+   * invoice.payment_action_required: a renewal's off-session payment needs the customer (3-D Secure). The mirror
+   * is brought up to date and the user is asked to confirm it on Stripe's hosted invoice page.
+   */
+  async applyInvoiceActionRequired(
+    m: EntityManager,
+    invoice: Stripe.Invoice,
+    prepared: PreparedSubscription | null,
+  ): Promise<Subscription | null> {
+    const row = prepared ? await this.subscriptions.apply(m, prepared) : null;
+    if (!row) return null;
+    const payment = invoice.payments?.data?.find((p) => p.payment.type === 'payment_intent')?.payment;
+    await this.events.publish(
+      m,
+      new PaymentActionRequired(row.userId, {
+        paymentIntentId: payment ? refId(payment.payment_intent ?? null) : null,
+        invoiceId: invoice.id,
+        clientSecret: null,
+        confirmUrl: invoice.hosted_invoice_url ?? '',
+        amount: invoice.amount_due,
+        currency: invoice.currency,
+        source: 'invoice',
+        reason: 'authentication_required',
+      }),
+    );
+    return row;
+  }
+
   private async emitPayment(
     m: EntityManager,
     outcome: 'succeeded' | 'failed',
@@ -85,7 +113,9 @@ export class SubscriptionPeriodsService {
         total: invoice.total,
         currency: invoice.currency,
         attemptCount: invoice.attempt_count,
-        nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,
+        nextPaymentAttempt: invoice.next_payment_attempt
+          ? new Date(invoice.next_payment_attempt * 1000)
+          : null,
       }),
     );
   }

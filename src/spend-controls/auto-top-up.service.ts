@@ -442,6 +442,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         m,
         new PaymentActionRequired(job.user_id, {
           paymentIntentId: pi.id,
+          invoiceId: null,
           clientSecret: pi.client_secret ?? null,
           confirmUrl: `${this.app.frontendUrl}/payments/confirm?payment_intent=${encodeURIComponent(pi.id)}`,
           amount,

@@ -228,6 +228,40 @@ describe('auto top-up (e2e)', () => {
     await expectLedgerConsistent(t);
   });
 
+  it('invoice.payment_action_required (a renewal needing 3-D Secure) asks the user too: payment.action_required', async () => {
+    const user = await registerUser(t);
+    const plan = await catalogPrice(t, 'subscription', 'Pro Plan');
+    const created = await t
+      .http()
+      .post('/payments/create-checkout-session')
+      .set(user.auth)
+      .send({ price_id: plan.priceId, product_id: plan.productId })
+      .expect(200);
+    const sessionId = (created.body as { session_id: string }).session_id;
+    expect(await t.emulator.completeCheckout(sessionId, {})).toEqual({ ok: true });
+    await settle(t);
+    const session = await stripe.checkout.sessions.retrieve(sessionId);
+    const sub = await stripe.subscriptions.retrieve(idOf(session.subscription));
+    const invoice = await stripe.invoices.retrieve(idOf(sub.latest_invoice));
+    const [template] = (await stripe.events.list({ type: 'checkout.session.completed', limit: 1 })).data;
+    const event = {
+      ...template,
+      id: `evt_action_${randomBytes(6).toString('hex')}`,
+      type: 'invoice.payment_action_required',
+      data: { object: invoice },
+    };
+    expect((await deliver(t, event)).status).toBe(200);
+    await settle(t);
+    expect(await events(user, 'payment.action_required')).toEqual([
+      expect.objectContaining({
+        invoice_id: invoice.id,
+        source: 'invoice',
+        confirm_url: invoice.hosted_invoice_url,
+        reason: 'authentication_required',
+      }),
+    ]);
+  });
+
   // Several processes can only share a real PostgreSQL (embedded PGlite is one process by design): reported as
   // skipped, by name, in the embedded pass, as the other replica tests are.
   (process.env.DATABASE_URL ? it : it.skip)(

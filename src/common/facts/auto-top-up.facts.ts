@@ -17,17 +17,21 @@ export class AutoTopUpFailed {
   ) {}
 }
 
-/** An off-session payment needs the customer (3-D Secure): confirm it on-session, through `confirmUrl`. */
+/**
+ * An off-session payment needs the customer (3-D Secure): an auto top-up's PaymentIntent, or a subscription
+ * invoice's (`invoice.payment_action_required`). Confirm it on-session, through `confirmUrl`.
+ */
 export class PaymentActionRequired {
   constructor(
     readonly userId: string,
     readonly payment: {
-      paymentIntentId: string;
+      paymentIntentId: string | null;
+      invoiceId: string | null;
       clientSecret: string | null;
       confirmUrl: string;
       amount: number;
       currency: string;
-      source: 'auto_top_up';
+      source: 'auto_top_up' | 'invoice';
       reason: string;
     },
   ) {}

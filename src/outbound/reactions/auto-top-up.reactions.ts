@@ -3,7 +3,7 @@ import { DomainEvents } from '../../common/events/domain-events';
 import { AutoTopUpFailed, PaymentActionRequired, SUBSCRIBER_ORDER } from '../../common/facts';
 import { OutboundEventsService } from '../outbound-events.service';
 
-/** Spend controls' auto top-up facts → auto_top_up.failed and payment.action_required. */
+/** Auto top-up's facts, and a payment that needs the customer → auto_top_up.failed and payment.action_required. */
 @Injectable()
 export class AutoTopUpReactions implements OnModuleInit {
   constructor(
@@ -41,6 +41,7 @@ export class AutoTopUpReactions implements OnModuleInit {
           userId,
           data: {
             payment_intent_id: p.paymentIntentId,
+            invoice_id: p.invoiceId,
             client_secret: p.clientSecret,
             confirm_url: p.confirmUrl,
             amount: p.amount,

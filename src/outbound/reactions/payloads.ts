@@ -128,7 +128,8 @@ export interface AutoTopUpFailedData {
 }
 
 export interface PaymentActionRequiredData {
-  payment_intent_id: string;
+  payment_intent_id: string | null;
+  invoice_id: string | null;
   client_secret: string | null;
   confirm_url: string;
   amount: number;
@@ -292,6 +293,7 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
   ),
   'payment.action_required': keysOf<PaymentActionRequiredData>()(
     'payment_intent_id',
+    'invoice_id',
     'client_secret',
     'confirm_url',
     'amount',
