@@ -30,6 +30,7 @@ import { StripeModule } from './stripe/stripe.module';
 import { UsersModule } from './users/users.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RetentionModule } from './retention/retention.module';
+import { SpendControlsModule } from './spend-controls/spend-controls.module';
 
 @Module({
   imports: [
@@ -102,6 +103,7 @@ import { RetentionModule } from './retention/retention.module';
     ExamplesModule,
     DemoModule,
     RetentionModule,
+    SpendControlsModule,
   ],
   providers: [
     // Order matters: who is calling, may they, then how often.

@@ -11,7 +11,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the current state (a specific code says what).',
   413: 'PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).',
   415: 'UNSUPPORTED_MEDIA_TYPE: send the body as application/json.',
-  422: 'BILLING_ADDRESS_REQUIRED: Stripe Tax needs a billing address it can locate; nothing changed.',
+  422: 'BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.',
   429: 'RATE_LIMITED: slow down (Retry-After).',
   500: 'INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.',
   502: 'PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.',

@@ -8,6 +8,7 @@ import { metricsConfig } from './metrics.config';
 import { shutdownConfig } from './shutdown.config';
 import { retentionConfig } from './retention.config';
 import { creditsConfig } from './credits.config';
+import { spendConfig } from './spend.config';
 
 export const allConfigs = [
   appConfig,
@@ -20,6 +21,7 @@ export const allConfigs = [
   shutdownConfig,
   retentionConfig,
   creditsConfig,
+  spendConfig,
 ];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
@@ -36,3 +38,5 @@ export { retentionConfig } from './retention.config';
 export type { RetentionConfig } from './retention.config';
 export { creditsConfig } from './credits.config';
 export type { CreditsConfig } from './credits.config';
+export { spendConfig } from './spend.config';
+export type { SpendConfig } from './spend.config';

@@ -20,6 +20,9 @@ export const OUTBOUND_EVENT_TYPES = [
   'refund.processed',
   'entitlements.updated',
   'webhook.test',
+  'credits.recovered',
+  'auto_top_up.failed',
+  'payment.action_required',
 ] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 

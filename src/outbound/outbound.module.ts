@@ -6,6 +6,7 @@ import { OutboundDeliveryWorker } from './outbound-delivery.worker';
 import { OutboundEventsService } from './outbound-events.service';
 import { WebhookEndpointsController } from './endpoints.controller';
 import { WebhookEndpointsService } from './endpoints.service';
+import { AutoTopUpReactions } from './reactions/auto-top-up.reactions';
 import { BillingReactions } from './reactions/billing.reactions';
 import { CreditReactions } from './reactions/credit.reactions';
 
@@ -24,6 +25,7 @@ import { CreditReactions } from './reactions/credit.reactions';
     OutboundMetricsSource,
     CreditReactions,
     BillingReactions,
+    AutoTopUpReactions,
     ...OUTBOUND_GAUGES,
   ],
   exports: [OutboundDeliveryService],

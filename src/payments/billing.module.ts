@@ -9,6 +9,7 @@ import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CustomerService } from './customer.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { LoggingNotifier, NOTIFIER } from './notifier';
+import { PaymentMethodService } from './payment-method.service';
 import { RefundsDisputesService } from './refunds-disputes.service';
 import { SubscriptionPeriodsService } from './subscription-periods.service';
 import { SubscriptionReconciler } from './subscription-reconciler.service';
@@ -23,6 +24,7 @@ const BILLING = [
   CheckoutFulfilmentService,
   RefundsDisputesService,
   SubscriptionReconciler,
+  PaymentMethodService,
 ];
 
 /**

@@ -60,7 +60,8 @@ export class CheckoutFulfilmentService {
   /** Returns true when the session was paid (or needs no payment) and its effects are in place. */
   async applyCheckout(m: EntityManager, { session, subscription }: PreparedCheckout): Promise<boolean> {
     const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
-    if (session.status !== 'complete' || !paid) return false;
+    // A setup-mode session saves a card and sells nothing (PaymentMethodService adopts its card).
+    if (session.status !== 'complete' || !paid || session.mode === 'setup') return false;
     const customerId = refId(session.customer);
     const claimed = session.client_reference_id ?? session.metadata?.user_id;
     const userId = await this.users.resolveStripeOwner(m, claimed, customerId);

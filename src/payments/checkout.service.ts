@@ -129,7 +129,8 @@ export class CheckoutService {
         currency,
         allow_promotion_codes: true,
         metadata: { user_id: user.id },
-        payment_intent_data: { metadata: { user_id: user.id } },
+        // The card is kept on the customer for later off-session payments (auto top-up).
+        payment_intent_data: { metadata: { user_id: user.id }, setup_future_usage: 'off_session' },
         ...checkoutTaxParams(this.stripeSettings.automaticTax),
         ...this.returnUrls(),
       });

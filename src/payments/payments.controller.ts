@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import {
   ApiBearerAuth,
   ApiExtraModels,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -23,6 +24,8 @@ import {
   type SubscriptionAnswer,
 } from './dto/subscription-response.dto';
 import { InvoicesService } from './invoices.service';
+import { PaymentMethodDto } from './dto/payment-method.dto';
+import { PaymentMethodService } from './payment-method.service';
 import { SubscriptionManagementService } from './subscription-management.service';
 
 @ApiTags('payments')
@@ -36,6 +39,7 @@ export class PaymentsController {
     private readonly invoices: InvoicesService,
     private readonly customers: CustomerService,
     private readonly billingDetails: BillingDetailsService,
+    private readonly paymentMethods: PaymentMethodService,
   ) {}
 
   @RequiresScope('checkout:create')
@@ -164,6 +168,45 @@ export class PaymentsController {
   @ApiErrors(401, 404, 503)
   createBillingPortalSession(@CurrentUser() user: AuthUser) {
     return this.customers.createPortalSession(user.id);
+  }
+
+  @RequiresScope('subscription:read')
+  @Get('payment-method')
+  @ApiOperation({
+    summary: 'Your saved card (brand, last 4 digits, expiry), the one off-session payments (auto top-up) use',
+    description: 'PAYMENT_METHOD_NOT_FOUND (404) until a purchase or POST /payments/payment-method/setup saves one.',
+  })
+  @ApiOkResponse({ type: PaymentMethodDto })
+  @ApiErrors(401, 404, 503)
+  paymentMethod(@CurrentUser() user: AuthUser) {
+    return this.paymentMethods.describe(user.id);
+  }
+
+  @RequiresScope('checkout:create')
+  @Post('payment-method/setup')
+  @HttpCode(200)
+  @ThrottleTier('checkout')
+  @ApiOperation({
+    summary: 'Start a Stripe Checkout in setup mode: save a card for later, charge nothing',
+    description: 'Once completed, the card is your default for off-session payments.',
+  })
+  @ApiOkResponse({ type: CheckoutSessionCreatedDto })
+  @ApiErrors(401, 429, 503)
+  setupPaymentMethod(@CurrentUser() user: AuthUser) {
+    return this.paymentMethods.createSetupCheckout(user.id);
+  }
+
+  @RequiresScope('subscription:write')
+  @Delete('payment-method')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Remove your saved cards (detached from your Stripe customer)',
+    description: 'PAYMENT_METHOD_NOT_FOUND (404) when there is none. A live subscription then has no card to renew with.',
+  })
+  @ApiNoContentResponse()
+  @ApiErrors(401, 404, 503)
+  removePaymentMethod(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.paymentMethods.remove(user.id);
   }
 
   @RequiresScope('subscription:read')

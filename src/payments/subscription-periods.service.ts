@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
 import { GrantsService } from '../credits/grants.service';
 import { DomainEvents } from '../common/events/domain-events';
-import { InvoicePaymentRecorded } from '../common/facts';
+import { InvoicePaymentRecorded, PaymentActionRequired } from '../common/facts';
 import { PlansService } from '../plans/plans.service';
 import { ENDED, refId } from './stripe-refs';
 import { invoiceTax } from './tax-lines';
@@ -69,6 +69,34 @@ export class SubscriptionPeriodsService {
   ): Promise<Subscription | null> {
     const row = prepared ? await this.subscriptions.apply(m, prepared) : null;
     if (row) await this.emitPayment(m, 'failed', row, invoice);
+    return row;
+  }
+
+  /**
+   * invoice.payment_action_required: a renewal's off-session payment needs the customer (3-D Secure). The mirror
+   * is brought up to date and the user is asked to confirm it on Stripe's hosted invoice page.
+   */
+  async applyInvoiceActionRequired(
+    m: EntityManager,
+    invoice: Stripe.Invoice,
+    prepared: PreparedSubscription | null,
+  ): Promise<Subscription | null> {
+    const row = prepared ? await this.subscriptions.apply(m, prepared) : null;
+    if (!row) return null;
+    const payment = invoice.payments?.data?.find((p) => p.payment.type === 'payment_intent')?.payment;
+    await this.events.publish(
+      m,
+      new PaymentActionRequired(row.userId, {
+        paymentIntentId: payment ? refId(payment.payment_intent ?? null) : null,
+        invoiceId: invoice.id,
+        clientSecret: null,
+        confirmUrl: invoice.hosted_invoice_url ?? '',
+        amount: invoice.amount_due,
+        currency: invoice.currency,
+        source: 'invoice',
+        reason: 'authentication_required',
+      }),
+    );
     return row;
   }
 

@@ -3,6 +3,9 @@ export interface ApiErrorExtra {
   code?: string;
   param?: string;
   decline_code?: string;
+  /** A card error on a PaymentIntent carries that PaymentIntent, as Stripe's does. */
+  payment_intent?: unknown;
+  payment_method?: unknown;
 }
 
 export class ApiError extends Error {
@@ -20,6 +23,8 @@ export class ApiError extends Error {
     if (this.extra.code) error.code = this.extra.code;
     if (this.extra.param) error.param = this.extra.param;
     if (this.extra.decline_code) error.decline_code = this.extra.decline_code;
+    if (this.extra.payment_intent) error.payment_intent = this.extra.payment_intent;
+    if (this.extra.payment_method) error.payment_method = this.extra.payment_method;
     if (this.extra.code)
       error.doc_url = `https://docs.stripe.com/error-codes/${this.extra.code.replace(/_/g, '-')}`;
     if (requestId) error.request_log_url = `https://dashboard.stripe.com/test/logs/${requestId}`;

@@ -8,7 +8,15 @@ import { createTaxId } from './engine/tax-ids';
 import { taxLocation } from './engine/tax';
 import { allowedCustomerUpdates, type PortalConfiguration } from './resources/portal-configurations';
 import { parseForm } from './form-parser';
-import { renderCheckoutPage, renderInvoicePage, renderInvoicePdf, renderPortalPage } from './pages';
+import {
+  renderAuthenticationPage,
+  renderCheckoutPage,
+  renderInvoicePage,
+  renderInvoicePdf,
+  renderPortalPage,
+} from './pages';
+import { authenticatePaymentIntent } from './engine/payments';
+import type { Obj } from './types';
 import { snapshot } from './store';
 import type { StoredObject } from './types';
 import { nowForCustomer } from './time';
@@ -75,6 +83,31 @@ export function handleHosted(h: HostedRequest): boolean {
     const page = checkoutPage(ctx, id);
     if (page) html(res, 200, page);
     else notFound(res);
+    return true;
+  }
+  m = /^\/authenticate\/([^/]+)$/.exec(path);
+  if (m) {
+    const pi = ctx.store.get<Obj<Stripe.PaymentIntent>>(decodeURIComponent(m[1]));
+    if (!pi || pi.object !== 'payment_intent' || pi.status !== 'requires_action') {
+      notFound(res);
+      return true;
+    }
+    const returnUrl = pi.next_action?.redirect_to_url?.return_url ?? null;
+    if (method === 'POST') {
+      const passed = parseForm(h.body).outcome !== 'fail';
+      authenticatePaymentIntent(
+        ctx,
+        pi,
+        passed,
+        nowForCustomer(ctx.store, typeof pi.customer === 'string' ? pi.customer : null),
+      );
+      ctx.store.save();
+      if (returnUrl)
+        redirect(res, `${returnUrl}${returnUrl.includes('?') ? '&' : '?'}payment_intent=${pi.id}`);
+      else html(res, 200, renderAuthenticationPage(snapshot(pi) as unknown as Stripe.PaymentIntent));
+      return true;
+    }
+    html(res, 200, renderAuthenticationPage(snapshot(pi) as unknown as Stripe.PaymentIntent));
     return true;
   }
   m = /^\/billing\/([^/]+)\/customer$/.exec(path);

@@ -6,6 +6,7 @@ import {
   type WebhookEndpointConfig,
 } from './delivery';
 import { completeCheckout } from './engine/checkout';
+import { authenticatePaymentIntent, type PaymentIntent } from './engine/payments';
 import type { BillingInput } from './engine/checkout-tax';
 import { makeTaxPending } from './engine/tax';
 import { advanceClock, type TestClock } from './engine/clock';
@@ -106,6 +107,15 @@ export class StripeEmulator {
     const result = completeCheckout(this.ctx, sessionId, opts);
     this.store.save();
     return result.ok ? { ok: true } : { ok: false, error: result.error };
+  }
+
+  /** The hosted 3-D Secure step of a PaymentIntent that `requires_action` (as the page's buttons do). */
+  async authenticatePaymentIntent(id: string, passed = true): Promise<void> {
+    const pi = this.store.require<PaymentIntent>(id, 'payment_intent', 'payment_intent');
+    if (pi.status !== 'requires_action')
+      throw new ApiError(400, 'invalid_request_error', `PaymentIntent ${id} does not require an action.`);
+    authenticatePaymentIntent(this.ctx, pi, passed, Math.floor(Date.now() / 1000));
+    this.store.save();
   }
 
   /** Same as `stripe.testHelpers.testClocks.advance(clockId, { frozen_time })`. */

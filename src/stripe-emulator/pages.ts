@@ -74,7 +74,7 @@ export function renderCheckoutPage({
       ? `<form method="POST" action="/checkout/${escapeHtml(session.id)}">${email}
 ${renderBillingFields(session)}
 <label for="card_number">Card number</label><input id="card_number" name="card_number" value="${escapeHtml(card ?? '4242 4242 4242 4242')}" inputmode="numeric">
-${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button></form>${cancel}`
+${promo}<button type="submit">${session.mode === 'subscription' ? 'Subscribe' : session.mode === 'setup' ? 'Save card' : 'Pay'}</button></form>${cancel}`
       : `<p>This checkout session is ${escapeHtml(String(session.status))}.</p>`;
   return layout(
     'Checkout',
@@ -159,4 +159,17 @@ endstream endobj
 trailer<</Root 1 0 R>>
 %%EOF`;
   return Buffer.from(body, 'latin1');
+}
+
+/** The hosted 3-D Secure step of a PaymentIntent that `requires_action`: pass or fail the authentication. */
+export function renderAuthenticationPage(pi: Stripe.PaymentIntent): string {
+  const done = pi.status !== 'requires_action';
+  return layout(
+    '3D Secure authentication',
+    `<h1>3D Secure authentication</h1><p>Confirm the payment of <strong>${formatAmount(pi.amount, pi.currency)}</strong>.</p>` +
+      (done
+        ? `<p class="status">Payment ${escapeHtml(pi.status)}.</p>`
+        : `<form method="post"><button type="submit" name="outcome" value="pass">Complete authentication</button>` +
+          `<button type="submit" name="outcome" value="fail">Fail authentication</button></form>`),
+  );
 }

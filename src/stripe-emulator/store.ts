@@ -27,6 +27,10 @@ export interface SessionExtras {
   subscriptionMetadata: Record<string, string>;
   couponId?: string;
   promotionCodeId?: string;
+  /** payment mode: `payment_intent_data[setup_future_usage]` (the card is saved on the customer) */
+  setupFutureUsage?: 'on_session' | 'off_session';
+  /** setup mode: `setup_intent_data[metadata]` */
+  setupIntentMetadata?: Record<string, string>;
 }
 
 interface Snapshot {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SpendControlsModule } from '../spend-controls/spend-controls.module';
 import { BillingModule } from '../payments/billing.module';
 import { PlansModule } from '../plans/plans.module';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller';
@@ -14,7 +15,7 @@ import { WebhooksController } from './webhooks.controller';
 
 /** verify → store → dispatch (EventEmitter, one handler per event type, @OnStripeEvent) → retry; replay. */
 @Module({
-  imports: [BillingModule, PlansModule],
+  imports: [BillingModule, PlansModule, SpendControlsModule],
   controllers: [WebhooksController, AdminWebhookEventsController],
   providers: [
     WebhookSignatureService,

@@ -12,6 +12,7 @@ export const API_KEY_SCOPES = [
   'entitlements:read',
   'users:write',
   'endpoints:write',
+  'controls:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

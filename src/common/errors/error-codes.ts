@@ -38,6 +38,8 @@ export enum ErrorCode {
   SubscriptionExists = 'SUBSCRIPTION_EXISTS',
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
   CustomerNotFound = 'CUSTOMER_NOT_FOUND',
+  PaymentMethodNotFound = 'PAYMENT_METHOD_NOT_FOUND',
+  PaymentMethodRequired = 'PAYMENT_METHOD_REQUIRED',
   CheckoutSessionNotFound = 'CHECKOUT_SESSION_NOT_FOUND',
   CheckoutInProgress = 'CHECKOUT_IN_PROGRESS',
   CurrencyMismatch = 'CURRENCY_MISMATCH',
@@ -66,6 +68,8 @@ export enum ErrorCode {
   HoldAlreadySettled = 'HOLD_ALREADY_SETTLED',
   HoldExpired = 'HOLD_EXPIRED',
   CaptureExceedsHold = 'CAPTURE_EXCEEDS_HOLD',
+  // spend controls
+  SpendControlsInvalid = 'SPEND_CONTROLS_INVALID',
   // entitlements
   FeatureNotEntitled = 'FEATURE_NOT_ENTITLED',
   // webhooks
@@ -133,6 +137,14 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.SubscriptionNotFound]: { status: 404, message: 'You have no active subscription.' },
   [ErrorCode.CustomerNotFound]: { status: 404, message: 'No billing account yet: make a purchase first.' },
+  [ErrorCode.PaymentMethodRequired]: {
+    status: 409,
+    message: 'Auto top-up pays with a saved card: save one first (POST /payments/payment-method/setup).',
+  },
+  [ErrorCode.PaymentMethodNotFound]: {
+    status: 404,
+    message: 'No saved card: save one with a purchase or POST /payments/payment-method/setup.',
+  },
   [ErrorCode.CheckoutSessionNotFound]: { status: 404, message: 'Checkout session not found.' },
   [ErrorCode.CheckoutInProgress]: {
     status: 409,
@@ -217,6 +229,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.CaptureExceedsHold]: {
     status: 409,
     message: 'The capture is larger than the hold; capture at most the held amount, or send on_excess "cap".',
+  },
+  [ErrorCode.SpendControlsInvalid]: {
+    status: 422,
+    message: 'A spend control is out of range (negative, fractional or absurd); nothing changed.',
   },
   [ErrorCode.FeatureNotEntitled]: {
     status: 403,

@@ -1,7 +1,14 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
-import { CreditsExpiringSoon, CreditsPosted, PostingCause, SUBSCRIBER_ORDER } from '../../common/facts';
+import {
+  CreditsExpiringSoon,
+  CreditsPosted,
+  LowBalanceThresholds,
+  PostingCause,
+  SUBSCRIBER_ORDER,
+  thresholdCrossings,
+} from '../../common/facts';
 import { outboundConfig, OutboundConfig } from '../../config/outbound.config';
 import { OutboundEventsService } from '../outbound-events.service';
 import type { CreditsBalanceData } from './payloads';
@@ -46,7 +53,8 @@ const EXPIRED = new Set(['grant_expiry', 'period_expiry', 'subscription_ended'])
 /**
  * Credits facts → outbound events: credits.granted (purchases and periods), credits.consumed, credits.clawed_back,
  * and, from ONE comparison of the posting's balance before and after for every debit path, credits.low (the
- * total falls from above the threshold to at or below it) and credits.depleted (it reaches 0).
+ * total falls from above a threshold to at or below it), credits.recovered (back above one of the user's own
+ * thresholds) and credits.depleted (it reaches 0).
  */
 @Injectable()
 export class CreditReactions implements OnModuleInit {
@@ -54,6 +62,7 @@ export class CreditReactions implements OnModuleInit {
     private readonly events: DomainEvents,
     private readonly outbox: OutboundEventsService,
     @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
+    private readonly thresholds: LowBalanceThresholds,
   ) {}
 
   onModuleInit(): void {
@@ -177,16 +186,36 @@ export class CreditReactions implements OnModuleInit {
     await this.balanceCrossings(m, fact);
   }
 
-  /** credits.low / credits.depleted: the balance before the posting against the balance after it. */
+  /**
+   * credits.low / credits.recovered / credits.depleted: the balance before the posting against the balance after
+   * it. One credits.low per threshold the fall crossed, naming it; a user's own list (spend controls, held in
+   * memory: no query here) replaces the global threshold, and only a user's own list raises credits.recovered
+   * (the default keeps the event stream it always had). Only fact.userId, totalBefore and totalAfter are read.
+   */
   private async balanceCrossings(m: EntityManager, fact: CreditsPosted): Promise<void> {
     const before = fact.totalBefore;
     const after = fact.totalAfter;
-    const threshold = this.config.creditsLowThreshold;
-    if (after >= before) return;
-    const data = { ...causeOf(fact.cause), total_credits_before: before, total_credits: after, threshold };
-    if (before > threshold && after <= threshold)
-      await this.outbox.emit(m, { type: 'credits.low', userId: fact.userId, data });
+    if (after === before) return;
+    const own = this.thresholds.of(fact.userId);
+    const crossed = thresholdCrossings(before, after, own ?? [this.config.creditsLowThreshold]);
+    const base = { ...causeOf(fact.cause), total_credits_before: before, total_credits: after };
+    for (const threshold of crossed.low)
+      await this.outbox.emit(m, { type: 'credits.low', userId: fact.userId, data: { ...base, threshold } });
+    if (own)
+      for (const threshold of crossed.recovered)
+        await this.outbox.emit(m, {
+          type: 'credits.recovered',
+          userId: fact.userId,
+          data: { ...base, threshold },
+        });
     if (before > 0 && after === 0)
-      await this.outbox.emit(m, { type: 'credits.depleted', userId: fact.userId, data });
+      await this.outbox.emit(m, {
+        type: 'credits.depleted',
+        userId: fact.userId,
+        data: {
+          ...base,
+          threshold: own ? (own.length ? Math.min(...own) : 0) : this.config.creditsLowThreshold,
+        },
+      });
   }
 }

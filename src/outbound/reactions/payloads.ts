@@ -151,6 +151,26 @@ export interface EntitlementsUpdatedData {
   access_until: Iso;
 }
 
+export interface AutoTopUpFailedData {
+  reason: string;
+  attempt_id: string;
+  price_id: string;
+  payment_intent_id: string | null;
+  failures: number;
+  disabled: boolean;
+}
+
+export interface PaymentActionRequiredData {
+  payment_intent_id: string | null;
+  invoice_id: string | null;
+  client_secret: string | null;
+  confirm_url: string;
+  amount: number;
+  currency: string;
+  source: string;
+  reason: string;
+}
+
 export interface WebhookTestData {
   endpoint_id: string;
   message: string;
@@ -176,6 +196,9 @@ export interface OutboundPayloads {
   'refund.processed': RefundProcessedData;
   'entitlements.updated': EntitlementsUpdatedData;
   'webhook.test': WebhookTestData;
+  'credits.recovered': CreditsBalanceData;
+  'auto_top_up.failed': AutoTopUpFailedData;
+  'payment.action_required': PaymentActionRequiredData;
 }
 
 /** Every key of T, listed once: a missing key is a compile error. */
@@ -309,4 +332,23 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'access_until',
   ),
   'webhook.test': keysOf<WebhookTestData>()('endpoint_id', 'message'),
+  'credits.recovered': BALANCE_EVENT,
+  'auto_top_up.failed': keysOf<AutoTopUpFailedData>()(
+    'reason',
+    'attempt_id',
+    'price_id',
+    'payment_intent_id',
+    'failures',
+    'disabled',
+  ),
+  'payment.action_required': keysOf<PaymentActionRequiredData>()(
+    'payment_intent_id',
+    'invoice_id',
+    'client_secret',
+    'confirm_url',
+    'amount',
+    'currency',
+    'source',
+    'reason',
+  ),
 };

@@ -1,13 +1,26 @@
 import type Stripe from 'stripe';
 import type { Ctx } from '../ctx';
 import { snapshot } from '../store';
-import { AUTH_FAILED, DECLINED, INCORRECT_NUMBER, lookupCard, type CardFailure } from '../test-cards';
+import {
+  AUTH_FAILED,
+  DECLINED,
+  INCORRECT_NUMBER,
+  lookupCard,
+  type CardFailure,
+  type TestCard,
+} from '../test-cards';
 import { nowForCustomer } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { applySessionTax, collectBilling, saveBilling, type BillingInput } from './checkout-tax';
 import { createCustomer, type Customer } from './customers';
 import { couponDiscount, createDiscount, findPromotionCode, redeem, type Coupon } from './discounts';
-import { chargeCard, createPaymentMethod, maybeOpenDispute, recordDeclinedCheckoutAttempt } from './payments';
+import {
+  chargeCard,
+  createPaymentMethod,
+  createSucceededSetupIntent,
+  maybeOpenDispute,
+  recordDeclinedCheckoutAttempt,
+} from './payments';
 import { unitAmountFor, type Price } from './pricing';
 import { createSubscription } from './subscriptions';
 
@@ -86,6 +99,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
     return fail(failure);
   };
   if (card.outcome === 'decline') return declined(DECLINED);
+  if (session.mode === 'setup') return completeSetup(ctx, session, card, opts);
   if (card.outcome === 'authentication_failure') return declined(AUTH_FAILED);
 
   const extras = ctx.store.internal.sessionExtras[session.id] ?? { subscriptionMetadata: {} };
@@ -158,6 +172,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
       description: null,
       metadata: session.metadata ?? {},
       now,
+      setupFutureUsage: extras.setupFutureUsage,
     });
     session.payment_intent = result.paymentIntent.id;
     session.payment_status = 'paid';
@@ -169,6 +184,33 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
   session.url = null;
   ctx.events.emit('checkout.session.completed', session, { created: now });
   if (disputeCharge) maybeOpenDispute(ctx, disputeCharge, now);
+  const redirect = (session.success_url ?? ctx.baseUrl()).replace('{CHECKOUT_SESSION_ID}', session.id);
+  return { ok: true, redirect };
+}
+
+/**
+ * A setup-mode session: the card is saved on the customer for later (a SetupIntent that succeeded), nothing is
+ * charged. A 3-D Secure card (4000002760003184) passes here, as if the customer authenticated on the page: it is
+ * saved, and later off-session payments with it fail with `authentication_required`.
+ */
+function completeSetup(ctx: Ctx, session: Session, card: TestCard, opts: CompleteOptions): CompleteResult {
+  const now = nowForCustomer(ctx.store, idOfCustomer(session));
+  const customer = resolveCustomer(ctx, session, opts.email, now);
+  const pm = createPaymentMethod(ctx, card, customer.id, now);
+  ctx.events.emit('payment_method.attached', pm, { created: now });
+  const extras = ctx.store.internal.sessionExtras[session.id];
+  const setupIntent = createSucceededSetupIntent(ctx, {
+    customer: customer.id,
+    paymentMethod: pm.id,
+    metadata: extras?.setupIntentMetadata ?? {},
+    now,
+  });
+  session.customer = customer.id;
+  session.setup_intent = setupIntent.id;
+  session.payment_status = 'no_payment_required';
+  session.status = 'complete';
+  session.url = null;
+  ctx.events.emit('checkout.session.completed', session, { created: now });
   const redirect = (session.success_url ?? ctx.baseUrl()).replace('{CHECKOUT_SESSION_ID}', session.id);
   return { ok: true, redirect };
 }

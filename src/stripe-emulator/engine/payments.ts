@@ -57,6 +57,10 @@ export interface ChargeInput {
   description: string | null;
   metadata?: Record<string, string>;
   now: number;
+  /** Checkout's `payment_intent_data[setup_future_usage]`: recorded on the PaymentIntent. */
+  setupFutureUsage?: 'on_session' | 'off_session';
+  /** An off-session payment (the customer is not there to authenticate). */
+  offSession?: boolean;
 }
 
 export interface ChargeResult {
@@ -67,7 +71,9 @@ export interface ChargeResult {
 
 /** Confirm a PaymentIntent with a card: creates pi_ + ch_ and emits payment_intent.* and charge.* events. */
 export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
-  const failure = chargeOutcome(ctx, input.paymentMethod);
+  const failure = input.offSession
+    ? offSessionOutcome(ctx, input.paymentMethod)
+    : chargeOutcome(ctx, input.paymentMethod);
   const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(input.paymentMethod);
   const piId = newId('pi');
   const charge: Charge = {
@@ -136,6 +142,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
           decline_code: failure.decline_code,
           message: failure.message,
           charge: charge.id,
+          payment_method: (pm as Stripe.PaymentMethod | undefined) ?? undefined,
         }
       : null,
     latest_charge: charge.id,
@@ -143,6 +150,7 @@ export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
     metadata: input.metadata ?? {},
     payment_method: failure ? null : input.paymentMethod,
     payment_method_types: ['card'],
+    setup_future_usage: input.setupFutureUsage ?? null,
     status: failure ? 'requires_payment_method' : 'succeeded',
   };
   ctx.store.insert(paymentIntent);
@@ -238,4 +246,158 @@ export function maybeOpenDispute(ctx: Ctx, charge: Charge, now: number): void {
   ctx.store.insert(dispute);
   charge.disputed = true;
   ctx.events.emit('charge.dispute.created', dispute, { created: now });
+}
+
+export type SetupIntent = Obj<Stripe.SetupIntent>;
+
+/** A SetupIntent that saved a card for off-session use (setup-mode Checkout); emits setup_intent.succeeded. */
+export function createSucceededSetupIntent(
+  ctx: Ctx,
+  input: { customer: string; paymentMethod: string; metadata: Record<string, string>; now: number },
+): SetupIntent {
+  const id = newId('seti');
+  const setupIntent: SetupIntent = {
+    ...unmodelled('setup_intent'),
+    id,
+    object: 'setup_intent',
+    application: null,
+    automatic_payment_methods: null,
+    cancellation_reason: null,
+    client_secret: `${id}_secret_${randomToken(24)}`,
+    created: input.now,
+    customer: input.customer,
+    description: null,
+    last_setup_error: null,
+    latest_attempt: null,
+    livemode: false,
+    mandate: null,
+    metadata: input.metadata,
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: input.paymentMethod,
+    payment_method_types: ['card'],
+    single_use_mandate: null,
+    status: 'succeeded',
+    usage: 'off_session',
+  };
+  ctx.store.insert(setupIntent);
+  ctx.events.emit('setup_intent.created', setupIntent, { created: input.now });
+  ctx.events.emit('setup_intent.succeeded', setupIntent, { created: input.now });
+  return setupIntent;
+}
+
+export const AUTHENTICATION_REQUIRED: CardFailure = {
+  code: 'authentication_required',
+  decline_code: 'authentication_required',
+  message: 'Your card was declined. This transaction requires authentication.',
+};
+
+/**
+ * What an off-session charge of this card does: a 3-D Secure card (4000002760003184) cannot be authenticated
+ * without the customer, so it fails with `authentication_required` (the PaymentIntent goes back to
+ * `requires_payment_method`, as Stripe's does); declining cards decline; others succeed.
+ */
+export function offSessionOutcome(ctx: Ctx, paymentMethodId: string): CardFailure | undefined {
+  const number = ctx.store.internal.cards[paymentMethodId];
+  const card = number ? lookupCard(number) : undefined;
+  if (card?.outcome === 'authentication_failure') return AUTHENTICATION_REQUIRED;
+  return chargeOutcome(ctx, paymentMethodId);
+}
+
+/**
+ * Confirm an existing PaymentIntent on-session with a card (`POST /v1/payment_intents/:id/confirm`). A 3-D Secure
+ * card needs the customer: the PaymentIntent goes to `requires_action` with a hosted authentication page
+ * (`next_action.redirect_to_url`) and `payment_intent.requires_action`; other cards are charged at once.
+ */
+export function confirmOnSession(
+  ctx: Ctx,
+  pi: PaymentIntent,
+  paymentMethodId: string,
+  returnUrl: string | null,
+  now: number,
+): void {
+  const number = ctx.store.internal.cards[paymentMethodId];
+  const card = number ? lookupCard(number) : undefined;
+  pi.payment_method = paymentMethodId;
+  if (card?.outcome === 'authentication_failure') {
+    pi.status = 'requires_action';
+    pi.next_action = {
+      type: 'redirect_to_url',
+      redirect_to_url: { url: `${ctx.baseUrl()}/authenticate/${pi.id}`, return_url: returnUrl },
+    };
+    ctx.events.emit('payment_intent.requires_action', pi, { created: now });
+    return;
+  }
+  settlePaymentIntent(ctx, pi, chargeOutcome(ctx, paymentMethodId), now);
+}
+
+/**
+ * The hosted authentication step of a `requires_action` PaymentIntent: passed, the card is charged (a new
+ * charge, `payment_intent.succeeded`); failed, it returns to `requires_payment_method` with
+ * `payment_intent_authentication_failure` (`payment_intent.payment_failed`).
+ */
+export function authenticatePaymentIntent(ctx: Ctx, pi: PaymentIntent, passed: boolean, now: number): void {
+  pi.next_action = null;
+  settlePaymentIntent(ctx, pi, passed ? undefined : AUTH_FAILED, now);
+}
+
+function settlePaymentIntent(
+  ctx: Ctx,
+  pi: PaymentIntent,
+  failure: CardFailure | undefined,
+  now: number,
+): void {
+  const pmId = typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? '');
+  const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(pmId);
+  const charge: Charge = {
+    ...(ctx.store.get<Charge>(typeof pi.latest_charge === 'string' ? pi.latest_charge : '') ??
+      unmodelled('charge')),
+    id: newId('ch'),
+    object: 'charge',
+    amount: pi.amount,
+    amount_captured: failure ? 0 : pi.amount,
+    amount_refunded: 0,
+    balance_transaction: failure ? null : newId('txn'),
+    captured: !failure,
+    created: now,
+    currency: pi.currency,
+    customer: typeof pi.customer === 'string' ? pi.customer : null,
+    disputed: false,
+    failure_code: failure?.code ?? null,
+    failure_message: failure?.message ?? null,
+    livemode: false,
+    metadata: pi.metadata ?? {},
+    paid: !failure,
+    payment_intent: pi.id,
+    payment_method: pmId,
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: pm?.card?.brand ?? 'visa',
+        last4: pm?.card?.last4 ?? '4242',
+      } as Stripe.Charge.PaymentMethodDetails.Card,
+    },
+    refunded: false,
+    status: failure ? 'failed' : 'succeeded',
+  };
+  ctx.store.insert(charge);
+  pi.latest_charge = charge.id;
+  pi.amount_received = failure ? 0 : pi.amount;
+  pi.status = failure ? 'requires_payment_method' : 'succeeded';
+  pi.last_payment_error = failure
+    ? {
+        type: 'card_error',
+        code: failure.code,
+        decline_code: failure.decline_code,
+        message: failure.message,
+        charge: charge.id,
+      }
+    : null;
+  if (failure) {
+    ctx.events.emit('charge.failed', charge, { created: now });
+    ctx.events.emit('payment_intent.payment_failed', pi, { created: now });
+  } else {
+    ctx.events.emit('payment_intent.succeeded', pi, { created: now });
+    ctx.events.emit('charge.succeeded', charge, { created: now });
+  }
 }

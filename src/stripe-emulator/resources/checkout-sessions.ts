@@ -50,6 +50,7 @@ const CREATE_PARAMS = [
   'automatic_tax',
   'tax_id_collection',
   'customer_update',
+  'setup_intent_data',
 ];
 
 function buildLineItems(ctx: Ctx, p: Params, mode: string): Array<{ price: Price; quantity: number }> {
@@ -105,7 +106,6 @@ export function registerCheckoutSessions(router: Router): void {
     const p = new Params(req.body, CREATE_PARAMS);
     const mode = p.oneOf('mode', ['payment', 'subscription', 'setup']);
     if (!mode) throw missingParam('mode');
-    if (mode === 'setup') throw invalidRequest('The emulator does not support `setup` mode.', 'mode');
     const successUrl = p.str('success_url');
     if (!successUrl) throw missingParam('success_url');
     const customerId = p.str('customer');
@@ -118,14 +118,34 @@ export function registerCheckoutSessions(router: Router): void {
         'customer_email',
       );
     }
-    const lines = buildLineItems(ctx, p, mode);
-    const currency = (p.str('currency') ?? lines[0].price.currency ?? 'usd').toLowerCase();
+    // Setup mode collects a card for later and charges nothing: no line items, no amounts.
+    if (mode === 'setup' && p.has('line_items'))
+      throw invalidRequest('You cannot pass `line_items` in `setup` mode.', 'line_items');
+    const lines = mode === 'setup' ? [] : buildLineItems(ctx, p, mode);
+    const currency = (p.str('currency') ?? lines[0]?.price.currency ?? 'usd').toLowerCase();
     lines.forEach((l, i) => unitAmountFor(l.price, currency, `line_items[${i}][price]`));
     const subData = p.obj('subscription_data', ['trial_period_days', 'metadata', 'description', 'trial_end']);
     if (subData && mode !== 'subscription') {
       throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'subscription_data');
     }
-    p.obj('payment_intent_data', ['metadata', 'description', 'setup_future_usage', 'receipt_email']);
+    const piData = p.obj('payment_intent_data', [
+      'metadata',
+      'description',
+      'setup_future_usage',
+      'receipt_email',
+    ]);
+    if (piData && mode !== 'payment')
+      throw invalidRequest(
+        `You can not pass \`payment_intent_data\` in \`${mode}\` mode.`,
+        'payment_intent_data',
+      );
+    const setupFutureUsage = piData?.oneOf('setup_future_usage', ['on_session', 'off_session']);
+    const siData = p.obj('setup_intent_data', ['metadata', 'description']);
+    if (siData && mode !== 'setup')
+      throw invalidRequest(
+        `You can not pass \`setup_intent_data\` in \`${mode}\` mode.`,
+        'setup_intent_data',
+      );
     const { coupon, promo } = resolveDiscounts(ctx, p);
     const tax = readCheckoutTaxParams(ctx, p, customer);
     const now = nowForCustomer(ctx.store, customerId);
@@ -207,12 +227,19 @@ export function registerCheckoutSessions(router: Router): void {
     }));
     ctx.store.internal.sessionExtras[id] = {
       trialDays:
-        subData?.int('trial_period_days') ?? lines[0].price.recurring?.trial_period_days ?? undefined,
+        subData?.int('trial_period_days') ?? lines[0]?.price.recurring?.trial_period_days ?? undefined,
       subscriptionMetadata: subData?.map('metadata') ?? {},
       couponId: coupon?.id,
       promotionCodeId: promo?.id,
+      ...(setupFutureUsage ? { setupFutureUsage } : {}),
+      ...(siData ? { setupIntentMetadata: siData.map('metadata') ?? {} } : {}),
     };
-    computeSessionTotals(ctx, session, coupon);
+    if (mode === 'setup') {
+      session.amount_subtotal = null;
+      session.amount_total = null;
+      session.currency = p.str('currency')?.toLowerCase() ?? null;
+      session.payment_status = 'no_payment_required';
+    } else computeSessionTotals(ctx, session, coupon);
     ctx.store.insert(session);
     return respond(ctx, session, p);
   });

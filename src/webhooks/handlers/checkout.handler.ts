@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CheckoutFulfilmentService } from '../../payments/checkout-fulfilment.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
+import { PaymentMethodService } from '../../payments/payment-method.service';
 import { TollgateMetrics } from '../../metrics/metrics.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import type { StripeEventContext } from '../stripe-event-context';
@@ -15,11 +16,17 @@ export class CheckoutHandler {
     private readonly checkouts: CheckoutFulfilmentService,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
     private readonly metrics: TollgateMetrics,
+    private readonly paymentMethods: PaymentMethodService,
   ) {}
 
-  /** Both modes, once paid or when no payment is required; a delayed payment (bank debit) that cleared. */
+  /** Payment and subscription mode, once paid or when no payment is required; a delayed payment (bank debit) that cleared. */
   @OnStripeEvent('checkout.session.completed', 'checkout.session.async_payment_succeeded')
   async fulfil(ctx: StripeEventContext<SessionEvent>): Promise<void> {
+    // Setup mode ("save a card"): its card becomes the customer's default; nothing to fulfil.
+    if (ctx.event.data.object.mode === 'setup') {
+      const session = await this.paymentMethods.retrieveSession(ctx.event.data.object.id);
+      return this.paymentMethods.adoptSetupSession(session);
+    }
     const prepared = await this.checkouts.prepareCheckout(ctx.event.data.object.id);
     await ctx.commit((m) => this.checkouts.applyCheckout(m, prepared));
   }

@@ -4,6 +4,7 @@ import { CheckoutHandler } from './checkout.handler';
 import { CustomerHandler } from './customer.handler';
 import { EntitlementsHandler } from './entitlements.handler';
 import { InvoiceHandler } from './invoice.handler';
+import { PaymentIntentHandler } from './payment-intent.handler';
 import { SubscriptionHandler } from './subscription.handler';
 
 /** Every Stripe event handler; each subscribes with @OnStripeEvent, one handler per event type. */
@@ -15,4 +16,5 @@ export const STRIPE_EVENT_HANDLERS = [
   CatalogHandler,
   EntitlementsHandler,
   CustomerHandler,
+  PaymentIntentHandler,
 ];

@@ -61,6 +61,14 @@ export class InvoiceHandler {
     }
   }
 
+  /** A renewal's payment needs 3-D Secure: payment.action_required with the hosted invoice page to confirm it. */
+  @OnStripeEvent('invoice.payment_action_required')
+  async actionRequired(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
+    const invoice = ctx.event.data.object;
+    const prepared = await this.prepare(ctx);
+    await ctx.commit((m) => this.periods.applyInvoiceActionRequired(m, invoice, prepared));
+  }
+
   /**
    * The invoice's subscription as Stripe has it now; null for an invoice without one (one-off). A subscription
    * Stripe does not know is a StripeObjectMissingError: retried, then `dead` (a lost renewal leaves a trace).

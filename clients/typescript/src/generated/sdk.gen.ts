@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminGrantsControllerGrantData, AdminGrantsControllerGrantErrors, AdminGrantsControllerGrantResponses, AdminGrantsControllerListData, AdminGrantsControllerListErrors, AdminGrantsControllerListResponses, AdminGrantsControllerVoidData, AdminGrantsControllerVoidErrors, AdminGrantsControllerVoidResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditGrantsControllerGrantData, CreditGrantsControllerGrantErrors, CreditGrantsControllerGrantResponses, CreditGrantsControllerListData, CreditGrantsControllerListErrors, CreditGrantsControllerListResponses, CreditGrantsControllerVoidData, CreditGrantsControllerVoidErrors, CreditGrantsControllerVoidResponses, CreditHoldsControllerCaptureData, CreditHoldsControllerCaptureErrors, CreditHoldsControllerCaptureResponses, CreditHoldsControllerGetData, CreditHoldsControllerGetErrors, CreditHoldsControllerGetResponses, CreditHoldsControllerPlaceData, CreditHoldsControllerPlaceErrors, CreditHoldsControllerPlaceResponses, CreditHoldsControllerReleaseData, CreditHoldsControllerReleaseErrors, CreditHoldsControllerReleaseResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
+import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminGrantsControllerGrantData, AdminGrantsControllerGrantErrors, AdminGrantsControllerGrantResponses, AdminGrantsControllerListData, AdminGrantsControllerListErrors, AdminGrantsControllerListResponses, AdminGrantsControllerVoidData, AdminGrantsControllerVoidErrors, AdminGrantsControllerVoidResponses, AdminSpendControlsControllerGetData, AdminSpendControlsControllerGetErrors, AdminSpendControlsControllerGetResponses, AdminSpendControlsControllerPutData, AdminSpendControlsControllerPutErrors, AdminSpendControlsControllerPutResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, AutoTopUpControllerGetData, AutoTopUpControllerGetErrors, AutoTopUpControllerGetResponses, AutoTopUpControllerPutData, AutoTopUpControllerPutErrors, AutoTopUpControllerPutResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditGrantsControllerGrantData, CreditGrantsControllerGrantErrors, CreditGrantsControllerGrantResponses, CreditGrantsControllerListData, CreditGrantsControllerListErrors, CreditGrantsControllerListResponses, CreditGrantsControllerVoidData, CreditGrantsControllerVoidErrors, CreditGrantsControllerVoidResponses, CreditHoldsControllerCaptureData, CreditHoldsControllerCaptureErrors, CreditHoldsControllerCaptureResponses, CreditHoldsControllerGetData, CreditHoldsControllerGetErrors, CreditHoldsControllerGetResponses, CreditHoldsControllerPlaceData, CreditHoldsControllerPlaceErrors, CreditHoldsControllerPlaceResponses, CreditHoldsControllerReleaseData, CreditHoldsControllerReleaseErrors, CreditHoldsControllerReleaseResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, CreditsControlsControllerGetData, CreditsControlsControllerGetErrors, CreditsControlsControllerGetResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPaymentMethodData, PaymentsControllerPaymentMethodErrors, PaymentsControllerPaymentMethodResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerRemovePaymentMethodData, PaymentsControllerRemovePaymentMethodErrors, PaymentsControllerRemovePaymentMethodResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PaymentsControllerSetupPaymentMethodData, PaymentsControllerSetupPaymentMethodErrors, PaymentsControllerSetupPaymentMethodResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, UserSpendControlsControllerGetData, UserSpendControlsControllerGetErrors, UserSpendControlsControllerGetResponses, UserSpendControlsControllerPutData, UserSpendControlsControllerPutErrors, UserSpendControlsControllerPutResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -405,6 +405,39 @@ export const paymentsControllerCreateBillingPortalSession = <ThrowOnError extend
 });
 
 /**
+ * Remove your saved cards (detached from your Stripe customer)
+ *
+ * PAYMENT_METHOD_NOT_FOUND (404) when there is none. A live subscription then has no card to renew with.
+ */
+export const paymentsControllerRemovePaymentMethod = <ThrowOnError extends boolean = false>(options?: Options<PaymentsControllerRemovePaymentMethodData, ThrowOnError>): RequestResult<PaymentsControllerRemovePaymentMethodResponses, PaymentsControllerRemovePaymentMethodErrors, ThrowOnError> => (options?.client ?? client).delete<PaymentsControllerRemovePaymentMethodResponses, PaymentsControllerRemovePaymentMethodErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/payments/payment-method',
+    ...options
+});
+
+/**
+ * Your saved card (brand, last 4 digits, expiry), the one off-session payments (auto top-up) use
+ *
+ * PAYMENT_METHOD_NOT_FOUND (404) until a purchase or POST /payments/payment-method/setup saves one.
+ */
+export const paymentsControllerPaymentMethod = <ThrowOnError extends boolean = false>(options?: Options<PaymentsControllerPaymentMethodData, ThrowOnError>): RequestResult<PaymentsControllerPaymentMethodResponses, PaymentsControllerPaymentMethodErrors, ThrowOnError> => (options?.client ?? client).get<PaymentsControllerPaymentMethodResponses, PaymentsControllerPaymentMethodErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/payments/payment-method',
+    ...options
+});
+
+/**
+ * Start a Stripe Checkout in setup mode: save a card for later, charge nothing
+ *
+ * Once completed, the card is your default for off-session payments.
+ */
+export const paymentsControllerSetupPaymentMethod = <ThrowOnError extends boolean = false>(options?: Options<PaymentsControllerSetupPaymentMethodData, ThrowOnError>): RequestResult<PaymentsControllerSetupPaymentMethodResponses, PaymentsControllerSetupPaymentMethodErrors, ThrowOnError> => (options?.client ?? client).post<PaymentsControllerSetupPaymentMethodResponses, PaymentsControllerSetupPaymentMethodErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/payments/payment-method/setup',
+    ...options
+});
+
+/**
  * Your billing name, address and tax IDs (what invoices and tax use)
  *
  * Empty (`{name: null, address: null, tax_ids: []}`) until you set them or a checkout collects them.
@@ -471,6 +504,87 @@ export const adminWebhookEventsControllerRetry = <ThrowOnError extends boolean =
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/webhook-events/{id}/retry',
     ...options
+});
+
+/**
+ * A user's spend controls by your id (API key with controls:write, or admin)
+ */
+export const userSpendControlsControllerGet = <ThrowOnError extends boolean = false>(options: Options<UserSpendControlsControllerGetData, ThrowOnError>): RequestResult<UserSpendControlsControllerGetResponses, UserSpendControlsControllerGetErrors, ThrowOnError> => (options.client ?? client).get<UserSpendControlsControllerGetResponses, UserSpendControlsControllerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/users/{external_id}/spend-controls',
+    ...options
+});
+
+/**
+ * Set a user's spend controls by your id (API key with controls:write, or admin)
+ *
+ * The body replaces the whole resource (an omitted field goes back to its default). Ranges are checked first: a refused body changes nothing.
+ */
+export const userSpendControlsControllerPut = <ThrowOnError extends boolean = false>(options: Options<UserSpendControlsControllerPutData, ThrowOnError>): RequestResult<UserSpendControlsControllerPutResponses, UserSpendControlsControllerPutErrors, ThrowOnError> => (options.client ?? client).put<UserSpendControlsControllerPutResponses, UserSpendControlsControllerPutErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/users/{external_id}/spend-controls',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A user's spend controls (admin)
+ */
+export const adminSpendControlsControllerGet = <ThrowOnError extends boolean = false>(options: Options<AdminSpendControlsControllerGetData, ThrowOnError>): RequestResult<AdminSpendControlsControllerGetResponses, AdminSpendControlsControllerGetErrors, ThrowOnError> => (options.client ?? client).get<AdminSpendControlsControllerGetResponses, AdminSpendControlsControllerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{id}/spend-controls',
+    ...options
+});
+
+/**
+ * Set a user's spend controls (admin)
+ *
+ * The body replaces the whole resource (an omitted field goes back to its default). Ranges are checked first: a refused body changes nothing.
+ */
+export const adminSpendControlsControllerPut = <ThrowOnError extends boolean = false>(options: Options<AdminSpendControlsControllerPutData, ThrowOnError>): RequestResult<AdminSpendControlsControllerPutResponses, AdminSpendControlsControllerPutErrors, ThrowOnError> => (options.client ?? client).put<AdminSpendControlsControllerPutResponses, AdminSpendControlsControllerPutErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{id}/spend-controls',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The caller's spend controls: low-balance thresholds, usage limits, overage cap
+ */
+export const creditsControlsControllerGet = <ThrowOnError extends boolean = false>(options?: Options<CreditsControlsControllerGetData, ThrowOnError>): RequestResult<CreditsControlsControllerGetResponses, CreditsControlsControllerGetErrors, ThrowOnError> => (options?.client ?? client).get<CreditsControlsControllerGetResponses, CreditsControlsControllerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/controls',
+    ...options
+});
+
+/**
+ * The caller's auto top-up settings
+ */
+export const autoTopUpControllerGet = <ThrowOnError extends boolean = false>(options?: Options<AutoTopUpControllerGetData, ThrowOnError>): RequestResult<AutoTopUpControllerGetResponses, AutoTopUpControllerGetErrors, ThrowOnError> => (options?.client ?? client).get<AutoTopUpControllerGetResponses, AutoTopUpControllerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/auto-top-up',
+    ...options
+});
+
+/**
+ * Turn auto top-up on or off: buy a credit pack with the saved card when the balance falls below a threshold
+ *
+ * One off-session payment per crossing, at most max_per_month per UTC month. Needs a saved card to turn on (PAYMENT_METHOD_REQUIRED, 409); the pack must be for sale (PRICE_NOT_FOUND, 404) in the customer’s currency (CURRENCY_MISMATCH, 409). A refused body changes nothing.
+ */
+export const autoTopUpControllerPut = <ThrowOnError extends boolean = false>(options: Options<AutoTopUpControllerPutData, ThrowOnError>): RequestResult<AutoTopUpControllerPutResponses, AutoTopUpControllerPutErrors, ThrowOnError> => (options.client ?? client).put<AutoTopUpControllerPutResponses, AutoTopUpControllerPutErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/credits/auto-top-up',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

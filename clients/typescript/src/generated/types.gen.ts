@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
 
 export type FieldErrorDto = {
     field: string;
@@ -127,7 +127,7 @@ export type ExternalUserDto = {
 
 export type CreateApiKeyDto = {
     name: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write' | 'controls:write'>;
 };
 
 export type CreatedApiKeyDto = {
@@ -137,7 +137,7 @@ export type CreatedApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write' | 'controls:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -158,7 +158,7 @@ export type ApiKeyDto = {
      * The first characters of the secret, to recognise it.
      */
     prefix: string;
-    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write'>;
+    scopes: Array<'credits:read' | 'credits:consume' | 'credits:grant' | 'checkout:create' | 'subscription:read' | 'subscription:write' | 'entitlements:read' | 'users:write' | 'endpoints:write' | 'controls:write'>;
     created_at: string;
     last_used_at: {
         [key: string]: unknown;
@@ -760,6 +760,14 @@ export type BillingPortalSessionDto = {
     url: string;
 };
 
+export type PaymentMethodDto = {
+    id: string;
+    brand: string;
+    last4: string;
+    exp_month: number;
+    exp_year: number;
+};
+
 export type AddressViewDto = {
     line1: {
         [key: string]: unknown;
@@ -910,6 +918,85 @@ export type WebhookEventDto = {
 
 export type WebhookEventListDto = {
     events: Array<WebhookEventDto>;
+};
+
+export type UsageLimitDto = {
+    /**
+     * At most this many credits per window (1 to 1,000,000,000).
+     */
+    credits: number;
+    /**
+     * A UTC calendar hour, day or month.
+     */
+    per: 'hour' | 'day' | 'month';
+};
+
+export type SpendControlsResponseDto = {
+    user_id: string;
+    /**
+     * The thresholds in force, highest first.
+     */
+    low_balance_thresholds: Array<number>;
+    /**
+     * true: the user has no list of their own and the global OUTBOUND_CREDITS_LOW_THRESHOLD applies.
+     */
+    low_balance_thresholds_default: boolean;
+    usage_limits: Array<UsageLimitDto>;
+    overage_cap: number | null;
+    /**
+     * null: never set.
+     */
+    updated_at: string | null;
+};
+
+export type SpendControlsDto = {
+    /**
+     * Each fires credits.low once when the balance falls to or below it, and re-arms (credits.recovered) when it rises above it again. Replaces OUTBOUND_CREDITS_LOW_THRESHOLD for this user; [] turns the alerts off; null or absent: the global default. At most 10, each 0 to 1,000,000,000.
+     */
+    low_balance_thresholds?: Array<number> | null;
+    /**
+     * At most one per period. Stored now; enforced by the consume and hold statements.
+     */
+    usage_limits?: Array<UsageLimitDto>;
+    /**
+     * Overage credits allowed per billing period, once overage exists (null: no cap).
+     */
+    overage_cap?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type AutoTopUpResponseDto = {
+    user_id: string;
+    enabled: boolean;
+    threshold: number | null;
+    price_id: string | null;
+    max_per_month: number | null;
+    /**
+     * Declined top-up payments in a row.
+     */
+    failures: number;
+    /**
+     * Why Tollgate turned it off (payment_failed, no_payment_method, package_unavailable), if it did.
+     */
+    disabled_reason: string | null;
+    updated_at: string | null;
+};
+
+export type AutoTopUpDto = {
+    enabled: boolean;
+    /**
+     * A debit taking the total from at or above this to below it buys one pack (0 to 1,000,000,000).
+     */
+    threshold: number;
+    /**
+     * The credit pack to buy: its price id (GET /payments/products).
+     */
+    price_id: string;
+    /**
+     * At most this many top-ups per UTC calendar month (1 to 1000).
+     */
+    max_per_month: number;
 };
 
 export type AdminUserSummaryDto = {
@@ -1075,7 +1162,7 @@ export type AuditLogPageDto = {
 
 export type CreateWebhookEndpointDto = {
     url: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
     description?: string;
 };
 
@@ -1083,7 +1170,7 @@ export type CreatedWebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -1099,7 +1186,7 @@ export type WebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -1113,7 +1200,7 @@ export type WebhookEndpointListDto = {
 
 export type UpdateWebhookEndpointDto = {
     url?: string;
-    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated'>;
+    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
     /**
      * true re-enables a disabled endpoint and clears its failures
      */
@@ -3142,6 +3229,158 @@ export type PaymentsControllerCreateBillingPortalSessionResponses = {
 
 export type PaymentsControllerCreateBillingPortalSessionResponse = PaymentsControllerCreateBillingPortalSessionResponses[keyof PaymentsControllerCreateBillingPortalSessionResponses];
 
+export type PaymentsControllerRemovePaymentMethodData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope subscription:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/payment-method';
+};
+
+export type PaymentsControllerRemovePaymentMethodErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerRemovePaymentMethodError = PaymentsControllerRemovePaymentMethodErrors[keyof PaymentsControllerRemovePaymentMethodErrors];
+
+export type PaymentsControllerRemovePaymentMethodResponses = {
+    204: void;
+};
+
+export type PaymentsControllerRemovePaymentMethodResponse = PaymentsControllerRemovePaymentMethodResponses[keyof PaymentsControllerRemovePaymentMethodResponses];
+
+export type PaymentsControllerPaymentMethodData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope subscription:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/payment-method';
+};
+
+export type PaymentsControllerPaymentMethodErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerPaymentMethodError = PaymentsControllerPaymentMethodErrors[keyof PaymentsControllerPaymentMethodErrors];
+
+export type PaymentsControllerPaymentMethodResponses = {
+    200: PaymentMethodDto;
+};
+
+export type PaymentsControllerPaymentMethodResponse = PaymentsControllerPaymentMethodResponses[keyof PaymentsControllerPaymentMethodResponses];
+
+export type PaymentsControllerSetupPaymentMethodData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope checkout:create): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/payments/payment-method/setup';
+};
+
+export type PaymentsControllerSetupPaymentMethodErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type PaymentsControllerSetupPaymentMethodError = PaymentsControllerSetupPaymentMethodErrors[keyof PaymentsControllerSetupPaymentMethodErrors];
+
+export type PaymentsControllerSetupPaymentMethodResponses = {
+    200: CheckoutSessionCreatedDto;
+};
+
+export type PaymentsControllerSetupPaymentMethodResponse = PaymentsControllerSetupPaymentMethodResponses[keyof PaymentsControllerSetupPaymentMethodResponses];
+
 export type PaymentsControllerGetBillingDetailsData = {
     body?: never;
     headers?: {
@@ -3217,7 +3456,7 @@ export type PaymentsControllerPutBillingDetailsErrors = {
      */
     415: ErrorResponseDto;
     /**
-     * BILLING_ADDRESS_REQUIRED: Stripe Tax needs a billing address it can locate; nothing changed.
+     * BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.
      */
     422: ErrorResponseDto;
     /**
@@ -3469,6 +3708,382 @@ export type AdminWebhookEventsControllerRetryResponses = {
 };
 
 export type AdminWebhookEventsControllerRetryResponse = AdminWebhookEventsControllerRetryResponses[keyof AdminWebhookEventsControllerRetryResponses];
+
+export type UserSpendControlsControllerGetData = {
+    body?: never;
+    path: {
+        external_id: string;
+    };
+    query?: never;
+    url: '/users/{external_id}/spend-controls';
+};
+
+export type UserSpendControlsControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type UserSpendControlsControllerGetError = UserSpendControlsControllerGetErrors[keyof UserSpendControlsControllerGetErrors];
+
+export type UserSpendControlsControllerGetResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type UserSpendControlsControllerGetResponse = UserSpendControlsControllerGetResponses[keyof UserSpendControlsControllerGetResponses];
+
+export type UserSpendControlsControllerPutData = {
+    body: SpendControlsDto;
+    path: {
+        external_id: string;
+    };
+    query?: never;
+    url: '/users/{external_id}/spend-controls';
+};
+
+export type UserSpendControlsControllerPutErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type UserSpendControlsControllerPutError = UserSpendControlsControllerPutErrors[keyof UserSpendControlsControllerPutErrors];
+
+export type UserSpendControlsControllerPutResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type UserSpendControlsControllerPutResponse = UserSpendControlsControllerPutResponses[keyof UserSpendControlsControllerPutResponses];
+
+export type AdminSpendControlsControllerGetData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/users/{id}/spend-controls';
+};
+
+export type AdminSpendControlsControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminSpendControlsControllerGetError = AdminSpendControlsControllerGetErrors[keyof AdminSpendControlsControllerGetErrors];
+
+export type AdminSpendControlsControllerGetResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type AdminSpendControlsControllerGetResponse = AdminSpendControlsControllerGetResponses[keyof AdminSpendControlsControllerGetResponses];
+
+export type AdminSpendControlsControllerPutData = {
+    body: SpendControlsDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/admin/users/{id}/spend-controls';
+};
+
+export type AdminSpendControlsControllerPutErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminSpendControlsControllerPutError = AdminSpendControlsControllerPutErrors[keyof AdminSpendControlsControllerPutErrors];
+
+export type AdminSpendControlsControllerPutResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type AdminSpendControlsControllerPutResponse = AdminSpendControlsControllerPutResponses[keyof AdminSpendControlsControllerPutResponses];
+
+export type CreditsControlsControllerGetData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope credits:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/controls';
+};
+
+export type CreditsControlsControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditsControlsControllerGetError = CreditsControlsControllerGetErrors[keyof CreditsControlsControllerGetErrors];
+
+export type CreditsControlsControllerGetResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type CreditsControlsControllerGetResponse = CreditsControlsControllerGetResponses[keyof CreditsControlsControllerGetResponses];
+
+export type AutoTopUpControllerGetData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope controls:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/auto-top-up';
+};
+
+export type AutoTopUpControllerGetErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AutoTopUpControllerGetError = AutoTopUpControllerGetErrors[keyof AutoTopUpControllerGetErrors];
+
+export type AutoTopUpControllerGetResponses = {
+    200: AutoTopUpResponseDto;
+};
+
+export type AutoTopUpControllerGetResponse = AutoTopUpControllerGetResponses[keyof AutoTopUpControllerGetResponses];
+
+export type AutoTopUpControllerPutData = {
+    body: AutoTopUpDto;
+    headers?: {
+        /**
+         * With an API key (scope controls:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/auto-top-up';
+};
+
+export type AutoTopUpControllerPutErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AutoTopUpControllerPutError = AutoTopUpControllerPutErrors[keyof AutoTopUpControllerPutErrors];
+
+export type AutoTopUpControllerPutResponses = {
+    200: AutoTopUpResponseDto;
+};
+
+export type AutoTopUpControllerPutResponse = AutoTopUpControllerPutResponses[keyof AutoTopUpControllerPutResponses];
 
 export type AdminUsersControllerSearchData = {
     body?: never;
