@@ -19,7 +19,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /payments/products': [E.InvalidProductType, E.UnsupportedCurrency],
   'POST /admin/catalog/sync': [E.CatalogSyncWouldEmpty, ...STRIPE],
   'POST /credits/consume': [E.InsufficientCredits, ...IDEMPOTENCY],
-  'POST /admin/users/{id}/credits': [E.InsufficientCredits, E.UserNotFound],
+  'POST /admin/users/{id}/credits': [E.InsufficientCredits, E.UserNotFound, E.Conflict],
   'POST /examples/posts': [E.InsufficientCredits, ...IDEMPOTENCY, E.ServiceUnavailable],
   'POST /examples/api-calls': [E.FeatureNotEntitled],
   'POST /payments/create-checkout-session': [
@@ -73,6 +73,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /admin/webhook-endpoints/{id}/deliveries': ENDPOINT,
   'POST /admin/webhook-endpoints/{id}/replay': [...ENDPOINT, E.OutboundEventNotFound],
   'GET /admin/users/{ref}': [E.UserNotFound, E.Conflict],
+  'GET /admin/users/{ref}/ledger': [E.UserNotFound, E.Conflict],
   'POST /dev/time-travel/renewal': TIME_TRAVEL,
   'POST /dev/time-travel/fail-next-renewal': TIME_TRAVEL,
   'POST /dev/time-travel/restore-card': TIME_TRAVEL,

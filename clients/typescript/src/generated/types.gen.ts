@@ -772,7 +772,7 @@ export type AdminUserSummaryDto = {
     email: {
         [key: string]: unknown;
     } | null;
-    role: 'user' | 'admin';
+    role: 'user' | 'admin' | 'support';
     external_issuer: {
         [key: string]: unknown;
     } | null;
@@ -793,6 +793,10 @@ export type AdminUserSummaryDto = {
 
 export type AdminUserListDto = {
     users: Array<AdminUserSummaryDto>;
+    /**
+     * cursor of the next page
+     */
+    next_cursor: string | null;
 };
 
 export type OpenCheckoutSessionDto = {
@@ -810,7 +814,14 @@ export type AdminUserDetailDto = {
      * The 20 newest ledger entries
      */
     recent_ledger: Array<LedgerEntryDto>;
-    subscription: UserSubscriptionDto | null;
+    /**
+     * More entries: GET /admin/users/{ref}/ledger?cursor=…
+     */
+    ledger_next_cursor: string | null;
+    /**
+     * As GET /payments/get-user-subscription answers for this user
+     */
+    subscription: UserSubscriptionDto | NoSubscriptionDto;
     open_checkout_sessions: Array<OpenCheckoutSessionDto>;
 };
 
@@ -1814,6 +1825,10 @@ export type AdminCreditsControllerAdjustErrors = {
      */
     404: ErrorResponseDto;
     /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
      * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
      */
     413: ErrorResponseDto;
@@ -2739,8 +2754,20 @@ export type AdminWebhookEventsControllerRetryResponse = AdminWebhookEventsContro
 export type AdminUsersControllerSearchData = {
     body?: never;
     path?: never;
-    query: {
-        email: string;
+    query?: {
+        /**
+         * Exact email (either this or `q`)
+         */
+        email?: string;
+        /**
+         * One term matched exactly against email, external id, Stripe customer id and Tollgate id
+         */
+        q?: string;
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
     };
     url: '/admin/users';
 };
@@ -2831,6 +2858,64 @@ export type AdminUsersControllerDetailResponses = {
 };
 
 export type AdminUsersControllerDetailResponse = AdminUsersControllerDetailResponses[keyof AdminUsersControllerDetailResponses];
+
+export type AdminUsersControllerLedgerData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/users/{ref}/ledger';
+};
+
+export type AdminUsersControllerLedgerErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminUsersControllerLedgerError = AdminUsersControllerLedgerErrors[keyof AdminUsersControllerLedgerErrors];
+
+export type AdminUsersControllerLedgerResponses = {
+    200: LedgerPageDto;
+};
+
+export type AdminUsersControllerLedgerResponse = AdminUsersControllerLedgerResponses[keyof AdminUsersControllerLedgerResponses];
 
 export type AdminStripeControllerReplayData = {
     body: ReplayRequestDto;
