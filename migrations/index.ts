@@ -12,6 +12,7 @@ import { Entitlements1764400700000 } from './1764400700000-entitlements';
 import { CatalogTax1764400900000 } from './1764400900000-catalog-tax';
 import { BillingDetails1764400910000 } from './1764400910000-billing-details';
 import { AuditLog1764400950000 } from './1764400950000-audit-log';
+import { SupportRole1764401100000 } from './1764401100000-support-role';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   CatalogTax1764400900000,
   BillingDetails1764400910000,
   AuditLog1764400950000,
+  SupportRole1764401100000,
 ];

@@ -5,11 +5,12 @@ import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminStripeController } from './admin-stripe.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminGrantsService } from './admin-grants.service';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
   imports: [UsersModule, CreditsModule, PaymentsModule, WebhooksModule],
   controllers: [AdminUsersController, AdminStripeController],
-  providers: [AdminUsersService],
+  providers: [AdminUsersService, AdminGrantsService],
 })
 export class AdminUsersModule {}

@@ -74,6 +74,12 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /admin/webhook-endpoints/{id}/replay': [...ENDPOINT, E.OutboundEventNotFound],
   'GET /admin/users/{ref}': [E.UserNotFound, E.Conflict],
   'GET /admin/users/{ref}/ledger': [E.UserNotFound, E.Conflict],
+  'POST /admin/users/{ref}/promotional-credits': [
+    E.UserNotFound,
+    E.Conflict,
+    E.GrantLimitExceeded,
+    ...IDEMPOTENCY,
+  ],
   'POST /dev/time-travel/renewal': TIME_TRAVEL,
   'POST /dev/time-travel/fail-next-renewal': TIME_TRAVEL,
   'POST /dev/time-travel/restore-card': TIME_TRAVEL,
@@ -103,6 +109,7 @@ const EXTRA: Partial<Record<ErrorCode, Record<string, unknown>>> = {
   [E.InvalidProductType]: { allowed: ['one_time', 'subscription'] },
   [E.UnsupportedCurrency]: { allowed: ['usd', 'eur'] },
   [E.CardDeclined]: { decline_code: 'generic_decline' },
+  [E.GrantLimitExceeded]: { limit: 1000 },
 };
 
 /** The codes one operation can answer with this status: its own, else (or also, for 400/401) the shared ones. */

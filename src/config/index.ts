@@ -7,6 +7,7 @@ import { stripeConfig } from './stripe.config';
 import { metricsConfig } from './metrics.config';
 import { shutdownConfig } from './shutdown.config';
 import { retentionConfig } from './retention.config';
+import { consoleConfig } from './console.config';
 
 export const allConfigs = [
   appConfig,
@@ -18,6 +19,7 @@ export const allConfigs = [
   metricsConfig,
   shutdownConfig,
   retentionConfig,
+  consoleConfig,
 ];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
@@ -32,3 +34,5 @@ export { shutdownConfig } from './shutdown.config';
 export type { ShutdownConfig } from './shutdown.config';
 export { retentionConfig } from './retention.config';
 export type { RetentionConfig } from './retention.config';
+export { consoleConfig } from './console.config';
+export type { ConsoleConfig } from './console.config';

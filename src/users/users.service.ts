@@ -4,6 +4,7 @@ import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { firstRow } from '../common/db/sql';
 import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
+import type { Role } from '../common/decorators';
 import { User } from './user.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -101,14 +102,18 @@ export class UsersService {
     return user;
   }
 
-  /** `npm run admin:create`: promotes an existing account; false when there is none with this email. */
-  async promoteToAdmin(email: string): Promise<boolean> {
+  /** `npm run admin:create`: sets an existing account's role; false when there is none with this email. */
+  async setRole(email: string, role: Role): Promise<boolean> {
     // Local accounts only: an external user's email is the IdP's claim, not proof of owning the address.
     const result = await this.users.update(
       { email: this.normalizeEmail(email), externalId: IsNull() },
-      { role: 'admin' },
+      { role },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  promoteToAdmin(email: string): Promise<boolean> {
+    return this.setRole(email, 'admin');
   }
 
   findByExternalId(issuer: string, externalId: string): Promise<User | null> {

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerLedgerData, AdminUsersControllerLedgerErrors, AdminUsersControllerLedgerResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
+import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerLedgerData, AdminUsersControllerLedgerErrors, AdminUsersControllerLedgerResponses, AdminUsersControllerPromotionalData, AdminUsersControllerPromotionalErrors, AdminUsersControllerPromotionalResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -331,7 +331,7 @@ export const entitlementsControllerGet = <ThrowOnError extends boolean = false>(
 export const webhooksControllerReceive = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerReceiveData, ThrowOnError>): RequestResult<WebhooksControllerReceiveResponses, WebhooksControllerReceiveErrors, ThrowOnError> => (options.client ?? client).post<WebhooksControllerReceiveResponses, WebhooksControllerReceiveErrors, ThrowOnError>({ url: '/payments/webhook', ...options });
 
 /**
- * Webhook inbox, newest first, optionally by status (admin)
+ * Webhook inbox, newest first, optionally by status (admin, support)
  */
 export const adminWebhookEventsControllerList = <ThrowOnError extends boolean = false>(options?: Options<AdminWebhookEventsControllerListData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerListErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -340,7 +340,7 @@ export const adminWebhookEventsControllerList = <ThrowOnError extends boolean = 
 });
 
 /**
- * One webhook event (admin)
+ * One webhook event (admin, support)
  */
 export const adminWebhookEventsControllerGet = <ThrowOnError extends boolean = false>(options: Options<AdminWebhookEventsControllerGetData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerGetErrors, ThrowOnError> => (options.client ?? client).get<AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -349,7 +349,7 @@ export const adminWebhookEventsControllerGet = <ThrowOnError extends boolean = f
 });
 
 /**
- * Re-run a failed or dead event now (admin); a processed one is left as is
+ * Re-run a failed or dead event now (admin, support); a processed one is left as is
  */
 export const adminWebhookEventsControllerRetry = <ThrowOnError extends boolean = false>(options: Options<AdminWebhookEventsControllerRetryData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerRetryResponses, AdminWebhookEventsControllerRetryErrors, ThrowOnError> => (options.client ?? client).post<AdminWebhookEventsControllerRetryResponses, AdminWebhookEventsControllerRetryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -358,7 +358,7 @@ export const adminWebhookEventsControllerRetry = <ThrowOnError extends boolean =
 });
 
 /**
- * Find users (admin): by email, or by one term (email, external id, customer id, id)
+ * Find users (admin, support): by email, or by one term (email, external id, customer id, id)
  */
 export const adminUsersControllerSearch = <ThrowOnError extends boolean = false>(options?: Options<AdminUsersControllerSearchData, ThrowOnError>): RequestResult<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError> => (options?.client ?? client).get<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -367,7 +367,7 @@ export const adminUsersControllerSearch = <ThrowOnError extends boolean = false>
 });
 
 /**
- * One user by Tollgate id or external id (admin)
+ * One user by Tollgate id or external id (admin, support)
  *
  * Balance breakdown, the 20 newest ledger entries (more: the ledger route), subscription, Stripe customer, open checkouts.
  */
@@ -378,12 +378,27 @@ export const adminUsersControllerDetail = <ThrowOnError extends boolean = false>
 });
 
 /**
- * One user's ledger, newest first, paged by cursor (admin)
+ * One user's ledger, newest first, paged by cursor (admin, support)
  */
 export const adminUsersControllerLedger = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerLedgerData, ThrowOnError>): RequestResult<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError> => (options.client ?? client).get<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/users/{ref}/ledger',
     ...options
+});
+
+/**
+ * Give promotional credits (admin; support up to CONSOLE_SUPPORT_GRANT_LIMIT per grant)
+ *
+ * Recorded in the ledger as admin_adjustment with the operator and the reason, and in the audit log.
+ */
+export const adminUsersControllerPromotional = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerPromotionalData, ThrowOnError>): RequestResult<AdminUsersControllerPromotionalResponses, AdminUsersControllerPromotionalErrors, ThrowOnError> => (options.client ?? client).post<AdminUsersControllerPromotionalResponses, AdminUsersControllerPromotionalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/promotional-credits',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -417,7 +432,7 @@ export const adminStripeControllerReconcile = <ThrowOnError extends boolean = fa
 });
 
 /**
- * The audit log, newest first (admin): every admin and API-key write
+ * The audit log, newest first (admin, support): every admin and API-key write
  */
 export const auditControllerPage = <ThrowOnError extends boolean = false>(options?: Options<AuditControllerPageData, ThrowOnError>): RequestResult<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError> => (options?.client ?? client).get<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

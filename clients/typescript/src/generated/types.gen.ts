@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
 
 export type FieldErrorDto = {
     field: string;
@@ -92,7 +92,7 @@ export type MeResponseDto = {
     email: {
         [key: string]: unknown;
     } | null;
-    role: 'user' | 'admin';
+    role: 'user' | 'admin' | 'support';
     /**
      * The host's id; null for a local account.
      */
@@ -823,6 +823,14 @@ export type AdminUserDetailDto = {
      */
     subscription: UserSubscriptionDto | NoSubscriptionDto;
     open_checkout_sessions: Array<OpenCheckoutSessionDto>;
+};
+
+export type PromotionalGrantDto = {
+    /**
+     * Credits to give (1–1,000,000); a support user at most CONSOLE_SUPPORT_GRANT_LIMIT at once.
+     */
+    amount: number;
+    reason: string;
 };
 
 export type ReplayRequestDto = {
@@ -2916,6 +2924,69 @@ export type AdminUsersControllerLedgerResponses = {
 };
 
 export type AdminUsersControllerLedgerResponse = AdminUsersControllerLedgerResponses[keyof AdminUsersControllerLedgerResponses];
+
+export type AdminUsersControllerPromotionalData = {
+    body: PromotionalGrantDto;
+    headers?: {
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/promotional-credits';
+};
+
+export type AdminUsersControllerPromotionalErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminUsersControllerPromotionalError = AdminUsersControllerPromotionalErrors[keyof AdminUsersControllerPromotionalErrors];
+
+export type AdminUsersControllerPromotionalResponses = {
+    201: CreditBreakdownDto;
+};
+
+export type AdminUsersControllerPromotionalResponse = AdminUsersControllerPromotionalResponses[keyof AdminUsersControllerPromotionalResponses];
 
 export type AdminStripeControllerReplayData = {
     body: ReplayRequestDto;
