@@ -5,12 +5,15 @@ import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminStripeController } from './admin-stripe.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminCustomersController } from './admin-customers.controller';
 import { AdminGrantsService } from './admin-grants.service';
+import { AdminOverviewService } from './admin-overview.service';
+import { AdminPaymentsService } from './admin-payments.service';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
   imports: [UsersModule, CreditsModule, PaymentsModule, WebhooksModule],
-  controllers: [AdminUsersController, AdminStripeController],
-  providers: [AdminUsersService, AdminGrantsService],
+  controllers: [AdminUsersController, AdminStripeController, AdminCustomersController],
+  providers: [AdminUsersService, AdminGrantsService, AdminPaymentsService, AdminOverviewService],
 })
 export class AdminUsersModule {}

@@ -74,6 +74,26 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /admin/webhook-endpoints/{id}/replay': [...ENDPOINT, E.OutboundEventNotFound],
   'GET /admin/users/{ref}': [E.UserNotFound, E.Conflict],
   'GET /admin/users/{ref}/ledger': [E.UserNotFound, E.Conflict],
+  'GET /admin/users/{ref}/invoices': [E.UserNotFound, E.Conflict, ...STRIPE],
+  'GET /admin/users/{ref}/payments': [E.UserNotFound, E.Conflict, ...STRIPE],
+  'POST /admin/users/{ref}/payments/{payment_intent_id}/refund': [
+    E.UserNotFound,
+    E.NotFound,
+    E.Conflict,
+    ...STRIPE,
+  ],
+  'POST /admin/users/{ref}/subscription/cancel': [
+    E.UserNotFound,
+    E.Conflict,
+    E.SubscriptionNotFound,
+    ...STRIPE,
+  ],
+  'POST /admin/users/{ref}/subscription/resume': [
+    E.UserNotFound,
+    E.Conflict,
+    E.SubscriptionNotFound,
+    ...STRIPE,
+  ],
   'POST /admin/users/{ref}/promotional-credits': [
     E.UserNotFound,
     E.Conflict,

@@ -905,6 +905,74 @@ export type ReconcileResultDto = {
     unresolved: Array<SubscriptionDriftDto>;
 };
 
+export type AdminOverviewDto = {
+    /**
+     * tollgate_webhook_inbox_backlog: Stripe events not processed yet
+     */
+    webhook_inbox_backlog: number;
+    /**
+     * tollgate_outbound_undelivered: outbound deliveries not delivered yet
+     */
+    outbound_undelivered: number;
+    /**
+     * tollgate_outbound_disabled_endpoints
+     */
+    outbound_disabled_endpoints: number;
+    /**
+     * tollgate_credits_granted_total (all reasons, since this process started)
+     */
+    credits_granted: number;
+    /**
+     * tollgate_credits_consumed_total (since this process started)
+     */
+    credits_consumed: number;
+    /**
+     * tollgate_credits_clawed_back_total (since this process started)
+     */
+    credits_clawed_back: number;
+};
+
+export type AdminPaymentDto = {
+    payment_intent_id: string;
+    kind: 'credit_pack' | 'subscription';
+    status: string;
+    /**
+     * Minor units of currency
+     */
+    amount: number;
+    /**
+     * Refunded so far, minor units
+     */
+    amount_refunded: number;
+    currency: string;
+    description: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * A credit-pack payment that succeeded and is not fully refunded
+     */
+    refundable: boolean;
+    created: string;
+};
+
+export type AdminPaymentListDto = {
+    payments: Array<AdminPaymentDto>;
+};
+
+export type OperatorReasonDto = {
+    /**
+     * Why: kept in the audit log
+     */
+    reason: string;
+};
+
+export type AdminRefundDto = {
+    refund_id: string;
+    status: string;
+    amount: number;
+    currency: string;
+};
+
 export type AuditActorDto = {
     type: 'user' | 'api_key';
     /**
@@ -3095,6 +3163,359 @@ export type AdminStripeControllerReconcileResponses = {
 };
 
 export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
+
+export type AdminCustomersControllerOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/overview';
+};
+
+export type AdminCustomersControllerOverviewErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerOverviewError = AdminCustomersControllerOverviewErrors[keyof AdminCustomersControllerOverviewErrors];
+
+export type AdminCustomersControllerOverviewResponses = {
+    200: AdminOverviewDto;
+};
+
+export type AdminCustomersControllerOverviewResponse = AdminCustomersControllerOverviewResponses[keyof AdminCustomersControllerOverviewResponses];
+
+export type AdminCustomersControllerInvoicesOfData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Page on: the last invoice id of the previous page.
+         */
+        starting_after?: string;
+    };
+    url: '/admin/users/{ref}/invoices';
+};
+
+export type AdminCustomersControllerInvoicesOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerInvoicesOfError = AdminCustomersControllerInvoicesOfErrors[keyof AdminCustomersControllerInvoicesOfErrors];
+
+export type AdminCustomersControllerInvoicesOfResponses = {
+    200: InvoicesResponseDto;
+};
+
+export type AdminCustomersControllerInvoicesOfResponse = AdminCustomersControllerInvoicesOfResponses[keyof AdminCustomersControllerInvoicesOfResponses];
+
+export type AdminCustomersControllerPaymentsOfData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/payments';
+};
+
+export type AdminCustomersControllerPaymentsOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerPaymentsOfError = AdminCustomersControllerPaymentsOfErrors[keyof AdminCustomersControllerPaymentsOfErrors];
+
+export type AdminCustomersControllerPaymentsOfResponses = {
+    200: AdminPaymentListDto;
+};
+
+export type AdminCustomersControllerPaymentsOfResponse = AdminCustomersControllerPaymentsOfResponses[keyof AdminCustomersControllerPaymentsOfResponses];
+
+export type AdminCustomersControllerRefundData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+        payment_intent_id: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/payments/{payment_intent_id}/refund';
+};
+
+export type AdminCustomersControllerRefundErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerRefundError = AdminCustomersControllerRefundErrors[keyof AdminCustomersControllerRefundErrors];
+
+export type AdminCustomersControllerRefundResponses = {
+    200: AdminRefundDto;
+};
+
+export type AdminCustomersControllerRefundResponse = AdminCustomersControllerRefundResponses[keyof AdminCustomersControllerRefundResponses];
+
+export type AdminCustomersControllerCancelData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/subscription/cancel';
+};
+
+export type AdminCustomersControllerCancelErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerCancelError = AdminCustomersControllerCancelErrors[keyof AdminCustomersControllerCancelErrors];
+
+export type AdminCustomersControllerCancelResponses = {
+    200: UserSubscriptionDto;
+};
+
+export type AdminCustomersControllerCancelResponse = AdminCustomersControllerCancelResponses[keyof AdminCustomersControllerCancelResponses];
+
+export type AdminCustomersControllerResumeData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/subscription/resume';
+};
+
+export type AdminCustomersControllerResumeErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerResumeError = AdminCustomersControllerResumeErrors[keyof AdminCustomersControllerResumeErrors];
+
+export type AdminCustomersControllerResumeResponses = {
+    200: UserSubscriptionDto;
+};
+
+export type AdminCustomersControllerResumeResponse = AdminCustomersControllerResumeResponses[keyof AdminCustomersControllerResumeResponses];
 
 export type AuditControllerPageData = {
     body?: never;
