@@ -1,0 +1,200 @@
+import { readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { UsersService } from '../../src/users/users.service';
+import { registerUser, type TestUser } from '../factories/user.factory';
+import { launchChromium } from '../support/chromium';
+import {
+  catalogPrice,
+  createPackCheckout,
+  credits,
+  ledgerReasons,
+  waitForCredits,
+} from '../support/stripe-helpers';
+import { createTestApp, type TestApp, waitFor } from '../support/test-app';
+
+const SHOTS = join(__dirname, '../../test-results/console');
+const CONSOLE_DIR = join(__dirname, '../../console');
+const TIMEOUT = { timeout: 15_000 };
+const LIMIT = 100;
+const PASSWORD = 'correct horse battery';
+
+async function sees(locator: Locator, text: string): Promise<void> {
+  await waitFor(
+    async () => ((await locator.first().textContent({ timeout: 1000 })) ?? '').includes(text),
+    `"${text}" in ${String(locator)}`,
+    TIMEOUT.timeout,
+  );
+}
+
+/**
+ * The operator console in Debian's Chromium against the real app: a support user (phone width) finds a customer,
+ * reads balance and ledger, grants within the limit and is refused above it, and has no refund; an admin (laptop
+ * width) refunds a pack and sees the clawback and the audit row; a plain user cannot get in. No request leaves
+ * the host.
+ */
+describe('operator console (browser)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let admin: TestUser;
+  let support: TestUser;
+  let customer: TestUser;
+  const foreign: string[] = [];
+
+  const open = async (width: number, height: number): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width, height } });
+    page.on('request', (req) => {
+      if (!req.url().startsWith(t.url)) foreign.push(req.url());
+    });
+    return page;
+  };
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const signIn = async (page: Page, user: TestUser) => {
+    await page.goto(`${t.url}/console`);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const confirm = async (page: Page, reason: string, fields: Record<string, string> = {}) => {
+    const dialog = page.locator('dialog[open]');
+    for (const [label, value] of Object.entries(fields)) await dialog.getByLabel(label).fill(value);
+    await dialog.getByLabel(/^Reason/).fill(reason);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+  };
+  const figure = (page: Page, id: string) => page.locator(`[data-figure="${id}"] b`);
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    t = await createTestApp({ env: { CONSOLE_SUPPORT_GRANT_LIMIT: String(LIMIT) } });
+    admin = await registerUser(t, 'admin@tollgate.test');
+    support = await registerUser(t);
+    await t.app.get(UsersService).setRole(support.email, 'support');
+    customer = await registerUser(t);
+    const pack = await catalogPrice(t, 'one_time', '100 Credits');
+    expect(await t.emulator.completeCheckout(await createPackCheckout(t, customer, pack))).toEqual({
+      ok: true,
+    });
+    await waitForCredits(t, customer, 100);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.emulator.whenDeliveriesSettled(15_000).catch(() => undefined);
+    await t?.close();
+  });
+
+  it('a support user finds a customer by email, reads balance and ledger, grants within the limit only, cannot refund', async () => {
+    const page = await open(390, 844); // phone
+    await signIn(page, support);
+    await sees(page.locator('#who'), `${support.email} (support)`);
+    await figure(page, 'credits_granted').waitFor(TIMEOUT);
+    await shot(page, 'dashboard-phone');
+
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Find a customer').fill(customer.email);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await sees(figure(page, 'purchased_credits'), '100');
+    await sees(page.getByRole('table', { name: 'Ledger' }), 'purchase');
+    await sees(page.getByRole('table', { name: 'Payments' }), 'Credit pack');
+    expect(await page.getByRole('button', { name: 'Refund' }).count()).toBe(0);
+    await shot(page, 'customer-support-phone');
+
+    await page.getByRole('button', { name: 'Grant promotional credits' }).click();
+    await confirm(page, 'ticket #1 goodwill', { Credits: String(LIMIT) });
+    await sees(page.locator('#flash'), 'Grant promotional credits: done.');
+    await sees(figure(page, 'purchased_credits'), String(100 + LIMIT));
+
+    await page.getByRole('button', { name: 'Grant promotional credits' }).click();
+    await confirm(page, 'ticket #2 too generous', { Credits: String(LIMIT + 1) });
+    await sees(page.locator('#error'), 'GRANT_LIMIT_EXCEEDED');
+    await shot(page, 'grant-refused-phone');
+    expect((await credits(t, customer)).purchased_credits).toBe(100 + LIMIT);
+
+    // Refunds are the admin's: the API refuses support even without the button.
+    const paymentId = (
+      await t.http().get(`/admin/users/${customer.id}/payments`).set(support.auth).expect(200)
+    ).body.payments[0].payment_intent_id as string;
+    const refused = await page.evaluate(
+      async ([url, token]) =>
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ reason: 'not mine to give' }),
+          })
+        ).status,
+      [`${t.url}/admin/users/${customer.id}/payments/${paymentId}/refund`, support.token],
+    );
+    expect(refused).toBe(403);
+    await page.close();
+  });
+
+  it('an admin refunds the pack and sees the clawback in the ledger and the audit row', async () => {
+    const page = await open(1280, 900); // laptop
+    await signIn(page, admin);
+    await sees(page.locator('#who'), '(admin)');
+    await page.goto(`${t.url}/console#/customers?q=${encodeURIComponent(customer.email)}`);
+    await sees(figure(page, 'purchased_credits'), String(100 + LIMIT));
+    await shot(page, 'customer-laptop');
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await confirm(page, 'customer asked, ticket #3');
+    await sees(page.locator('#flash'), 'done');
+    await waitFor(async () => (await ledgerReasons(t, customer)).includes('refund_clawback'), 'the clawback');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.goto(`${t.url}/console#/customers/${customer.id}`);
+    await sees(figure(page, 'purchased_credits'), String(LIMIT));
+    await sees(page.getByRole('table', { name: 'Ledger' }), 'refund_clawback');
+    await page.getByLabel('Filter by reason').selectOption('refund_clawback');
+    await waitFor(
+      async () => (await page.getByRole('table', { name: 'Ledger' }).locator('tbody tr').count()) === 1,
+      'the ledger filtered to the clawback',
+    );
+    await shot(page, 'customer-after-refund-laptop');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const audit = page.getByRole('table', { name: 'Audit log' });
+    await sees(audit, 'POST /admin/users/:ref/payments/:payment_intent_id/refund');
+    await sees(audit, 'customer asked, ticket #3');
+    await sees(audit, support.email); // the support grant, recorded with its actor
+    await shot(page, 'audit-laptop');
+
+    await page.getByRole('link', { name: 'Webhook inbox' }).click();
+    await sees(page.getByRole('table', { name: 'Webhook events' }), 'charge.refunded');
+    await shot(page, 'webhooks-laptop');
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    await sees(page.locator('main'), 'Outbound endpoints and deliveries');
+    await shot(page, 'deliveries-laptop');
+    await page.close();
+  });
+
+  it('a plain user cannot sign in to the console, nor call its API', async () => {
+    const user = await registerUser(t);
+    const page = await open(1280, 900);
+    await signIn(page, user);
+    await sees(page.locator('#error'), 'not an operator');
+    expect(await page.locator('#nav').isHidden()).toBe(true);
+    const status = await page.evaluate(
+      async ([url, token]) => (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).status,
+      [`${t.url}/admin/users?q=${encodeURIComponent(customer.email)}`, user.token],
+    );
+    expect(status).toBe(403);
+    await shot(page, 'user-refused');
+    await page.close();
+  });
+
+  it('requests nothing from another host, under a strict CSP, with at most 150 KiB of gzipped JavaScript', async () => {
+    expect(foreign).toEqual([]);
+    const res = await fetch(`${t.url}/console`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(await res.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    const js = readdirSync(CONSOLE_DIR).filter((f) => f.endsWith('.js'));
+    const gzipped = js.reduce((sum, f) => sum + gzipSync(readFileSync(join(CONSOLE_DIR, f))).length, 0);
+    expect(gzipped).toBeLessThanOrEqual(150 * 1024);
+  });
+});
