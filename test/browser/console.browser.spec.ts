@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { CheckoutFulfilmentService } from '../../src/payments/checkout-fulfilment.service';
 import { UsersService } from '../../src/users/users.service';
 import { registerUser, type TestUser } from '../factories/user.factory';
 import { launchChromium } from '../support/chromium';
@@ -9,6 +10,7 @@ import {
   catalogPrice,
   createPackCheckout,
   credits,
+  eventStatus,
   ledgerReasons,
   waitForCredits,
 } from '../support/stripe-helpers';
@@ -68,7 +70,9 @@ describe('operator console (browser)', () => {
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
-    t = await createTestApp({ env: { CONSOLE_SUPPORT_GRANT_LIMIT: String(LIMIT) } });
+    t = await createTestApp({
+      env: { CONSOLE_SUPPORT_GRANT_LIMIT: String(LIMIT), WEBHOOK_MAX_ATTEMPTS: '2' },
+    });
     admin = await registerUser(t, 'admin@tollgate.test');
     support = await registerUser(t);
     await t.app.get(UsersService).setRole(support.email, 'support');
@@ -167,6 +171,50 @@ describe('operator console (browser)', () => {
     await page.getByRole('link', { name: 'Deliveries' }).click();
     await sees(page.locator('main'), 'Outbound endpoints and deliveries');
     await shot(page, 'deliveries-laptop');
+    await page.close();
+  });
+
+  it('a dead webhook event is retried from the inbox view, and its effect lands once', async () => {
+    const buyer = await registerUser(t);
+    const pack = await catalogPrice(t, 'one_time', '100 Credits');
+    const failing = jest
+      .spyOn(t.app.get(CheckoutFulfilmentService), 'prepareCheckout')
+      .mockRejectedValue(new Error('simulated outage while reading the session'));
+    let eventId: string;
+    try {
+      const session = await createPackCheckout(t, buyer, pack);
+      expect(await t.emulator.completeCheckout(session)).toEqual({ ok: true });
+      eventId = await waitFor(async () => {
+        const rows: Array<{ id: string }> = await t.dataSource.query(
+          `SELECT id FROM webhook_events
+            WHERE type = 'checkout.session.completed' AND payload->'data'->'object'->>'id' = $1`,
+          [session],
+        );
+        return rows[0]?.id;
+      }, 'the checkout event stored');
+      await waitFor(async () => (await eventStatus(t, eventId))?.status === 'dead', 'the event dead', 15_000);
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await credits(t, buyer)).total_credits).toBe(0);
+
+    const page = await open(390, 844); // support, on a phone
+    await signIn(page, support);
+    await sees(page.locator('#who'), '(support)');
+    await page.getByRole('link', { name: 'Webhook inbox' }).click();
+    await page.getByLabel('Filter by status').selectOption('dead');
+    const events = page.getByRole('table', { name: 'Webhook events' });
+    await sees(events, eventId);
+    await sees(events, 'simulated outage');
+    await shot(page, 'webhook-dead-phone');
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await confirm(page, 'outage over, ticket #9');
+    await sees(page.locator('#flash'), `Retry ${eventId}: done.`);
+    await waitForCredits(t, buyer, 100);
+    expect((await eventStatus(t, eventId))?.status).toBe('processed');
+    await page.getByLabel('Filter by status').selectOption('processed');
+    await sees(page.getByRole('table', { name: 'Webhook events' }), eventId);
+    await shot(page, 'webhook-retried-phone');
     await page.close();
   });
 
