@@ -127,6 +127,7 @@ function chrome() {
   const who = document.getElementById('who');
   who.hidden = !on;
   who.textContent = on ? `${me.email ?? me.id} (${me.role})` : '';
+  document.getElementById('nav-keys').hidden = !(on && isAdmin());
 }
 
 document.getElementById('signout').addEventListener('click', () => {
@@ -481,6 +482,35 @@ async function customerView(ref) {
     },
     'Grant promotional credits',
   );
+  const remove = isAdmin()
+    ? h(
+        'button',
+        {
+          type: 'button',
+          className: 'danger',
+          onclick: () =>
+            act(
+              'Remove purchased credits',
+              [
+                {
+                  name: 'amount',
+                  label: 'Credits to remove',
+                  type: 'number',
+                  attrs: { min: 1, max: 1000000, step: 1 },
+                },
+              ],
+              (v) =>
+                api('POST', `/admin/users/${enc(u.id)}/credits`, {
+                  amount: -Number(v.amount),
+                  bucket: 'purchased',
+                  reason: v.reason,
+                }),
+              reload,
+            ),
+        },
+        'Remove credits',
+      )
+    : null;
   const [grants, money_] = await Promise.all([
     grantsSection(u.id),
     moneySections(u.id, reload).catch((err) => [
@@ -504,7 +534,7 @@ async function customerView(ref) {
         ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, text(v))]),
       ),
     ),
-    section('Balance', balance(d.credits), grant),
+    section('Balance', balance(d.credits), h('div', { className: 'buttons' }, grant, remove)),
     grants,
     subscriptionSection(u.id, d.subscription, reload),
     ledgerSection(u.id, first),
@@ -673,6 +703,53 @@ async function auditView() {
   await load();
 }
 
+// ---- API keys (admin) ----
+
+async function keysView() {
+  const g = generation;
+  const { api_keys: keys } = await api('GET', '/admin/api-keys');
+  show(
+    g,
+    section(
+      'API keys',
+      h('p', { className: 'note' }, 'Secrets are shown once, when a key is created; here only their prefix.'),
+      table(
+        'API keys',
+        [
+          ['Name', (k) => k.name],
+          ['Prefix', (k) => k.prefix],
+          ['Scopes', (k) => k.scopes.join(', ')],
+          ['Last used', (k) => when(k.last_used_at)],
+          ['Revoked', (k) => when(k.revoked_at)],
+          [
+            '',
+            (k) =>
+              k.revoked_at
+                ? ''
+                : h(
+                    'button',
+                    {
+                      type: 'button',
+                      className: 'danger',
+                      onclick: () =>
+                        act(
+                          `Revoke ${k.name}`,
+                          [],
+                          (v) => api('DELETE', `/admin/api-keys/${enc(k.id)}`, v),
+                          keysView,
+                        ),
+                    },
+                    'Revoke',
+                  ),
+          ],
+        ],
+        keys,
+        'No API keys.',
+      ),
+    ),
+  );
+}
+
 // ---- router ----
 
 async function route() {
@@ -691,6 +768,7 @@ async function route() {
     else if (parts[0] === 'webhooks') await webhooksView(params);
     else if (parts[0] === 'deliveries') await deliveriesView();
     else if (parts[0] === 'audit') await auditView();
+    else if (parts[0] === 'keys') await keysView();
     else await dashboardView();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {

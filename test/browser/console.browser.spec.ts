@@ -96,6 +96,7 @@ describe('operator console (browser)', () => {
     await sees(page.locator('#who'), `${support.email} (support)`);
     await figure(page, 'credits_granted').waitFor(TIMEOUT);
     await shot(page, 'dashboard-phone');
+    expect(await page.getByRole('link', { name: 'API keys' }).isHidden()).toBe(true);
 
     await page.getByRole('link', { name: 'Customers' }).click();
     await page.getByLabel('Find a customer').fill(customer.email);
@@ -164,6 +165,25 @@ describe('operator console (browser)', () => {
     await sees(audit, 'customer asked, ticket #3');
     await sees(audit, support.email); // the support grant, recorded with its actor
     await shot(page, 'audit-laptop');
+
+    // Revoke an API key: the audit log keeps who, and why.
+    const key = (
+      await t
+        .http()
+        .post('/admin/api-keys')
+        .set(admin.auth)
+        .send({ name: 'old-backend', scopes: ['credits:read'] })
+    ).body as { id: string; secret: string };
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const keys = page.getByRole('table', { name: 'API keys' });
+    await sees(keys, 'old-backend');
+    expect(await page.locator('main').textContent()).not.toContain(key.secret);
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await confirm(page, 'leaked in a log, ticket #4');
+    await sees(page.locator('#flash'), 'Revoke old-backend: done.');
+    await t.http().get('/credits').set('Authorization', `Bearer ${key.secret}`).expect(401);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await sees(page.getByRole('table', { name: 'Audit log' }), 'leaked in a log, ticket #4');
 
     await page.getByRole('link', { name: 'Webhook inbox' }).click();
     await sees(page.getByRole('table', { name: 'Webhook events' }), 'charge.refunded');
