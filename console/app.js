@@ -458,6 +458,41 @@ async function moneySections(ref, reload) {
   ];
 }
 
+function outboundSection(ref, first) {
+  let events = [...first.events];
+  let cursor = first.next_cursor;
+  const body = h('div', {});
+  const more = h('button', { type: 'button' }, 'Load more');
+  const render = () => {
+    body.replaceChildren(
+      table(
+        'Outbound events',
+        [
+          ['When', (e) => when(e.created_at)],
+          ['Type', (e) => e.type],
+          ['#', (e) => e.sequence],
+          ['Event', (e) => e.id],
+        ],
+        events,
+        'No outbound events about this customer.',
+      ),
+    );
+    more.hidden = !cursor;
+  };
+  more.addEventListener('click', async () => {
+    try {
+      const page = await api('GET', `/admin/users/${enc(ref)}/outbound-events${q({ cursor, limit: 50 })}`);
+      events = events.concat(page.events);
+      cursor = page.next_cursor;
+      render();
+    } catch (err) {
+      fail(err);
+    }
+  });
+  render();
+  return section('Outbound events', body, more);
+}
+
 async function customerView(ref) {
   const g = generation;
   const reload = () => customerView(ref);
@@ -511,7 +546,8 @@ async function customerView(ref) {
         'Remove credits',
       )
     : null;
-  const [grants, money_] = await Promise.all([
+  const [outbound, grants, money_] = await Promise.all([
+    api('GET', `/admin/users/${enc(u.id)}/outbound-events${q({ limit: 20 })}`),
     grantsSection(u.id),
     moneySections(u.id, reload).catch((err) => [
       section('Payments', h('p', { className: 'error' }, err.message)),
@@ -539,6 +575,7 @@ async function customerView(ref) {
     subscriptionSection(u.id, d.subscription, reload),
     ledgerSection(u.id, first),
     ...money_,
+    outboundSection(u.id, outbound),
   );
 }
 

@@ -6,6 +6,7 @@ import { ApiErrors } from '../common/swagger';
 import { InvoicesQueryDto, InvoicesResponseDto } from '../payments/dto/invoices.dto';
 import { UserSubscriptionDto } from '../payments/dto/subscription-response.dto';
 import { InvoicesService } from '../payments/invoices.service';
+import { OutboundEventsService } from '../outbound/outbound-events.service';
 import { SubscriptionManagementService } from '../payments/subscription-management.service';
 import { UserRefPipe } from '../users/user-ref.pipe';
 import { AdminOverviewService } from './admin-overview.service';
@@ -15,6 +16,8 @@ import {
   AdminPaymentListDto,
   AdminRefundDto,
   OperatorReasonDto,
+  OutboundEventsQueryDto,
+  UserOutboundEventListDto,
 } from './dto/admin-payments.dto';
 
 const PAYMENT_INTENT = /^pi_[A-Za-z0-9_]{1,250}$/;
@@ -30,7 +33,19 @@ export class AdminCustomersController {
     private readonly payments: AdminPaymentsService,
     private readonly subscriptions: SubscriptionManagementService,
     private readonly overviews: AdminOverviewService,
+    private readonly outbound: OutboundEventsService,
   ) {}
+
+  @Get('users/:ref/outbound-events')
+  @ApiOperation({ summary: 'Outbound events about one user, newest first, paged by cursor (admin, support)' })
+  @ApiOkResponse({ type: UserOutboundEventListDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  outboundOf(
+    @Param('ref', UserRefPipe) userId: string,
+    @Query() q: OutboundEventsQueryDto,
+  ): Promise<UserOutboundEventListDto> {
+    return this.outbound.aboutUser(userId, q.limit, q.cursor);
+  }
 
   @Get('overview')
   @ApiOperation({ summary: "The console's dashboard: the figures GET /metrics exposes (admin, support)" })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module';
+import { OutboundModule } from '../outbound/outbound.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -12,7 +13,7 @@ import { AdminPaymentsService } from './admin-payments.service';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
-  imports: [UsersModule, CreditsModule, PaymentsModule, WebhooksModule],
+  imports: [UsersModule, CreditsModule, PaymentsModule, WebhooksModule, OutboundModule],
   controllers: [AdminUsersController, AdminStripeController, AdminCustomersController],
   providers: [AdminUsersService, AdminGrantsService, AdminPaymentsService, AdminOverviewService],
 })

@@ -76,6 +76,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /admin/users/{ref}/ledger': [E.UserNotFound, E.Conflict],
   'GET /admin/users/{ref}/invoices': [E.UserNotFound, E.Conflict, ...STRIPE],
   'GET /admin/users/{ref}/payments': [E.UserNotFound, E.Conflict, ...STRIPE],
+  'GET /admin/users/{ref}/outbound-events': [E.UserNotFound, E.Conflict],
   'POST /admin/users/{ref}/payments/{payment_intent_id}/refund': [
     E.UserNotFound,
     E.NotFound,

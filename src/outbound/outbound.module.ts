@@ -26,6 +26,6 @@ import { CreditReactions } from './reactions/credit.reactions';
     BillingReactions,
     ...OUTBOUND_GAUGES,
   ],
-  exports: [OutboundDeliveryService],
+  exports: [OutboundDeliveryService, OutboundEventsService],
 })
 export class OutboundModule {}

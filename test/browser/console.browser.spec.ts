@@ -104,6 +104,7 @@ describe('operator console (browser)', () => {
     await sees(figure(page, 'purchased_credits'), '100');
     await sees(page.getByRole('table', { name: 'Ledger' }), 'purchase');
     await sees(page.getByRole('table', { name: 'Payments' }), 'Credit pack');
+    await sees(page.getByRole('table', { name: 'Outbound events' }), 'credits.granted');
     expect(await page.getByRole('button', { name: 'Refund' }).count()).toBe(0);
     await shot(page, 'customer-support-phone');
 

@@ -95,6 +95,38 @@ describe('admin customer money routes (e2e)', () => {
     expect(await waitForCredits(t, buyer, 100)).toBeTruthy();
   });
 
+  it('pages the outbound events about a customer, newest first', async () => {
+    const customer = await registerUser(t);
+    await buyPack(customer);
+    const page = async (query: Record<string, string | number>) =>
+      (
+        await t
+          .http()
+          .get(`/admin/users/${customer.id}/outbound-events`)
+          .query(query)
+          .set(support.auth)
+          .expect(200)
+      ).body as { events: Array<{ id: string; type: string; sequence: string }>; next_cursor: string | null };
+    const all = await page({ limit: 100 });
+    expect(all.next_cursor).toBeNull();
+    expect(all.events.map((e) => e.type)).toContain('credits.granted');
+    const sequences = all.events.map((e) => Number(e.sequence));
+    expect(sequences).toEqual([...sequences].sort((a, b) => b - a));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const one = await page(cursor ? { limit: 1, cursor } : { limit: 1 });
+      seen.push(...one.events.map((e) => e.id));
+      cursor = one.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.events.map((e) => e.id));
+    const other = await registerUser(t);
+    expect(
+      (await t.http().get(`/admin/users/${other.id}/outbound-events`).set(admin.auth).expect(200)).body
+        .events,
+    ).toEqual([]);
+  });
+
   it("lists a customer's invoices, and the dashboard reads the /metrics figures", async () => {
     const customer = await registerUser(t);
     await buyPack(customer);

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class OperatorReasonDto {
   @ApiProperty({ example: 'Customer asked on ticket #4411', description: 'Why: kept in the audit log' })
@@ -58,4 +59,35 @@ export class AdminOverviewDto {
     description: 'tollgate_credits_clawed_back_total (since this process started)',
   })
   credits_clawed_back: number;
+}
+
+export class OutboundEventsQueryDto {
+  @ApiPropertyOptional({ example: 20, default: 20, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ example: '12', description: 'next_cursor from the previous page' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'cursor must be an event sequence' })
+  cursor?: string;
+}
+
+export class UserOutboundEventDto {
+  @ApiProperty({ example: 'msg_2abc' }) id: string;
+  @ApiProperty({ example: 'credits.granted' }) type: string;
+  @ApiProperty({ example: '12', description: "The event's place in this user's sequence" }) sequence: string;
+  @ApiProperty({ example: '2026-11-29T06:00:00.000Z' }) created_at: string;
+  @ApiProperty({ example: { amount: 100 }, description: "The event payload's data" }) data: Record<
+    string,
+    unknown
+  >;
+}
+
+export class UserOutboundEventListDto {
+  @ApiProperty({ type: [UserOutboundEventDto] }) events: UserOutboundEventDto[];
+  @ApiProperty({ example: null, nullable: true, type: String }) next_cursor: string | null;
 }

@@ -905,6 +905,27 @@ export type ReconcileResultDto = {
     unresolved: Array<SubscriptionDriftDto>;
 };
 
+export type UserOutboundEventDto = {
+    id: string;
+    type: string;
+    /**
+     * The event's place in this user's sequence
+     */
+    sequence: string;
+    created_at: string;
+    /**
+     * The event payload's data
+     */
+    data: {
+        [key: string]: unknown;
+    };
+};
+
+export type UserOutboundEventListDto = {
+    events: Array<UserOutboundEventDto>;
+    next_cursor: string | null;
+};
+
 export type AdminOverviewDto = {
     /**
      * tollgate_webhook_inbox_backlog: Stripe events not processed yet
@@ -971,48 +992,6 @@ export type AdminRefundDto = {
     status: string;
     amount: number;
     currency: string;
-};
-
-export type AuditActorDto = {
-    type: 'user' | 'api_key';
-    /**
-     * The admin user id, or the API key id
-     */
-    id: string;
-    /**
-     * The admin's email, or the key's name
-     */
-    label: string | null;
-};
-
-export type AuditEntryDto = {
-    id: string;
-    occurred_at: string;
-    actor: AuditActorDto;
-    /**
-     * Method and route template
-     */
-    action: string;
-    /**
-     * The route's parameters (what was acted on)
-     */
-    target: {
-        [key: string]: unknown;
-    };
-    /**
-     * The request body's reason, when it gave one
-     */
-    reason: string | null;
-    request_id: string | null;
-    /**
-     * The status the action answered
-     */
-    status: number;
-};
-
-export type AuditLogPageDto = {
-    entries: Array<AuditEntryDto>;
-    next_cursor: string | null;
 };
 
 export type CreateWebhookEndpointDto = {
@@ -1112,6 +1091,48 @@ export type ReplayDto = {
 
 export type ReplayResultDto = {
     replayed: number;
+};
+
+export type AuditActorDto = {
+    type: 'user' | 'api_key';
+    /**
+     * The admin user id, or the API key id
+     */
+    id: string;
+    /**
+     * The admin's email, or the key's name
+     */
+    label: string | null;
+};
+
+export type AuditEntryDto = {
+    id: string;
+    occurred_at: string;
+    actor: AuditActorDto;
+    /**
+     * Method and route template
+     */
+    action: string;
+    /**
+     * The route's parameters (what was acted on)
+     */
+    target: {
+        [key: string]: unknown;
+    };
+    /**
+     * The request body's reason, when it gave one
+     */
+    reason: string | null;
+    request_id: string | null;
+    /**
+     * The status the action answered
+     */
+    status: number;
+};
+
+export type AuditLogPageDto = {
+    entries: Array<AuditEntryDto>;
+    next_cursor: string | null;
 };
 
 export type CreatePostDto = {
@@ -3164,6 +3185,64 @@ export type AdminStripeControllerReconcileResponses = {
 
 export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
 
+export type AdminCustomersControllerOutboundOfData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/users/{ref}/outbound-events';
+};
+
+export type AdminCustomersControllerOutboundOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerOutboundOfError = AdminCustomersControllerOutboundOfErrors[keyof AdminCustomersControllerOutboundOfErrors];
+
+export type AdminCustomersControllerOutboundOfResponses = {
+    200: UserOutboundEventListDto;
+};
+
+export type AdminCustomersControllerOutboundOfResponse = AdminCustomersControllerOutboundOfResponses[keyof AdminCustomersControllerOutboundOfResponses];
+
 export type AdminCustomersControllerOverviewData = {
     body?: never;
     path?: never;
@@ -3516,62 +3595,6 @@ export type AdminCustomersControllerResumeResponses = {
 };
 
 export type AdminCustomersControllerResumeResponse = AdminCustomersControllerResumeResponses[keyof AdminCustomersControllerResumeResponses];
-
-export type AuditControllerPageData = {
-    body?: never;
-    path?: never;
-    query?: {
-        limit?: number;
-        /**
-         * next_cursor from the previous page
-         */
-        cursor?: string;
-        /**
-         * Only this actor (a user id or an API key id)
-         */
-        actor_id?: string;
-        /**
-         * Only actions whose "METHOD /route" contains this
-         */
-        action?: string;
-    };
-    url: '/admin/audit-log';
-};
-
-export type AuditControllerPageErrors = {
-    /**
-     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
-     */
-    400: ErrorResponseDto;
-    /**
-     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
-     */
-    401: ErrorResponseDto;
-    /**
-     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
-     */
-    403: ErrorResponseDto;
-    /**
-     * RATE_LIMITED: slow down (Retry-After).
-     */
-    429: ErrorResponseDto;
-    /**
-     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
-     */
-    500: ErrorResponseDto;
-    /**
-     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
-     */
-    503: ErrorResponseDto;
-};
-
-export type AuditControllerPageError = AuditControllerPageErrors[keyof AuditControllerPageErrors];
-
-export type AuditControllerPageResponses = {
-    200: AuditLogPageDto;
-};
-
-export type AuditControllerPageResponse = AuditControllerPageResponses[keyof AuditControllerPageResponses];
 
 export type WebhookEndpointsControllerListData = {
     body?: never;
@@ -3972,6 +3995,62 @@ export type WebhookEndpointsControllerReplayResponses = {
 };
 
 export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
+
+export type AuditControllerPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+        /**
+         * Only this actor (a user id or an API key id)
+         */
+        actor_id?: string;
+        /**
+         * Only actions whose "METHOD /route" contains this
+         */
+        action?: string;
+    };
+    url: '/admin/audit-log';
+};
+
+export type AuditControllerPageErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AuditControllerPageError = AuditControllerPageErrors[keyof AuditControllerPageErrors];
+
+export type AuditControllerPageResponses = {
+    200: AuditLogPageDto;
+};
+
+export type AuditControllerPageResponse = AuditControllerPageResponses[keyof AuditControllerPageResponses];
 
 export type PostsControllerCreateData = {
     body: CreatePostDto;
