@@ -127,6 +127,29 @@ describe('admin customer money routes (e2e)', () => {
     ).toEqual([]);
   });
 
+  it('pages the webhook inbox by cursor, newest first, without gaps or repeats', async () => {
+    await buyPack(await registerUser(t));
+    const list = async (query: Record<string, string | number>) =>
+      (await t.http().get('/admin/webhook-events').query(query).set(support.auth).expect(200)).body as {
+        events: Array<{ id: string }>;
+        next_cursor: string | null;
+      };
+    const all = await list({ limit: 500 });
+    expect(all.events.length).toBeGreaterThan(3);
+    expect(all.next_cursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await list(cursor ? { limit: 2, cursor } : { limit: 2 });
+      seen.push(...page.events.map((e) => e.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.events.map((e) => e.id));
+    expect(
+      (await t.http().get('/admin/webhook-events?cursor=nope').set(admin.auth).expect(400)).body.code,
+    ).toBe('VALIDATION_FAILED');
+  });
+
   it("lists a customer's invoices, and the dashboard reads the /metrics figures", async () => {
     const customer = await registerUser(t);
     await buyPack(customer);

@@ -765,6 +765,10 @@ export type WebhookEventDto = {
 
 export type WebhookEventListDto = {
     events: Array<WebhookEventDto>;
+    /**
+     * cursor of the next page
+     */
+    next_cursor: string | null;
 };
 
 export type AdminUserSummaryDto = {
@@ -2713,6 +2717,10 @@ export type AdminWebhookEventsControllerListData = {
     query?: {
         status?: 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
         limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
     };
     url: '/admin/webhook-events';
 };
