@@ -594,12 +594,16 @@ async function webhooksView(params) {
   select.addEventListener('change', () => {
     location.hash = `#/webhooks${q({ status: select.value })}`;
   });
-  const list = await api('GET', `/admin/webhook-events${q({ status, limit: 100 })}`);
-  show(
-    g,
-    section(
-      'Webhook inbox',
-      h('div', { className: 'filters' }, select),
+  let events = [];
+  let cursor = null;
+  const body = h('div', {});
+  const more = h('button', { type: 'button' }, 'Load more');
+  const load = async () => {
+    const page = await api('GET', `/admin/webhook-events${q({ status, limit: 50, cursor })}`);
+    events = events.concat(page.events);
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    body.replaceChildren(
       table(
         'Webhook events',
         [
@@ -630,11 +634,14 @@ async function webhooksView(params) {
                 : '',
           ],
         ],
-        list.events,
+        events,
         'No events.',
       ),
-    ),
-  );
+    );
+  };
+  more.addEventListener('click', () => load().catch(fail));
+  await load();
+  show(g, section('Webhook inbox', h('div', { className: 'filters' }, select), body, more));
 }
 
 // ---- outbound deliveries ----
