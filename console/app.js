@@ -446,7 +446,7 @@ async function moneySections(ref, reload) {
           [
             '',
             (i) =>
-              i.hosted_invoice_url
+              /^https?:\/\//.test(i.hosted_invoice_url ?? '')
                 ? h('a', { href: i.hosted_invoice_url, rel: 'noopener noreferrer', target: '_blank' }, 'Open')
                 : '',
           ],

@@ -34,7 +34,9 @@ export class RolesGuard implements CanActivate {
     const caller = req.user;
     const current = caller ? await this.users.findById(caller.id) : null;
     if (!current || !roles.includes(current.role)) throw new AppError(ErrorCode.Forbidden);
-    caller!.role = current.role; // what the route and the audit log see is the role now, not the token's
+    // What the route and the audit log see is the role now, not the token's (a copy: a cached identity is
+    // never changed in place).
+    req.user = { ...caller!, role: current.role };
     return true;
   }
 }
