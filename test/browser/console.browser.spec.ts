@@ -239,6 +239,55 @@ describe('operator console (browser)', () => {
     await page.close();
   });
 
+  it("an admin reads a subscribed customer's plan and periods, cancels at period end and resumes", async () => {
+    const subscriber = await registerUser(t);
+    const pro = await catalogPrice(t, 'subscription', 'Pro Plan');
+    const created = await t
+      .http()
+      .post('/payments/create-checkout-session')
+      .set(subscriber.auth)
+      .send({ price_id: pro.priceId, product_id: pro.productId })
+      .expect(200);
+    expect(
+      await t.emulator.completeCheckout((created.body as { session_id: string }).session_id, {
+        card: '4242424242424242',
+      }),
+    ).toEqual({ ok: true });
+    await waitFor(
+      async () =>
+        (await t.http().get('/payments/get-user-subscription').set(subscriber.auth).expect(200)).body
+          .has_subscription === true,
+      'the subscription mirrored',
+    );
+
+    const page = await open(1280, 900);
+    await signIn(page, admin);
+    await sees(page.locator('#who'), '(admin)');
+    await page.goto(`${t.url}/console#/customers/${subscriber.id}`);
+    const subscription = page.getByRole('region', { name: 'Subscription' });
+    await sees(subscription, 'Pro Plan');
+    await sees(subscription, 'Monthly credits100');
+    await sees(figure(page, 'monthly_credits'), '100');
+    await page.getByRole('button', { name: 'Cancel at period end' }).click();
+    await confirm(page, 'customer leaving, ticket #5');
+    await sees(page.locator('#flash'), 'done');
+    await page.getByRole('button', { name: 'Resume' }).waitFor(TIMEOUT);
+    await sees(subscription, 'Ends at period endyes');
+    await shot(page, 'customer-subscription-laptop');
+    expect(
+      (await t.http().get('/payments/get-user-subscription').set(subscriber.auth).expect(200)).body
+        .cancel_at_period_end,
+    ).toBe(true);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await confirm(page, 'changed their mind');
+    await page.getByRole('button', { name: 'Cancel at period end' }).waitFor(TIMEOUT);
+    expect(
+      (await t.http().get('/payments/get-user-subscription').set(subscriber.auth).expect(200)).body
+        .cancel_at_period_end,
+    ).toBe(false);
+    await page.close();
+  });
+
   it('a plain user cannot sign in to the console, nor call its API', async () => {
     const user = await registerUser(t);
     const page = await open(1280, 900);
