@@ -6,7 +6,7 @@ import { ApiErrors } from '../common/swagger';
 import { InvoicesQueryDto, InvoicesResponseDto } from '../payments/dto/invoices.dto';
 import { UserSubscriptionDto } from '../payments/dto/subscription-response.dto';
 import { InvoicesService } from '../payments/invoices.service';
-import { OutboundEventsService } from '../outbound/outbound-events.service';
+import { OutboundEventsReader } from '../outbound/outbound-events-reader';
 import { SubscriptionManagementService } from '../payments/subscription-management.service';
 import { UserRefPipe } from '../users/user-ref.pipe';
 import { AdminOverviewService } from './admin-overview.service';
@@ -33,7 +33,7 @@ export class AdminCustomersController {
     private readonly payments: AdminPaymentsService,
     private readonly subscriptions: SubscriptionManagementService,
     private readonly overviews: AdminOverviewService,
-    private readonly outbound: OutboundEventsService,
+    private readonly outbound: OutboundEventsReader,
   ) {}
 
   @Get('users/:ref/outbound-events')

@@ -68,15 +68,6 @@ export const OUTBOUND_EVENTS_RETENTION: RetentionTarget = {
  * Only this module's reactions (src/outbound/reactions) call it, from the facts other modules publish.
  * Nothing is sent from here: OutboundDeliveryService delivers after commit.
  */
-/** An outbound event as operators see it. */
-export interface UserOutboundEvent {
-  id: string;
-  type: string;
-  sequence: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
-
 @Injectable()
 export class OutboundEventsService {
   /** The subscribed types, refreshed at most every SUBSCRIBED_TTL_MS by one query however many consumes ask. */
@@ -86,31 +77,6 @@ export class OutboundEventsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
   ) {}
-
-  /** One user's events, newest first (by their per-user sequence), for operators; `before`: a sequence. */
-  async aboutUser(
-    userId: string,
-    limit: number,
-    before?: string,
-  ): Promise<{ events: UserOutboundEvent[]; next_cursor: string | null }> {
-    const found: Array<{ id: string; type: string; sequence: string; created_at: Date; data: unknown }> =
-      await this.db.query(
-        `SELECT id, type, sequence::text AS sequence, created_at, payload->'data' AS data
-           FROM outbound_events
-          WHERE user_id = $1 AND ($2::bigint IS NULL OR sequence < $2::bigint)
-          ORDER BY sequence DESC
-          LIMIT $3`,
-        [userId, before ?? null, limit + 1],
-      );
-    const events = found.slice(0, limit).map((r) => ({
-      id: r.id,
-      type: r.type,
-      sequence: r.sequence,
-      created_at: new Date(r.created_at).toISOString(),
-      data: (r.data ?? {}) as Record<string, unknown>,
-    }));
-    return { events, next_cursor: found.length > limit ? events[events.length - 1].sequence : null };
-  }
 
   /**
    * Records one event. credits.consumed (high volume) is written only when an enabled endpoint subscribes to
