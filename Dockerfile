@@ -10,6 +10,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY catalog ./catalog
 COPY demo ./demo
+COPY console ./console
 COPY scripts/prune-runtime.js ./scripts/prune-runtime.js
 # Production dependencies only, then without what the runtime never loads (the TypeScript compiler, ts-node/swc,
 # type declarations, source maps, PGlite's extensions): node_modules 175 MiB -> 66 MiB (apparent size) as of
@@ -24,6 +25,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/catalog ./catalog
 COPY --from=build --chown=node:node /app/demo ./demo
+COPY --from=build --chown=node:node /app/console ./console
 COPY --chown=node:node package.json ./
 # Operator commands (npm run migration:run, admin:create, credits:verify, …) run dist/ through scripts/run.js.
 COPY --chown=node:node scripts/run.js ./scripts/run.js

@@ -39,7 +39,7 @@ export default tseslint.config(
   },
   // The demo page (demo/*.js) and the client generator: plain ES modules, linted without type information.
   {
-    files: ['demo/**/*.js', 'clients/typescript/scripts/*.mjs'],
+    files: ['demo/**/*.js', 'console/**/*.js', 'clients/typescript/scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
@@ -53,6 +53,7 @@ export default tseslint.config(
           'location',
           'history',
           'fetch',
+          'Node',
           'crypto',
           'URLSearchParams',
           'setTimeout',

@@ -13,6 +13,7 @@ import { CatalogTax1764400900000 } from './1764400900000-catalog-tax';
 import { BillingDetails1764400910000 } from './1764400910000-billing-details';
 import { AuditLog1764400950000 } from './1764400950000-audit-log';
 import { CreditGrants1764401000000 } from './1764401000000-credit-grants';
+import { SupportRole1764401100000 } from './1764401100000-support-role';
 import { SpendControls1764401200000 } from './1764401200000-spend-controls';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   BillingDetails1764400910000,
   AuditLog1764400950000,
   CreditGrants1764401000000,
+  SupportRole1764401100000,
   SpendControls1764401200000,
 ];

@@ -16,6 +16,7 @@ import { requestLogger, requestLogLine } from './common/logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig, AppConfig, loadAppConfig } from './config/app.config';
+import { setupConsole } from './admin/console.setup';
 import { setupDemo } from './demo/demo.setup';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -138,6 +139,7 @@ export function setupApp(app: NestFastifyApplication): void {
 
   if (config.docsEnabled) setupSwagger(app, config.version);
   setupDemo(app);
+  setupConsole(app);
 }
 
 /** Swagger UI at /docs, the OpenAPI JSON at /docs-json (unless DOCS_ENABLED=false). */

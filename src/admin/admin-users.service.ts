@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/errors';
 import { CreditsService } from '../credits/credits.service';
+import type { LedgerRow } from '../credits/credit.types';
 import { CheckoutService } from '../payments/checkout.service';
 import { SubscriptionManagementService } from '../payments/subscription-management.service';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import type { AdminUserDetailDto, AdminUserSummaryDto } from './dto/admin-user.dto';
+import type { AdminUserDetailDto, AdminUserListDto, AdminUserSummaryDto } from './dto/admin-user.dto';
 
 const RECENT_LEDGER = 20;
 
@@ -19,36 +19,36 @@ export class AdminUsersService {
     private readonly checkout: CheckoutService,
   ) {}
 
-  async search(email: string): Promise<{ users: AdminUserSummaryDto[] }> {
-    return { users: (await this.users.findByEmail(email)).map(summary) };
+  async search(term: string, limit: number, cursor?: string): Promise<AdminUserListDto> {
+    const page = await this.users.search(term, limit, cursor);
+    return { users: page.users.map(summary), next_cursor: page.next_cursor };
   }
 
-  /** By Tollgate id or external id; an external id two issuers share is 409 (ask by Tollgate id). */
-  async detail(ref: string): Promise<AdminUserDetailDto> {
-    const matches = await this.users.findByIdOrExternalId(ref);
-    const user = matches.find((u) => u.id === ref) ?? (matches.length === 1 ? matches[0] : undefined);
-    if (!user) {
-      if (matches.length > 1) {
-        throw new AppError(
-          ErrorCode.Conflict,
-          'Several issuers use this external id: ask by the Tollgate id.',
-        );
-      }
-      throw new AppError(ErrorCode.UserNotFound);
-    }
-    const [credits, ledger, subscription, openSessions] = await Promise.all([
-      this.credits.breakdown(user.id),
-      this.credits.ledger(user.id, RECENT_LEDGER),
-      this.subscriptions.describe(user.id),
-      this.checkout.openSessions(user.id),
+  /** `userId` is resolved from the operator's reference by UserRefPipe. */
+  async detail(userId: string): Promise<AdminUserDetailDto> {
+    const [user, credits, ledger, subscription, openSessions] = await Promise.all([
+      this.users.getById(userId),
+      this.credits.breakdown(userId),
+      this.credits.ledger(userId, RECENT_LEDGER),
+      this.subscriptions.describe(userId),
+      this.checkout.openSessions(userId),
     ]);
     return {
       user: summary(user),
       credits,
       recent_ledger: ledger.entries,
-      subscription: subscription.has_subscription ? subscription : null,
+      ledger_next_cursor: ledger.next_cursor,
+      subscription,
       open_checkout_sessions: openSessions,
     };
+  }
+
+  ledger(
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
+    return this.credits.ledger(userId, limit, cursor);
   }
 }
 

@@ -7,13 +7,13 @@ import { AuditLogPageDto, AuditLogQueryDto } from './dto/audit-log.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@Roles('admin')
+@Roles('admin', 'support')
 @Controller('admin/audit-log')
 export class AuditController {
   constructor(private readonly audit: AuditLogService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The audit log, newest first (admin): every admin and API-key write' })
+  @ApiOperation({ summary: 'The audit log, newest first (admin, support): every admin and API-key write' })
   @ApiOkResponse({ type: AuditLogPageDto })
   @ApiErrors(400, 401, 403)
   page(@Query() q: AuditLogQueryDto): Promise<AuditLogPageDto> {

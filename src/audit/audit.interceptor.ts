@@ -38,7 +38,7 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<AuditedRequest>();
     const actor = req.apiKey
       ? { actorType: 'api_key' as const, actorId: req.apiKey.id, actorLabel: req.apiKey.name }
-      : req.user?.role === 'admin'
+      : req.user?.role === 'admin' || req.user?.role === 'support'
         ? { actorType: 'user' as const, actorId: req.user.id, actorLabel: req.user.email }
         : null;
     if (!actor || READS.has(req.method)) return next.handle();

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { authConfig, AuthConfig } from '../config/auth.config';
 import { AppError, ErrorCode } from '../common/errors';
-import type { AuthUser, Role } from '../common/decorators';
+import { ROLES, type AuthUser, type Role } from '../common/decorators';
 
 interface Claims {
   sub: string;
@@ -44,7 +44,7 @@ export class TokenService {
   authenticate(token: string): AuthUser {
     try {
       const claims = this.verify(token);
-      if (typeof claims.sub !== 'string' || (claims.role !== 'user' && claims.role !== 'admin')) {
+      if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role)) {
         throw new AppError(ErrorCode.AuthTokenInvalid);
       }
       return { id: claims.sub, email: claims.email, role: claims.role };

@@ -9,6 +9,7 @@ import { shutdownConfig } from './shutdown.config';
 import { retentionConfig } from './retention.config';
 import { creditsConfig } from './credits.config';
 import { spendConfig } from './spend.config';
+import { consoleConfig } from './console.config';
 
 export const allConfigs = [
   appConfig,
@@ -22,6 +23,7 @@ export const allConfigs = [
   retentionConfig,
   creditsConfig,
   spendConfig,
+  consoleConfig,
 ];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
@@ -40,3 +42,5 @@ export { creditsConfig } from './credits.config';
 export type { CreditsConfig } from './credits.config';
 export { spendConfig } from './spend.config';
 export type { SpendConfig } from './spend.config';
+export { consoleConfig } from './console.config';
+export type { ConsoleConfig } from './console.config';

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors, ApiInsufficientCredits } from '../common/swagger';
+import { UserRefPipe } from '../users/user-ref.pipe';
 import { ConsumeService } from './consume.service';
 import { CreditsService } from './credits.service';
 import { GrantsService } from './grants.service';
@@ -86,11 +87,11 @@ export class AdminCreditsController {
   @ApiOperation({ summary: 'Adjust a user’s credits (admin; signed, audited in the ledger)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: CreditBreakdownDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   @ApiInsufficientCredits('a negative adjustment larger than the bucket changes nothing')
   adjust(
     @CurrentUser() admin: AuthUser,
-    @Param('id', new ParseUUIDPipe()) userId: string,
+    @Param('id', UserRefPipe) userId: string,
     @Body() dto: AdjustCreditsDto,
     @IdempotencyKey() key?: string,
   ) {

@@ -10,6 +10,7 @@ import {
 import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/swagger';
+import { UserRefPipe } from '../users/user-ref.pipe';
 import { GrantBookService, type GrantRequest } from './grant-book.service';
 import { GrantCreditsDto, GrantDto, GrantPageDto, GrantsQueryDto, VoidGrantDto } from './dto/grants.dto';
 
@@ -93,6 +94,7 @@ export class CreditGrantsController {
 @Roles('admin')
 @Controller('admin/users')
 export class AdminGrantsController {
+  // Every route names the user by Tollgate's id or the host's external id (UserRefPipe: 409 when it names two).
   constructor(private readonly book: GrantBookService) {}
 
   @Post(':id/grants')
@@ -102,7 +104,7 @@ export class AdminGrantsController {
   @ApiErrors(400, 401, 403, 404, 409)
   grant(
     @CurrentUser() admin: AuthUser,
-    @Param('id', new ParseUUIDPipe()) userId: string,
+    @Param('id', UserRefPipe) userId: string,
     @Body() dto: GrantCreditsDto,
     @IdempotencyKey() key?: string,
   ) {
@@ -114,10 +116,11 @@ export class AdminGrantsController {
   }
 
   @Get(':id/grants')
-  @ApiOperation({ summary: "A user's grants, newest first, by status (admin; cursor pagination)" })
+  @Roles('admin', 'support')
+  @ApiOperation({ summary: "A user's grants, newest first, by status (admin, support; cursor pagination)" })
   @ApiOkResponse({ type: GrantPageDto })
-  @ApiErrors(400, 401, 403)
-  list(@Param('id', new ParseUUIDPipe()) userId: string, @Query() q: GrantsQueryDto) {
+  @ApiErrors(400, 401, 403, 404, 409)
+  list(@Param('id', UserRefPipe) userId: string, @Query() q: GrantsQueryDto) {
     return this.book.list(userId, q);
   }
 
@@ -128,7 +131,7 @@ export class AdminGrantsController {
   @ApiErrors(400, 401, 403, 404, 409)
   void(
     @CurrentUser() admin: AuthUser,
-    @Param('id', new ParseUUIDPipe()) userId: string,
+    @Param('id', UserRefPipe) userId: string,
     @Param('grantId', new ParseUUIDPipe()) grantId: string,
     @Body() dto: VoidGrantDto,
   ) {

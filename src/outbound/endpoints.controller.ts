@@ -43,6 +43,7 @@ export class WebhookEndpointsController {
     return this.endpoints.create(dto);
   }
 
+  @Roles('admin', 'support')
   @Get()
   @ApiOperation({ summary: 'Webhook endpoints, oldest first (no secrets)' })
   @ApiOkResponse({ type: WebhookEndpointListDto })
@@ -76,6 +77,7 @@ export class WebhookEndpointsController {
     return this.endpoints.rotate(id, dto.grace_period_seconds);
   }
 
+  @Roles('admin', 'support')
   @Post(':id/test')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a webhook.test event for this endpoint' })
@@ -85,6 +87,7 @@ export class WebhookEndpointsController {
     return this.endpoints.test(id);
   }
 
+  @Roles('admin', 'support')
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'Delivery attempts to this endpoint, newest first' })
   @ApiOkResponse({ type: OutboundDeliveryListDto })
@@ -93,6 +96,7 @@ export class WebhookEndpointsController {
     return this.endpoints.deliveries(id, q.limit);
   }
 
+  @Roles('admin', 'support')
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { OutboundDeliveryService } from './outbound-delivery.service';
 import { OutboundDeliveryWorker } from './outbound-delivery.worker';
+import { OutboundEventsReader } from './outbound-events-reader';
 import { OutboundEventsService } from './outbound-events.service';
 import { WebhookEndpointsController } from './endpoints.controller';
 import { WebhookEndpointsService } from './endpoints.service';
@@ -19,6 +20,7 @@ import { CreditReactions } from './reactions/credit.reactions';
   controllers: [WebhookEndpointsController],
   providers: [
     OutboundEventsService,
+    OutboundEventsReader,
     OutboundDeliveryService,
     OutboundDeliveryWorker,
     WebhookEndpointsService,
@@ -28,6 +30,6 @@ import { CreditReactions } from './reactions/credit.reactions';
     AutoTopUpReactions,
     ...OUTBOUND_GAUGES,
   ],
-  exports: [OutboundDeliveryService],
+  exports: [OutboundDeliveryService, OutboundEventsReader],
 })
 export class OutboundModule {}

@@ -36,6 +36,6 @@ import { Subscription } from './subscription.entity';
     SubscriptionManagementService,
     InvoicesService,
   ],
-  exports: [BillingModule, CheckoutService, SubscriptionManagementService],
+  exports: [BillingModule, CheckoutService, SubscriptionManagementService, InvoicesService],
 })
 export class PaymentsModule {}

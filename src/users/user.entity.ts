@@ -20,7 +20,7 @@ const IDENTITY_CHECK =
 @Index('users_external_identity_key', ['externalIssuer', 'externalId'], { unique: true })
 @Index('idx_users_external_id', ['externalId'])
 @Index('idx_users_customer_id', ['customerId'], { unique: true })
-@Check('users_role_check', `role IN ('user', 'admin')`)
+@Check('users_role_check', `role IN ('user', 'admin', 'support')`)
 @Check('users_email_lowercase', `email = lower(email)`)
 @Check('users_identity_check', IDENTITY_CHECK)
 export class User {

@@ -4,6 +4,7 @@ import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { firstRow } from '../common/db/sql';
 import { appConfig, AppConfig } from '../config/app.config';
 import { AppError, ErrorCode } from '../common/errors';
+import type { Role } from '../common/decorators';
 import { User } from './user.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -101,14 +102,18 @@ export class UsersService {
     return user;
   }
 
-  /** `npm run admin:create`: promotes an existing account; false when there is none with this email. */
-  async promoteToAdmin(email: string): Promise<boolean> {
+  /** `npm run admin:create`: sets an existing account's role; false when there is none with this email. */
+  async setRole(email: string, role: Role): Promise<boolean> {
     // Local accounts only: an external user's email is the IdP's claim, not proof of owning the address.
     const result = await this.users.update(
       { email: this.normalizeEmail(email), externalId: IsNull() },
-      { role: 'admin' },
+      { role },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  promoteToAdmin(email: string): Promise<boolean> {
+    return this.setRole(email, 'admin');
   }
 
   findByExternalId(issuer: string, externalId: string): Promise<User | null> {
@@ -118,8 +123,61 @@ export class UsersService {
   /** Operators' lookups: by Tollgate id, or by external id under any issuer. */
   findByIdOrExternalId(ref: string): Promise<User[]> {
     return UUID.test(ref)
-      ? this.users.find({ where: [{ id: ref }, { externalId: ref }] })
-      : this.users.find({ where: { externalId: ref } });
+      ? this.users.find({ where: [{ id: ref }, { externalId: ref }], take: 2 })
+      : this.users.find({ where: { externalId: ref }, take: 2 });
+  }
+
+  /**
+   * The one user an operator's reference names: Tollgate's id or the host's external id. 404 USER_NOT_FOUND when
+   * none; 409 CONFLICT when it names two different users (one's id is another's external id, or two issuers
+   * share the external id) — the operator must then ask by a reference only one of them has.
+   */
+  async resolveRef(ref: string): Promise<User> {
+    const matches = await this.findByIdOrExternalId(ref);
+    if (matches.length > 1) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        "This reference names two different users (one's Tollgate id is the other's external id, or two issuers share the external id): use another reference.",
+      );
+    }
+    if (!matches[0]) throw new AppError(ErrorCode.UserNotFound);
+    return matches[0];
+  }
+
+  /**
+   * Operators' search: one term matched exactly against the email, the external id, the Stripe customer id and
+   * (when it is a UUID) the Tollgate id; oldest first, paged by `after` (the last row's id of the previous page).
+   */
+  async search(
+    term: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ users: User[]; next_cursor: string | null }> {
+    const t = term.trim();
+    const email = this.normalizeEmail(t);
+    const qb = this.users
+      .createQueryBuilder('u')
+      .where(
+        UUID.test(t)
+          ? '(u.email = :email OR u.external_id = :t OR u.customer_id = :t OR u.id = CAST(:t AS uuid))'
+          : '(u.email = :email OR u.external_id = :t OR u.customer_id = :t)',
+        { email, t },
+      );
+    if (after) {
+      qb.andWhere(
+        '(u.created_at, u.id) > (SELECT a.created_at, a.id FROM users a WHERE a.id = CAST(:after AS uuid))',
+        {
+          after,
+        },
+      );
+    }
+    const found = await qb
+      .orderBy('u.created_at', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .limit(limit + 1)
+      .getMany();
+    const users = found.slice(0, limit);
+    return { users, next_cursor: found.length > limit ? users[users.length - 1].id : null };
   }
 
   findByEmail(email: string, limit = 50): Promise<User[]> {

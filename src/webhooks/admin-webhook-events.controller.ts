@@ -7,13 +7,13 @@ import { AdminWebhookEventsService } from './admin-webhook-events.service';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@Roles('admin')
+@Roles('admin', 'support')
 @Controller('admin/webhook-events')
 export class AdminWebhookEventsController {
   constructor(private readonly events: AdminWebhookEventsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Webhook inbox, newest first, optionally by status (admin)' })
+  @ApiOperation({ summary: 'Webhook inbox, newest first, optionally by status (admin, support)' })
   @ApiOkResponse({ type: WebhookEventListDto })
   @ApiErrors(400, 401, 403)
   list(@Query() q: WebhookEventsQueryDto) {
@@ -21,7 +21,7 @@ export class AdminWebhookEventsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One webhook event (admin)' })
+  @ApiOperation({ summary: 'One webhook event (admin, support)' })
   @ApiOkResponse({ type: WebhookEventDto })
   @ApiErrors(401, 403, 404)
   get(@Param('id') id: string) {
@@ -30,7 +30,9 @@ export class AdminWebhookEventsController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-run a failed or dead event now (admin); a processed one is left as is' })
+  @ApiOperation({
+    summary: 'Re-run a failed or dead event now (admin, support); a processed one is left as is',
+  })
   @ApiOkResponse({ type: WebhookEventDto })
   @ApiErrors(401, 403, 404)
   retry(@Param('id') id: string) {

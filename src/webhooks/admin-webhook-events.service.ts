@@ -12,7 +12,9 @@ export class AdminWebhookEventsService {
   ) {}
 
   async list(q: WebhookEventsQueryDto) {
-    return { events: (await this.inbox.list(q.status, q.limit)).map((e) => this.view(e)) };
+    const found = await this.inbox.list(q.status, q.limit + 1, q.cursor);
+    const events = found.slice(0, q.limit).map((e) => this.view(e));
+    return { events, next_cursor: found.length > q.limit ? events[events.length - 1].id : null };
   }
 
   async get(id: string) {

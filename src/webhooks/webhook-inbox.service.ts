@@ -102,13 +102,21 @@ export class WebhookInboxService {
     return { count: Number(row.count), oldestSeconds: row.oldest === null ? 0 : Number(row.oldest) };
   }
 
-  async list(status: WebhookEventStatus | undefined, limit: number): Promise<WebhookEventRow[]> {
+  /** Newest first; `after`: the id of the previous page's last event (keyset on received_at, id). */
+  async list(
+    status: WebhookEventStatus | undefined,
+    limit: number,
+    after?: string,
+  ): Promise<WebhookEventRow[]> {
     return rows<WebhookEventRow>(
       this.db,
       `SELECT id, type, api_version, created, status, attempts, last_error, warning, next_attempt_at, received_at,
               processed_at
-         FROM webhook_events WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2`,
-      [status ?? null, limit],
+         FROM webhook_events
+        WHERE ($1::text IS NULL OR status = $1)
+          AND ($3::text IS NULL OR (received_at, id) < (SELECT c.received_at, c.id FROM webhook_events c WHERE c.id = $3))
+        ORDER BY received_at DESC, id DESC LIMIT $2`,
+      [status ?? null, limit, after ?? null],
     );
   }
 

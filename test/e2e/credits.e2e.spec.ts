@@ -185,12 +185,14 @@ describe('credits (e2e)', () => {
           code: 'VALIDATION_FAILED',
         });
       }
-      await t
+      // Not a UUID: an external id nobody has.
+      const unknownRef = await t
         .http()
         .post('/admin/users/not-a-uuid/credits')
         .set(admin.auth)
         .send({ amount: 5, bucket: 'purchased', reason: 'Bad id' })
-        .expect(400);
+        .expect(404);
+      expect(unknownRef.body).toMatchObject({ code: 'USER_NOT_FOUND' });
       expect(await credits(t, user)).toEqual({
         monthly_credits: 0,
         purchased_credits: 0,

@@ -189,7 +189,7 @@ describe('external identity: tokens from the host app’s IdP (e2e)', () => {
     expect(detail).toMatchObject({
       user: { external_id: id, external_issuer: idp.issuer, customer_id: expect.stringMatching(/^cus_/) },
       credits: { purchased_credits: 100, total_credits: 100 },
-      subscription: null,
+      subscription: { has_subscription: false, subscription: null, credits: { total_credits: 100 } },
       recent_ledger: [expect.objectContaining({ amount: 100, bucket: 'purchased' })],
     });
     await waitFor(

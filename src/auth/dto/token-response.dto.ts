@@ -18,7 +18,7 @@ export class MeResponseDto {
   @ApiProperty({ example: 'ada@example.com', nullable: true })
   email: string | null;
 
-  @ApiProperty({ example: 'user', enum: ['user', 'admin'] })
+  @ApiProperty({ example: 'user', enum: ['user', 'admin', 'support'] })
   role: string;
 
   @ApiProperty({

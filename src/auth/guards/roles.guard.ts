@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../../common/errors';
 import { UsersService } from '../../users/users.service';
 
 /**
- * Global: routes with @Roles('admin') only admit those roles. The role is read from the database, not from
+ * Global: routes with @Roles('admin', …) only admit those roles. The role is read from the database, not from
  * the token, so a promotion (`npm run admin:create`) applies at once and a demotion cannot ride on a token
  * minted before it. Only role-guarded routes pay for that lookup. API keys are authorized by scope instead.
  */
@@ -34,6 +34,9 @@ export class RolesGuard implements CanActivate {
     const caller = req.user;
     const current = caller ? await this.users.findById(caller.id) : null;
     if (!current || !roles.includes(current.role)) throw new AppError(ErrorCode.Forbidden);
+    // What the route and the audit log see is the role now, not the token's (a copy: a cached identity is
+    // never changed in place).
+    req.user = { ...caller!, role: current.role };
     return true;
   }
 }

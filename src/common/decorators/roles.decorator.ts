@@ -1,5 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
-export type Role = 'user' | 'admin';
+/** `support`: reads every admin view, grants promotional credits up to a limit, retries deliveries. */
+export type Role = 'user' | 'admin' | 'support';
+export const ROLES: readonly Role[] = ['user', 'admin', 'support'];
 export const ROLES_KEY = 'roles';
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);

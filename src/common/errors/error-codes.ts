@@ -80,6 +80,8 @@ export enum ErrorCode {
   WebhookEndpointUrlRefused = 'WEBHOOK_ENDPOINT_URL_REFUSED',
   OutboundEventNotFound = 'OUTBOUND_EVENT_NOT_FOUND',
   WebhookPayloadInvalid = 'WEBHOOK_PAYLOAD_INVALID',
+  // operator console
+  GrantLimitExceeded = 'GRANT_LIMIT_EXCEEDED',
 }
 
 interface CodeInfo {
@@ -249,5 +251,9 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.WebhookPayloadInvalid]: {
     status: 400,
     message: 'The webhook payload is signed but is not a storable Stripe event.',
+  },
+  [ErrorCode.GrantLimitExceeded]: {
+    status: 403,
+    message: 'This grant is above what your role may grant at once (CONSOLE_SUPPORT_GRANT_LIMIT): ask an admin.',
   },
 };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { WebhookEventStatus } from '../webhook-inbox.service';
 
 const STATUSES: WebhookEventStatus[] = ['pending', 'processing', 'processed', 'failed', 'dead', 'ignored'];
@@ -18,6 +18,11 @@ export class WebhookEventsQueryDto {
   @Min(1)
   @Max(500)
   limit: number = 50;
+
+  @ApiPropertyOptional({ example: 'evt_1Q2w3e', description: 'next_cursor from the previous page' })
+  @IsOptional()
+  @Matches(/^evt_[A-Za-z0-9_]{1,250}$/, { message: 'cursor must be an event id (evt_…)' })
+  cursor?: string;
 }
 
 export class WebhookEventDto {
@@ -41,4 +46,6 @@ export class WebhookEventDto {
 
 export class WebhookEventListDto {
   @ApiProperty({ type: [WebhookEventDto] }) events: WebhookEventDto[];
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'cursor of the next page' })
+  next_cursor: string | null;
 }

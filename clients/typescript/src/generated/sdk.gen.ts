@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminGrantsControllerGrantData, AdminGrantsControllerGrantErrors, AdminGrantsControllerGrantResponses, AdminGrantsControllerListData, AdminGrantsControllerListErrors, AdminGrantsControllerListResponses, AdminGrantsControllerVoidData, AdminGrantsControllerVoidErrors, AdminGrantsControllerVoidResponses, AdminSpendControlsControllerGetData, AdminSpendControlsControllerGetErrors, AdminSpendControlsControllerGetResponses, AdminSpendControlsControllerPutData, AdminSpendControlsControllerPutErrors, AdminSpendControlsControllerPutResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, AutoTopUpControllerGetData, AutoTopUpControllerGetErrors, AutoTopUpControllerGetResponses, AutoTopUpControllerPutData, AutoTopUpControllerPutErrors, AutoTopUpControllerPutResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditGrantsControllerGrantData, CreditGrantsControllerGrantErrors, CreditGrantsControllerGrantResponses, CreditGrantsControllerListData, CreditGrantsControllerListErrors, CreditGrantsControllerListResponses, CreditGrantsControllerVoidData, CreditGrantsControllerVoidErrors, CreditGrantsControllerVoidResponses, CreditHoldsControllerCaptureData, CreditHoldsControllerCaptureErrors, CreditHoldsControllerCaptureResponses, CreditHoldsControllerGetData, CreditHoldsControllerGetErrors, CreditHoldsControllerGetResponses, CreditHoldsControllerPlaceData, CreditHoldsControllerPlaceErrors, CreditHoldsControllerPlaceResponses, CreditHoldsControllerReleaseData, CreditHoldsControllerReleaseErrors, CreditHoldsControllerReleaseResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, CreditsControlsControllerGetData, CreditsControlsControllerGetErrors, CreditsControlsControllerGetResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPaymentMethodData, PaymentsControllerPaymentMethodErrors, PaymentsControllerPaymentMethodResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerRemovePaymentMethodData, PaymentsControllerRemovePaymentMethodErrors, PaymentsControllerRemovePaymentMethodResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PaymentsControllerSetupPaymentMethodData, PaymentsControllerSetupPaymentMethodErrors, PaymentsControllerSetupPaymentMethodResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, UserSpendControlsControllerGetData, UserSpendControlsControllerGetErrors, UserSpendControlsControllerGetResponses, UserSpendControlsControllerPutData, UserSpendControlsControllerPutErrors, UserSpendControlsControllerPutResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
+import type { AdminCreditsControllerAdjustData, AdminCreditsControllerAdjustErrors, AdminCreditsControllerAdjustResponses, AdminCustomersControllerCancelData, AdminCustomersControllerCancelErrors, AdminCustomersControllerCancelResponses, AdminCustomersControllerInvoicesOfData, AdminCustomersControllerInvoicesOfErrors, AdminCustomersControllerInvoicesOfResponses, AdminCustomersControllerOutboundOfData, AdminCustomersControllerOutboundOfErrors, AdminCustomersControllerOutboundOfResponses, AdminCustomersControllerOverviewData, AdminCustomersControllerOverviewErrors, AdminCustomersControllerOverviewResponses, AdminCustomersControllerPaymentsOfData, AdminCustomersControllerPaymentsOfErrors, AdminCustomersControllerPaymentsOfResponses, AdminCustomersControllerRefundData, AdminCustomersControllerRefundErrors, AdminCustomersControllerRefundResponses, AdminCustomersControllerResumeData, AdminCustomersControllerResumeErrors, AdminCustomersControllerResumeResponses, AdminGrantsControllerGrantData, AdminGrantsControllerGrantErrors, AdminGrantsControllerGrantResponses, AdminGrantsControllerListData, AdminGrantsControllerListErrors, AdminGrantsControllerListResponses, AdminGrantsControllerVoidData, AdminGrantsControllerVoidErrors, AdminGrantsControllerVoidResponses, AdminSpendControlsControllerGetData, AdminSpendControlsControllerGetErrors, AdminSpendControlsControllerGetResponses, AdminSpendControlsControllerPutData, AdminSpendControlsControllerPutErrors, AdminSpendControlsControllerPutResponses, AdminStripeControllerReconcileData, AdminStripeControllerReconcileErrors, AdminStripeControllerReconcileResponses, AdminStripeControllerReplayData, AdminStripeControllerReplayErrors, AdminStripeControllerReplayResponses, AdminUsersControllerDetailData, AdminUsersControllerDetailErrors, AdminUsersControllerDetailResponses, AdminUsersControllerLedgerData, AdminUsersControllerLedgerErrors, AdminUsersControllerLedgerResponses, AdminUsersControllerPromotionalData, AdminUsersControllerPromotionalErrors, AdminUsersControllerPromotionalResponses, AdminUsersControllerSearchData, AdminUsersControllerSearchErrors, AdminUsersControllerSearchResponses, AdminWebhookEventsControllerGetData, AdminWebhookEventsControllerGetErrors, AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerListData, AdminWebhookEventsControllerListErrors, AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerRetryData, AdminWebhookEventsControllerRetryErrors, AdminWebhookEventsControllerRetryResponses, ApiCallsControllerCallData, ApiCallsControllerCallErrors, ApiCallsControllerCallResponses, ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, AuditControllerPageData, AuditControllerPageErrors, AuditControllerPageResponses, AuthControllerLoginData, AuthControllerLoginErrors, AuthControllerLoginResponses, AuthControllerMeData, AuthControllerMeErrors, AuthControllerMeResponses, AuthControllerRegisterData, AuthControllerRegisterErrors, AuthControllerRegisterResponses, AutoTopUpControllerGetData, AutoTopUpControllerGetErrors, AutoTopUpControllerGetResponses, AutoTopUpControllerPutData, AutoTopUpControllerPutErrors, AutoTopUpControllerPutResponses, CatalogAdminControllerSyncData, CatalogAdminControllerSyncErrors, CatalogAdminControllerSyncResponses, CreditGrantsControllerGrantData, CreditGrantsControllerGrantErrors, CreditGrantsControllerGrantResponses, CreditGrantsControllerListData, CreditGrantsControllerListErrors, CreditGrantsControllerListResponses, CreditGrantsControllerVoidData, CreditGrantsControllerVoidErrors, CreditGrantsControllerVoidResponses, CreditHoldsControllerCaptureData, CreditHoldsControllerCaptureErrors, CreditHoldsControllerCaptureResponses, CreditHoldsControllerGetData, CreditHoldsControllerGetErrors, CreditHoldsControllerGetResponses, CreditHoldsControllerPlaceData, CreditHoldsControllerPlaceErrors, CreditHoldsControllerPlaceResponses, CreditHoldsControllerReleaseData, CreditHoldsControllerReleaseErrors, CreditHoldsControllerReleaseResponses, CreditsControllerBreakdownData, CreditsControllerBreakdownErrors, CreditsControllerBreakdownResponses, CreditsControllerConsumeData, CreditsControllerConsumeErrors, CreditsControllerConsumeResponses, CreditsControllerLedgerData, CreditsControllerLedgerErrors, CreditsControllerLedgerResponses, CreditsControlsControllerGetData, CreditsControlsControllerGetErrors, CreditsControlsControllerGetResponses, EntitlementsControllerGetData, EntitlementsControllerGetErrors, EntitlementsControllerGetResponses, ExternalUsersControllerUpsertData, ExternalUsersControllerUpsertErrors, ExternalUsersControllerUpsertResponses, HealthControllerFullData, HealthControllerFullErrors, HealthControllerFullResponses, HealthControllerLiveData, HealthControllerLiveErrors, HealthControllerLiveResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, PaymentsControllerCancelSubscriptionData, PaymentsControllerCancelSubscriptionErrors, PaymentsControllerCancelSubscriptionResponses, PaymentsControllerChangePlanData, PaymentsControllerChangePlanErrors, PaymentsControllerChangePlanResponses, PaymentsControllerCheckoutSessionData, PaymentsControllerCheckoutSessionErrors, PaymentsControllerCheckoutSessionResponses, PaymentsControllerCreateBillingPortalSessionData, PaymentsControllerCreateBillingPortalSessionErrors, PaymentsControllerCreateBillingPortalSessionResponses, PaymentsControllerCreatePackageCheckoutData, PaymentsControllerCreatePackageCheckoutErrors, PaymentsControllerCreatePackageCheckoutResponses, PaymentsControllerCreateSubscriptionCheckoutData, PaymentsControllerCreateSubscriptionCheckoutErrors, PaymentsControllerCreateSubscriptionCheckoutResponses, PaymentsControllerGetBillingDetailsData, PaymentsControllerGetBillingDetailsErrors, PaymentsControllerGetBillingDetailsResponses, PaymentsControllerGetUserSubscriptionData, PaymentsControllerGetUserSubscriptionErrors, PaymentsControllerGetUserSubscriptionResponses, PaymentsControllerListInvoicesData, PaymentsControllerListInvoicesErrors, PaymentsControllerListInvoicesResponses, PaymentsControllerPaymentMethodData, PaymentsControllerPaymentMethodErrors, PaymentsControllerPaymentMethodResponses, PaymentsControllerPreviewChangePlanData, PaymentsControllerPreviewChangePlanErrors, PaymentsControllerPreviewChangePlanResponses, PaymentsControllerPutBillingDetailsData, PaymentsControllerPutBillingDetailsErrors, PaymentsControllerPutBillingDetailsResponses, PaymentsControllerRemovePaymentMethodData, PaymentsControllerRemovePaymentMethodErrors, PaymentsControllerRemovePaymentMethodResponses, PaymentsControllerResumeSubscriptionData, PaymentsControllerResumeSubscriptionErrors, PaymentsControllerResumeSubscriptionResponses, PaymentsControllerSetupPaymentMethodData, PaymentsControllerSetupPaymentMethodErrors, PaymentsControllerSetupPaymentMethodResponses, PostsControllerCreateData, PostsControllerCreateErrors, PostsControllerCreateResponses, ProductsControllerListData, ProductsControllerListErrors, ProductsControllerListResponses, TimeTravelControllerFailNextRenewalData, TimeTravelControllerFailNextRenewalErrors, TimeTravelControllerFailNextRenewalResponses, TimeTravelControllerRefundLastPurchaseData, TimeTravelControllerRefundLastPurchaseErrors, TimeTravelControllerRefundLastPurchaseResponses, TimeTravelControllerRenewalData, TimeTravelControllerRenewalErrors, TimeTravelControllerRenewalResponses, TimeTravelControllerRestoreCardData, TimeTravelControllerRestoreCardErrors, TimeTravelControllerRestoreCardResponses, UserSpendControlsControllerGetData, UserSpendControlsControllerGetErrors, UserSpendControlsControllerGetResponses, UserSpendControlsControllerPutData, UserSpendControlsControllerPutErrors, UserSpendControlsControllerPutResponses, WebhookEndpointsControllerCreateData, WebhookEndpointsControllerCreateErrors, WebhookEndpointsControllerCreateResponses, WebhookEndpointsControllerDeliveriesData, WebhookEndpointsControllerDeliveriesErrors, WebhookEndpointsControllerDeliveriesResponses, WebhookEndpointsControllerListData, WebhookEndpointsControllerListErrors, WebhookEndpointsControllerListResponses, WebhookEndpointsControllerRemoveData, WebhookEndpointsControllerRemoveErrors, WebhookEndpointsControllerReplayData, WebhookEndpointsControllerReplayErrors, WebhookEndpointsControllerReplayResponses, WebhookEndpointsControllerRotateData, WebhookEndpointsControllerRotateErrors, WebhookEndpointsControllerRotateResponses, WebhookEndpointsControllerTestData, WebhookEndpointsControllerTestErrors, WebhookEndpointsControllerTestResponses, WebhookEndpointsControllerUpdateData, WebhookEndpointsControllerUpdateErrors, WebhookEndpointsControllerUpdateResponses, WebhooksControllerReceiveData, WebhooksControllerReceiveErrors, WebhooksControllerReceiveResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -212,7 +212,7 @@ export const creditGrantsControllerVoid = <ThrowOnError extends boolean = false>
 });
 
 /**
- * A user's grants, newest first, by status (admin; cursor pagination)
+ * A user's grants, newest first, by status (admin, support; cursor pagination)
  */
 export const adminGrantsControllerList = <ThrowOnError extends boolean = false>(options: Options<AdminGrantsControllerListData, ThrowOnError>): RequestResult<AdminGrantsControllerListResponses, AdminGrantsControllerListErrors, ThrowOnError> => (options.client ?? client).get<AdminGrantsControllerListResponses, AdminGrantsControllerListErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -480,7 +480,7 @@ export const entitlementsControllerGet = <ThrowOnError extends boolean = false>(
 export const webhooksControllerReceive = <ThrowOnError extends boolean = false>(options: Options<WebhooksControllerReceiveData, ThrowOnError>): RequestResult<WebhooksControllerReceiveResponses, WebhooksControllerReceiveErrors, ThrowOnError> => (options.client ?? client).post<WebhooksControllerReceiveResponses, WebhooksControllerReceiveErrors, ThrowOnError>({ url: '/payments/webhook', ...options });
 
 /**
- * Webhook inbox, newest first, optionally by status (admin)
+ * Webhook inbox, newest first, optionally by status (admin, support)
  */
 export const adminWebhookEventsControllerList = <ThrowOnError extends boolean = false>(options?: Options<AdminWebhookEventsControllerListData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerListErrors, ThrowOnError> => (options?.client ?? client).get<AdminWebhookEventsControllerListResponses, AdminWebhookEventsControllerListErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -489,7 +489,7 @@ export const adminWebhookEventsControllerList = <ThrowOnError extends boolean = 
 });
 
 /**
- * One webhook event (admin)
+ * One webhook event (admin, support)
  */
 export const adminWebhookEventsControllerGet = <ThrowOnError extends boolean = false>(options: Options<AdminWebhookEventsControllerGetData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerGetErrors, ThrowOnError> => (options.client ?? client).get<AdminWebhookEventsControllerGetResponses, AdminWebhookEventsControllerGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -498,7 +498,7 @@ export const adminWebhookEventsControllerGet = <ThrowOnError extends boolean = f
 });
 
 /**
- * Re-run a failed or dead event now (admin); a processed one is left as is
+ * Re-run a failed or dead event now (admin, support); a processed one is left as is
  */
 export const adminWebhookEventsControllerRetry = <ThrowOnError extends boolean = false>(options: Options<AdminWebhookEventsControllerRetryData, ThrowOnError>): RequestResult<AdminWebhookEventsControllerRetryResponses, AdminWebhookEventsControllerRetryErrors, ThrowOnError> => (options.client ?? client).post<AdminWebhookEventsControllerRetryResponses, AdminWebhookEventsControllerRetryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -588,23 +588,47 @@ export const autoTopUpControllerPut = <ThrowOnError extends boolean = false>(opt
 });
 
 /**
- * Find users by email (admin): local and external accounts
+ * Find users (admin, support): by email, or by one term (email, external id, customer id, id)
  */
-export const adminUsersControllerSearch = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerSearchData, ThrowOnError>): RequestResult<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError> => (options.client ?? client).get<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError>({
+export const adminUsersControllerSearch = <ThrowOnError extends boolean = false>(options?: Options<AdminUsersControllerSearchData, ThrowOnError>): RequestResult<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError> => (options?.client ?? client).get<AdminUsersControllerSearchResponses, AdminUsersControllerSearchErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/users',
     ...options
 });
 
 /**
- * One user by Tollgate id or external id (admin)
+ * One user by Tollgate id or external id (admin, support)
  *
- * Balance breakdown, the 20 newest ledger entries, subscription, Stripe customer, open checkouts.
+ * Balance breakdown, the 20 newest ledger entries (more: the ledger route), subscription, Stripe customer, open checkouts.
  */
 export const adminUsersControllerDetail = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerDetailData, ThrowOnError>): RequestResult<AdminUsersControllerDetailResponses, AdminUsersControllerDetailErrors, ThrowOnError> => (options.client ?? client).get<AdminUsersControllerDetailResponses, AdminUsersControllerDetailErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/admin/users/{ref}',
     ...options
+});
+
+/**
+ * One user's ledger, newest first, paged by cursor (admin, support)
+ */
+export const adminUsersControllerLedger = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerLedgerData, ThrowOnError>): RequestResult<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError> => (options.client ?? client).get<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/ledger',
+    ...options
+});
+
+/**
+ * Give promotional credits (admin; support up to CONSOLE_SUPPORT_GRANT_LIMIT per grant)
+ *
+ * Recorded in the ledger as admin_adjustment with the operator and the reason, and in the audit log.
+ */
+export const adminUsersControllerPromotional = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerPromotionalData, ThrowOnError>): RequestResult<AdminUsersControllerPromotionalResponses, AdminUsersControllerPromotionalErrors, ThrowOnError> => (options.client ?? client).post<AdminUsersControllerPromotionalResponses, AdminUsersControllerPromotionalErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/promotional-credits',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -638,12 +662,78 @@ export const adminStripeControllerReconcile = <ThrowOnError extends boolean = fa
 });
 
 /**
- * The audit log, newest first (admin): every admin and API-key write
+ * Outbound events about one user, newest first, paged by cursor (admin, support)
  */
-export const auditControllerPage = <ThrowOnError extends boolean = false>(options?: Options<AuditControllerPageData, ThrowOnError>): RequestResult<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError> => (options?.client ?? client).get<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError>({
+export const adminCustomersControllerOutboundOf = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerOutboundOfData, ThrowOnError>): RequestResult<AdminCustomersControllerOutboundOfResponses, AdminCustomersControllerOutboundOfErrors, ThrowOnError> => (options.client ?? client).get<AdminCustomersControllerOutboundOfResponses, AdminCustomersControllerOutboundOfErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/admin/audit-log',
+    url: '/admin/users/{ref}/outbound-events',
     ...options
+});
+
+/**
+ * The console's dashboard: the figures GET /metrics exposes (admin, support)
+ */
+export const adminCustomersControllerOverview = <ThrowOnError extends boolean = false>(options?: Options<AdminCustomersControllerOverviewData, ThrowOnError>): RequestResult<AdminCustomersControllerOverviewResponses, AdminCustomersControllerOverviewErrors, ThrowOnError> => (options?.client ?? client).get<AdminCustomersControllerOverviewResponses, AdminCustomersControllerOverviewErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/overview',
+    ...options
+});
+
+/**
+ * One user's invoices, newest first, from Stripe (admin, support)
+ */
+export const adminCustomersControllerInvoicesOf = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerInvoicesOfData, ThrowOnError>): RequestResult<AdminCustomersControllerInvoicesOfResponses, AdminCustomersControllerInvoicesOfErrors, ThrowOnError> => (options.client ?? client).get<AdminCustomersControllerInvoicesOfResponses, AdminCustomersControllerInvoicesOfErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/invoices',
+    ...options
+});
+
+/**
+ * One user's payments with what was refunded, from Stripe (admin, support)
+ */
+export const adminCustomersControllerPaymentsOf = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerPaymentsOfData, ThrowOnError>): RequestResult<AdminCustomersControllerPaymentsOfResponses, AdminCustomersControllerPaymentsOfErrors, ThrowOnError> => (options.client ?? client).get<AdminCustomersControllerPaymentsOfResponses, AdminCustomersControllerPaymentsOfErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/payments',
+    ...options
+});
+
+/**
+ * Refund a credit-pack payment in full (admin); its credits are clawed back as for any refund
+ */
+export const adminCustomersControllerRefund = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerRefundData, ThrowOnError>): RequestResult<AdminCustomersControllerRefundResponses, AdminCustomersControllerRefundErrors, ThrowOnError> => (options.client ?? client).post<AdminCustomersControllerRefundResponses, AdminCustomersControllerRefundErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/payments/{payment_intent_id}/refund',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Cancel a user's subscription at the end of its period (admin)
+ */
+export const adminCustomersControllerCancel = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerCancelData, ThrowOnError>): RequestResult<AdminCustomersControllerCancelResponses, AdminCustomersControllerCancelErrors, ThrowOnError> => (options.client ?? client).post<AdminCustomersControllerCancelResponses, AdminCustomersControllerCancelErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/subscription/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Undo a user's cancellation at period end (admin)
+ */
+export const adminCustomersControllerResume = <ThrowOnError extends boolean = false>(options: Options<AdminCustomersControllerResumeData, ThrowOnError>): RequestResult<AdminCustomersControllerResumeResponses, AdminCustomersControllerResumeErrors, ThrowOnError> => (options.client ?? client).post<AdminCustomersControllerResumeResponses, AdminCustomersControllerResumeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/users/{ref}/subscription/resume',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -732,6 +822,15 @@ export const webhookEndpointsControllerReplay = <ThrowOnError extends boolean = 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The audit log, newest first (admin, support): every admin and API-key write
+ */
+export const auditControllerPage = <ThrowOnError extends boolean = false>(options?: Options<AuditControllerPageData, ThrowOnError>): RequestResult<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError> => (options?.client ?? client).get<AuditControllerPageResponses, AuditControllerPageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/admin/audit-log',
+    ...options
 });
 
 /**

@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
 
 export type FieldErrorDto = {
     field: string;
@@ -92,7 +92,7 @@ export type MeResponseDto = {
     email: {
         [key: string]: unknown;
     } | null;
-    role: 'user' | 'admin';
+    role: 'user' | 'admin' | 'support';
     /**
      * The host's id; null for a local account.
      */
@@ -918,6 +918,10 @@ export type WebhookEventDto = {
 
 export type WebhookEventListDto = {
     events: Array<WebhookEventDto>;
+    /**
+     * cursor of the next page
+     */
+    next_cursor: string | null;
 };
 
 export type UsageLimitDto = {
@@ -1004,7 +1008,7 @@ export type AdminUserSummaryDto = {
     email: {
         [key: string]: unknown;
     } | null;
-    role: 'user' | 'admin';
+    role: 'user' | 'admin' | 'support';
     external_issuer: {
         [key: string]: unknown;
     } | null;
@@ -1025,6 +1029,10 @@ export type AdminUserSummaryDto = {
 
 export type AdminUserListDto = {
     users: Array<AdminUserSummaryDto>;
+    /**
+     * cursor of the next page
+     */
+    next_cursor: string | null;
 };
 
 export type OpenCheckoutSessionDto = {
@@ -1042,8 +1050,23 @@ export type AdminUserDetailDto = {
      * The 20 newest ledger entries
      */
     recent_ledger: Array<LedgerEntryDto>;
-    subscription: UserSubscriptionDto | null;
+    /**
+     * More entries: GET /admin/users/{ref}/ledger?cursor=…
+     */
+    ledger_next_cursor: string | null;
+    /**
+     * As GET /payments/get-user-subscription answers for this user
+     */
+    subscription: UserSubscriptionDto | NoSubscriptionDto;
     open_checkout_sessions: Array<OpenCheckoutSessionDto>;
+};
+
+export type PromotionalGrantDto = {
+    /**
+     * Credits to give (1–1,000,000); a support user at most CONSOLE_SUPPORT_GRANT_LIMIT at once.
+     */
+    amount: number;
+    reason: string;
 };
 
 export type ReplayRequestDto = {
@@ -1118,46 +1141,93 @@ export type ReconcileResultDto = {
     unresolved: Array<SubscriptionDriftDto>;
 };
 
-export type AuditActorDto = {
-    type: 'user' | 'api_key';
-    /**
-     * The admin user id, or the API key id
-     */
+export type UserOutboundEventDto = {
     id: string;
+    type: string;
     /**
-     * The admin's email, or the key's name
+     * The event's place in this user's sequence
      */
-    label: string | null;
-};
-
-export type AuditEntryDto = {
-    id: string;
-    occurred_at: string;
-    actor: AuditActorDto;
+    sequence: string;
+    created_at: string;
     /**
-     * Method and route template
+     * The event payload's data
      */
-    action: string;
-    /**
-     * The route's parameters (what was acted on)
-     */
-    target: {
+    data: {
         [key: string]: unknown;
     };
-    /**
-     * The request body's reason, when it gave one
-     */
-    reason: string | null;
-    request_id: string | null;
-    /**
-     * The status the action answered
-     */
-    status: number;
 };
 
-export type AuditLogPageDto = {
-    entries: Array<AuditEntryDto>;
+export type UserOutboundEventListDto = {
+    events: Array<UserOutboundEventDto>;
     next_cursor: string | null;
+};
+
+export type AdminOverviewDto = {
+    /**
+     * tollgate_webhook_inbox_backlog: Stripe events not processed yet
+     */
+    webhook_inbox_backlog: number;
+    /**
+     * tollgate_outbound_undelivered: outbound deliveries not delivered yet
+     */
+    outbound_undelivered: number;
+    /**
+     * tollgate_outbound_disabled_endpoints
+     */
+    outbound_disabled_endpoints: number;
+    /**
+     * tollgate_credits_granted_total (all reasons, since this process started)
+     */
+    credits_granted: number;
+    /**
+     * tollgate_credits_consumed_total (since this process started)
+     */
+    credits_consumed: number;
+    /**
+     * tollgate_credits_clawed_back_total (since this process started)
+     */
+    credits_clawed_back: number;
+};
+
+export type AdminPaymentDto = {
+    payment_intent_id: string;
+    kind: 'credit_pack' | 'subscription';
+    status: string;
+    /**
+     * Minor units of currency
+     */
+    amount: number;
+    /**
+     * Refunded so far, minor units
+     */
+    amount_refunded: number;
+    currency: string;
+    description: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * A credit-pack payment that succeeded and is not fully refunded
+     */
+    refundable: boolean;
+    created: string;
+};
+
+export type AdminPaymentListDto = {
+    payments: Array<AdminPaymentDto>;
+};
+
+export type OperatorReasonDto = {
+    /**
+     * Why: kept in the audit log
+     */
+    reason: string;
+};
+
+export type AdminRefundDto = {
+    refund_id: string;
+    status: string;
+    amount: number;
+    currency: string;
 };
 
 export type CreateWebhookEndpointDto = {
@@ -1257,6 +1327,48 @@ export type ReplayDto = {
 
 export type ReplayResultDto = {
     replayed: number;
+};
+
+export type AuditActorDto = {
+    type: 'user' | 'api_key';
+    /**
+     * The admin user id, or the API key id
+     */
+    id: string;
+    /**
+     * The admin's email, or the key's name
+     */
+    label: string | null;
+};
+
+export type AuditEntryDto = {
+    id: string;
+    occurred_at: string;
+    actor: AuditActorDto;
+    /**
+     * Method and route template
+     */
+    action: string;
+    /**
+     * The route's parameters (what was acted on)
+     */
+    target: {
+        [key: string]: unknown;
+    };
+    /**
+     * The request body's reason, when it gave one
+     */
+    reason: string | null;
+    request_id: string | null;
+    /**
+     * The status the action answered
+     */
+    status: number;
+};
+
+export type AuditLogPageDto = {
+    entries: Array<AuditEntryDto>;
+    next_cursor: string | null;
 };
 
 export type CreatePostDto = {
@@ -2046,6 +2158,10 @@ export type AdminCreditsControllerAdjustErrors = {
      */
     404: ErrorResponseDto;
     /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
      * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
      */
     413: ErrorResponseDto;
@@ -2285,6 +2401,14 @@ export type AdminGrantsControllerListErrors = {
      * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
      */
     403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
     /**
      * RATE_LIMITED: slow down (Retry-After).
      */
@@ -3574,6 +3698,10 @@ export type AdminWebhookEventsControllerListData = {
     query?: {
         status?: 'pending' | 'processing' | 'processed' | 'failed' | 'dead' | 'ignored';
         limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
     };
     url: '/admin/webhook-events';
 };
@@ -4088,8 +4216,20 @@ export type AutoTopUpControllerPutResponse = AutoTopUpControllerPutResponses[key
 export type AdminUsersControllerSearchData = {
     body?: never;
     path?: never;
-    query: {
-        email: string;
+    query?: {
+        /**
+         * Exact email (either this or `q`)
+         */
+        email?: string;
+        /**
+         * One term matched exactly against email, external id, Stripe customer id and Tollgate id
+         */
+        q?: string;
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
     };
     url: '/admin/users';
 };
@@ -4180,6 +4320,127 @@ export type AdminUsersControllerDetailResponses = {
 };
 
 export type AdminUsersControllerDetailResponse = AdminUsersControllerDetailResponses[keyof AdminUsersControllerDetailResponses];
+
+export type AdminUsersControllerLedgerData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/users/{ref}/ledger';
+};
+
+export type AdminUsersControllerLedgerErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminUsersControllerLedgerError = AdminUsersControllerLedgerErrors[keyof AdminUsersControllerLedgerErrors];
+
+export type AdminUsersControllerLedgerResponses = {
+    200: LedgerPageDto;
+};
+
+export type AdminUsersControllerLedgerResponse = AdminUsersControllerLedgerResponses[keyof AdminUsersControllerLedgerResponses];
+
+export type AdminUsersControllerPromotionalData = {
+    body: PromotionalGrantDto;
+    headers?: {
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/promotional-credits';
+};
+
+export type AdminUsersControllerPromotionalErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminUsersControllerPromotionalError = AdminUsersControllerPromotionalErrors[keyof AdminUsersControllerPromotionalErrors];
+
+export type AdminUsersControllerPromotionalResponses = {
+    201: CreditBreakdownDto;
+};
+
+export type AdminUsersControllerPromotionalResponse = AdminUsersControllerPromotionalResponses[keyof AdminUsersControllerPromotionalResponses];
 
 export type AdminStripeControllerReplayData = {
     body: ReplayRequestDto;
@@ -4289,28 +4550,72 @@ export type AdminStripeControllerReconcileResponses = {
 
 export type AdminStripeControllerReconcileResponse = AdminStripeControllerReconcileResponses[keyof AdminStripeControllerReconcileResponses];
 
-export type AuditControllerPageData = {
+export type AdminCustomersControllerOutboundOfData = {
     body?: never;
-    path?: never;
+    path: {
+        ref: string;
+    };
     query?: {
         limit?: number;
         /**
          * next_cursor from the previous page
          */
         cursor?: string;
-        /**
-         * Only this actor (a user id or an API key id)
-         */
-        actor_id?: string;
-        /**
-         * Only actions whose "METHOD /route" contains this
-         */
-        action?: string;
     };
-    url: '/admin/audit-log';
+    url: '/admin/users/{ref}/outbound-events';
 };
 
-export type AuditControllerPageErrors = {
+export type AdminCustomersControllerOutboundOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerOutboundOfError = AdminCustomersControllerOutboundOfErrors[keyof AdminCustomersControllerOutboundOfErrors];
+
+export type AdminCustomersControllerOutboundOfResponses = {
+    200: UserOutboundEventListDto;
+};
+
+export type AdminCustomersControllerOutboundOfResponse = AdminCustomersControllerOutboundOfResponses[keyof AdminCustomersControllerOutboundOfResponses];
+
+export type AdminCustomersControllerOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/overview';
+};
+
+export type AdminCustomersControllerOverviewErrors = {
     /**
      * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
      */
@@ -4337,13 +4642,324 @@ export type AuditControllerPageErrors = {
     503: ErrorResponseDto;
 };
 
-export type AuditControllerPageError = AuditControllerPageErrors[keyof AuditControllerPageErrors];
+export type AdminCustomersControllerOverviewError = AdminCustomersControllerOverviewErrors[keyof AdminCustomersControllerOverviewErrors];
 
-export type AuditControllerPageResponses = {
-    200: AuditLogPageDto;
+export type AdminCustomersControllerOverviewResponses = {
+    200: AdminOverviewDto;
 };
 
-export type AuditControllerPageResponse = AuditControllerPageResponses[keyof AuditControllerPageResponses];
+export type AdminCustomersControllerOverviewResponse = AdminCustomersControllerOverviewResponses[keyof AdminCustomersControllerOverviewResponses];
+
+export type AdminCustomersControllerInvoicesOfData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Page on: the last invoice id of the previous page.
+         */
+        starting_after?: string;
+    };
+    url: '/admin/users/{ref}/invoices';
+};
+
+export type AdminCustomersControllerInvoicesOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerInvoicesOfError = AdminCustomersControllerInvoicesOfErrors[keyof AdminCustomersControllerInvoicesOfErrors];
+
+export type AdminCustomersControllerInvoicesOfResponses = {
+    200: InvoicesResponseDto;
+};
+
+export type AdminCustomersControllerInvoicesOfResponse = AdminCustomersControllerInvoicesOfResponses[keyof AdminCustomersControllerInvoicesOfResponses];
+
+export type AdminCustomersControllerPaymentsOfData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/payments';
+};
+
+export type AdminCustomersControllerPaymentsOfErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerPaymentsOfError = AdminCustomersControllerPaymentsOfErrors[keyof AdminCustomersControllerPaymentsOfErrors];
+
+export type AdminCustomersControllerPaymentsOfResponses = {
+    200: AdminPaymentListDto;
+};
+
+export type AdminCustomersControllerPaymentsOfResponse = AdminCustomersControllerPaymentsOfResponses[keyof AdminCustomersControllerPaymentsOfResponses];
+
+export type AdminCustomersControllerRefundData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+        payment_intent_id: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/payments/{payment_intent_id}/refund';
+};
+
+export type AdminCustomersControllerRefundErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerRefundError = AdminCustomersControllerRefundErrors[keyof AdminCustomersControllerRefundErrors];
+
+export type AdminCustomersControllerRefundResponses = {
+    200: AdminRefundDto;
+};
+
+export type AdminCustomersControllerRefundResponse = AdminCustomersControllerRefundResponses[keyof AdminCustomersControllerRefundResponses];
+
+export type AdminCustomersControllerCancelData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/subscription/cancel';
+};
+
+export type AdminCustomersControllerCancelErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerCancelError = AdminCustomersControllerCancelErrors[keyof AdminCustomersControllerCancelErrors];
+
+export type AdminCustomersControllerCancelResponses = {
+    200: UserSubscriptionDto;
+};
+
+export type AdminCustomersControllerCancelResponse = AdminCustomersControllerCancelResponses[keyof AdminCustomersControllerCancelResponses];
+
+export type AdminCustomersControllerResumeData = {
+    body: OperatorReasonDto;
+    path: {
+        ref: string;
+    };
+    query?: never;
+    url: '/admin/users/{ref}/subscription/resume';
+};
+
+export type AdminCustomersControllerResumeErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminCustomersControllerResumeError = AdminCustomersControllerResumeErrors[keyof AdminCustomersControllerResumeErrors];
+
+export type AdminCustomersControllerResumeResponses = {
+    200: UserSubscriptionDto;
+};
+
+export type AdminCustomersControllerResumeResponse = AdminCustomersControllerResumeResponses[keyof AdminCustomersControllerResumeResponses];
 
 export type WebhookEndpointsControllerListData = {
     body?: never;
@@ -4744,6 +5360,62 @@ export type WebhookEndpointsControllerReplayResponses = {
 };
 
 export type WebhookEndpointsControllerReplayResponse = WebhookEndpointsControllerReplayResponses[keyof WebhookEndpointsControllerReplayResponses];
+
+export type AuditControllerPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor from the previous page
+         */
+        cursor?: string;
+        /**
+         * Only this actor (a user id or an API key id)
+         */
+        actor_id?: string;
+        /**
+         * Only actions whose "METHOD /route" contains this
+         */
+        action?: string;
+    };
+    url: '/admin/audit-log';
+};
+
+export type AuditControllerPageErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AuditControllerPageError = AuditControllerPageErrors[keyof AuditControllerPageErrors];
+
+export type AuditControllerPageResponses = {
+    200: AuditLogPageDto;
+};
+
+export type AuditControllerPageResponse = AuditControllerPageResponses[keyof AuditControllerPageResponses];
 
 export type PostsControllerCreateData = {
     body: CreatePostDto;

@@ -1,0 +1,39 @@
+import { createTestApp, TestApp } from '../support/test-app';
+
+/** /console is served with its strict CSP, serves only its own scripts and styles, and CONSOLE_ENABLED=false drops it. */
+describe('console page (e2e)', () => {
+  describe('enabled (the default)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(async () => t.close());
+
+    it('serves the page and its modules under a CSP that allows only this origin', async () => {
+      const page = await t.http().get('/console').expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toBe(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+          "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+      );
+      expect(page.headers['cache-control']).toBe('no-store');
+      expect(page.text).toContain('<script type="module" src="/console/assets/app.js"></script>');
+      for (const asset of ['app.js', 'api.js', 'dom.js', 'style.css']) {
+        const res = await t.http().get(`/console/assets/${asset}`).expect(200);
+        expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      }
+      await t.http().get('/console/assets/index.html').expect(404);
+      await t.http().get('/console/assets/..%2Fpackage.json').expect(404);
+    });
+  });
+
+  it('CONSOLE_ENABLED=false: no page, no assets', async () => {
+    const t = await createTestApp({ env: { CONSOLE_ENABLED: 'false' } });
+    try {
+      await t.http().get('/console').expect(404);
+      await t.http().get('/console/assets/app.js').expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
