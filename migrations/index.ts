@@ -15,6 +15,7 @@ import { AuditLog1764400950000 } from './1764400950000-audit-log';
 import { CreditGrants1764401000000 } from './1764401000000-credit-grants';
 import { SupportRole1764401100000 } from './1764401100000-support-role';
 import { SpendControls1764401200000 } from './1764401200000-spend-controls';
+import { UsageWindows1764401300000 } from './1764401300000-usage-windows';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   CreditGrants1764401000000,
   SupportRole1764401100000,
   SpendControls1764401200000,
+  UsageWindows1764401300000,
 ];

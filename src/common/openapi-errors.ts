@@ -21,14 +21,19 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'DELETE /admin/api-keys/{id}': [E.ApiKeyNotFound],
   'GET /payments/products': [E.InvalidProductType, E.UnsupportedCurrency],
   'POST /admin/catalog/sync': [E.CatalogSyncWouldEmpty, ...STRIPE],
-  'POST /credits/consume': [E.InsufficientCredits, ...IDEMPOTENCY],
+  'POST /credits/consume': [E.InsufficientCredits, E.UsageLimitReached, ...IDEMPOTENCY],
   'POST /admin/users/{id}/credits': [E.InsufficientCredits, E.UserNotFound, E.Conflict],
   'POST /credits/grants': [...GRANT],
   'POST /credits/grants/{id}/void': GRANT_VOID,
   'POST /admin/users/{id}/grants': [...GRANT, E.UserNotFound, E.Conflict],
   'GET /admin/users/{id}/grants': [E.UserNotFound, E.Conflict],
   'POST /admin/users/{id}/grants/{grantId}/void': [...GRANT_VOID, E.UserNotFound, E.Conflict],
-  'POST /credits/holds': [E.IdempotencyKeyRequired, E.InsufficientCredits, E.IdempotencyKeyReused],
+  'POST /credits/holds': [
+    E.IdempotencyKeyRequired,
+    E.InsufficientCredits,
+    E.UsageLimitReached,
+    E.IdempotencyKeyReused,
+  ],
   'GET /credits/holds/{id}': [E.HoldNotFound],
   'POST /credits/holds/{id}/capture': [...HOLD_SETTLE, E.CaptureExceedsHold],
   'POST /credits/holds/{id}/release': HOLD_SETTLE,
@@ -148,6 +153,7 @@ const SHARED: Readonly<Record<number, readonly ErrorCode[]>> = {
 /** Extra fields some codes add to the body, as the filter writes them (docs/errors.md). */
 const EXTRA: Partial<Record<ErrorCode, Record<string, unknown>>> = {
   [E.InsufficientCredits]: { requested: 5, available: 2 },
+  [E.UsageLimitReached]: { limit: 500, per: 'day', used: 498, resets_at: '2026-12-04T00:00:00.000Z' },
   [E.FeatureNotEntitled]: {
     feature: 'api_access',
     current_plan: null,

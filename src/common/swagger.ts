@@ -31,7 +31,7 @@ export const ApiInsufficientCredits = (detail = 'nothing was spent') =>
   ApiResponse({
     status: 402,
     type: ErrorResponseDto,
-    description: `INSUFFICIENT_CREDITS only: ${detail}; the body says requested and available.`,
+    description: `INSUFFICIENT_CREDITS (${detail}; the body says requested and available) or USAGE_LIMIT_REACHED.`,
   });
 
 /** Marks an operation (or a controller) whose route is not rate limited, for the OpenAPI document. */

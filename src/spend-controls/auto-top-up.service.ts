@@ -198,9 +198,14 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     const after = fact.totalAfter;
     if (!(before >= threshold && after < threshold)) return;
     // The row, not memory, decides (another replica may have changed it); numbered under the balance lock.
-    const cfg = await firstRow<{ crossings: string; price_id: string; max_per_month: number; failures: number }>(
+    const cfg = await firstRow<{
+      crossings: string;
+      price_id: string;
+      max_per_month: number;
+      failures: number;
+    }>(
       m,
-        `UPDATE auto_top_ups SET crossings = crossings + 1
+      `UPDATE auto_top_ups SET crossings = crossings + 1
           WHERE user_id = $1 AND enabled AND threshold <= $2 AND threshold > $3
          RETURNING crossings, price_id, max_per_month, failures`,
       [fact.userId, before, after],

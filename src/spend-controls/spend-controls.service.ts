@@ -26,7 +26,8 @@ interface Row {
  * UTC hour/day/month and the overage cap. The thresholds are also held in memory (LowBalanceThresholds), so
  * the balance reactions on the posting path ask no query: loaded at boot, updated after each write here, on
  * other replicas by NOTIFY (SpendControlsListener), and reloaded in full every SPEND_CONTROLS_RELOAD_MS.
- * Usage limits and the overage cap are stored and served; the consume and hold statements enforce them.
+ * Usage limits are enforced by the consume and hold statements (src/credits/ledger/consume-sql.ts); the overage
+ * cap is stored for overage.
  */
 @Injectable()
 export class SpendControlsService implements OnApplicationBootstrap, OnApplicationShutdown {

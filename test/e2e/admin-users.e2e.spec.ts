@@ -144,7 +144,14 @@ describe('admin user routes (e2e)', () => {
     expect(none.subscription).toEqual({
       has_subscription: false,
       subscription: null,
-      credits: { monthly_credits: 0, purchased_credits: 0, total_credits: 0 },
+      credits: {
+        monthly_credits: 0,
+        purchased_credits: 0,
+        promotional_credits: 0,
+        total_credits: 0,
+        held_credits: 0,
+        expiring: [],
+      },
     });
 
     const pro = await catalogPrice(t, 'subscription', 'Pro Plan');

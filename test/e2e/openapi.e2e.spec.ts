@@ -98,7 +98,7 @@ describe('OpenAPI document (e2e)', () => {
     });
   });
 
-  it('documents POST /examples/posts as 201 and the credit 402s as INSUFFICIENT_CREDITS only', async () => {
+  it('documents POST /examples/posts as 201 and the credit 402s as INSUFFICIENT_CREDITS or USAGE_LIMIT_REACHED, never a card error', async () => {
     const posts = doc.paths['/examples/posts'].post.responses;
     expect(posts['201']).toBeDefined();
     expect(posts['200']).toBeUndefined();
@@ -108,7 +108,7 @@ describe('OpenAPI document (e2e)', () => {
       .send({ email: 'doc@example.com', password: 'correct horse battery' });
     expect(user.status).toBe(201);
     for (const op of [doc.paths['/credits/consume'].post, doc.paths['/examples/posts'].post]) {
-      expect(op.responses['402'].description).toMatch(/^INSUFFICIENT_CREDITS only/);
+      expect(op.responses['402'].description).toMatch(/^INSUFFICIENT_CREDITS .* or USAGE_LIMIT_REACHED\.$/);
       expect(op.responses['402'].description).not.toMatch(/CARD_DECLINED|card/i);
     }
   });

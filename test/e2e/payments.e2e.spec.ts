@@ -321,7 +321,14 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect(await subscription(user)).toEqual({
         has_subscription: false,
         subscription: null,
-        credits: { monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] },
+        credits: {
+          monthly_credits: 0,
+          purchased_credits: 0,
+          promotional_credits: 0,
+          total_credits: 0,
+          held_credits: 0,
+          expiring: [],
+        },
       });
     });
 
@@ -581,11 +588,14 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
       expect(clawbacks.n).toBe(0);
     });
 
-    it('shows the subscription in the admin user detail, the same one the user sees (null only before one)', async () => {
+    it('shows the subscription in the admin user detail, the same answer the user sees, before and after one', async () => {
       const admin = await registerOrLoginAdmin(t);
       const user = await registerUser(t);
       const before = (await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200)).body;
-      expect(before.subscription).toBeNull();
+      expect(before.subscription).toEqual(
+        (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body,
+      );
+      expect(before.subscription).toMatchObject({ has_subscription: false, subscription: null });
       await subscribe(user);
       const own = await waitFor(async () => {
         const body = (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body;

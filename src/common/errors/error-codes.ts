@@ -61,6 +61,7 @@ export enum ErrorCode {
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
   IdempotencyKeyRequired = 'IDEMPOTENCY_KEY_REQUIRED',
+  UsageLimitReached = 'USAGE_LIMIT_REACHED',
   GrantExpiryInvalid = 'GRANT_EXPIRY_INVALID',
   GrantNotFound = 'GRANT_NOT_FOUND',
   GrantNotVoidable = 'GRANT_NOT_VOIDABLE',
@@ -206,6 +207,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
     status: 409,
     message: 'A request with this Idempotency-Key is still in progress.',
   },
+  [ErrorCode.UsageLimitReached]: {
+    status: 402,
+    message: "This would exceed the user's usage limit for the current period; nothing was spent.",
+  },
   [ErrorCode.IdempotencyKeyRequired]: {
     status: 400,
     message: 'This request needs an Idempotency-Key header (1-255 characters of letters, digits, _ . : -).',
@@ -254,6 +259,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   },
   [ErrorCode.GrantLimitExceeded]: {
     status: 403,
-    message: 'This grant is above what your role may grant at once (CONSOLE_SUPPORT_GRANT_LIMIT): ask an admin.',
+    message:
+      'This grant is above what your role may grant at once (CONSOLE_SUPPORT_GRANT_LIMIT): ask an admin.',
   },
 };

@@ -19,7 +19,21 @@ function takeSql(kind: 'consume' | 'hold'): string {
   const hold = kind === 'hold';
   const key = hold ? `'hold:' || $3::text` : '$3::text';
   return `WITH bal AS (
-     SELECT user_id FROM credit_balances WHERE user_id = $1 FOR UPDATE
+     SELECT user_id, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used, usage_month_start,
+            usage_month_used
+       FROM credit_balances WHERE user_id = $1 FOR UPDATE
+   ), win AS (
+     SELECT date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
+            date_trunc('month', now(), 'UTC') AS m_ws,
+            CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
+            CASE WHEN usage_day_start = date_trunc('day', now(), 'UTC') THEN usage_day_used ELSE 0 END AS d_used,
+            CASE WHEN usage_month_start = date_trunc('month', now(), 'UTC') THEN usage_month_used ELSE 0 END AS m_used
+       FROM bal
+   ), allowed AS (
+     SELECT NOT EXISTS (
+       SELECT 1 FROM spend_controls sc, jsonb_array_elements(sc.usage_limits) l, win
+        WHERE sc.user_id = $1 AND $2::int + CASE l->>'per' WHEN 'hour' THEN win.h_used WHEN 'day' THEN win.d_used
+                                                          ELSE win.m_used END > (l->>'credits')::int) AS ok
    ), live AS (
      SELECT id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
       WHERE user_id = (SELECT user_id FROM bal) AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
@@ -32,7 +46,7 @@ function takeSql(kind: 'consume' | 'hold'): string {
    ), take AS (
      SELECT id, bucket, n, LEAST(remaining, $2::int - (upto - remaining))::int AS taken
        FROM ordered
-      WHERE upto - remaining < $2::int AND (SELECT max(upto) FROM ordered) >= $2::int
+      WHERE upto - remaining < $2::int AND (SELECT max(upto) FROM ordered) >= $2::int AND (SELECT ok FROM allowed)
    ),${
      hold
        ? ` ins AS (
@@ -55,8 +69,11 @@ function takeSql(kind: 'consume' | 'hold'): string {
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly - s.m, purchased = b.purchased - s.p, promotional = b.promotional - s.r,
-            ${hold ? 'held = b.held + $2::int, ' : ''}updated_at = now()
-       FROM split s${hold ? ', ins' : ''}
+            ${hold ? 'held = b.held + $2::int, ' : ''}updated_at = now(),
+            usage_hour_start = w.h_ws, usage_hour_used = w.h_used + $2::int,
+            usage_day_start = w.d_ws, usage_day_used = w.d_used + $2::int,
+            usage_month_start = w.m_ws, usage_month_used = w.m_used + $2::int
+       FROM split s, win w${hold ? ', ins' : ''}
       WHERE b.user_id = $1 AND s.m + s.p + s.r = $2::int
      RETURNING b.monthly, b.purchased, b.promotional, b.held, s.m AS from_monthly, s.p AS from_purchased,
                s.r AS from_promotional
@@ -124,7 +141,7 @@ export interface ConsumeSqlRow {
 export const SETTLE_HOLD_SQL = `WITH bal AS (
      SELECT user_id FROM credit_balances WHERE user_id = $1 FOR UPDATE
    ), h AS (
-     SELECT id, amount, status, expires_at <= now() AS due FROM credit_holds
+     SELECT id, amount, status, expires_at <= now() AS due, created_at FROM credit_holds
       WHERE id = $2::uuid AND user_id = (SELECT user_id FROM bal) FOR UPDATE
    ), parts AS (
      SELECT l.id, l.grant_id, l.bucket, -l.amount AS taken FROM credit_ledger l
@@ -137,7 +154,8 @@ export const SETTLE_HOLD_SQL = `WITH bal AS (
    ), dead AS (
      SELECT 1 FROM pg WHERE ended
    ), ok AS (
-     SELECT id, amount, CASE WHEN $4::text = 'captured' THEN LEAST(amount, $3::int) ELSE 0 END AS keep FROM h
+     SELECT id, amount, CASE WHEN $4::text = 'captured' THEN LEAST(amount, $3::int) ELSE 0 END AS keep, created_at
+       FROM h
       WHERE status = 'open' AND (NOT due OR $4::text = 'expired')
         AND ($4::text <> 'captured' OR $5::boolean OR $3::int <= amount) AND NOT EXISTS (SELECT 1 FROM dead)
    ), back AS (
@@ -162,7 +180,14 @@ export const SETTLE_HOLD_SQL = `WITH bal AS (
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly + s.m, purchased = b.purchased + s.p, promotional = b.promotional + s.r,
-            held = b.held - ok.amount, updated_at = now()
+            held = b.held - ok.amount, updated_at = now(),
+            -- the unused part goes back to the usage windows the hold counted in, while they are current
+            usage_hour_used = CASE WHEN b.usage_hour_start = date_trunc('hour', ok.created_at, 'UTC')
+                                   THEN GREATEST(0, b.usage_hour_used - (ok.amount - ok.keep)) ELSE b.usage_hour_used END,
+            usage_day_used = CASE WHEN b.usage_day_start = date_trunc('day', ok.created_at, 'UTC')
+                                  THEN GREATEST(0, b.usage_day_used - (ok.amount - ok.keep)) ELSE b.usage_day_used END,
+            usage_month_used = CASE WHEN b.usage_month_start = date_trunc('month', ok.created_at, 'UTC')
+                                    THEN GREATEST(0, b.usage_month_used - (ok.amount - ok.keep)) ELSE b.usage_month_used END
        FROM split s, ok
       WHERE b.user_id = $1
      RETURNING b.monthly, b.purchased, b.promotional, b.held, s.m AS to_monthly, s.p AS to_purchased,

@@ -165,6 +165,8 @@ export async function explainInsufficient(
   amount: number,
 ): Promise<unknown> {
   if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
+  const limited = await usageLimitHit(m, userId, amount).catch(() => undefined);
+  if (limited) return limited;
   const available = await readBreakdown(m, userId).then(
     (b) => b.total_credits,
     () => undefined,
@@ -176,5 +178,31 @@ export async function explainInsufficient(
     ErrorCode.InsufficientCredits,
     `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
     details,
+  );
+}
+
+/** The usage limit (spend controls) that a take of `amount` would break now, as the 402 to answer; or null. */
+async function usageLimitHit(m: EntityManager, userId: string, amount: number): Promise<AppError | null> {
+  const [hit]: Array<{ per: string; limit: number; used: number; resets_at: Date }> = await m.query(
+    `WITH u AS (
+       SELECT l->>'per' AS per, (l->>'credits')::int AS "limit",
+              CASE l->>'per'
+                WHEN 'hour' THEN CASE WHEN b.usage_hour_start = date_trunc('hour', now(), 'UTC') THEN b.usage_hour_used ELSE 0 END
+                WHEN 'day' THEN CASE WHEN b.usage_day_start = date_trunc('day', now(), 'UTC') THEN b.usage_day_used ELSE 0 END
+                ELSE CASE WHEN b.usage_month_start = date_trunc('month', now(), 'UTC') THEN b.usage_month_used ELSE 0 END
+              END AS used,
+              date_trunc(l->>'per', now(), 'UTC') + ('1 ' || (l->>'per'))::interval AS resets_at
+         FROM spend_controls sc CROSS JOIN jsonb_array_elements(sc.usage_limits) l
+         LEFT JOIN credit_balances b ON b.user_id = sc.user_id
+        WHERE sc.user_id = $1)
+     SELECT per, "limit", used, resets_at FROM u WHERE used + $2::int > "limit" ORDER BY resets_at DESC LIMIT 1`,
+    [userId, amount],
+  );
+  if (!hit) return null;
+  const resetsAt = new Date(hit.resets_at).toISOString();
+  return new AppError(
+    ErrorCode.UsageLimitReached,
+    `Usage limit reached: at most ${hit.limit} credits per ${hit.per}, ${hit.used} used; it resets at ${resetsAt}.`,
+    { limit: hit.limit, per: hit.per, used: hit.used, resets_at: resetsAt },
   );
 }

@@ -49,7 +49,8 @@ export class SpendControlsDto {
 
   @ApiPropertyOptional({
     type: [UsageLimitDto],
-    description: 'At most one per period. Stored now; enforced by the consume and hold statements.',
+    description:
+      'At most one per period. Enforced inside the consume and hold statements: 402 USAGE_LIMIT_REACHED past it.',
   })
   @IsOptional()
   @IsArray()

@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'USAGE_LIMIT_REACHED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
 
 export type FieldErrorDto = {
     field: string;
@@ -959,7 +959,7 @@ export type SpendControlsDto = {
      */
     low_balance_thresholds?: Array<number> | null;
     /**
-     * At most one per period. Stored now; enforced by the consume and hold statements.
+     * At most one per period. Enforced inside the consume and hold statements: 402 USAGE_LIMIT_REACHED past it.
      */
     usage_limits?: Array<UsageLimitDto>;
     /**
@@ -2087,7 +2087,7 @@ export type CreditsControllerConsumeErrors = {
      */
     401: ErrorResponseDto;
     /**
-     * INSUFFICIENT_CREDITS only: nothing was spent; the body says requested and available.
+     * INSUFFICIENT_CREDITS (nothing was spent; the body says requested and available) or USAGE_LIMIT_REACHED.
      */
     402: ErrorResponseDto;
     /**
@@ -2146,7 +2146,7 @@ export type AdminCreditsControllerAdjustErrors = {
      */
     401: ErrorResponseDto;
     /**
-     * INSUFFICIENT_CREDITS only: a negative adjustment larger than the bucket changes nothing; the body says requested and available.
+     * INSUFFICIENT_CREDITS (a negative adjustment larger than the bucket changes nothing; the body says requested and available) or USAGE_LIMIT_REACHED.
      */
     402: ErrorResponseDto;
     /**
@@ -2585,7 +2585,7 @@ export type CreditHoldsControllerPlaceErrors = {
      */
     401: ErrorResponseDto;
     /**
-     * INSUFFICIENT_CREDITS only: nothing was held; the body says requested and available.
+     * INSUFFICIENT_CREDITS (nothing was held; the body says requested and available) or USAGE_LIMIT_REACHED.
      */
     402: ErrorResponseDto;
     /**
@@ -5444,7 +5444,7 @@ export type PostsControllerCreateErrors = {
      */
     401: ErrorResponseDto;
     /**
-     * INSUFFICIENT_CREDITS only: the route costs 1 credit(s), taken before it runs; the body says requested and available.
+     * INSUFFICIENT_CREDITS (the route costs 1 credit(s), taken before it runs; the body says requested and available) or USAGE_LIMIT_REACHED.
      */
     402: ErrorResponseDto;
     /**
