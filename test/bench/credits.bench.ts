@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUME_SQL, type ConsumeSqlRow } from '../../src/credits/credits.service';
 import { createScratchDatabase } from '../support/test-database';
@@ -13,6 +13,7 @@ const USERS = 64;
 const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
+const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
 
 /**
  * The credit engine's figures, each beside its baseline in the same run:
@@ -26,14 +27,26 @@ export async function benchCredits(): Promise<string> {
   const servers: Server[] = [];
   let pool: Pool | undefined;
   try {
+    // As production runs it (NODE_ENV=production: JSON logs, no emulator in the process), on PostgreSQL.
+    const emulator = await spawnServer(
+      'emulator',
+      'dist/src/stripe-emulator/cli.js',
+      { STRIPE_EMULATOR_PORT: '0', WEBHOOK_URL: 'http://127.0.0.1:9/none', WEBHOOK_SECRET },
+      60_000,
+      /API:\s+(http:\/\/[\w.]+:\d+)/,
+    );
+    servers.push(emulator);
     const tollgate = await spawnServer('tollgate', 'dist/src/main.js', {
-      NODE_ENV: 'development',
+      NODE_ENV: 'production',
       DATABASE_URL: scratch.url,
       DB_MIGRATE_ON_START: 'true',
       DB_POOL_SIZE: String(POOL),
+      STRIPE_SECRET_KEY: 'sk_live_bench_against_the_emulator',
+      STRIPE_API_URL: emulator.url,
+      WEBHOOK_SECRET,
+      JWT_SECRET: randomBytes(32).toString('hex'),
       PORT: '0',
       HOST: '127.0.0.1',
-      STRIPE_EMULATOR_PORT: '0',
       LOG_LEVEL: 'info',
       THROTTLE_LIMIT: '1000000000',
       THROTTLE_AUTH_LIMIT: '1000000000',
@@ -133,7 +146,8 @@ export async function benchCredits(): Promise<string> {
     const pairCost = ratio(consumeLoop.rps, pairLoop.rps);
     const measured: Measured[] = [app64, prepared64, consumeLoop, pairLoop, read64];
     return [
-      `${databaseLabel()}; ${DURATION_S} s per run after a 1 s warm-up; database pool ${POOL}; ${USERS} users ` +
+      `${databaseLabel()}; Tollgate NODE_ENV=production; ${DURATION_S} s per run after a 1 s warm-up; ` +
+        `database pool ${POOL}; ${USERS} users ` +
         'with 3 live grants each',
       tableHeader(),
       ...measured.map((m) => tableRow(m)),
