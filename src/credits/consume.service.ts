@@ -157,6 +157,14 @@ export class ConsumeService {
   }
 
   /**
+   * Sets the usage limits (N credits per UTC hour, day or month) the consume and hold statements enforce for a
+   * user, in the caller's transaction (spend controls, when its controls change).
+   */
+  setUsageLimits(m: EntityManager, userId: string, limits: ReadonlyArray<{ credits: number; per: string }>) {
+    return this.ledger.setUsageLimits(m, userId, limits);
+  }
+
+  /**
    * @ConsumesCredits: the route's credits are reserved by a hold before the action runs (402 otherwise),
    * captured when it succeeds (settleAction) and released when it throws (refundConsume). With an
    * Idempotency-Key the hold is placed in the key's transaction, so a retry replays instead of paying twice.

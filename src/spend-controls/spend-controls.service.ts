@@ -1,3 +1,4 @@
+import { ConsumeService } from '../credits/consume.service';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -40,6 +41,7 @@ export class SpendControlsService implements OnApplicationBootstrap, OnApplicati
     private readonly thresholds: LowBalanceThresholds,
     private readonly identities: IdentityService,
     private readonly users: UsersService,
+    private readonly consume: ConsumeService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -92,6 +94,8 @@ export class SpendControlsService implements OnApplicationBootstrap, OnApplicati
           controls.overage_cap,
         ],
       );
+      // The credits module enforces the usage limits inside its consume and hold statements: hand them over.
+      await this.consume.setUsageLimits(m, userId, controls.usage_limits);
       await m.query(`SELECT pg_notify('${SPEND_CONTROLS_CHANNEL}', $1)`, [userId]);
       return saved;
     });

@@ -107,11 +107,16 @@ describe('admin webhook events (e2e)', () => {
     ).body as { events: EventView[] };
     expect(ignored.events.map((e) => e.type)).toContain('charge.succeeded');
     expect(ignored.events.every((e) => e.status === 'ignored')).toBe(true);
+    // payment_intent.succeeded has a handler (auto top-up): a pack's is processed and changes nothing.
+    const processed = (
+      await t.http().get('/admin/webhook-events?status=processed&limit=500').set(admin.auth).expect(200)
+    ).body as { events: EventView[] };
+    expect(processed.events.every((e) => e.type === 'payment_intent.succeeded')).toBe(true);
     const all = (await t.http().get('/admin/webhook-events?limit=500').set(admin.auth).expect(200)).body as {
       events: EventView[];
     };
     expect(all.events.map((e) => e.id).sort()).toEqual(
-      [...ignored.events.map((e) => e.id), ...eventIds].sort(),
+      [...ignored.events.map((e) => e.id), ...processed.events.map((e) => e.id), ...eventIds].sort(),
     );
 
     const one = await t.http().get(`/admin/webhook-events/${eventIds[0]}`).set(admin.auth).expect(200);

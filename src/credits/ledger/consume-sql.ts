@@ -19,8 +19,8 @@ function takeSql(kind: 'consume' | 'hold'): string {
   const hold = kind === 'hold';
   const key = hold ? `'hold:' || $3::text` : '$3::text';
   return `WITH bal AS (
-     SELECT user_id, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used, usage_month_start,
-            usage_month_used
+     SELECT user_id, usage_limits, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used,
+            usage_month_start, usage_month_used
        FROM credit_balances WHERE user_id = $1 FOR UPDATE
    ), win AS (
      SELECT date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
@@ -31,8 +31,8 @@ function takeSql(kind: 'consume' | 'hold'): string {
        FROM bal
    ), allowed AS (
      SELECT NOT EXISTS (
-       SELECT 1 FROM spend_controls sc, jsonb_array_elements(sc.usage_limits) l, win
-        WHERE sc.user_id = $1 AND $2::int + CASE l->>'per' WHEN 'hour' THEN win.h_used WHEN 'day' THEN win.d_used
+       SELECT 1 FROM bal, jsonb_array_elements(bal.usage_limits) l, win
+        WHERE $2::int + CASE l->>'per' WHEN 'hour' THEN win.h_used WHEN 'day' THEN win.d_used
                                                           ELSE win.m_used END > (l->>'credits')::int) AS ok
    ), live AS (
      SELECT id, bucket, remaining, priority, expires_at, created_at FROM credit_grants

@@ -192,9 +192,8 @@ async function usageLimitHit(m: EntityManager, userId: string, amount: number): 
                 ELSE CASE WHEN b.usage_month_start = date_trunc('month', now(), 'UTC') THEN b.usage_month_used ELSE 0 END
               END AS used,
               date_trunc(l->>'per', now(), 'UTC') + ('1 ' || (l->>'per'))::interval AS resets_at
-         FROM spend_controls sc CROSS JOIN jsonb_array_elements(sc.usage_limits) l
-         LEFT JOIN credit_balances b ON b.user_id = sc.user_id
-        WHERE sc.user_id = $1)
+         FROM credit_balances b CROSS JOIN jsonb_array_elements(b.usage_limits) l
+        WHERE b.user_id = $1)
      SELECT per, "limit", used, resets_at FROM u WHERE used + $2::int > "limit" ORDER BY resets_at DESC LIMIT 1`,
     [userId, amount],
   );

@@ -245,6 +245,22 @@ export class LedgerService {
     }
   }
 
+  /**
+   * The usage limits the consume and hold statements enforce for this user (spend controls hands them over when
+   * they change), kept on the balance row those statements lock first.
+   */
+  async setUsageLimits(
+    m: EntityManager,
+    userId: string,
+    limits: ReadonlyArray<{ credits: number; per: string }>,
+  ) {
+    await m.query(
+      `INSERT INTO credit_balances (user_id, usage_limits) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET usage_limits = EXCLUDED.usage_limits`,
+      [userId, JSON.stringify(limits)],
+    );
+  }
+
   private async lock(m: EntityManager, userId: string): Promise<Balance> {
     await m.query('INSERT INTO credit_balances (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
       userId,
