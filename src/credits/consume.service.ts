@@ -9,7 +9,7 @@ import { TollgateMetrics } from '../metrics/metrics.service';
 import type { ConsumeReceipt } from './credit.types';
 import { CreditsPosted } from '../common/facts/credit.facts';
 import type { ConsumeSqlRow } from './ledger/consume-sql';
-import { explainInsufficient, takeParts } from './ledger/ledger-queries';
+import { explainInsufficient } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
 import { HoldsService } from './holds.service';
 
@@ -236,45 +236,17 @@ export class ConsumeService {
   }
 
   /**
-   * Gives back what a consume took, to the grants it came from (a failed in-app action). Idempotent.
-   * A replayed receipt (an Idempotency-Key retry) is not refunded: that charge belongs to the original,
-   * successful request.
+   * A failed action: its hold returns everything, and a retry with the same Idempotency-Key must pay again. A
+   * replayed receipt (an Idempotency-Key retry) is not released: that charge belongs to the original, successful
+   * request.
    */
   async refundConsume(userId: string, receipt: ConsumeReceipt): Promise<void> {
-    if (receipt.replayed) return;
-    if (receipt.hold_id) return this.releaseAction(userId, receipt, receipt.hold_id);
-    await this.db.transaction((m) =>
-      this.ledger.post(m, userId, async () => {
-        // A retry with the same Idempotency-Key must pay again: the refunded attempt no longer counts.
-        await m.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
-          userId,
-          receipt.operation,
-        ]);
-        // Back to the grants it came from, as the ledger recorded them.
-        const parts = await takeParts(m, userId, receipt.operation);
-        return {
-          cause: { kind: 'consume_refund', operation: receipt.operation },
-          movements: parts.map((part, i) => ({
-            kind: 'return' as const,
-            grantId: part.grant_id,
-            amount: part.amount,
-            reason: 'consume_refund' as const,
-            key: `${receipt.operation}:refund:${i + 1}`,
-            sourceType: 'consume',
-            sourceId: receipt.operation,
-          })),
-        };
-      }),
-    );
-  }
-
-  /** A failed action: its hold returns everything, and a retry with the same key must pay again. */
-  private async releaseAction(userId: string, receipt: ConsumeReceipt, holdId: string): Promise<void> {
+    if (receipt.replayed || !receipt.hold_id) return;
     await this.db.query(`DELETE FROM consume_requests WHERE user_id = $1 AND response->>'operation' = $2`, [
       userId,
       receipt.operation,
     ]);
-    await this.holds.release(userId, holdId).catch((err: unknown) => {
+    await this.holds.release(userId, receipt.hold_id).catch((err: unknown) => {
       // Released or expired already: nothing is held any more, which is what this wanted.
       if (err instanceof AppError && err.code === ErrorCode.HoldAlreadySettled) return;
       throw err;

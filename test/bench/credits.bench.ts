@@ -4,7 +4,7 @@ import { CONSUME_SQL, type ConsumeSqlRow } from '../../src/credits/credits.servi
 import { createScratchDatabase } from '../support/test-database';
 import { httpLoad, loopLoad, Measured, tableHeader, tableRow, verdict, warmUp } from './bench-utils';
 import { benchDatabaseUrl, databaseLabel, registerCaller, type Caller } from './platform.bench';
-import { call, spawnServer, type Server } from './servers/spawn';
+import { call, spawnEmulator, spawnServer, type Server } from './servers/spawn';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const WIDE = 64;
@@ -28,13 +28,7 @@ export async function benchCredits(): Promise<string> {
   let pool: Pool | undefined;
   try {
     // As production runs it (NODE_ENV=production: JSON logs, no emulator in the process), on PostgreSQL.
-    const emulator = await spawnServer(
-      'emulator',
-      'dist/src/stripe-emulator/cli.js',
-      { STRIPE_EMULATOR_PORT: '0', WEBHOOK_URL: 'http://127.0.0.1:9/none', WEBHOOK_SECRET },
-      60_000,
-      /API:\s+(http:\/\/[\w.]+:\d+)/,
-    );
+    const emulator = await spawnEmulator(WEBHOOK_SECRET);
     servers.push(emulator);
     const tollgate = await spawnServer('tollgate', 'dist/src/main.js', {
       NODE_ENV: 'production',

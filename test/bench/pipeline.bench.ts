@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createScratchDatabase } from '../support/test-database';
 import { httpLoad, Measured, tableHeader, tableRow, verdict, warmUp } from './bench-utils';
 import { benchDatabaseUrl, databaseLabel } from './platform.bench';
-import { call, spawnServer, type Server } from './servers/spawn';
+import { call, spawnEmulator, spawnServer, type Server } from './servers/spawn';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const ROUNDS = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 3);
@@ -38,13 +38,7 @@ export async function benchPipeline(): Promise<string> {
   const scratch = await createScratchDatabase(benchDatabaseUrl());
   const servers: Server[] = [];
   try {
-    const emulator = await spawnServer(
-      'emulator',
-      'dist/src/stripe-emulator/cli.js',
-      { STRIPE_EMULATOR_PORT: '0', WEBHOOK_URL: 'http://127.0.0.1:9/none', WEBHOOK_SECRET },
-      60_000,
-      /API:\s+(http:\/\/[\w.]+:\d+)/,
-    );
+    const emulator = await spawnEmulator(WEBHOOK_SECRET);
     servers.push(emulator);
     const tollgate = await spawnServer('tollgate', 'dist/src/main.js', {
       NODE_ENV: 'production',

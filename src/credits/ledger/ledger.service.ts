@@ -195,7 +195,7 @@ export class LedgerService {
     note: string,
     sourceId = key,
   ): Promise<void> {
-    const held = reason === 'hold' ? (cause.kind === 'hold' ? cause.amount : 0) : 0;
+    const held = cause.kind === 'hold' ? cause.amount : 0;
     const after = {
       monthly: row.monthly,
       purchased: row.purchased,

@@ -65,6 +65,17 @@ export async function spawnServer(
   };
 }
 
+/** The Stripe emulator in its own process, as the production-mode benches talk to it. */
+export function spawnEmulator(webhookSecret: string): Promise<Server> {
+  return spawnServer(
+    'emulator',
+    'dist/src/stripe-emulator/cli.js',
+    { STRIPE_EMULATOR_PORT: '0', WEBHOOK_URL: 'http://127.0.0.1:9/none', WEBHOOK_SECRET: webhookSecret },
+    60_000,
+    /API:\s+(http:\/\/[\w.]+:\d+)/,
+  );
+}
+
 /** JSON over fetch against a spawned server; throws on an unexpected status. */
 export async function call<T>(
   url: string,
