@@ -62,6 +62,11 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
       labelNames: ['reason'],
     }),
     makeHistogramProvider({
+      name: METRIC.consumeStatementRequests,
+      help: 'Consume requests per consume statement run on its own (above 1: requests that arrived together shared one statement and one commit).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    }),
+    makeHistogramProvider({
       name: METRIC.stripeDuration,
       help: 'Stripe API requests by method, path template and status, in seconds.',
       labelNames: ['method', 'path', 'status'],

@@ -30,6 +30,7 @@ export class TollgateMetrics implements OnModuleInit {
     @InjectMetric(METRIC.creditsClawedBack) private readonly clawedBack: Counter<'reason'>,
     @InjectMetric(METRIC.creditsRemoved) private readonly removed: Counter<'reason'>,
     @InjectMetric(METRIC.consumeFailures) private readonly consumeFailures: Counter<'reason'>,
+    @InjectMetric(METRIC.consumeStatementRequests) private readonly consumeStatements: Histogram,
     @InjectMetric(METRIC.stripeDuration)
     private readonly stripeDuration: Histogram<'method' | 'path' | 'status'>,
     @InjectMetric(METRIC.stripeErrors) private readonly stripeErrors: Counter<'method' | 'path' | 'status'>,
@@ -79,6 +80,11 @@ export class TollgateMetrics implements OnModuleInit {
 
   consumeFailed(reason: 'insufficient_credits'): void {
     this.consumeFailures.inc({ reason });
+  }
+
+  /** One consume statement run on its own, for `requests` requests (batched under load). */
+  consumeStatement(requests: number): void {
+    this.consumeStatements.observe(requests);
   }
 
   /** One committed retention batch. */

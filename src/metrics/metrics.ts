@@ -11,6 +11,7 @@ export const METRIC = {
   creditsClawedBack: 'tollgate_credits_clawed_back_total',
   creditsRemoved: 'tollgate_credits_removed_total',
   consumeFailures: 'tollgate_credits_consume_failures_total',
+  consumeStatementRequests: 'tollgate_credits_consume_statement_requests',
   stripeDuration: 'tollgate_stripe_api_request_duration_seconds',
   stripeErrors: 'tollgate_stripe_api_errors_total',
   outboundAttempts: 'tollgate_outbound_delivery_attempts_total',

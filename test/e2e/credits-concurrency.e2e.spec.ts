@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
+import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/credits/credits.service';
+import { TollgateMetrics } from '../../src/metrics/metrics.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { credits } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -62,8 +64,66 @@ describe('credits under concurrency (e2e)', () => {
     const statuses = await fireConsumes([t.url], user);
 
     expect(tally(statuses)).toEqual({ 200: BALANCE, 402: REQUESTS - BALANCE });
-    expect(await credits(t, user)).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
+    expect(await credits(t, user)).toEqual({
+      monthly_credits: 0,
+      purchased_credits: 0,
+      promotional_credits: 0,
+      total_credits: 0,
+      held_credits: 0,
+      expiring: [],
+    });
     expect(await consumeRows(t, user)).toEqual(Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i));
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
+  it('consumes of many users at once share statements, and each user ends exactly as if they ran one by one', async () => {
+    const statements = jest.spyOn(t.app.get(TollgateMetrics), 'consumeStatement');
+    const USERS = 30;
+    const PER_USER = 6;
+    const people: TestUser[] = [];
+    for (let k = 0; k < USERS; k++) {
+      const user = await registerUser(t);
+      // Two grants each (an expiring promotional one is taken first), 9, 10 or 11 credits in all.
+      await fund(t, user, 6 + (k % 3));
+      await t
+        .http()
+        .post(`/admin/users/${user.id}/grants`)
+        .set({ ...admin.auth, 'Idempotency-Key': randomUUID() })
+        .send({ amount: 3, bucket: 'promotional', expires_in_days: 5, reason: 'concurrency test' })
+        .expect(201);
+      people.push(user);
+    }
+    statements.mockClear();
+
+    // Every user's requests interleaved with everyone else's, all in flight at once, 2 credits each.
+    const answers = await Promise.all(
+      Array.from({ length: USERS * PER_USER }, async (_, n) => {
+        const user = people[n % USERS];
+        const res = await fetch(`${t.url}/credits/consume`, {
+          method: 'POST',
+          headers: { ...user.auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ amount: 2 }),
+        });
+        const body = (await res.json()) as { credits_remaining?: number };
+        return { user: n % USERS, status: res.status, remaining: body.credits_remaining };
+      }),
+    );
+
+    expect(Math.max(...statements.mock.calls.map(([n]) => n))).toBeGreaterThan(1);
+    for (let k = 0; k < USERS; k++) {
+      const total = 9 + (k % 3);
+      const mine = answers.filter((a) => a.user === k);
+      const served = Math.floor(total / 2);
+      expect(tally(mine.map((a) => a.status))).toEqual({ 200: served, 402: PER_USER - served });
+      // Each success saw the one before it: remaining balances total-2, total-4, … with no repeats.
+      expect(
+        mine
+          .filter((a) => a.status === 200)
+          .map((a) => a.remaining)
+          .sort((a, b) => b! - a!),
+      ).toEqual(Array.from({ length: served }, (_, i) => total - 2 * (i + 1)));
+      expect((await credits(t, people[k])).total_credits).toBe(total % 2);
+    }
     expect(await t.app.get(CreditsService).verify()).toEqual([]);
   });
 

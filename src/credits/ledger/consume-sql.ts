@@ -1,52 +1,62 @@
 /**
- * The consume hot path as one atomic statement ($1 user id, $2 amount, $3 operation, $4 reason): lock the
- * user's balance row (every posting locks it first, so the user's writers are serialized and never deadlock),
- * then lock the user's live grants in consumption order — priority, then soonest expiry (none last), then
- * oldest — and, only if they cover the amount, take it from them in that order: each grant's remaining goes
- * down, each bucket's balance goes down by what its grants gave, and one ledger row per grant touched names
- * the grant (keyed `$3`, then `$3#2`, `$3#3`…). A grant past its `expires_at` is never taken, even before the
- * expiry job wrote its row. No row back means "not enough credits" and nothing changed.
+ * The take behind CONSUME_SQL, CONSUME_BATCH_SQL and HOLD_SQL, written over a set of requests (`items`: one
+ * per user; the batch runs many users' consumes as one statement, so they share one round trip and one commit).
+ * For each request: lock the user's balance row (every posting locks it first, and a batch locks its users in
+ * user id order, so the user's writers are serialized and never deadlock), then lock the user's live grants in
+ * consumption order — priority, then soonest expiry (none last), then oldest — and, only if they cover the
+ * amount and no usage limit would be passed, take it from them in that order: each grant's remaining goes
+ * down, each bucket's balance goes down by what its grants gave, the usage windows count it, and one ledger
+ * row per grant touched names the grant (keyed by the request's operation, then `op#2`, `op#3`…). A grant past
+ * its `expires_at` is never taken, even before the expiry job wrote its row. A request with no row back was
+ * refused (not enough credits, or a usage limit) and changed nothing.
  *
  * Keyed by user_id throughout (balance, grants, ledger): on a distributed PostgreSQL the credit tables can be
- * distributed by user_id and this statement routes to one shard unchanged. Exported so the benchmark and
- * outside probes can run the very same SQL straight on pg. Only the ledger runs it.
+ * distributed by user_id. Only the ledger runs these statements.
  *
- * The statement behind CONSUME_SQL and HOLD_SQL. A hold is the same take, recorded as a `hold` (its ledger rows
- * keyed `hold:<id>`, `hold:<id>#2`…), moved to `held` in the balance row, and only done when its hold row is
- * inserted (a repeated Idempotency-Key inserts nothing, so it takes nothing).
+ * A hold is the same take for one request, recorded as a `hold` (its ledger rows keyed `hold:<id>`,
+ * `hold:<id>#2`…), moved to `held` in the balance row, and only done when its hold row is inserted (a repeated
+ * Idempotency-Key inserts nothing, so it takes nothing).
  */
-function takeSql(kind: 'consume' | 'hold'): string {
+function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string {
   const hold = kind === 'hold';
-  const key = hold ? `'hold:' || $3::text` : '$3::text';
-  return `WITH bal AS (
+  // One request filters by its user directly (the plan PostgreSQL has always used); a batch by its set.
+  const users = one ? '= $1::uuid' : 'IN (SELECT user_id FROM items)';
+  const key = hold ? `'hold:' || it.op` : 'it.op';
+  return `WITH items AS (
+     ${items}
+   ), bal AS (
      SELECT user_id, usage_limits, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used,
             usage_month_start, usage_month_used
-       FROM credit_balances WHERE user_id = $1 FOR UPDATE
+       FROM credit_balances WHERE user_id ${users} ORDER BY user_id FOR UPDATE
    ), win AS (
-     SELECT date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
+     SELECT user_id, usage_limits,
+            date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
             date_trunc('month', now(), 'UTC') AS m_ws,
             CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
             CASE WHEN usage_day_start = date_trunc('day', now(), 'UTC') THEN usage_day_used ELSE 0 END AS d_used,
             CASE WHEN usage_month_start = date_trunc('month', now(), 'UTC') THEN usage_month_used ELSE 0 END AS m_used
        FROM bal
    ), allowed AS (
-     SELECT NOT EXISTS (
-       SELECT 1 FROM bal, jsonb_array_elements(bal.usage_limits) l, win
-        WHERE $2::int + CASE l->>'per' WHEN 'hour' THEN win.h_used WHEN 'day' THEN win.d_used
-                                                          ELSE win.m_used END > (l->>'credits')::int) AS ok
+     SELECT it.user_id FROM items it JOIN win w ON w.user_id = it.user_id
+      WHERE NOT EXISTS (
+        SELECT 1 FROM jsonb_array_elements(w.usage_limits) l
+         WHERE it.amount + CASE l->>'per' WHEN 'hour' THEN w.h_used WHEN 'day' THEN w.d_used
+                                         ELSE w.m_used END > (l->>'credits')::int)
    ), live AS (
-     SELECT id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
-      WHERE user_id = (SELECT user_id FROM bal) AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
+     SELECT user_id, id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
+      WHERE user_id ${users} AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
         AND effective_at <= now() AND (expires_at IS NULL OR expires_at > now())
-      ORDER BY priority, expires_at, created_at, id
+      ORDER BY user_id, priority, expires_at, created_at, id
       FOR UPDATE
    ), ordered AS (
-     SELECT id, bucket, remaining, row_number() OVER w AS n, sum(remaining) OVER w AS upto
-       FROM live WINDOW w AS (ORDER BY priority, expires_at, created_at, id)
+     SELECT user_id, id, bucket, remaining, row_number() OVER w AS n, sum(remaining) OVER w AS upto,
+            sum(remaining) OVER (PARTITION BY user_id) AS total
+       FROM live WINDOW w AS (PARTITION BY user_id ORDER BY priority, expires_at, created_at, id)
    ), take AS (
-     SELECT id, bucket, n, LEAST(remaining, $2::int - (upto - remaining))::int AS taken
-       FROM ordered
-      WHERE upto - remaining < $2::int AND (SELECT max(upto) FROM ordered) >= $2::int AND (SELECT ok FROM allowed)
+     SELECT o.user_id, o.id, o.bucket, o.n, LEAST(o.remaining, it.amount - (o.upto - o.remaining))::int AS taken
+       FROM ordered o JOIN items it ON it.user_id = o.user_id
+      WHERE o.upto - o.remaining < it.amount AND o.total >= it.amount
+        AND o.user_id IN (SELECT user_id FROM allowed)
    ),${
      hold
        ? ` ins AS (
@@ -59,55 +69,73 @@ function takeSql(kind: 'consume' | 'hold'): string {
        : ''
    } spent AS (
      UPDATE credit_grants g SET remaining = g.remaining - t.taken FROM take t${hold ? ', ins' : ''}
-      WHERE g.id = t.id AND g.user_id = $1
+      WHERE g.id = t.id AND g.user_id = t.user_id
      RETURNING g.id
    ), split AS (
-     SELECT COALESCE(sum(taken) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
+     SELECT user_id,
+            COALESCE(sum(taken) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
             COALESCE(sum(taken) FILTER (WHERE bucket = 'purchased'), 0)::int AS p,
             COALESCE(sum(taken) FILTER (WHERE bucket = 'promotional'), 0)::int AS r
-       FROM take
+       FROM take GROUP BY user_id
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly - s.m, purchased = b.purchased - s.p, promotional = b.promotional - s.r,
-            ${hold ? 'held = b.held + $2::int, ' : ''}updated_at = now(),
-            usage_hour_start = w.h_ws, usage_hour_used = w.h_used + $2::int,
-            usage_day_start = w.d_ws, usage_day_used = w.d_used + $2::int,
-            usage_month_start = w.m_ws, usage_month_used = w.m_used + $2::int
-       FROM split s, win w${hold ? ', ins' : ''}
-      WHERE b.user_id = $1 AND s.m + s.p + s.r = $2::int
-     RETURNING b.monthly, b.purchased, b.promotional, b.held, s.m AS from_monthly, s.p AS from_purchased,
-               s.r AS from_promotional
+            ${hold ? 'held = b.held + it.amount, ' : ''}updated_at = now(),
+            usage_hour_start = w.h_ws, usage_hour_used = w.h_used + it.amount,
+            usage_day_start = w.d_ws, usage_day_used = w.d_used + it.amount,
+            usage_month_start = w.m_ws, usage_month_used = w.m_used + it.amount
+       FROM split s JOIN win w ON w.user_id = s.user_id JOIN items it ON it.user_id = s.user_id${hold ? ', ins' : ''}
+      WHERE b.user_id = s.user_id AND s.m + s.p + s.r = it.amount
+     RETURNING b.user_id, b.monthly, b.purchased, b.promotional, b.held, s.m AS from_monthly,
+               s.p AS from_purchased, s.r AS from_promotional
    ), led AS (
      INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
                                 idempotency_key, grant_id, metadata)
-     SELECT $1, t.bucket, -t.taken,
+     SELECT t.user_id, t.bucket, -t.taken,
             CASE t.bucket WHEN 'monthly' THEN u.monthly + u.from_monthly
                           WHEN 'purchased' THEN u.purchased + u.from_purchased
                           ELSE u.promotional + u.from_promotional END
-              - sum(t.taken) OVER (PARTITION BY t.bucket ORDER BY t.n),
-            '${kind}', '${kind}', $3::text, CASE WHEN t.n = 1 THEN ${key} ELSE ${key} || '#' || t.n END, t.id,
-            jsonb_build_object('reason', $4::text)
-       FROM take t, upd u
-      ORDER BY t.n
+              - sum(t.taken) OVER (PARTITION BY t.user_id, t.bucket ORDER BY t.n),
+            '${kind}', '${kind}', it.op, CASE WHEN t.n = 1 THEN ${key} ELSE ${key} || '#' || t.n END, t.id,
+            jsonb_build_object('reason', it.reason)
+       FROM take t JOIN upd u ON u.user_id = t.user_id JOIN items it ON it.user_id = t.user_id
+      ORDER BY t.user_id, t.n
    )
-   SELECT u.monthly, u.purchased, u.promotional, u.held, u.from_monthly, u.from_purchased, u.from_promotional,
-          (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.n) FROM take t) AS parts${
-            hold ? ',\n          ins.expires_at, ins.created_at' : ''
-          }
-     FROM upd u${hold ? ', ins' : ''}`;
+   SELECT it.i, u.monthly, u.purchased, u.promotional, u.held, u.from_monthly, u.from_purchased,
+          u.from_promotional,
+          (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.n) FROM take t
+            WHERE t.user_id = u.user_id) AS parts${hold ? ',\n          ins.expires_at, ins.created_at' : ''}
+     FROM upd u JOIN items it ON it.user_id = u.user_id${hold ? ', ins' : ''}`;
 }
+
+/** One request as the statement's set of items: $1 user id, $2 amount, $3 operation, $4 reason. */
+const ONE_ITEM = 'SELECT 1 AS i, $1::uuid AS user_id, $2::int AS amount, $3::text AS op, $4::text AS reason';
 
 /**
  * The consume hot path as one atomic statement ($1 user id, $2 amount, $3 operation, $4 reason). See above.
+ * Exported so the benchmark and outside probes can run the very same SQL straight on pg.
  */
-export const CONSUME_SQL = takeSql('consume');
+export const CONSUME_SQL = takeSql('consume', ONE_ITEM, true);
+
+/**
+ * Many users' consumes as one atomic statement: $1 user ids, $2 amounts, $3 operations, $4 reasons (arrays of
+ * one length, AT MOST ONE request per user: a user's requests run one statement after the other, so each sees
+ * the one before). A row back per request that was taken, with `i` its 1-based position; a request with no row
+ * was refused and changed nothing. One statement: all of it commits, or (an error) none of it.
+ */
+export const CONSUME_BATCH_SQL = takeSql(
+  'consume',
+  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY AS x(user_id, amount, op, reason, i)`,
+  false,
+);
 
 /**
  * A hold as one atomic statement: $1 user id, $2 amount, $3 the new hold's id, $4 reason, $5 its
  * Idempotency-Key, $6 the request's hash, $7 its TTL in seconds. No row back: not enough credits, or the key
  * was used before (the caller tells which by reading the hold); nothing changed either way.
  */
-export const HOLD_SQL = takeSql('hold');
+export const HOLD_SQL = takeSql('hold', ONE_ITEM, true);
 
 /** HOLD_SQL's row: the consume row and the new hold's times. */
 export interface HoldSqlRow extends ConsumeSqlRow {

@@ -3,9 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
 import { databaseConfig, DatabaseConfig } from '../../config/database.config';
+import { TollgateMetrics } from '../../metrics/metrics.service';
 import { Balance, CreditsPosted, PostedMovement, PostingCause } from '../../common/facts/credit.facts';
 import { applyMovement } from './apply';
+import { ConsumeBatcher, type ConsumeRequest } from './consume-batcher';
 import {
+  CONSUME_BATCH_SQL,
   CONSUME_SQL,
   ConsumeSqlRow,
   HOLD_SQL,
@@ -39,13 +42,48 @@ interface PreparedPool {
 export class LedgerService {
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
+  /** Consumes on their own (no transaction) share statements under load: see ConsumeBatcher. */
+  private readonly batcher: ConsumeBatcher<ConsumeSqlRow & { i: number }>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) database: DatabaseConfig,
     private readonly events: DomainEvents,
+    private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
+    // Half the pool at most runs consume statements, so other requests always find a connection; the rest of
+    // the consumes wait for the next statement, which takes them all (up to 256 users) at once.
+    const inFlight = database.embedded ? 1 : Math.max(1, Math.floor(database.poolSize / 2));
+    this.batcher = new ConsumeBatcher((requests) => this.consumeStatement(requests), inFlight, 256);
+  }
+
+  /** One request: CONSUME_SQL; several (one per user): CONSUME_BATCH_SQL. Each request's row, by index. */
+  private async consumeStatement(
+    requests: ConsumeRequest[],
+  ): Promise<Array<(ConsumeSqlRow & { i: number }) | undefined>> {
+    type Row = ConsumeSqlRow & { i: number };
+    this.metrics.consumeStatement(requests.length);
+    if (requests.length === 1) {
+      const r = requests[0];
+      return [
+        await this.run<Row>(null, 'tollgate_consume_v3', CONSUME_SQL, [
+          r.userId,
+          r.amount,
+          r.operation,
+          r.reason,
+        ]),
+      ];
+    }
+    const rows = await this.runAll<Row>('tollgate_consume_batch_v1', CONSUME_BATCH_SQL, [
+      requests.map((r) => r.userId),
+      requests.map((r) => r.amount),
+      requests.map((r) => r.operation),
+      requests.map((r) => r.reason),
+    ]);
+    const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
+    for (const row of rows) byIndex[row.i - 1] = row;
+    return byIndex;
   }
 
   /**
@@ -94,12 +132,14 @@ export class LedgerService {
     operation: string,
     reason: string,
   ): Promise<ConsumeSqlRow | null> {
-    const row = await this.run<ConsumeSqlRow>(m, 'tollgate_consume_v2', CONSUME_SQL, [
-      userId,
-      amount,
-      operation,
-      reason,
-    ]);
+    const row = m
+      ? await this.run<ConsumeSqlRow>(m, 'tollgate_consume_v3', CONSUME_SQL, [
+          userId,
+          amount,
+          operation,
+          reason,
+        ])
+      : await this.batcher.submit({ userId, amount, operation, reason });
     if (row)
       await this.postedByStatement(
         m,
@@ -231,14 +271,19 @@ export class LedgerService {
     values: unknown[],
   ): Promise<R | undefined> {
     if (m) return (await m.query<R[]>(text, values))[0];
-    if (!this.prepare) return (await this.db.query<R[]>(text, values))[0];
+    return (await this.runAll<R>(name, text, values))[0];
+  }
+
+  /** A statement on its own (autocommit): prepared on PostgreSQL, plain on embedded PGlite. All its rows. */
+  private async runAll<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    if (!this.prepare) return this.db.query<R[]>(text, values);
     // One statement is atomic on its own; prepared, PostgreSQL parses and plans it once per connection.
     const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
     // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).
     if (!pool) throw new CannotExecuteNotConnectedError();
     try {
       const { rows } = await pool.query<R>({ name, text, values });
-      return rows[0];
+      return rows;
     } catch (err) {
       // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
       throw new QueryFailedError(text, values, err as Error);
