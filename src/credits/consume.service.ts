@@ -2,12 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainEvents } from '../common/events/domain-events';
 import { AppError, ErrorCode } from '../common/errors';
 import { countOf, type RetentionTarget } from '../common/db/retention-target';
 import { TollgateMetrics } from '../metrics/metrics.service';
 import type { ConsumeReceipt } from './credit.types';
-import { CreditsPosted } from '../common/facts/credit.facts';
 import type { ConsumeSqlRow } from './ledger/consume-sql';
 import { explainInsufficient } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
@@ -44,7 +42,6 @@ export class ConsumeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
-    private readonly events: DomainEvents,
     private readonly metrics: TollgateMetrics,
     private readonly holds: HoldsService,
   ) {}
@@ -63,10 +60,7 @@ export class ConsumeService {
     try {
       if (idempotencyKey) return await this.consumeKeyed(userId, amount, reason, idempotencyKey, fingerprint);
       const operation = `consume:${randomUUID()}`;
-      // Only while a blocking subscriber wants the fact (an endpoint subscribed to a consumption event) does
-      // the hot path pay for a transaction.
-      if (await this.events.wanted(CreditsPosted))
-        return await this.db.transaction((m) => this.consumeIn(m, userId, amount, reason, operation));
+      // On its own: the ledger groups it with concurrent consumes, in a transaction only when one is wanted.
       return this.receipt(
         await this.ledger.consume(null, userId, amount, operation, reason),
         amount,

@@ -91,7 +91,7 @@ export class HoldsService {
     const holdId = randomUUID();
     const args = { holdId, requestHash, ...p };
     // Only while a blocking subscriber wants the fact does a hold pay for a transaction (as a consume).
-    const row = (await this.events.wanted(CreditsPosted))
+    const row = (await this.events.wanted(CreditsPosted, userId))
       ? await this.db.transaction((m) => this.ledger.hold(m, userId, args))
       : await this.ledger.hold(null, userId, args);
     if (row) {
@@ -148,7 +148,7 @@ export class HoldsService {
     cap: boolean,
   ): Promise<HoldResult> {
     const args = { holdId, keep: amount, status, cap };
-    const row = (await this.events.wanted(CreditsPosted))
+    const row = (await this.events.wanted(CreditsPosted, userId))
       ? await this.db.transaction((m) => this.ledger.settleHold(m, userId, args))
       : await this.ledger.settleHold(null, userId, args);
     switch (row.outcome) {

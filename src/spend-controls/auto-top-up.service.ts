@@ -91,8 +91,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     this.events.subscribe(CreditsPosted, {
       order: SUBSCRIBER_ORDER.autoTopUp,
       name: 'auto-top-up',
-      // Only while some user has auto top-up on does the consume hot path need a transaction for it.
-      wants: () => this.thresholds.size > 0,
+      // Only a posting of a user with auto top-up on needs a transaction for it (a crossing is claimed in it).
+      wants: (userId) => (userId === undefined ? this.thresholds.size > 0 : this.thresholds.has(userId)),
       handle: (m, fact) => this.onPosting(m, fact),
     });
   }

@@ -3,6 +3,7 @@ import { benchAuth } from './auth.bench';
 import { benchCredits } from './credits.bench';
 import { benchEntitlements } from './entitlements.bench';
 import { benchPipeline } from './pipeline.bench';
+import { benchSpendControls } from './spend-controls.bench';
 import { benchDatabaseUrl, benchPlatform, databaseLabel } from './platform.bench';
 
 /**
@@ -13,6 +14,7 @@ const BENCHES: Array<[string, () => Promise<string>]> = [
   ['pipeline', benchPipeline],
   ['platform', benchPlatform],
   ['credits', benchCredits],
+  ['spend-controls', benchSpendControls],
   ['auth', benchAuth],
   ['entitlements', benchEntitlements],
 ];

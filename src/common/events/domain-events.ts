@@ -16,10 +16,11 @@ export interface BlockingSubscriber<F> {
   name: string;
   handle(m: EntityManager, fact: F): Promise<void>;
   /**
-   * Whether this subscriber wants facts of this class right now. A publisher that could skip its transaction
-   * (the consume hot path) asks `DomainEvents.wanted` first; absent means "always".
+   * Whether this subscriber wants facts of this class right now (about this user, when the publisher names
+   * one). A publisher that could skip its transaction (the consume hot path) asks `DomainEvents.wanted` first;
+   * absent means "always".
    */
-  wants?(): boolean | Promise<boolean>;
+  wants?(userId?: string): boolean | Promise<boolean>;
 }
 
 /** A subscriber that runs only once the publisher's transaction committed (metrics, info logs). */
@@ -60,9 +61,12 @@ export class DomainEvents {
     return (this.blocking.get(type) ?? []).map((s) => s.name);
   }
 
-  /** Whether any blocking subscriber wants facts of this class now (if not, the publisher needs no transaction). */
-  async wanted(type: FactClass<object>): Promise<boolean> {
-    for (const s of this.blocking.get(type) ?? []) if (!s.wants || (await s.wants())) return true;
+  /**
+   * Whether any blocking subscriber wants facts of this class now, about `userId` when given (if not, the
+   * publisher needs no transaction).
+   */
+  async wanted(type: FactClass<object>, userId?: string): Promise<boolean> {
+    for (const s of this.blocking.get(type) ?? []) if (!s.wants || (await s.wants(userId))) return true;
     return false;
   }
 

@@ -27,7 +27,7 @@ export interface Posting {
   applied: PostedMovement[];
 }
 
-/** The part of pg.Pool the prepared consume uses (TypeORM's driver holds the pool as `master`). */
+/** The part of pg's Pool and PoolClient the prepared statements use (TypeORM holds them as `master`, `databaseConnection`). */
 interface PreparedPool {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
@@ -43,7 +43,7 @@ export class LedgerService {
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
   /** Consumes on their own (no transaction) share statements under load: see ConsumeBatcher. */
-  private readonly batcher: ConsumeBatcher<ConsumeSqlRow & { i: number }>;
+  private readonly batcher: ConsumeBatcher<ConsumeSqlRow>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -58,31 +58,50 @@ export class LedgerService {
     this.batcher = new ConsumeBatcher((requests) => this.consumeStatement(requests), inFlight, 256);
   }
 
-  /** One request: CONSUME_SQL; several (one per user): CONSUME_BATCH_SQL. Each request's row, by index. */
-  private async consumeStatement(
-    requests: ConsumeRequest[],
-  ): Promise<Array<(ConsumeSqlRow & { i: number }) | undefined>> {
-    type Row = ConsumeSqlRow & { i: number };
+  /**
+   * One statement for the requests the batcher grouped: on its own (autocommit) when no blocking subscriber
+   * wants any of their users' facts, else in a transaction that publishes each fact before it commits (the
+   * subscribers' work commits with the consumes, or none of it does). Each request's row, by index.
+   */
+  private async consumeStatement(requests: ConsumeRequest[]): Promise<Array<ConsumeSqlRow | undefined>> {
     this.metrics.consumeStatement(requests.length);
+    let wanted = false;
+    for (const r of requests) if ((wanted = await this.events.wanted(CreditsPosted, r.userId))) break;
+    if (!wanted) return this.takeEach(null, requests);
+    return this.db.transaction((m) => this.takeEach(m, requests));
+  }
+
+  /** CONSUME_SQL for one request, CONSUME_BATCH_SQL for several (one per user); publishes each taken one's fact. */
+  private async takeEach(
+    m: EntityManager | null,
+    requests: ConsumeRequest[],
+  ): Promise<Array<ConsumeSqlRow | undefined>> {
+    type Row = ConsumeSqlRow & { i: number };
+    const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
     if (requests.length === 1) {
       const r = requests[0];
-      return [
-        await this.run<Row>(null, 'tollgate_consume_v3', CONSUME_SQL, [
-          r.userId,
-          r.amount,
-          r.operation,
-          r.reason,
-        ]),
+      byIndex[0] = await this.run<Row>(m, 'tollgate_consume_v3', CONSUME_SQL, [
+        r.userId,
+        r.amount,
+        r.operation,
+        r.reason,
+      ]);
+    } else {
+      const values = [
+        requests.map((r) => r.userId),
+        requests.map((r) => r.amount),
+        requests.map((r) => r.operation),
+        requests.map((r) => r.reason),
       ];
+      const rows = await this.runAll<Row>(m, 'tollgate_consume_batch_v1', CONSUME_BATCH_SQL, values);
+      for (const row of rows) byIndex[row.i - 1] = row;
     }
-    const rows = await this.runAll<Row>('tollgate_consume_batch_v1', CONSUME_BATCH_SQL, [
-      requests.map((r) => r.userId),
-      requests.map((r) => r.amount),
-      requests.map((r) => r.operation),
-      requests.map((r) => r.reason),
-    ]);
-    const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
-    for (const row of rows) byIndex[row.i - 1] = row;
+    for (const [i, row] of byIndex.entries()) {
+      if (!row) continue;
+      const { userId, amount, operation, reason } = requests[i];
+      const cause = { kind: 'consume' as const, amount, reason, operation };
+      await this.postedByStatement(m, userId, row, cause, 'consume', operation, reason);
+    }
     return byIndex;
   }
 
@@ -120,10 +139,11 @@ export class LedgerService {
   }
 
   /**
-   * The consume statement (CONSUME_SQL) for one request: in the transaction `m`, or, with `m` null, on its own
-   * (autocommit; a named prepared statement on PostgreSQL). Null: not enough credits, nothing changed. The fact
-   * is published in `m`'s transaction, or to after-commit subscribers only when the statement ran on its own —
-   * so callers pass null only when `DomainEvents.wanted(CreditsPosted)` said no blocking subscriber wants it.
+   * One consume (CONSUME_SQL's take): in the transaction `m`, its fact published there; or, with `m` null, as
+   * its own statement — grouped with other users' consumes that arrive meanwhile (ConsumeBatcher), in a
+   * transaction only while a blocking subscriber wants one of their facts (DomainEvents.wanted), else on its
+   * own with the facts going to after-commit subscribers. Null: not enough credits (or a usage limit), nothing
+   * changed.
    */
   async consume(
     m: EntityManager | null,
@@ -132,24 +152,8 @@ export class LedgerService {
     operation: string,
     reason: string,
   ): Promise<ConsumeSqlRow | null> {
-    const row = m
-      ? await this.run<ConsumeSqlRow>(m, 'tollgate_consume_v3', CONSUME_SQL, [
-          userId,
-          amount,
-          operation,
-          reason,
-        ])
-      : await this.batcher.submit({ userId, amount, operation, reason });
-    if (row)
-      await this.postedByStatement(
-        m,
-        userId,
-        row,
-        { kind: 'consume', amount, reason, operation },
-        'consume',
-        operation,
-        reason,
-      );
+    const request = { userId, amount, operation, reason };
+    const row = m ? (await this.takeEach(m, [request]))[0] : await this.batcher.submit(request);
     return row ?? null;
   }
 
@@ -270,19 +274,29 @@ export class LedgerService {
     text: string,
     values: unknown[],
   ): Promise<R | undefined> {
-    if (m) return (await m.query<R[]>(text, values))[0];
-    return (await this.runAll<R>(name, text, values))[0];
+    return (await this.runAll<R>(m, name, text, values))[0];
   }
 
-  /** A statement on its own (autocommit): prepared on PostgreSQL, plain on embedded PGlite. All its rows. */
-  private async runAll<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
-    if (!this.prepare) return this.db.query<R[]>(text, values);
-    // One statement is atomic on its own; prepared, PostgreSQL parses and plans it once per connection.
-    const pool = (this.db.driver as unknown as { master?: PreparedPool }).master;
+  /**
+   * A statement in the transaction `m`, or on its own (autocommit): prepared on PostgreSQL (on the
+   * transaction's own connection, or a pooled one), plain on embedded PGlite. All its rows.
+   */
+  private async runAll<R>(
+    m: EntityManager | null,
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<R[]> {
+    if (!this.prepare) return (m ?? this.db).query<R[]>(text, values);
+    // Prepared, PostgreSQL parses and plans the statement once per connection.
+    const via = m
+      ? (m.queryRunner as unknown as { databaseConnection?: PreparedPool } | undefined)?.databaseConnection
+      : (this.db.driver as unknown as { master?: PreparedPool }).master;
+    if (m && !via) return m.query<R[]>(text, values);
     // No pool once the DataSource lost its connection: an outage (503), not a TypeError (500).
-    if (!pool) throw new CannotExecuteNotConnectedError();
+    if (!via) throw new CannotExecuteNotConnectedError();
     try {
-      const { rows } = await pool.query<R>({ name, text, values });
+      const { rows } = await via.query<R>({ name, text, values });
       return rows;
     } catch (err) {
       // As TypeORM reports it, so the error filter maps timeouts and outages the same way on every path.
