@@ -90,10 +90,8 @@ export class HoldsService {
       .digest('hex');
     const holdId = randomUUID();
     const args = { holdId, requestHash, ...p };
-    // Only while a blocking subscriber wants the fact does a hold pay for a transaction (as a consume).
-    const row = (await this.events.wanted(CreditsPosted, userId))
-      ? await this.db.transaction((m) => this.ledger.hold(m, userId, args))
-      : await this.ledger.hold(null, userId, args);
+    // On its own: the ledger groups it with concurrent holds, in a transaction only when one is wanted.
+    const row = await this.ledger.hold(null, userId, args);
     if (row) {
       const hold: HoldView = {
         hold_id: holdId,

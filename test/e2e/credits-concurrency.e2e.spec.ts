@@ -127,6 +127,44 @@ describe('credits under concurrency (e2e)', () => {
     expect(await t.app.get(CreditsService).verify()).toEqual([]);
   });
 
+  it('holds of many users at once share statements: each user holds exactly what covers, a repeated key is one hold', async () => {
+    const statements = jest.spyOn(t.app.get(TollgateMetrics), 'consumeStatement');
+    const USERS = 20;
+    const people: TestUser[] = [];
+    for (let k = 0; k < USERS; k++) {
+      const user = await registerUser(t);
+      await fund(t, user, 10);
+      people.push(user);
+    }
+    statements.mockClear();
+    const place = (user: TestUser, key: string) =>
+      fetch(`${t.url}/credits/holds`, {
+        method: 'POST',
+        headers: { ...user.auth, 'Content-Type': 'application/json', 'Idempotency-Key': key },
+        body: JSON.stringify({ amount: 3, reason: 'agent run' }),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as { hold_id?: string } }));
+    // Per user: four holds of 3 on 10 credits, and the first one's key sent twice.
+    const keys = people.map(() => Array.from({ length: 4 }, () => randomUUID()));
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 0].flatMap((j) =>
+        people.map((user, k) => place(user, keys[k][j]).then((a) => ({ k, j, ...a }))),
+      ),
+    );
+
+    expect(Math.max(...statements.mock.calls.map(([n]) => n))).toBeGreaterThan(1);
+    for (let k = 0; k < USERS; k++) {
+      const mine = answers.filter((a) => a.k === k);
+      const placed = new Set(
+        mine.filter((a) => a.status === 201 || a.status === 200).map((a) => a.body.hold_id),
+      );
+      expect(placed.size).toBe(3);
+      const firstKey = mine.filter((a) => a.j === 0);
+      expect(firstKey[0].body.hold_id).toBe(firstKey[1].body.hold_id); // the same key is the same hold (or both 402)
+      expect(await credits(t, people[k])).toMatchObject({ total_credits: 1, held_credits: 9 });
+    }
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
   // Embedded PGlite is one process by design: several instances can only share a real PostgreSQL.
   // Reported as skipped, by name, when it cannot run here.
   {

@@ -61,14 +61,16 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
      hold
        ? ` ins AS (
      INSERT INTO credit_holds (id, user_id, amount, reason, idempotency_key, request_hash, expires_at)
-     SELECT $3::uuid, $1, $2::int, $4::text, $5::text, $6::text, now() + make_interval(secs => $7::int)
-      WHERE (SELECT COALESCE(sum(taken), 0) FROM take) = $2::int
+     SELECT it.op::uuid, it.user_id, it.amount, it.reason, it.key, it.hash, now() + make_interval(secs => it.ttl)
+       FROM items it
+      WHERE (SELECT COALESCE(sum(t.taken), 0) FROM take t WHERE t.user_id = it.user_id) = it.amount
      ON CONFLICT (user_id, idempotency_key) DO NOTHING
-     RETURNING id, expires_at, created_at
+     RETURNING user_id, expires_at, created_at
    ),`
        : ''
    } spent AS (
-     UPDATE credit_grants g SET remaining = g.remaining - t.taken FROM take t${hold ? ', ins' : ''}
+     UPDATE credit_grants g SET remaining = g.remaining - t.taken
+       FROM take t${hold ? ' JOIN ins ON ins.user_id = t.user_id' : ''}
       WHERE g.id = t.id AND g.user_id = t.user_id
      RETURNING g.id
    ), split AS (
@@ -84,7 +86,9 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
             usage_hour_start = w.h_ws, usage_hour_used = w.h_used + it.amount,
             usage_day_start = w.d_ws, usage_day_used = w.d_used + it.amount,
             usage_month_start = w.m_ws, usage_month_used = w.m_used + it.amount
-       FROM split s JOIN win w ON w.user_id = s.user_id JOIN items it ON it.user_id = s.user_id${hold ? ', ins' : ''}
+       FROM split s JOIN win w ON w.user_id = s.user_id JOIN items it ON it.user_id = s.user_id${
+         hold ? ' JOIN ins ON ins.user_id = s.user_id' : ''
+       }
       WHERE b.user_id = s.user_id AND s.m + s.p + s.r = it.amount
      RETURNING b.user_id, b.monthly, b.purchased, b.promotional, b.held, s.m AS from_monthly,
                s.p AS from_purchased, s.r AS from_promotional
@@ -105,11 +109,14 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
           u.from_promotional,
           (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.n) FROM take t
             WHERE t.user_id = u.user_id) AS parts${hold ? ',\n          ins.expires_at, ins.created_at' : ''}
-     FROM upd u JOIN items it ON it.user_id = u.user_id${hold ? ', ins' : ''}`;
+     FROM upd u JOIN items it ON it.user_id = u.user_id${hold ? ' JOIN ins ON ins.user_id = u.user_id' : ''}`;
 }
 
 /** One request as the statement's set of items: $1 user id, $2 amount, $3 operation, $4 reason. */
 const ONE_ITEM = 'SELECT 1 AS i, $1::uuid AS user_id, $2::int AS amount, $3::text AS op, $4::text AS reason';
+
+/** One hold as the set of items: a consume's four, then $5 its Idempotency-Key, $6 its hash, $7 its TTL. */
+const ONE_HOLD = `${ONE_ITEM}, $5::text AS key, $6::text AS hash, $7::int AS ttl`;
 
 /**
  * The consume hot path as one atomic statement ($1 user id, $2 amount, $3 operation, $4 reason). See above.
@@ -135,7 +142,19 @@ export const CONSUME_BATCH_SQL = takeSql(
  * Idempotency-Key, $6 the request's hash, $7 its TTL in seconds. No row back: not enough credits, or the key
  * was used before (the caller tells which by reading the hold); nothing changed either way.
  */
-export const HOLD_SQL = takeSql('hold', ONE_ITEM, true);
+export const HOLD_SQL = takeSql('hold', ONE_HOLD, true);
+
+/**
+ * Many users' holds as one atomic statement (one per user, as CONSUME_BATCH_SQL): arrays of HOLD_SQL's seven
+ * parameters. A row back per hold placed, with `i` its 1-based position.
+ */
+export const HOLD_BATCH_SQL = takeSql(
+  'hold',
+  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.key, x.hash, x.ttl
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+            WITH ORDINALITY AS x(user_id, amount, op, reason, key, hash, ttl, i)`,
+  false,
+);
 
 /** HOLD_SQL's row: the consume row and the new hold's times. */
 export interface HoldSqlRow extends ConsumeSqlRow {

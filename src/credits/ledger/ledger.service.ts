@@ -11,6 +11,7 @@ import {
   CONSUME_BATCH_SQL,
   CONSUME_SQL,
   ConsumeSqlRow,
+  HOLD_BATCH_SQL,
   HOLD_SQL,
   HoldSqlRow,
   SETTLE_HOLD_SQL,
@@ -32,6 +33,43 @@ interface PreparedPool {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
 
+/** A hold waiting for its statement: a consume's four parameters (the operation is the hold's id) and three more. */
+interface HoldRequest extends ConsumeRequest {
+  idempotencyKey: string;
+  requestHash: string;
+  ttlSeconds: number;
+}
+
+/** A take statement's pair (one request, a batch), its parameters per request, and the posting it records. */
+interface TakeKind<Q extends ConsumeRequest> {
+  one: [name: string, sql: string];
+  many: [name: string, sql: string];
+  values: (r: Q) => unknown[];
+  posting: (r: Q) => { cause: PostingCause; reason: 'consume' | 'hold'; key: string };
+}
+
+const CONSUMES: TakeKind<ConsumeRequest> = {
+  one: ['tollgate_consume_v3', CONSUME_SQL],
+  many: ['tollgate_consume_batch_v1', CONSUME_BATCH_SQL],
+  values: (r) => [r.userId, r.amount, r.operation, r.reason],
+  posting: (r) => ({
+    cause: { kind: 'consume', amount: r.amount, reason: r.reason, operation: r.operation },
+    reason: 'consume',
+    key: r.operation,
+  }),
+};
+
+const HOLDS: TakeKind<HoldRequest> = {
+  one: ['tollgate_hold_v2', HOLD_SQL],
+  many: ['tollgate_hold_batch_v1', HOLD_BATCH_SQL],
+  values: (r) => [r.userId, r.amount, r.operation, r.reason, r.idempotencyKey, r.requestHash, r.ttlSeconds],
+  posting: (r) => ({
+    cause: { kind: 'hold', holdId: r.operation, amount: r.amount, reason: r.reason },
+    reason: 'hold',
+    key: `hold:${r.operation}`,
+  }),
+};
+
 /**
  * The ledger kernel: the ONLY writer of `credit_ledger` and `credit_balances`. Every change is a ledger row
  * with a reason and a unique idempotency key tied to its cause; the per-user balance changes in the same
@@ -42,8 +80,9 @@ interface PreparedPool {
 export class LedgerService {
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
-  /** Consumes on their own (no transaction) share statements under load: see ConsumeBatcher. */
-  private readonly batcher: ConsumeBatcher<ConsumeSqlRow>;
+  /** Consumes and holds on their own (no caller transaction) share statements under load: see ConsumeBatcher. */
+  private readonly consumes: ConsumeBatcher<ConsumeRequest, ConsumeSqlRow>;
+  private readonly holds: ConsumeBatcher<HoldRequest, HoldSqlRow>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -52,55 +91,50 @@ export class LedgerService {
     private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
-    // Half the pool at most runs consume statements, so other requests always find a connection; the rest of
-    // the consumes wait for the next statement, which takes them all (up to 256 users) at once.
+    // At most half the pool runs take statements of each kind, so other requests find a connection; the rest
+    // wait for the next statement, which takes them all (up to 256 users) at once.
     const inFlight = database.embedded ? 1 : Math.max(1, Math.floor(database.poolSize / 2));
-    this.batcher = new ConsumeBatcher((requests) => this.consumeStatement(requests), inFlight, 256);
+    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, 256);
+    this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, 256);
   }
 
   /**
-   * One statement for the requests the batcher grouped: on its own (autocommit) when no blocking subscriber
+   * One statement for the requests a batcher grouped: on its own (autocommit) when no blocking subscriber
    * wants any of their users' facts, else in a transaction that publishes each fact before it commits (the
-   * subscribers' work commits with the consumes, or none of it does). Each request's row, by index.
+   * subscribers' work commits with the takes, or none of it does). Each request's row, by index.
    */
-  private async consumeStatement(requests: ConsumeRequest[]): Promise<Array<ConsumeSqlRow | undefined>> {
+  private async statementFor<Q extends ConsumeRequest, R extends ConsumeSqlRow>(
+    kind: TakeKind<Q>,
+    requests: Q[],
+  ): Promise<Array<R | undefined>> {
     this.metrics.consumeStatement(requests.length);
     let wanted = false;
     for (const r of requests) if ((wanted = await this.events.wanted(CreditsPosted, r.userId))) break;
-    if (!wanted) return this.takeEach(null, requests);
-    return this.db.transaction((m) => this.takeEach(m, requests));
+    if (!wanted) return this.takeEach<Q, R>(null, kind, requests);
+    return this.db.transaction((m) => this.takeEach<Q, R>(m, kind, requests));
   }
 
-  /** CONSUME_SQL for one request, CONSUME_BATCH_SQL for several (one per user); publishes each taken one's fact. */
-  private async takeEach(
+  /** The kind's statement for one request, its batch statement for several (one per user); publishes each fact. */
+  private async takeEach<Q extends ConsumeRequest, R extends ConsumeSqlRow>(
     m: EntityManager | null,
-    requests: ConsumeRequest[],
-  ): Promise<Array<ConsumeSqlRow | undefined>> {
-    type Row = ConsumeSqlRow & { i: number };
+    kind: TakeKind<Q>,
+    requests: Q[],
+  ): Promise<Array<R | undefined>> {
+    type Row = R & { i: number };
     const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
     if (requests.length === 1) {
-      const r = requests[0];
-      byIndex[0] = await this.run<Row>(m, 'tollgate_consume_v3', CONSUME_SQL, [
-        r.userId,
-        r.amount,
-        r.operation,
-        r.reason,
-      ]);
+      byIndex[0] = await this.run<Row>(m, kind.one[0], kind.one[1], kind.values(requests[0]));
     } else {
-      const values = [
-        requests.map((r) => r.userId),
-        requests.map((r) => r.amount),
-        requests.map((r) => r.operation),
-        requests.map((r) => r.reason),
-      ];
-      const rows = await this.runAll<Row>(m, 'tollgate_consume_batch_v1', CONSUME_BATCH_SQL, values);
+      const columns = requests.map((r) => kind.values(r));
+      const values = columns[0].map((_, c) => columns.map((row) => row[c]));
+      const rows = await this.runAll<Row>(m, kind.many[0], kind.many[1], values);
       for (const row of rows) byIndex[row.i - 1] = row;
     }
     for (const [i, row] of byIndex.entries()) {
       if (!row) continue;
-      const { userId, amount, operation, reason } = requests[i];
-      const cause = { kind: 'consume' as const, amount, reason, operation };
-      await this.postedByStatement(m, userId, row, cause, 'consume', operation, reason);
+      const r = requests[i];
+      const p = kind.posting(r);
+      await this.postedByStatement(m, r.userId, row, p.cause, p.reason, p.key, r.reason, r.operation);
     }
     return byIndex;
   }
@@ -153,7 +187,9 @@ export class LedgerService {
     reason: string,
   ): Promise<ConsumeSqlRow | null> {
     const request = { userId, amount, operation, reason };
-    const row = m ? (await this.takeEach(m, [request]))[0] : await this.batcher.submit(request);
+    const row = m
+      ? (await this.takeEach<ConsumeRequest, ConsumeSqlRow>(m, CONSUMES, [request]))[0]
+      : await this.consumes.submit(request);
     return row ?? null;
   }
 
@@ -173,12 +209,10 @@ export class LedgerService {
       ttlSeconds: number;
     },
   ): Promise<HoldSqlRow | null> {
-    const values = [userId, p.amount, p.holdId, p.reason, p.idempotencyKey, p.requestHash, p.ttlSeconds];
-    const row = await this.run<HoldSqlRow>(m, 'tollgate_hold_v1', HOLD_SQL, values);
-    if (row) {
-      const cause = { kind: 'hold' as const, holdId: p.holdId, amount: p.amount, reason: p.reason };
-      await this.postedByStatement(m, userId, row, cause, 'hold', `hold:${p.holdId}`, p.reason, p.holdId);
-    }
+    const request: HoldRequest = { userId, operation: p.holdId, ...p };
+    const row = m
+      ? (await this.takeEach<HoldRequest, HoldSqlRow>(m, HOLDS, [request]))[0]
+      : await this.holds.submit(request);
     return row ?? null;
   }
 
