@@ -323,6 +323,26 @@ function subscriptionSection(ref, sub, reload) {
   );
 }
 
+const REASONS = [
+  'subscription_grant',
+  'period_reset',
+  'period_expiry',
+  'purchase',
+  'consume',
+  'consume_refund',
+  'refund_clawback',
+  'dispute_clawback',
+  'dispute_reversal',
+  'subscription_ended',
+  'admin_adjustment',
+  'grant',
+  'grant_void',
+  'grant_expiry',
+  'hold',
+  'hold_return',
+];
+
+/** The ledger, filtered and paged by the server (reason, and days in the operator's time zone). */
 function ledgerSection(ref, first) {
   let entries = [...first.entries];
   let cursor = first.next_cursor;
@@ -330,27 +350,22 @@ function ledgerSection(ref, first) {
     'select',
     { name: 'reason', 'aria-label': 'Filter by reason' },
     h('option', { value: '' }, 'All reasons'),
+    REASONS.map((r) => h('option', { value: r }, r)),
   );
   const from = h('input', { type: 'date', name: 'from', 'aria-label': 'From date' });
   const to = h('input', { type: 'date', name: 'to', 'aria-label': 'To date' });
   const body = h('div', {});
   const more = h('button', { type: 'button' }, 'Load more');
+  const filter = () => {
+    const until = to.value ? new Date(`${to.value}T00:00:00`) : null;
+    if (until) until.setDate(until.getDate() + 1); // the whole "to" day
+    return {
+      reason: reason.value,
+      since: from.value ? new Date(`${from.value}T00:00:00`).toISOString() : undefined,
+      until: until?.toISOString(),
+    };
+  };
   const render = () => {
-    const reasons = [...new Set(entries.map((e) => e.reason))].sort();
-    const chosen = reason.value;
-    reason.replaceChildren(
-      h('option', { value: '' }, 'All reasons'),
-      ...reasons.map((r) => h('option', { value: r }, r)),
-    );
-    reason.value = chosen;
-    const since = from.value ? new Date(`${from.value}T00:00:00`) : null;
-    const until = to.value ? new Date(`${to.value}T23:59:59.999`) : null;
-    const shown = entries.filter(
-      (e) =>
-        (!chosen || e.reason === chosen) &&
-        (!since || new Date(e.created_at) >= since) &&
-        (!until || new Date(e.created_at) <= until),
-    );
     body.replaceChildren(
       table(
         'Ledger',
@@ -362,23 +377,27 @@ function ledgerSection(ref, first) {
           ['Balance after', (e) => e.balance_after],
           ['Source', (e) => (e.source_type ? `${e.source_type} ${text(e.source_id)}` : '—')],
         ],
-        shown,
+        entries,
         'No ledger entry matches.',
       ),
     );
     more.hidden = !cursor;
   };
-  for (const input of [reason, from, to]) input.addEventListener('change', render);
-  more.addEventListener('click', async () => {
+  const load = async (reset) => {
     try {
-      const page = await api('GET', `/admin/users/${enc(ref)}/ledger${q({ cursor, limit: 50 })}`);
-      entries = entries.concat(page.entries);
+      const page = await api(
+        'GET',
+        `/admin/users/${enc(ref)}/ledger${q({ ...filter(), cursor: reset ? undefined : cursor, limit: 50 })}`,
+      );
+      entries = reset ? page.entries : entries.concat(page.entries);
       cursor = page.next_cursor;
       render();
     } catch (err) {
       fail(err);
     }
-  });
+  };
+  for (const input of [reason, from, to]) input.addEventListener('change', () => load(true));
+  more.addEventListener('click', () => load(false));
   render();
   return section('Ledger', h('div', { className: 'filters' }, reason, from, to), body, more);
 }

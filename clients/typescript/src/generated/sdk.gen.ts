@@ -608,7 +608,7 @@ export const adminUsersControllerDetail = <ThrowOnError extends boolean = false>
 });
 
 /**
- * One user's ledger, newest first, paged by cursor (admin, support)
+ * One user's ledger, newest first, paged by cursor, filtered by reason and date (admin, support)
  */
 export const adminUsersControllerLedger = <ThrowOnError extends boolean = false>(options: Options<AdminUsersControllerLedgerData, ThrowOnError>): RequestResult<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError> => (options.client ?? client).get<AdminUsersControllerLedgerResponses, AdminUsersControllerLedgerErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

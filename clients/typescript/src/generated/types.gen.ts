@@ -4332,6 +4332,18 @@ export type AdminUsersControllerLedgerData = {
          * next_cursor from the previous page
          */
         cursor?: string;
+        /**
+         * Only rows with this reason
+         */
+        reason?: 'subscription_grant' | 'period_reset' | 'period_expiry' | 'purchase' | 'consume' | 'consume_refund' | 'refund_clawback' | 'dispute_clawback' | 'dispute_reversal' | 'subscription_ended' | 'admin_adjustment' | 'grant' | 'grant_void' | 'grant_expiry' | 'hold' | 'hold_return';
+        /**
+         * Only rows created at or after this
+         */
+        since?: string;
+        /**
+         * Only rows created before this
+         */
+        until?: string;
     };
     url: '/admin/users/{ref}/ledger';
 };
