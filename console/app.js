@@ -1,4 +1,4 @@
-import { api, ApiError, q, signedIn, signIn, signOut } from './api.js';
+import { api, ApiError, q, redeemIdpSession, signedIn, signIn, signOut } from './api.js';
 import { card, h, money, section, table, text, when } from './dom.js';
 
 const view = document.getElementById('view');
@@ -105,6 +105,17 @@ function loginView() {
     h('label', {}, 'Email', email),
     h('label', {}, 'Password', password),
     h('button', { type: 'submit' }, 'Sign in'),
+    document.body.dataset.oidc === 'on'
+      ? h(
+          'p',
+          { className: 'idp' },
+          h(
+            'a',
+            { href: '/console/auth/oidc/start', className: 'button' },
+            'Sign in with your identity provider',
+          ),
+        )
+      : null,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -128,6 +139,33 @@ function chrome() {
   who.hidden = !on;
   who.textContent = on ? `${me.email ?? me.id} (${me.role})` : '';
   document.getElementById('nav-keys').hidden = !(on && isAdmin());
+}
+
+/** Why the identity provider's sign-in was turned away, from the error code the callback sent back. */
+const IDP_REFUSALS = {
+  FORBIDDEN: 'This account is not an operator (admin or support): ask an admin to promote it.',
+  AUTH_TOKEN_INVALID: 'The sign-in with your identity provider did not complete: start again.',
+  AUTH_PROVIDER_UNAVAILABLE: 'Your identity provider cannot be reached right now: try again shortly.',
+};
+
+/** Back from the identity provider (#/oidc, or #/oidc?error=CODE): take the session, or say why not. */
+async function idpReturn(params) {
+  history.replaceState(null, '', '/console#/');
+  const error = params.get('error');
+  if (error) {
+    loginView();
+    fail(new ApiError(403, { code: error, message: IDP_REFUSALS[error] ?? 'The sign-in failed.' }));
+    return;
+  }
+  try {
+    me = await redeemIdpSession();
+    flash('');
+    chrome();
+    await route();
+  } catch (err) {
+    loginView();
+    fail(err);
+  }
 }
 
 document.getElementById('signout').addEventListener('click', () => {
@@ -816,9 +854,10 @@ async function keysView() {
 // ---- router ----
 
 async function route() {
-  if (!signedIn() || !me) return loginView();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
+  if (path === '/oidc') return idpReturn(params);
+  if (!signedIn() || !me) return loginView();
   generation += 1;
   const parts = path.split('/').filter(Boolean);
   errorBox.textContent = '';

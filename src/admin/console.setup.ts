@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { authConfig, type AuthConfig } from '../config/auth.config';
 import { consoleConfig, type ConsoleConfig } from '../config/console.config';
 
 /**
@@ -43,7 +44,12 @@ export function setupConsole(app: NestFastifyApplication): void {
   const config = app.get<ConsoleConfig>(consoleConfig.KEY);
   const root = consoleAssetsRoot();
   if (!config.enabled || !root) return;
-  const index = readFileSync(join(root, 'index.html'));
+  // The page learns whether to offer the identity provider's sign-in from its own markup (no inline script).
+  const oidc = config.oidc !== undefined && app.get<AuthConfig>(authConfig.KEY).external !== undefined;
+  const index = readFileSync(join(root, 'index.html'), 'utf8').replace(
+    '<body>',
+    oidc ? '<body data-oidc="on">' : '<body>',
+  );
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   void fastify.register(fastifyStatic, {
     root,

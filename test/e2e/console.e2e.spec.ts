@@ -23,6 +23,10 @@ describe('console page (e2e)', () => {
         expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       }
       await t.http().get('/console/assets/index.html').expect(404);
+      // No identity provider configured: no IdP sign-in offered, its routes absent.
+      expect(page.text).toContain('<body>');
+      await t.http().get('/console/auth/oidc/start').expect(404);
+      await t.http().post('/console/auth/oidc/session').expect(404);
       await t.http().get('/console/assets/..%2Fpackage.json').expect(404);
     });
   });

@@ -25,7 +25,11 @@ import { IsNormalizedEmail } from '../../common/decorators/email.decorator';
 
 /** GET /admin/users/{ref}/ledger: the page, and which rows it may hold. */
 export class AdminLedgerQueryDto extends LedgerQueryDto {
-  @ApiPropertyOptional({ enum: CREDIT_REASONS, example: 'purchase', description: 'Only rows with this reason' })
+  @ApiPropertyOptional({
+    enum: CREDIT_REASONS,
+    example: 'purchase',
+    description: 'Only rows with this reason',
+  })
   @IsOptional()
   @IsIn(CREDIT_REASONS)
   reason?: CreditReason;
