@@ -276,24 +276,40 @@ function balance(credits) {
   );
 }
 
-async function grantsSection(ref) {
+async function grantsSection(ref, reload) {
   try {
     const answer = await api('GET', `/admin/users/${enc(ref)}/grants?status=active`);
     const grants = answer.grants ?? answer.entries ?? [];
-    return section(
-      'Live grants',
-      table(
-        'Live grants',
-        [
-          ['Grant', (g) => text(g.id)],
-          ['Bucket', (g) => text(g.bucket ?? g.kind)],
-          ['Remaining', (g) => text(g.remaining ?? g.amount)],
-          ['Expires', (g) => when(g.expires_at)],
-        ],
-        grants,
-        'No live grants.',
-      ),
-    );
+    const columns = [
+      ['Grant', (g) => text(g.id)],
+      ['Bucket', (g) => text(g.bucket ?? g.kind)],
+      ['Remaining', (g) => text(g.remaining ?? g.amount)],
+      ['Expires', (g) => when(g.expires_at)],
+    ];
+    // Voiding takes what remains of a grant out of the balance (a grant_void ledger row): admins only.
+    if (isAdmin()) {
+      columns.push([
+        'Actions',
+        (g) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              className: 'danger',
+              'aria-label': `Void grant ${g.id}`,
+              onclick: () =>
+                act(
+                  `Void grant ${g.id} (${g.remaining} credits left)`,
+                  [],
+                  (v) => api('POST', `/admin/users/${enc(ref)}/grants/${enc(g.id)}/void`, v),
+                  reload,
+                ),
+            },
+            'Void',
+          ),
+      ]);
+    }
+    return section('Live grants', table('Live grants', columns, grants, 'No live grants.'));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND') return null; // not served here
     throw err;
@@ -605,7 +621,7 @@ async function customerView(ref) {
     : null;
   const [outbound, grants, money_] = await Promise.all([
     api('GET', `/admin/users/${enc(u.id)}/outbound-events${q({ limit: 20 })}`),
-    grantsSection(u.id),
+    grantsSection(u.id, reload),
     moneySections(u.id, reload).catch((err) => [
       section('Payments', h('p', { className: 'error' }, err.message)),
     ]),
@@ -633,6 +649,54 @@ async function customerView(ref) {
     ledgerSection(u.id, first),
     ...money_,
     outboundSection(u.id, outbound),
+  );
+}
+
+// ---- catalog ----
+
+/** The catalog as the last sync left it: read-only (changes go through the catalog file and catalog:sync). */
+async function catalogView() {
+  const g = generation;
+  const c = await api('GET', '/admin/catalog');
+  const prices = (item) => item.prices.map((p) => money(p.unit_amount, p.currency.toUpperCase())).join(' · ');
+  const common = [
+    ['Name', (i) => i.name],
+    ['On sale', (i) => (i.active ? 'yes' : 'no')],
+    ['Credits', (i) => i.credits],
+    ['Prices', prices],
+  ];
+  show(
+    g,
+    section(
+      'Plans',
+      table(
+        'Plans',
+        [
+          ...common,
+          ['Every', (i) => `${i.interval_count > 1 ? `${i.interval_count} ` : ''}${i.interval}`],
+          ['Trial days', (i) => text(i.trial_days)],
+          ['Price', (i) => i.price_id],
+        ],
+        c.plans,
+        'No plan synced.',
+      ),
+    ),
+    section(
+      'Credit packages',
+      table(
+        'Credit packages',
+        [
+          ...common,
+          [
+            'Credits expire',
+            (i) => (i.expires_in_days === null ? 'never' : `after ${i.expires_in_days} days`),
+          ],
+          ['Price', (i) => i.price_id],
+        ],
+        c.packages,
+        'No package synced.',
+      ),
+    ),
   );
 }
 
@@ -870,6 +934,7 @@ async function route() {
     else if (parts[0] === 'webhooks') await webhooksView(params);
     else if (parts[0] === 'deliveries') await deliveriesView();
     else if (parts[0] === 'audit') await auditView();
+    else if (parts[0] === 'catalog') await catalogView();
     else if (parts[0] === 'keys') await keysView();
     else await dashboardView();
   } catch (err) {
