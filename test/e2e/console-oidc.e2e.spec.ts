@@ -198,6 +198,20 @@ describe('console sign-in with the identity provider (e2e)', () => {
     );
   });
 
+  it('answers AUTH_PROVIDER_UNAVAILABLE when the token endpoint is down, and opens no session', async () => {
+    await operator('admin');
+    const flow = await start();
+    const back = await authorize(flow);
+    idp.tokenDown = true;
+    try {
+      const res = await callback(back, flow.cookie);
+      expect(res.headers.location).toBe('/console#/oidc?error=AUTH_PROVIDER_UNAVAILABLE');
+      expect(setCookie(res.headers, 'tollgate_console_session')).toBeUndefined();
+    } finally {
+      idp.tokenDown = false;
+    }
+  });
+
   it('offers the IdP sign-in on the console page', async () => {
     expect((await t.http().get('/console').expect(200)).text).toContain('<body data-oidc="on">');
   });

@@ -26,6 +26,8 @@ export class TestIdentityProvider {
   client = { id: 'tollgate-console', secret: 'console-secret-for-tests' as string | undefined };
   /** Whom /authorize signs in (no login page: it approves at once); `error` makes it refuse instead. */
   signInAs: { sub: string; email?: string; error?: string } = { sub: 'user_default' };
+  /** While true /token answers 503 (the IdP down mid-sign-in). */
+  tokenDown = false;
   /** The key that signs the access tokens /token answers. */
   tokenKid = '';
   /** What /token answered, in order (`issued` or the OAuth error), for the tests to read. */
@@ -120,6 +122,7 @@ export class TestIdentityProvider {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ error }));
     };
+    if (this.tokenDown) return refuse('temporarily_unavailable', 503);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const [id, secret] = basic
       ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent)
