@@ -102,9 +102,14 @@ function loginView() {
     'form',
     { className: 'login' },
     h('h1', {}, 'Sign in'),
-    h('label', {}, 'Email', email),
-    h('label', {}, 'Password', password),
-    h('button', { type: 'submit' }, 'Sign in'),
+    // AUTH_LOCAL=false: only the identity provider signs in.
+    document.body.dataset.local === 'off'
+      ? null
+      : [
+          h('label', {}, 'Email', email),
+          h('label', {}, 'Password', password),
+          h('button', { type: 'submit' }, 'Sign in'),
+        ],
     document.body.dataset.oidc === 'on'
       ? h(
           'p',

@@ -31,6 +31,24 @@ describe('console page (e2e)', () => {
     });
   });
 
+  it('AUTH_LOCAL=false with the IdP sign-in: the page offers only the identity provider', async () => {
+    const t = await createTestApp({
+      env: {
+        AUTH_LOCAL: 'false',
+        AUTH_ISSUER: 'http://127.0.0.1:9/',
+        CONSOLE_OIDC_CLIENT_ID: 'tollgate-console',
+        CONSOLE_OIDC_REDIRECT_URL: 'http://127.0.0.1:9/console/auth/oidc/callback',
+      },
+    });
+    try {
+      expect((await t.http().get('/console').expect(200)).text).toContain(
+        '<body data-oidc="on" data-local="off">',
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
   it('CONSOLE_ENABLED=false: no page, no assets', async () => {
     const t = await createTestApp({ env: { CONSOLE_ENABLED: 'false' } });
     try {
