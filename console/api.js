@@ -32,7 +32,28 @@ export async function api(method, path, body, headers = {}) {
 
 export async function signIn(email, password) {
   const answer = await api('POST', '/auth/login', { email, password });
-  token = answer.access_token;
+  return operator(answer.access_token);
+}
+
+/**
+ * After the identity provider's sign-in: Tollgate's server exchanged the code and left the session in a
+ * one-minute HttpOnly cookie only this origin's request can send; it is redeemed once for the token, kept in
+ * memory like the local sign-in's.
+ */
+export async function redeemIdpSession() {
+  const res = await fetch('/console/auth/oidc/session', {
+    method: 'POST',
+    headers: { Accept: 'application/json' },
+    credentials: 'same-origin',
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, json);
+  return operator(json.access_token);
+}
+
+async function operator(accessToken) {
+  token = accessToken;
   try {
     const me = await api('GET', '/auth/me');
     if (me.role !== 'admin' && me.role !== 'support') {

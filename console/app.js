@@ -1,4 +1,4 @@
-import { api, ApiError, q, signedIn, signIn, signOut } from './api.js';
+import { api, ApiError, q, redeemIdpSession, signedIn, signIn, signOut } from './api.js';
 import { card, h, money, section, table, text, when } from './dom.js';
 
 const view = document.getElementById('view');
@@ -102,9 +102,25 @@ function loginView() {
     'form',
     { className: 'login' },
     h('h1', {}, 'Sign in'),
-    h('label', {}, 'Email', email),
-    h('label', {}, 'Password', password),
-    h('button', { type: 'submit' }, 'Sign in'),
+    // AUTH_LOCAL=false: only the identity provider signs in.
+    document.body.dataset.local === 'off'
+      ? null
+      : [
+          h('label', {}, 'Email', email),
+          h('label', {}, 'Password', password),
+          h('button', { type: 'submit' }, 'Sign in'),
+        ],
+    document.body.dataset.oidc === 'on'
+      ? h(
+          'p',
+          { className: 'idp' },
+          h(
+            'a',
+            { href: '/console/auth/oidc/start', className: 'button' },
+            'Sign in with your identity provider',
+          ),
+        )
+      : null,
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -128,6 +144,33 @@ function chrome() {
   who.hidden = !on;
   who.textContent = on ? `${me.email ?? me.id} (${me.role})` : '';
   document.getElementById('nav-keys').hidden = !(on && isAdmin());
+}
+
+/** Why the identity provider's sign-in was turned away, from the error code the callback sent back. */
+const IDP_REFUSALS = {
+  FORBIDDEN: 'This account is not an operator (admin or support): ask an admin to promote it.',
+  AUTH_TOKEN_INVALID: 'The sign-in with your identity provider did not complete: start again.',
+  AUTH_PROVIDER_UNAVAILABLE: 'Your identity provider cannot be reached right now: try again shortly.',
+};
+
+/** Back from the identity provider (#/oidc, or #/oidc?error=CODE): take the session, or say why not. */
+async function idpReturn(params) {
+  history.replaceState(null, '', '/console#/');
+  const error = params.get('error');
+  if (error) {
+    loginView();
+    fail(new ApiError(403, { code: error, message: IDP_REFUSALS[error] ?? 'The sign-in failed.' }));
+    return;
+  }
+  try {
+    me = await redeemIdpSession();
+    flash('');
+    chrome();
+    await route();
+  } catch (err) {
+    loginView();
+    fail(err);
+  }
 }
 
 document.getElementById('signout').addEventListener('click', () => {
@@ -238,24 +281,40 @@ function balance(credits) {
   );
 }
 
-async function grantsSection(ref) {
+async function grantsSection(ref, reload) {
   try {
     const answer = await api('GET', `/admin/users/${enc(ref)}/grants?status=active`);
     const grants = answer.grants ?? answer.entries ?? [];
-    return section(
-      'Live grants',
-      table(
-        'Live grants',
-        [
-          ['Grant', (g) => text(g.id)],
-          ['Bucket', (g) => text(g.bucket ?? g.kind)],
-          ['Remaining', (g) => text(g.remaining ?? g.amount)],
-          ['Expires', (g) => when(g.expires_at)],
-        ],
-        grants,
-        'No live grants.',
-      ),
-    );
+    const columns = [
+      ['Grant', (g) => text(g.id)],
+      ['Bucket', (g) => text(g.bucket ?? g.kind)],
+      ['Remaining', (g) => text(g.remaining ?? g.amount)],
+      ['Expires', (g) => when(g.expires_at)],
+    ];
+    // Voiding takes what remains of a grant out of the balance (a grant_void ledger row): admins only.
+    if (isAdmin()) {
+      columns.push([
+        'Actions',
+        (g) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              className: 'danger',
+              'aria-label': `Void grant ${g.id}`,
+              onclick: () =>
+                act(
+                  `Void grant ${g.id} (${g.remaining} credits left)`,
+                  [],
+                  (v) => api('POST', `/admin/users/${enc(ref)}/grants/${enc(g.id)}/void`, v),
+                  reload,
+                ),
+            },
+            'Void',
+          ),
+      ]);
+    }
+    return section('Live grants', table('Live grants', columns, grants, 'No live grants.'));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND') return null; // not served here
     throw err;
@@ -323,6 +382,26 @@ function subscriptionSection(ref, sub, reload) {
   );
 }
 
+const REASONS = [
+  'subscription_grant',
+  'period_reset',
+  'period_expiry',
+  'purchase',
+  'consume',
+  'consume_refund',
+  'refund_clawback',
+  'dispute_clawback',
+  'dispute_reversal',
+  'subscription_ended',
+  'admin_adjustment',
+  'grant',
+  'grant_void',
+  'grant_expiry',
+  'hold',
+  'hold_return',
+];
+
+/** The ledger, filtered and paged by the server (reason, and days in the operator's time zone). */
 function ledgerSection(ref, first) {
   let entries = [...first.entries];
   let cursor = first.next_cursor;
@@ -330,27 +409,22 @@ function ledgerSection(ref, first) {
     'select',
     { name: 'reason', 'aria-label': 'Filter by reason' },
     h('option', { value: '' }, 'All reasons'),
+    REASONS.map((r) => h('option', { value: r }, r)),
   );
   const from = h('input', { type: 'date', name: 'from', 'aria-label': 'From date' });
   const to = h('input', { type: 'date', name: 'to', 'aria-label': 'To date' });
   const body = h('div', {});
   const more = h('button', { type: 'button' }, 'Load more');
+  const filter = () => {
+    const until = to.value ? new Date(`${to.value}T00:00:00`) : null;
+    if (until) until.setDate(until.getDate() + 1); // the whole "to" day
+    return {
+      reason: reason.value,
+      since: from.value ? new Date(`${from.value}T00:00:00`).toISOString() : undefined,
+      until: until?.toISOString(),
+    };
+  };
   const render = () => {
-    const reasons = [...new Set(entries.map((e) => e.reason))].sort();
-    const chosen = reason.value;
-    reason.replaceChildren(
-      h('option', { value: '' }, 'All reasons'),
-      ...reasons.map((r) => h('option', { value: r }, r)),
-    );
-    reason.value = chosen;
-    const since = from.value ? new Date(`${from.value}T00:00:00`) : null;
-    const until = to.value ? new Date(`${to.value}T23:59:59.999`) : null;
-    const shown = entries.filter(
-      (e) =>
-        (!chosen || e.reason === chosen) &&
-        (!since || new Date(e.created_at) >= since) &&
-        (!until || new Date(e.created_at) <= until),
-    );
     body.replaceChildren(
       table(
         'Ledger',
@@ -362,23 +436,27 @@ function ledgerSection(ref, first) {
           ['Balance after', (e) => e.balance_after],
           ['Source', (e) => (e.source_type ? `${e.source_type} ${text(e.source_id)}` : '—')],
         ],
-        shown,
+        entries,
         'No ledger entry matches.',
       ),
     );
     more.hidden = !cursor;
   };
-  for (const input of [reason, from, to]) input.addEventListener('change', render);
-  more.addEventListener('click', async () => {
+  const load = async (reset) => {
     try {
-      const page = await api('GET', `/admin/users/${enc(ref)}/ledger${q({ cursor, limit: 50 })}`);
-      entries = entries.concat(page.entries);
+      const page = await api(
+        'GET',
+        `/admin/users/${enc(ref)}/ledger${q({ ...filter(), cursor: reset ? undefined : cursor, limit: 50 })}`,
+      );
+      entries = reset ? page.entries : entries.concat(page.entries);
       cursor = page.next_cursor;
       render();
     } catch (err) {
       fail(err);
     }
-  });
+  };
+  for (const input of [reason, from, to]) input.addEventListener('change', () => load(true));
+  more.addEventListener('click', () => load(false));
   render();
   return section('Ledger', h('div', { className: 'filters' }, reason, from, to), body, more);
 }
@@ -548,7 +626,7 @@ async function customerView(ref) {
     : null;
   const [outbound, grants, money_] = await Promise.all([
     api('GET', `/admin/users/${enc(u.id)}/outbound-events${q({ limit: 20 })}`),
-    grantsSection(u.id),
+    grantsSection(u.id, reload),
     moneySections(u.id, reload).catch((err) => [
       section('Payments', h('p', { className: 'error' }, err.message)),
     ]),
@@ -576,6 +654,54 @@ async function customerView(ref) {
     ledgerSection(u.id, first),
     ...money_,
     outboundSection(u.id, outbound),
+  );
+}
+
+// ---- catalog ----
+
+/** The catalog as the last sync left it: read-only (changes go through the catalog file and catalog:sync). */
+async function catalogView() {
+  const g = generation;
+  const c = await api('GET', '/admin/catalog');
+  const prices = (item) => item.prices.map((p) => money(p.unit_amount, p.currency.toUpperCase())).join(' · ');
+  const common = [
+    ['Name', (i) => i.name],
+    ['On sale', (i) => (i.active ? 'yes' : 'no')],
+    ['Credits', (i) => i.credits],
+    ['Prices', prices],
+  ];
+  show(
+    g,
+    section(
+      'Plans',
+      table(
+        'Plans',
+        [
+          ...common,
+          ['Every', (i) => `${i.interval_count > 1 ? `${i.interval_count} ` : ''}${i.interval}`],
+          ['Trial days', (i) => text(i.trial_days)],
+          ['Price', (i) => i.price_id],
+        ],
+        c.plans,
+        'No plan synced.',
+      ),
+    ),
+    section(
+      'Credit packages',
+      table(
+        'Credit packages',
+        [
+          ...common,
+          [
+            'Credits expire',
+            (i) => (i.expires_in_days === null ? 'never' : `after ${i.expires_in_days} days`),
+          ],
+          ['Price', (i) => i.price_id],
+        ],
+        c.packages,
+        'No package synced.',
+      ),
+    ),
   );
 }
 
@@ -797,9 +923,10 @@ async function keysView() {
 // ---- router ----
 
 async function route() {
-  if (!signedIn() || !me) return loginView();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
+  if (path === '/oidc') return idpReturn(params);
+  if (!signedIn() || !me) return loginView();
   generation += 1;
   const parts = path.split('/').filter(Boolean);
   errorBox.textContent = '';
@@ -812,6 +939,7 @@ async function route() {
     else if (parts[0] === 'webhooks') await webhooksView(params);
     else if (parts[0] === 'deliveries') await deliveriesView();
     else if (parts[0] === 'audit') await auditView();
+    else if (parts[0] === 'catalog') await catalogView();
     else if (parts[0] === 'keys') await keysView();
     else await dashboardView();
   } catch (err) {

@@ -10,12 +10,17 @@ import {
 import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CreditBreakdownDto } from '../credits/dto/consume-credits.dto';
-import { LedgerPageDto, LedgerQueryDto } from '../credits/dto/ledger.dto';
+import { LedgerPageDto } from '../credits/dto/ledger.dto';
 import { UserRefPipe } from '../users/user-ref.pipe';
 import { AdminGrantsService } from './admin-grants.service';
 import { AdminUsersService } from './admin-users.service';
 import { PromotionalGrantDto } from './dto/promotional-grant.dto';
-import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './dto/admin-user.dto';
+import {
+  AdminLedgerQueryDto,
+  AdminUserDetailDto,
+  AdminUserListDto,
+  AdminUsersQueryDto,
+} from './dto/admin-user.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -51,11 +56,17 @@ export class AdminUsersController {
   }
 
   @Get(':ref/ledger')
-  @ApiOperation({ summary: "One user's ledger, newest first, paged by cursor (admin, support)" })
+  @ApiOperation({
+    summary: "One user's ledger, newest first, paged by cursor, filtered by reason and date (admin, support)",
+  })
   @ApiOkResponse({ type: LedgerPageDto })
   @ApiErrors(400, 401, 403, 404, 409)
-  ledger(@Param('ref', UserRefPipe) userId: string, @Query() q: LedgerQueryDto) {
-    return this.users.ledger(userId, q.limit, q.cursor);
+  ledger(@Param('ref', UserRefPipe) userId: string, @Query() q: AdminLedgerQueryDto) {
+    return this.users.ledger(userId, q.limit, q.cursor, {
+      reason: q.reason,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+    });
   }
 
   @Post(':ref/promotional-credits')

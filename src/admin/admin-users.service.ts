@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CreditsService } from '../credits/credits.service';
+import { AppError, ErrorCode } from '../common/errors';
+import { CreditsService, type LedgerFilter } from '../credits/credits.service';
 import type { LedgerRow } from '../credits/credit.types';
 import { CheckoutService } from '../payments/checkout.service';
 import { SubscriptionManagementService } from '../payments/subscription-management.service';
@@ -47,8 +48,12 @@ export class AdminUsersService {
     userId: string,
     limit: number,
     cursor?: string,
+    filter: LedgerFilter = {},
   ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
-    return this.credits.ledger(userId, limit, cursor);
+    if (filter.since && filter.until && filter.since >= filter.until) {
+      throw new AppError(ErrorCode.ValidationFailed, 'since must be before until.');
+    }
+    return this.credits.ledger(userId, limit, cursor, filter);
   }
 }
 

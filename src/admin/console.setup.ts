@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { authConfig, type AuthConfig } from '../config/auth.config';
 import { consoleConfig, type ConsoleConfig } from '../config/console.config';
 
 /**
@@ -43,7 +44,14 @@ export function setupConsole(app: NestFastifyApplication): void {
   const config = app.get<ConsoleConfig>(consoleConfig.KEY);
   const root = consoleAssetsRoot();
   if (!config.enabled || !root) return;
-  const index = readFileSync(join(root, 'index.html'));
+  // The page learns which sign-ins to offer from its own markup (no inline script): the identity provider's
+  // (CONSOLE_OIDC_CLIENT_ID with AUTH_ISSUER), and the local form unless AUTH_LOCAL=false.
+  const auth = app.get<AuthConfig>(authConfig.KEY);
+  const flags = [
+    ...(config.oidc !== undefined && auth.external !== undefined ? [' data-oidc="on"'] : []),
+    ...(auth.local ? [] : [' data-local="off"']),
+  ].join('');
+  const index = readFileSync(join(root, 'index.html'), 'utf8').replace('<body>', `<body${flags}>`);
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   void fastify.register(fastifyStatic, {
     root,

@@ -4,6 +4,8 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { ConsoleOidcController } from './console-oidc.controller';
+import { ConsoleOidcService } from './console-oidc.service';
 import { ExternalUsersController } from './external-users.controller';
 import { AuthenticationGuard } from './guards/authentication.guard';
 import { ApiKeyGuard, ExternalTokenGuard, LocalTokenGuard } from './guards/credential.guards';
@@ -18,9 +20,10 @@ import { TokenService } from './token.service';
 
 @Module({
   imports: [UsersModule, ApiKeysModule, PassportModule.register({ session: false })],
-  controllers: [AuthController, ExternalUsersController],
+  controllers: [AuthController, ExternalUsersController, ConsoleOidcController],
   providers: [
     AuthService,
+    ConsoleOidcService,
     TokenService,
     ExternalTokenVerifier,
     IdentityService,
@@ -34,6 +37,6 @@ import { TokenService } from './token.service';
     AuthenticationGuard,
     RolesGuard,
   ],
-  exports: [TokenService, IdentityService, AuthenticationGuard, RolesGuard],
+  exports: [TokenService, IdentityService, AuthenticationGuard, RolesGuard, ConsoleOidcService],
 })
 export class AuthModule {}

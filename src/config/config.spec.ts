@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadAppConfig } from './app.config';
 import { entropyBits, loadAuthConfig } from './auth.config';
+import { loadConsoleConfig } from './console.config';
 import { loadDatabaseConfig } from './database.config';
 import { checkAll, ConfigError } from './env';
 import { loadRetentionConfig } from './retention.config';
@@ -217,6 +218,41 @@ describe('configuration: hardening (issue 12)', () => {
     );
     expect(problem(() => loadRetentionConfig({ RETENTION_BATCH_SIZE: '0' }))).toContain(
       'RETENTION_BATCH_SIZE',
+    );
+  });
+});
+
+describe('configuration: console sign-in with the identity provider', () => {
+  const oidc = {
+    AUTH_ISSUER: 'https://idp.example.com/',
+    CONSOLE_OIDC_CLIENT_ID: 'tollgate-console',
+    CONSOLE_OIDC_REDIRECT_URL: 'https://billing.example.com/console/auth/oidc/callback',
+  };
+
+  it('is off unless a client id is set, and then needs AUTH_ISSUER and a redirect URL to the callback', () => {
+    expect(loadConsoleConfig({}).oidc).toBeUndefined();
+    expect(loadConsoleConfig(oidc).oidc).toEqual({
+      clientId: 'tollgate-console',
+      clientSecret: undefined,
+      redirectUrl: oidc.CONSOLE_OIDC_REDIRECT_URL,
+      scope: 'openid email',
+    });
+    expect(() => loadConsoleConfig({ ...oidc, AUTH_ISSUER: undefined })).toThrow(/AUTH_ISSUER/);
+    expect(() => loadConsoleConfig({ ...oidc, CONSOLE_OIDC_REDIRECT_URL: undefined })).toThrow(
+      /CONSOLE_OIDC_REDIRECT_URL/,
+    );
+    expect(() =>
+      loadConsoleConfig({ ...oidc, CONSOLE_OIDC_REDIRECT_URL: 'https://billing.example.com/elsewhere' }),
+    ).toThrow(/\/console\/auth\/oidc\/callback/);
+    expect(() =>
+      loadConsoleConfig({
+        ...oidc,
+        NODE_ENV: 'production',
+        CONSOLE_OIDC_REDIRECT_URL: 'http://billing.example.com/console/auth/oidc/callback',
+      }),
+    ).toThrow(ConfigError);
+    expect(() => loadConsoleConfig({ CONSOLE_OIDC_REDIRECT_URL: oidc.CONSOLE_OIDC_REDIRECT_URL })).toThrow(
+      /CONSOLE_OIDC_CLIENT_ID/,
     );
   });
 });

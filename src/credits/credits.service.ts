@@ -2,10 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { CreditBreakdown, LedgerRow } from './credit.types';
-import { LedgerMismatch, readBreakdown, readLedgerPage, verifyLedger } from './ledger/ledger-queries';
+import {
+  LedgerFilter,
+  LedgerMismatch,
+  readBreakdown,
+  readLedgerPage,
+  verifyLedger,
+} from './ledger/ledger-queries';
 
 export { CONSUME_SQL, type ConsumeSqlRow } from './ledger/consume-sql';
-export { verifyLedger, type LedgerMismatch } from './ledger/ledger-queries';
+export { verifyLedger, type LedgerFilter, type LedgerMismatch } from './ledger/ledger-queries';
 
 /**
  * What a user's credits are: the balance by bucket, the ledger (paged) and the integrity check. Read-only;
@@ -25,8 +31,9 @@ export class CreditsService {
     userId: string,
     limit: number,
     before?: string,
+    filter?: LedgerFilter,
   ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
-    return readLedgerPage(this.db.manager, userId, limit, before);
+    return readLedgerPage(this.db.manager, userId, limit, before, filter);
   }
 
   /** Recomputes every balance from the ledger; returns the users whose cached balance disagrees. */

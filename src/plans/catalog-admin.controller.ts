@@ -1,8 +1,10 @@
-import { Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CatalogSyncService } from './catalog-sync.service';
+import { AdminCatalogDto } from './dto/admin-catalog.dto';
+import { PlansService } from './plans.service';
 import { CatalogSyncQueryDto } from './dto/catalog-sync-query.dto';
 import { CatalogSyncResponseDto } from './dto/catalog-sync-response.dto';
 
@@ -11,7 +13,23 @@ import { CatalogSyncResponseDto } from './dto/catalog-sync-response.dto';
 @Roles('admin')
 @Controller('admin/catalog')
 export class CatalogAdminController {
-  constructor(private readonly catalog: CatalogSyncService) {}
+  constructor(
+    private readonly catalog: CatalogSyncService,
+    private readonly plans: PlansService,
+  ) {}
+
+  @Get()
+  @Roles('admin', 'support')
+  @ApiOperation({
+    summary: 'The catalog as synced: every plan and credit package, on sale or not (admin, support)',
+    description:
+      'Read-only. Amounts in integer minor units, one per currency; packages with expires_in_days.',
+  })
+  @ApiOkResponse({ type: AdminCatalogDto })
+  @ApiErrors(400, 401, 403)
+  list(): Promise<AdminCatalogDto> {
+    return this.plans.adminCatalog();
+  }
 
   @Post('sync')
   @HttpCode(200)

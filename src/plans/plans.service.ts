@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../common/errors';
 import { formatMinorUnits, normalizeCurrency } from '../common/money';
 import { PRODUCT_TYPES, ProductsQueryDto, ProductType } from './dto/products-query.dto';
 import { ProductDto, ProductsResponseDto } from './dto/products-response.dto';
+import type { AdminCatalogDto, CatalogEntryDto } from './dto/admin-catalog.dto';
 import { FreePlan } from './free-plan.entity';
 import { CreditPackage } from './credit-package.entity';
 import { Plan } from './plan.entity';
@@ -161,6 +162,50 @@ export class PlansService {
       });
     }
     return out;
+  }
+
+  /** GET /admin/catalog: every plan and package as synced, on sale first, with each currency's amount. */
+  async adminCatalog(): Promise<AdminCatalogDto> {
+    const order = { active: 'DESC', ...ORDER } as const;
+    const [plans, packages] = await Promise.all([this.plans.find({ order }), this.packages.find({ order })]);
+    const entry = (
+      item: Plan | CreditPackage,
+    ): Omit<
+      CatalogEntryDto,
+      'credits' | 'interval' | 'interval_count' | 'trial_days' | 'expires_in_days'
+    > => ({
+      price_id: item.priceId,
+      product_id: item.productId,
+      name: item.productName,
+      description: item.description,
+      active: item.active,
+      prices: [
+        { currency: item.currency, unit_amount: item.unitAmount },
+        ...Object.entries(item.currencyOptions ?? {})
+          .filter(([currency]) => currency !== item.currency)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([currency, unit_amount]) => ({ currency, unit_amount })),
+      ],
+      updated_at: item.updatedAt.toISOString(),
+    });
+    return {
+      plans: plans.map((p) => ({
+        ...entry(p),
+        credits: p.monthlyUses,
+        interval: p.interval,
+        interval_count: p.intervalCount,
+        trial_days: p.trialDays,
+        expires_in_days: null,
+      })),
+      packages: packages.map((p) => ({
+        ...entry(p),
+        credits: p.usesAmount,
+        interval: null,
+        interval_count: null,
+        trial_days: null,
+        expires_in_days: p.expiresInDays,
+      })),
+    };
   }
 
   /** The cached view of what is for sale; concurrent callers share one load, and a load raced by invalidate() is not kept. */

@@ -112,6 +112,17 @@ export class UsersService {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * `npm run admin:create -- --external <subject>`: gives a user of the identity provider a role, by
+   * (issuer, subject), creating the row if they never signed in yet (their first sign-in finds it).
+   */
+  async setExternalRole(issuer: string, externalId: string, role: Role): Promise<User> {
+    const user = await this.upsertExternal(issuer, externalId);
+    await this.users.update({ id: user.id }, { role });
+    user.role = role;
+    return user;
+  }
+
   promoteToAdmin(email: string): Promise<boolean> {
     return this.setRole(email, 'admin');
   }

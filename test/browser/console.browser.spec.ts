@@ -14,7 +14,8 @@ import {
   ledgerReasons,
   waitForCredits,
 } from '../support/stripe-helpers';
-import { createTestApp, type TestApp, waitFor } from '../support/test-app';
+import { TestIdentityProvider } from '../support/jwks-server';
+import { createTestApp, freePort, type TestApp, waitFor } from '../support/test-app';
 
 const SHOTS = join(__dirname, '../../test-results/console');
 const CONSOLE_DIR = join(__dirname, '../../console');
@@ -43,11 +44,14 @@ describe('operator console (browser)', () => {
   let support: TestUser;
   let customer: TestUser;
   const foreign: string[] = [];
+  const idp = new TestIdentityProvider();
 
   const open = async (width: number, height: number): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width, height } });
     page.on('request', (req) => {
-      if (!req.url().startsWith(t.url)) foreign.push(req.url());
+      // The one navigation allowed elsewhere: the operator's own sign-in page at the identity provider.
+      const toIdp = req.isNavigationRequest() && req.url().startsWith(`${idp.issuer}/authorize?`);
+      if (!req.url().startsWith(t.url) && !toIdp) foreign.push(req.url());
     });
     return page;
   };
@@ -70,8 +74,21 @@ describe('operator console (browser)', () => {
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
+    await idp.start();
+    await idp.addKey('rsa-1', 'RS256');
+    idp.tokenKid = 'rsa-1';
+    const port = await freePort();
     t = await createTestApp({
-      env: { CONSOLE_SUPPORT_GRANT_LIMIT: String(LIMIT), WEBHOOK_MAX_ATTEMPTS: '2' },
+      port,
+      env: {
+        CONSOLE_SUPPORT_GRANT_LIMIT: String(LIMIT),
+        WEBHOOK_MAX_ATTEMPTS: '2',
+        AUTH_ISSUER: idp.issuer,
+        AUTH_AUDIENCE: 'tollgate-api',
+        CONSOLE_OIDC_CLIENT_ID: idp.client.id,
+        CONSOLE_OIDC_CLIENT_SECRET: idp.client.secret!,
+        CONSOLE_OIDC_REDIRECT_URL: `http://127.0.0.1:${port}/console/auth/oidc/callback`,
+      },
     });
     admin = await registerUser(t, 'admin@tollgate.test');
     support = await registerUser(t);
@@ -88,6 +105,7 @@ describe('operator console (browser)', () => {
     await browser?.close();
     await t?.emulator.whenDeliveriesSettled(15_000).catch(() => undefined);
     await t?.close();
+    await idp.stop();
   });
 
   it('a support user finds a customer by email, reads balance and ledger, grants within the limit only, cannot refund', async () => {
@@ -106,6 +124,7 @@ describe('operator console (browser)', () => {
     await sees(page.getByRole('table', { name: 'Payments' }), 'Credit pack');
     await sees(page.getByRole('table', { name: 'Outbound events' }), 'credits.granted');
     expect(await page.getByRole('button', { name: 'Refund' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Void grant / }).count()).toBe(0);
     await shot(page, 'customer-support-phone');
 
     await page.getByRole('button', { name: 'Grant promotional credits' }).click();
@@ -164,10 +183,33 @@ describe('operator console (browser)', () => {
     );
     await shot(page, 'customer-after-refund-laptop');
 
+    // Void what remains of the promotional grant: a reason, a confirmation, a grant_void row.
+    const grants = page.getByRole('table', { name: 'Live grants' });
+    await sees(grants, String(LIMIT));
+    await page
+      .getByRole('button', { name: /^Void grant / })
+      .first()
+      .click();
+    await confirm(page, 'granted to the wrong account, ticket #6');
+    await sees(page.locator('#flash'), 'done');
+    await sees(figure(page, 'promotional_credits'), '0');
+    await sees(page.getByRole('table', { name: 'Ledger' }), 'grant_void');
+    await sees(page.locator('main'), 'No live grants.');
+    expect(await credits(t, customer)).toMatchObject({ promotional_credits: 0, total_credits: 0 });
+    await shot(page, 'customer-after-void-laptop');
+
+    await page.getByRole('link', { name: 'Catalog' }).click();
+    await sees(page.getByRole('table', { name: 'Plans' }), 'Pro Plan');
+    await sees(page.getByRole('table', { name: 'Credit packages' }), '100 Credits');
+    await sees(page.getByRole('table', { name: 'Plans' }), '€27.99');
+    await shot(page, 'catalog-laptop');
+
     await page.getByRole('link', { name: 'Audit log' }).click();
     const audit = page.getByRole('table', { name: 'Audit log' });
     await sees(audit, 'POST /admin/users/:ref/payments/:payment_intent_id/refund');
     await sees(audit, 'customer asked, ticket #3');
+    await sees(audit, 'POST /admin/users/:id/grants/:grantId/void');
+    await sees(audit, 'granted to the wrong account, ticket #6');
     await sees(audit, support.email); // the support grant, recorded with its actor
     await shot(page, 'audit-laptop');
 
@@ -289,6 +331,34 @@ describe('operator console (browser)', () => {
       (await t.http().get('/payments/get-user-subscription').set(subscriber.auth).expect(200)).body
         .cancel_at_period_end,
     ).toBe(false);
+    await page.close();
+  });
+
+  it('an operator signs in with the identity provider (code exchanged by the server); a non-operator is refused', async () => {
+    const subject = `idp_support_${Date.now()}`;
+    await t.app.get(UsersService).setExternalRole(idp.issuer, subject, 'support');
+    idp.signInAs = { sub: subject, email: 'idp-helper@example.com' };
+    const page = await open(1280, 900);
+    await page.goto(`${t.url}/console`);
+    await shot(page, 'sign-in-laptop');
+    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
+    await sees(page.locator('#who'), 'idp-helper@example.com (support)');
+    expect(idp.tokenRequests.at(-1)).toBe('issued');
+    expect(page.url()).toBe(`${t.url}/console#/`);
+    // The session is the token in memory: no cookie is left that a cross-site request could ride on.
+    expect((await page.context().cookies()).map((c) => c.name)).toEqual([]);
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Find a customer').fill(customer.email);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await sees(figure(page, 'purchased_credits'), '0');
+    await shot(page, 'customer-idp-support-laptop');
+
+    idp.signInAs = { sub: `idp_user_${Date.now()}` };
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in with your identity provider' }).click();
+    await sees(page.locator('#error'), 'not an operator');
+    expect(await page.locator('#nav').isHidden()).toBe(true);
+    await shot(page, 'idp-user-refused-laptop');
     await page.close();
   });
 

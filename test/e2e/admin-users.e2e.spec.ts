@@ -113,6 +113,63 @@ describe('admin user routes (e2e)', () => {
     ).toBe('VALIDATION_FAILED');
   });
 
+  it("filters a user's ledger by reason and date range on the server, paged, and refuses bad filters with 400", async () => {
+    const user = await registerUser(t);
+    const before = new Date(Date.now() - 1000).toISOString();
+    await grant(user.id, 4).expect(201); // admin_adjustment
+    const granted = (
+      await t
+        .http()
+        .post(`/admin/users/${user.id}/grants`)
+        .set(admin.auth)
+        .set('Idempotency-Key', `filter-${user.id}-1`)
+        .send({ amount: 6, reason: 'filter test' })
+        .expect(201)
+    ).body as { id: string };
+    await t
+      .http()
+      .post(`/admin/users/${user.id}/grants`)
+      .set(admin.auth)
+      .set('Idempotency-Key', `filter-${user.id}-2`)
+      .send({ amount: 8, reason: 'filter test' })
+      .expect(201);
+    await t
+      .http()
+      .post(`/admin/users/${user.id}/grants/${granted.id}/void`)
+      .set(admin.auth)
+      .send({ reason: 'issued by mistake' })
+      .expect(200);
+    const ledger = async (query: Record<string, string | number>, status = 200) =>
+      (await t.http().get(`/admin/users/${user.id}/ledger`).query(query).set(admin.auth).expect(status))
+        .body as LedgerPage & { code?: string };
+
+    const grants = await ledger({ reason: 'grant' });
+    expect(grants.entries.map((e) => [e.reason, e.amount])).toEqual([
+      ['grant', 8],
+      ['grant', 6],
+    ]);
+    expect((await ledger({ reason: 'grant_void' })).entries.map((e) => e.amount)).toEqual([-6]);
+    // Paged within the filter: one row a page, the cursor keeps the filter's rows only.
+    const first = await ledger({ reason: 'grant', limit: 1 });
+    expect(first.entries.map((e) => e.amount)).toEqual([8]);
+    const second = await ledger({ reason: 'grant', limit: 1, cursor: first.next_cursor! });
+    expect(second.entries.map((e) => e.amount)).toEqual([6]);
+    expect(second.next_cursor).toBeNull();
+    // Dates: [since, until).
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect((await ledger({ since: before, until: later })).entries).toHaveLength(4);
+    expect((await ledger({ since: later })).entries).toEqual([]);
+    expect((await ledger({ until: before })).entries).toEqual([]);
+    expect((await ledger({ reason: 'admin_adjustment', since: before })).entries.map((e) => e.amount)).toEqual([
+      4,
+    ]);
+    // Bad input: the stable validation code.
+    expect((await ledger({ reason: 'gift' }, 400)).code).toBe('VALIDATION_FAILED');
+    expect((await ledger({ since: 'yesterday' }, 400)).code).toBe('VALIDATION_FAILED');
+    expect((await ledger({ until: '2026-13-40' }, 400)).code).toBe('VALIDATION_FAILED');
+    expect((await ledger({ since: later, until: before }, 400)).code).toBe('VALIDATION_FAILED');
+  });
+
   it('finds users by one term (email, external id, Tollgate id) and pages the results', async () => {
     const ext = `find_${Date.now()}`;
     const external = await putExternal(ext, `shared-${Date.now()}@example.com`);

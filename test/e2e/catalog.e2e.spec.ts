@@ -3,6 +3,7 @@ import type { CatalogFile } from '../../src/plans/catalog-file';
 import { CatalogSyncService } from '../../src/plans/catalog-sync.service';
 import { PlansService } from '../../src/plans/plans.service';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.constants';
+import { UsersService } from '../../src/users/users.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
 
@@ -177,6 +178,46 @@ describe('catalog (e2e)', () => {
       .get('/payments/products/?product_type=subscription&currency=dollars')
       .expect(400);
     expect(junk.body.code).toBe('UNSUPPORTED_CURRENCY');
+  });
+
+  it('shows operators the catalog as synced, read-only: every currency amount, trial days and pack expiry', async () => {
+    const support = await registerUser(t);
+    await t.app.get(UsersService).setRole(support.email, 'support');
+    const body = (await t.http().get('/admin/catalog').set(support.auth).expect(200)).body as {
+      plans: Array<Record<string, unknown>>;
+      packages: Array<Record<string, unknown>>;
+    };
+    expect(body.plans.find((p) => p.name === 'Pro Plan')).toEqual({
+      price_id: expect.stringMatching(/^price_/),
+      product_id: expect.stringMatching(/^prod_/),
+      name: 'Pro Plan',
+      description: 'Professional subscription plan',
+      active: true,
+      credits: 100,
+      prices: [
+        { currency: 'usd', unit_amount: 2999 },
+        { currency: 'eur', unit_amount: 2799 },
+      ],
+      interval: 'month',
+      interval_count: 1,
+      trial_days: 14,
+      expires_in_days: null,
+      updated_at: expect.any(String),
+    });
+    expect(body.packages.find((p) => p.name === '100 Credits')).toMatchObject({
+      active: true,
+      credits: 100,
+      prices: [
+        { currency: 'usd', unit_amount: 1999 },
+        { currency: 'eur', unit_amount: 1899 },
+      ],
+      interval: null,
+      trial_days: null,
+      expires_in_days: null,
+    });
+    const user = await registerUser(t);
+    await t.http().get('/admin/catalog').set(user.auth).expect(403);
+    await t.http().get('/admin/catalog').expect(401);
   });
 
   it('lets only admins run a sync', async () => {

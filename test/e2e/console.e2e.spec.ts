@@ -23,8 +23,30 @@ describe('console page (e2e)', () => {
         expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       }
       await t.http().get('/console/assets/index.html').expect(404);
+      // No identity provider configured: no IdP sign-in offered, its routes absent.
+      expect(page.text).toContain('<body>');
+      await t.http().get('/console/auth/oidc/start').expect(404);
+      await t.http().post('/console/auth/oidc/session').expect(404);
       await t.http().get('/console/assets/..%2Fpackage.json').expect(404);
     });
+  });
+
+  it('AUTH_LOCAL=false with the IdP sign-in: the page offers only the identity provider', async () => {
+    const t = await createTestApp({
+      env: {
+        AUTH_LOCAL: 'false',
+        AUTH_ISSUER: 'http://127.0.0.1:9/',
+        CONSOLE_OIDC_CLIENT_ID: 'tollgate-console',
+        CONSOLE_OIDC_REDIRECT_URL: 'http://127.0.0.1:9/console/auth/oidc/callback',
+      },
+    });
+    try {
+      expect((await t.http().get('/console').expect(200)).text).toContain(
+        '<body data-oidc="on" data-local="off">',
+      );
+    } finally {
+      await t.close();
+    }
   });
 
   it('CONSOLE_ENABLED=false: no page, no assets', async () => {

@@ -15,10 +15,10 @@ const CLI = (name: string) => join(__dirname, '..', '..', 'dist', 'src', 'cli', 
 describe('npm run admin:create (dist/src/cli/admin-create.js on an embedded database)', () => {
   let dir: string;
   const env = () => ({ PATH: process.env.PATH, PGLITE_DATA_DIR: dir, NODE_ENV: 'development' });
-  const run = async (name: string, ...args: string[]) => {
+  const runWith = async (extra: Record<string, string>, name: string, ...args: string[]) => {
     try {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI(name), ...args], {
-        env: env(),
+        env: { ...env(), ...extra },
       });
       return { code: 0, stdout, stderr };
     } catch (err) {
@@ -26,6 +26,7 @@ describe('npm run admin:create (dist/src/cli/admin-create.js on an embedded data
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
+  const run = (name: string, ...args: string[]) => runWith({}, name, ...args);
   const user = async (email: string) => {
     const resolved = await buildDataSourceOptions(
       loadDatabaseConfig({ ...env(), DB_MIGRATE_ON_START: 'false' }),
@@ -79,5 +80,34 @@ describe('npm run admin:create (dist/src/cli/admin-create.js on an embedded data
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('usage: npm run admin:create');
     expect((await user('help@example.com')).role).toBe('admin');
+  }, 120_000);
+
+  it('--external gives a user of the identity provider a role by subject, before or after their first sign-in', async () => {
+    const issuer = 'https://idp.example.com/';
+    const subject = 'auth0|6f1c0c9e';
+    const withIdp = { AUTH_ISSUER: issuer };
+    const first = await runWith(withIdp, 'admin-create', '--external', subject, '--role', 'support');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`${subject} (${issuer}, user `);
+    expect(first.stdout).toContain('is now a support');
+    // Again, as admin: the same row, promoted in place.
+    expect((await runWith(withIdp, 'admin-create', '--external', subject)).code).toBe(0);
+    const resolved = await buildDataSourceOptions(
+      loadDatabaseConfig({ ...env(), DB_MIGRATE_ON_START: 'false' }),
+    );
+    const ds = await new DataSource(resolved.options).initialize();
+    try {
+      const rows: Array<{ role: string; external_issuer: string; password_hash: string | null }> =
+        await ds.query('SELECT role, external_issuer, password_hash FROM users WHERE external_id = $1', [
+          subject,
+        ]);
+      expect(rows).toEqual([{ role: 'admin', external_issuer: issuer, password_hash: null }]);
+    } finally {
+      await ds.destroy();
+      await resolved.embedded?.stop();
+    }
+    const noIssuer = await run('admin-create', '--external', subject, '--role', 'support');
+    expect(noIssuer.code).toBe(1);
+    expect(noIssuer.stderr).toContain('set AUTH_ISSUER');
   }, 120_000);
 });

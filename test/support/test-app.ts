@@ -28,6 +28,8 @@ export interface TestAppOptions {
   embedded?: boolean;
   /** Provider overrides on the testing module (the bench swaps in its baseline auth guard). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Listen on this port (default: any free one), for a URL the environment must name before boot. */
+  port?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       bodyParser: false,
     });
     setupApp(app);
-    await app.listen(0, '127.0.0.1');
+    await app.listen(options.port ?? 0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     const url = `http://127.0.0.1:${address.port}`;
     const host = app.get(StripeEmulatorHost);
@@ -165,4 +167,14 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A loopback port free right now (for an app whose own URL goes in its environment, see `port`). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

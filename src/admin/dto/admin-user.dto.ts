@@ -1,15 +1,49 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { CREDIT_REASONS, type CreditReason } from '../../common/facts/credit.facts';
 import type { LedgerRow } from '../../credits/credit.types';
 import { CreditBreakdownDto } from '../../credits/dto/consume-credits.dto';
-import { LedgerEntryDto } from '../../credits/dto/ledger.dto';
+import { LedgerEntryDto, LedgerQueryDto } from '../../credits/dto/ledger.dto';
 import {
   NoSubscriptionDto,
   UserSubscriptionDto,
   type SubscriptionAnswer,
 } from '../../payments/dto/subscription-response.dto';
 import { IsNormalizedEmail } from '../../common/decorators/email.decorator';
+
+/** GET /admin/users/{ref}/ledger: the page, and which rows it may hold. */
+export class AdminLedgerQueryDto extends LedgerQueryDto {
+  @ApiPropertyOptional({
+    enum: CREDIT_REASONS,
+    example: 'purchase',
+    description: 'Only rows with this reason',
+  })
+  @IsOptional()
+  @IsIn(CREDIT_REASONS)
+  reason?: CreditReason;
+
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z', description: 'Only rows created at or after this' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-02T00:00:00Z', description: 'Only rows created before this' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+}
 
 export class AdminUsersQueryDto {
   @ApiPropertyOptional({ example: 'ada@example.com', description: 'Exact email (either this or `q`)' })

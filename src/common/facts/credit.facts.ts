@@ -2,23 +2,27 @@ export type CreditBucket = 'monthly' | 'purchased' | 'promotional';
 
 export const CREDIT_BUCKETS: readonly CreditBucket[] = ['monthly', 'purchased', 'promotional'];
 
-export type CreditReason =
-  | 'subscription_grant'
-  | 'period_reset'
-  | 'period_expiry'
-  | 'purchase'
-  | 'consume'
-  | 'consume_refund'
-  | 'refund_clawback'
-  | 'dispute_clawback'
-  | 'dispute_reversal'
-  | 'subscription_ended'
-  | 'admin_adjustment'
-  | 'grant'
-  | 'grant_void'
-  | 'grant_expiry'
-  | 'hold'
-  | 'hold_return';
+/** Every reason a ledger row can have (the admin ledger filter accepts these). */
+export const CREDIT_REASONS = [
+  'subscription_grant',
+  'period_reset',
+  'period_expiry',
+  'purchase',
+  'consume',
+  'consume_refund',
+  'refund_clawback',
+  'dispute_clawback',
+  'dispute_reversal',
+  'subscription_ended',
+  'admin_adjustment',
+  'grant',
+  'grant_void',
+  'grant_expiry',
+  'hold',
+  'hold_return',
+] as const;
+
+export type CreditReason = (typeof CREDIT_REASONS)[number];
 
 /** A user's balance by bucket, and what open holds keep aside (out of the total). */
 export interface Balance {

@@ -50,21 +50,39 @@ export async function readBreakdown(m: EntityManager, userId: string): Promise<C
   };
 }
 
+/** Which ledger rows a page may hold: one reason, and `created_at` in [since, until). */
+export interface LedgerFilter {
+  reason?: CreditReason;
+  since?: Date;
+  until?: Date;
+}
+
 /** Newest first; the cursor is the last id seen. */
 export async function readLedgerPage(
   m: EntityManager,
   userId: string,
   limit: number,
   before?: string,
+  filter: LedgerFilter = {},
 ): Promise<{ entries: LedgerRow[]; next_cursor: string | null }> {
   const rows: LedgerRow[] = await m.query(
     `SELECT id::text, user_id, bucket, amount, balance_after, reason, source_type, source_id, grant_id, idempotency_key,
             metadata, created_at
        FROM credit_ledger
       WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+        AND ($4::text IS NULL OR reason = $4::text)
+        AND ($5::timestamptz IS NULL OR created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR created_at < $6::timestamptz)
       ORDER BY credit_ledger.id DESC
       LIMIT $3`,
-    [userId, before ?? null, limit + 1],
+    [
+      userId,
+      before ?? null,
+      limit + 1,
+      filter.reason ?? null,
+      filter.since?.toISOString() ?? null,
+      filter.until?.toISOString() ?? null,
+    ],
   );
   const more = rows.length > limit;
   const entries = rows.slice(0, limit);

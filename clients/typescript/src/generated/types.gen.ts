@@ -218,6 +218,63 @@ export type ProductsResponseDto = {
     currencies: Array<string>;
 };
 
+export type CatalogAmountDto = {
+    currency: string;
+    /**
+     * Integer minor units
+     */
+    unit_amount: number;
+};
+
+export type CatalogEntryDto = {
+    price_id: string;
+    product_id: string;
+    name: string;
+    description: string;
+    /**
+     * false: off sale (kept for existing subscriptions and history)
+     */
+    active: boolean;
+    /**
+     * Per billing period for a plan, once for a package
+     */
+    credits: number;
+    /**
+     * The base currency first, then every other currency it is sold in
+     */
+    prices: Array<CatalogAmountDto>;
+    /**
+     * Plans only; null for packages
+     */
+    interval: {
+        [key: string]: unknown;
+    } | null;
+    interval_count: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Plans only
+     */
+    trial_days: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Packages only: days until the pack's credits expire (null: kept until spent)
+     */
+    expires_in_days: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * When the sync last changed it
+     */
+    updated_at: string;
+};
+
+export type AdminCatalogDto = {
+    plans: Array<CatalogEntryDto>;
+    packages: Array<CatalogEntryDto>;
+};
+
 export type CatalogChangeDto = {
     change: 'added' | 'deactivated' | 'updated';
     kind: 'plan' | 'package';
@@ -1906,6 +1963,48 @@ export type ProductsControllerListResponses = {
 };
 
 export type ProductsControllerListResponse = ProductsControllerListResponses[keyof ProductsControllerListResponses];
+
+export type CatalogAdminControllerListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/catalog';
+};
+
+export type CatalogAdminControllerListErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CatalogAdminControllerListError = CatalogAdminControllerListErrors[keyof CatalogAdminControllerListErrors];
+
+export type CatalogAdminControllerListResponses = {
+    200: AdminCatalogDto;
+};
+
+export type CatalogAdminControllerListResponse = CatalogAdminControllerListResponses[keyof CatalogAdminControllerListResponses];
 
 export type CatalogAdminControllerSyncData = {
     body?: never;
@@ -4332,6 +4431,18 @@ export type AdminUsersControllerLedgerData = {
          * next_cursor from the previous page
          */
         cursor?: string;
+        /**
+         * Only rows with this reason
+         */
+        reason?: 'subscription_grant' | 'period_reset' | 'period_expiry' | 'purchase' | 'consume' | 'consume_refund' | 'refund_clawback' | 'dispute_clawback' | 'dispute_reversal' | 'subscription_ended' | 'admin_adjustment' | 'grant' | 'grant_void' | 'grant_expiry' | 'hold' | 'hold_return';
+        /**
+         * Only rows created at or after this
+         */
+        since?: string;
+        /**
+         * Only rows created before this
+         */
+        until?: string;
     };
     url: '/admin/users/{ref}/ledger';
 };
