@@ -191,6 +191,11 @@ describe('configuration: hardening (issue 12)', () => {
     expect(problem(() => loadDatabaseConfig({ DB_POOL_SIZE: 'ten' }))).toBe(
       'Invalid configuration: DB_POOL_SIZE must be an integer, got "ten"',
     );
+    expect(problem(() => loadDatabaseConfig({ CREDITS_BATCH_MAX: '0' }))).toContain(
+      'CREDITS_BATCH_MAX must be between',
+    );
+    expect(loadDatabaseConfig({ CREDITS_BATCH_MAX: '1' }).creditsBatchMax).toBe(1);
+    expect(loadDatabaseConfig({}).creditsBatchMax).toBe(256);
     expect(problem(() => loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '5s' }))).toContain(
       'DB_STATEMENT_TIMEOUT_MS must be an integer',
     );

@@ -20,14 +20,14 @@
 function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string {
   const hold = kind === 'hold';
   // One request filters by its user directly (the plan PostgreSQL has always used); a batch by its set.
-  const users = one ? '= $1::uuid' : 'IN (SELECT user_id FROM items)';
+  const userIn = one ? '= $1::uuid' : 'IN (SELECT user_id FROM items)';
   const key = hold ? `'hold:' || it.op` : 'it.op';
   return `WITH items AS (
      ${items}
    ), bal AS (
      SELECT user_id, usage_limits, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used,
             usage_month_start, usage_month_used
-       FROM credit_balances WHERE user_id ${users} ORDER BY user_id FOR UPDATE
+       FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
    ), win AS (
      SELECT user_id, usage_limits,
             date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
@@ -44,7 +44,7 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
                                          ELSE w.m_used END > (l->>'credits')::int)
    ), live AS (
      SELECT user_id, id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
-      WHERE user_id ${users} AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
+      WHERE user_id ${userIn} AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
         AND effective_at <= now() AND (expires_at IS NULL OR expires_at > now())
       ORDER BY user_id, priority, expires_at, created_at, id
       FOR UPDATE

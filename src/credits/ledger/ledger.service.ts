@@ -92,10 +92,11 @@ export class LedgerService {
   ) {
     this.prepare = !database.embedded;
     // At most half the pool runs take statements of each kind, so other requests find a connection; the rest
-    // wait for the next statement, which takes them all (up to 256 users) at once.
+    // wait for the next statement, which takes them all (up to CREDITS_BATCH_MAX users) at once.
     const inFlight = database.embedded ? 1 : Math.max(1, Math.floor(database.poolSize / 2));
-    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, 256);
-    this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, 256);
+    const max = database.creditsBatchMax;
+    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, max);
+    this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, max);
   }
 
   /**
