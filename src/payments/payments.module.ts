@@ -5,7 +5,6 @@ import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
-import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutLeases } from './checkout-leases.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
@@ -32,7 +31,6 @@ import { Subscription } from './subscription.entity';
   providers: [
     CheckoutService,
     CheckoutLeases,
-    CheckoutCurrencyService,
     SubscriptionManagementService,
     InvoicesService,
   ],

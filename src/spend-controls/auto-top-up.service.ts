@@ -17,9 +17,11 @@ import { AutoTopUpFailed, CreditsPosted, PaymentActionRequired, SUBSCRIBER_ORDER
 import { appConfig, AppConfig } from '../config/app.config';
 import { spendConfig, SpendConfig } from '../config/spend.config';
 import { GrantsService } from '../credits/grants.service';
+import { CheckoutCurrencyService } from '../payments/checkout-currency.service';
 import { PaymentMethodService } from '../payments/payment-method.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
+import { UsersService } from '../users/users.service';
 import type { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
 import { MAX_CONTROL_CREDITS } from './spend-controls.rules';
 import { SPEND_CONTROLS_CHANNEL, SPEND_CONTROLS_RELOAD_MS } from './spend-controls.service';
@@ -33,6 +35,27 @@ interface Config {
   failures: number;
   disabled_reason: string | null;
   updated_at: Date;
+}
+
+/** A top-up Stripe charged whose credits Tollgate never granted (what `stripe:reconcile` reports). */
+export interface MissedTopUp {
+  payment_intent_id: string;
+  user_id: string;
+  customer_id: string;
+  credits: number;
+  amount: number;
+  currency: string;
+}
+
+export interface TopUpReconcileResult {
+  /** Succeeded top-up PaymentIntents found on Stripe for Tollgate's customers. */
+  checked: number;
+  /** Of those, the ones with no purchase recorded here. */
+  missing: MissedTopUp[];
+  /** With fix: missing top-ups granted now (once: keyed by the PaymentIntent id, as the webhook's grant). */
+  granted: number;
+  /** With fix: what is still missing after it. */
+  unresolved: MissedTopUp[];
 }
 
 interface Attempt extends LeasedJob {
@@ -85,6 +108,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     private readonly plans: PlansService,
     private readonly grants: GrantsService,
     private readonly paymentMethods: PaymentMethodService,
+    private readonly users: UsersService,
+    private readonly currencies: CheckoutCurrencyService,
   ) {}
 
   onModuleInit(): void {
@@ -143,6 +168,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       throw new AppError(ErrorCode.SpendControlsInvalid, problems.join('; '), { errors: problems });
     const pack = await this.plans.findPackageByPriceId(dto.price_id);
     if (!pack || !pack.active) throw new AppError(ErrorCode.PriceNotFound);
+    // The billing account's currency (its earlier purchases and subscriptions): the pack must be sold in it.
+    await this.currencies.choose(userId, pack);
     if (dto.enabled) {
       const card = await this.paymentMethods.savedCard(userId);
       if (!card) throw new AppError(ErrorCode.PaymentMethodRequired);
@@ -260,9 +287,13 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     const card = await this.paymentMethods.savedCard(job.user_id);
     if (!pack || !card)
       return this.giveUp(job, !pack ? 'package_unavailable' : 'no_payment_method', null, true);
-    const currency = card.currency ?? pack.currency;
-    const amount = this.plans.amountIn(pack, currency);
-    if (amount === undefined) return this.giveUp(job, 'currency_mismatch', null, true);
+    // The billing account's currency, as a checkout would choose it (never a second currency for one customer).
+    const currency = await this.currencies.choose(job.user_id, pack).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === ErrorCode.CurrencyMismatch) return null;
+      throw err;
+    });
+    const amount = currency ? this.plans.amountIn(pack, currency) : undefined;
+    if (!currency || amount === undefined) return this.giveUp(job, 'currency_mismatch', null, true);
     let pi: Stripe.PaymentIntent;
     try {
       pi = await this.stripe.paymentIntents.create(
@@ -349,6 +380,58 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       [pi.metadata.auto_top_up_attempt, pi.id],
     );
     return this.grant(m, pi);
+  }
+
+  // ---- reconcile: top-ups Stripe charged that were never granted ---------------------------------------------
+
+  /**
+   * Part of `stripe:reconcile`: every succeeded top-up PaymentIntent (its metadata names the attempt) of
+   * Tollgate's customers, against the purchases recorded here. With `fix`, each missing one is applied as its
+   * `payment_intent.succeeded` would be (granted once, keyed by the PaymentIntent id; the attempt marked).
+   */
+  async reconcile(opts: { fix?: boolean } = {}): Promise<TopUpReconcileResult> {
+    const first = await this.observeTopUps();
+    const result: TopUpReconcileResult = {
+      checked: first.checked,
+      missing: first.missing.map((x) => x.missed),
+      granted: 0,
+      unresolved: first.missing.map((x) => x.missed),
+    };
+    if (!opts.fix || first.missing.length === 0) return result;
+    for (const { pi } of first.missing) {
+      if (await this.db.transaction((m) => this.applyPaymentSucceeded(m, pi))) result.granted += 1;
+    }
+    const missed = new Set(first.missing.map((x) => x.missed.payment_intent_id));
+    result.unresolved = (await this.observeTopUps()).missing
+      .map((x) => x.missed)
+      .filter((x) => missed.has(x.payment_intent_id));
+    return result;
+  }
+
+  private async observeTopUps(): Promise<{
+    checked: number;
+    missing: Array<{ pi: Stripe.PaymentIntent; missed: MissedTopUp }>;
+  }> {
+    const out = { checked: 0, missing: [] as Array<{ pi: Stripe.PaymentIntent; missed: MissedTopUp }> };
+    for (const user of await this.users.withCustomers()) {
+      for await (const pi of this.stripe.paymentIntents.list({ customer: user.customerId, limit: 100 })) {
+        if (pi.status !== 'succeeded' || !pi.metadata?.auto_top_up_attempt) continue;
+        out.checked += 1;
+        if (await this.grants.purchaseByPaymentIntent(this.db.manager, pi.id)) continue;
+        out.missing.push({
+          pi,
+          missed: {
+            payment_intent_id: pi.id,
+            user_id: pi.metadata.user_id ?? user.id,
+            customer_id: user.customerId,
+            credits: Number(pi.metadata.credits) || 0,
+            amount: pi.amount_received || pi.amount,
+            currency: pi.currency,
+          },
+        });
+      }
+    }
+    return out;
   }
 
   private async declined(job: Attempt, reason: string, paymentIntentId: string | null): Promise<void> {

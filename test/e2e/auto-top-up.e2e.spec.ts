@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { parseStripeApiUrl } from '../../src/stripe-emulator';
+import { formatReconcile, reconcile } from '../../src/cli/stripe-reconcile';
+import { PlansService } from '../../src/plans/plans.service';
 import { AutoTopUpService } from '../../src/spend-controls/auto-top-up.service';
 import { idOf } from '../../src/stripe-emulator/ids';
 import { registerUser, TestUser } from '../factories/user.factory';
@@ -99,10 +101,74 @@ describe('auto top-up (e2e)', () => {
     expect((await turnOn(user, { price_id: 'price_nope' }).expect(404)).body.code).toBe('PRICE_NOT_FOUND');
     expect((await turnOn(user, { threshold: -1 }).expect(422)).body.code).toBe('SPEND_CONTROLS_INVALID');
     expect((await turnOn(user, { max_per_month: 0 }).expect(422)).body.code).toBe('SPEND_CONTROLS_INVALID');
+    // Absurd or fractional figures: a typo, not a setting.
+    for (const bad of [{ threshold: 1e12 }, { threshold: 2.5 }, { max_per_month: 1001 }, { max_per_month: -3 }]) {
+      const res = await turnOn(user, bad).expect(422);
+      expect(res.body.code).toBe('SPEND_CONTROLS_INVALID');
+      expect(res.body.errors).toHaveLength(1);
+    }
+    // Turning it off still names a pack that exists.
+    expect((await turnOn(user, { enabled: false, price_id: 'price_nope' }).expect(404)).body.code).toBe(
+      'PRICE_NOT_FOUND',
+    );
     expect((await turnOn(user, { enabled: 'yes' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
     for (const u of [bare, user]) {
       const got = await t.http().get('/credits/auto-top-up').set(u.auth).expect(200);
       expect(got.body).toMatchObject({ enabled: false, threshold: null, updated_at: null });
+    }
+  });
+
+  it('a pack not sold in the customer’s currency is 409 CURRENCY_MISMATCH and changes nothing', async () => {
+    // The customer pays in EUR (a pack checkout: its card is saved too) …
+    const user = await registerUser(t);
+    const created = await t
+      .http()
+      .post('/payments/create-checkout-session-onetime')
+      .set(user.auth)
+      .send({ price_id: pack.priceId, product_id: pack.productId, currency: 'eur' })
+      .expect(200);
+    const sessionId = (created.body as { session_id: string }).session_id;
+    expect(await t.emulator.completeCheckout(sessionId, { card: '4242424242424242' })).toEqual({ ok: true });
+    await waitForCredits(t, user, 100);
+    // … and a second pack is sold in USD only.
+    const usdOnly = `price_usd_only_${randomBytes(4).toString('hex')}`;
+    const [{ id: packageId }] = await t.dataSource.query<Array<{ id: number }>>(
+      `SELECT id FROM packages WHERE price_id = $1`,
+      [pack.priceId],
+    );
+    const columns = (
+      await t.dataSource.query<Array<{ column_name: string }>>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'packages' AND column_name <> 'id'`,
+      )
+    ).map((c) => c.column_name);
+    const replaced: Record<string, string> = {
+      price_id: '$2',
+      product_id: `$2 || '_prod'`,
+      product_name: `'USD-only credits'`,
+      currency_options: `'{}'::jsonb`,
+      lookup_key: 'NULL',
+    };
+    const copy = columns.map((c) => replaced[c] ?? c);
+    await t.dataSource.query(
+      `INSERT INTO packages (${columns.join(', ')}) SELECT ${copy.join(', ')} FROM packages WHERE id = $1`,
+      [packageId, usdOnly],
+    );
+    t.app.get(PlansService).invalidate();
+    try {
+      const res = await turnOn(user, { price_id: usdOnly }).expect(409);
+      expect(res.body.code).toBe('CURRENCY_MISMATCH');
+      const got = await t.http().get('/credits/auto-top-up').set(user.auth).expect(200);
+      expect(got.body).toMatchObject({ enabled: false, price_id: null, updated_at: null });
+      // The same pack in the customer's currency is accepted, and charged in it.
+      await turnOn(user, { price_id: pack.priceId, threshold: 10 }).expect(200);
+      await consume(user, 95);
+      await waitForCredits(t, user, 105);
+      const customer = idOf((await stripe.checkout.sessions.retrieve(sessionId)).customer);
+      const topUp = (await paymentIntents(customer)).find((p) => p.metadata.auto_top_up_attempt);
+      expect(topUp).toMatchObject({ status: 'succeeded', currency: 'eur', amount: 1899 });
+    } finally {
+      await t.dataSource.query(`DELETE FROM packages WHERE price_id = $1`, [usdOnly]);
+      t.app.get(PlansService).invalidate();
     }
   });
 
@@ -228,6 +294,55 @@ describe('auto top-up (e2e)', () => {
     await settle(t);
     expect((await credits(t, user)).total_credits).toBe(190);
     expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
+    await expectLedgerConsistent(t);
+  });
+
+  it('stripe:reconcile finds a top-up Stripe charged but Tollgate never granted, grants it once with fix', async () => {
+    const { user, customer } = await userWithCard('4000002760003184');
+    await give(user, 110);
+    await turnOn(user).expect(200);
+    await consume(user, 20); // 90: the off-session payment needs 3-D Secure
+    await waitFor(async () => (await attempts(user))[0]?.status === 'requires_action', 'requires_action');
+    await settle(t);
+    const [pi] = await paymentIntents(customer);
+    // The webhook endpoint is down while the customer authenticates: Stripe has the money, Tollgate no event.
+    t.emulator.pauseDeliveries();
+    try {
+      await stripe.paymentIntents.confirm(pi.id, {
+        payment_method: idOf(pi.last_payment_error?.payment_method),
+        return_url: 'https://app.example.com/payments/confirm',
+      });
+      await t.emulator.authenticatePaymentIntent(pi.id);
+      expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
+      expect((await credits(t, user)).total_credits).toBe(90);
+
+      const report = await reconcile(t.app);
+      expect(report.exitCode).toBe(2);
+      expect(report.top_ups.missing).toEqual([
+        {
+          payment_intent_id: pi.id,
+          user_id: user.id,
+          customer_id: customer,
+          credits: 100,
+          amount: pi.amount,
+          currency: pi.currency,
+        },
+      ]);
+      expect(formatReconcile(report, false)).toContain(`missing ${pi.id} (user ${user.id}`);
+      expect((await credits(t, user)).total_credits).toBe(90); // a report changes nothing
+
+      const fixed = await reconcile(t.app, { fix: true });
+      expect(fixed.top_ups).toMatchObject({ granted: 1, unresolved: [] });
+      expect(fixed.exitCode).toBe(0);
+      expect((await credits(t, user)).total_credits).toBe(190);
+      expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
+      expect((await reconcile(t.app, { fix: true })).top_ups).toMatchObject({ missing: [], granted: 0 });
+    } finally {
+      t.emulator.resumeDeliveries();
+    }
+    // The late payment_intent.succeeded arrives: already granted.
+    await settle(t);
+    expect((await credits(t, user)).total_credits).toBe(190);
     await expectLedgerConsistent(t);
   });
 
