@@ -22,7 +22,12 @@ import { PaymentMethodService } from '../payments/payment-method.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
-import type { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
+import type {
+  AutoTopUpConfirmedDto,
+  AutoTopUpDto,
+  AutoTopUpResponseDto,
+  PendingTopUpDto,
+} from './dto/auto-top-up.dto';
 import { MAX_CONTROL_CREDITS } from './spend-controls.rules';
 import { SPEND_CONTROLS_CHANNEL, SPEND_CONTROLS_RELOAD_MS } from './spend-controls.service';
 
@@ -150,7 +155,68 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
 
   async get(userId: string): Promise<AutoTopUpResponseDto> {
     const [row]: Config[] = await this.db.query(`SELECT * FROM auto_top_ups WHERE user_id = $1`, [userId]);
-    return this.toResponse(userId, row);
+    return { ...this.toResponse(userId, row), pending_payment: await this.pendingPayment(userId) };
+  }
+
+  /**
+   * The user's newest top-up waiting for them (3-D Secure off-session), as Stripe has it now: what the host's
+   * confirm page shows. null when none waits.
+   */
+  private async pendingPayment(userId: string): Promise<PendingTopUpDto | null> {
+    const [attempt]: Array<{ payment_intent_id: string; created_at: Date }> = await this.db.query(
+      `SELECT payment_intent_id, created_at FROM auto_top_up_attempts
+        WHERE user_id = $1 AND status = 'requires_action' AND payment_intent_id IS NOT NULL
+        ORDER BY id DESC LIMIT 1`,
+      [userId],
+    );
+    if (!attempt) return null;
+    const pi = await this.stripe.paymentIntents.retrieve(attempt.payment_intent_id);
+    return {
+      payment_intent_id: pi.id,
+      status: pi.status,
+      amount: pi.amount,
+      currency: pi.currency,
+      credits: Number(pi.metadata?.credits) || 0,
+      confirm_url: this.confirmUrl(pi.id),
+      created_at: new Date(attempt.created_at).toISOString(),
+    };
+  }
+
+  private confirmUrl(paymentIntentId: string): string {
+    return `${this.app.frontendUrl}/payments/confirm?payment_intent=${encodeURIComponent(paymentIntentId)}`;
+  }
+
+  /**
+   * POST /credits/auto-top-up/confirm: the customer is here (the confirm page) and confirms a top-up that needed
+   * them, on-session, with the card it was tried with. A 3-D Secure card answers `requires_action` and the
+   * `redirect_url` of its authentication step, which returns to the confirm page; a PaymentIntent that already
+   * succeeded is granted now (once: keyed by its id, as the webhook's). Only the caller's own top-ups
+   * (NOT_FOUND otherwise).
+   */
+  async confirm(userId: string, paymentIntentId: string): Promise<AutoTopUpConfirmedDto> {
+    const [attempt]: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM auto_top_up_attempts WHERE user_id = $1 AND payment_intent_id = $2`,
+      [userId, paymentIntentId],
+    );
+    if (!attempt) throw new AppError(ErrorCode.NotFound, 'No auto top-up of yours has this payment.');
+    let pi = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+    if (pi.status === 'requires_payment_method' || pi.status === 'requires_confirmation') {
+      const card = pi.last_payment_error?.payment_method;
+      pi = await this.stripe.paymentIntents.confirm(pi.id, {
+        ...(card ? { payment_method: typeof card === 'string' ? card : card.id } : {}),
+        return_url: `${this.confirmUrl(pi.id)}&returned=true`,
+      });
+    }
+    let granted = false;
+    if (pi.status === 'succeeded')
+      granted = await this.db.transaction((m) => this.applyPaymentSucceeded(m, pi));
+    return {
+      payment_intent_id: pi.id,
+      status: pi.status,
+      redirect_url:
+        pi.status === 'requires_action' ? (pi.next_action?.redirect_to_url?.url ?? null) : null,
+      granted,
+    };
   }
 
   /**
@@ -191,7 +257,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       return saved;
     });
     this.remember(userId, row);
-    return this.toResponse(userId, row);
+    return { ...this.toResponse(userId, row), pending_payment: await this.pendingPayment(userId) };
   }
 
   /** Whether this replica watches the user's postings for a crossing (its in-memory copy; tests, diagnostics). */
@@ -532,7 +598,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
           paymentIntentId: pi.id,
           invoiceId: null,
           clientSecret: pi.client_secret ?? null,
-          confirmUrl: `${this.app.frontendUrl}/payments/confirm?payment_intent=${encodeURIComponent(pi.id)}`,
+          confirmUrl: this.confirmUrl(pi.id),
           amount,
           currency,
           source: 'auto_top_up',
@@ -542,7 +608,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     });
   }
 
-  private toResponse(userId: string, row: Config | undefined): AutoTopUpResponseDto {
+  private toResponse(userId: string, row: Config | undefined): Omit<AutoTopUpResponseDto, 'pending_payment'> {
     return {
       user_id: userId,
       enabled: row?.enabled ?? false,

@@ -274,6 +274,26 @@ describe('auto top-up (e2e)', () => {
     ]);
     expect((await credits(t, user)).total_credits).toBe(90);
 
+    // GET shows it waiting for the customer; only the owner may confirm it.
+    const state = await t.http().get('/credits/auto-top-up').set(user.auth).expect(200);
+    expect(state.body.pending_payment).toMatchObject({
+      payment_intent_id: pi.id,
+      status: 'requires_payment_method',
+      amount: pi.amount,
+      currency: pi.currency,
+      credits: 100,
+      confirm_url: `https://app.example.com/payments/confirm?payment_intent=${pi.id}`,
+    });
+    const stranger = await registerUser(t);
+    const refused = await t
+      .http()
+      .post('/credits/auto-top-up/confirm')
+      .set(stranger.auth)
+      .send({ payment_intent_id: pi.id })
+      .expect(404);
+    expect(refused.body.code).toBe('NOT_FOUND');
+    expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('requires_payment_method');
+
     // The user confirms it on-session (the host's confirm page, with Stripe.js): the hosted 3-D Secure step, then
     // payment_intent.succeeded grants the pack, once, however often the webhook comes.
     const confirmed = await stripe.paymentIntents.confirm(pi.id, {
@@ -295,6 +315,45 @@ describe('auto top-up (e2e)', () => {
     expect((await credits(t, user)).total_credits).toBe(190);
     expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
     await expectLedgerConsistent(t);
+  });
+
+  it('POST /credits/auto-top-up/confirm: the confirm page sends the customer to the bank step, and the credits arrive once', async () => {
+    const { user } = await userWithCard('4000002760003184');
+    await give(user, 110);
+    await turnOn(user).expect(200);
+    await consume(user, 20);
+    await waitFor(async () => (await attempts(user))[0]?.status === 'requires_action', 'requires_action');
+    const [{ payment_intent_id: pi }] = await attempts(user);
+    const confirm = () =>
+      t.http().post('/credits/auto-top-up/confirm').set(user.auth).send({ payment_intent_id: pi! });
+    const started = await confirm().expect(200);
+    expect(started.body).toMatchObject({ payment_intent_id: pi, status: 'requires_action', granted: false });
+    const bank = await fetch(started.body.redirect_url as string);
+    expect(await bank.text()).toContain('Complete authentication');
+    // Passing it returns to the host's confirm page.
+    const passed = await fetch(started.body.redirect_url as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=pass',
+      redirect: 'manual',
+    });
+    expect(passed.headers.get('location')).toBe(
+      `https://app.example.com/payments/confirm?payment_intent=${pi}&returned=true&payment_intent=${pi}`,
+    );
+    await waitForCredits(t, user, 190);
+    await settle(t);
+    const again = await confirm().expect(200);
+    expect(again.body).toMatchObject({ status: 'succeeded', redirect_url: null, granted: false });
+    expect((await credits(t, user)).total_credits).toBe(190);
+    expect((await t.http().get('/credits/auto-top-up').set(user.auth).expect(200)).body.pending_payment).toBeNull();
+    // The demo's own-controls route is a demo tool: off unless DEMO_TIME_TRAVEL.
+    const dev = await t
+      .http()
+      .put('/dev/spend-controls')
+      .set(user.auth)
+      .send({ usage_limits: [{ credits: 10, per: 'day' }] })
+      .expect(403);
+    expect(dev.body.code).toBe('FORBIDDEN');
   });
 
   it('stripe:reconcile finds a top-up Stripe charged but Tollgate never granted, grants it once with fix', async () => {
