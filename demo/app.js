@@ -344,7 +344,8 @@ async function loadSpending() {
     const alerts = c.low_balance_thresholds.length
       ? `Alert at ${c.low_balance_thresholds.join(', ')} credits${c.low_balance_thresholds_default ? ' (the default)' : ''}`
       : 'No low-balance alert';
-    $('limits-status').textContent = `${alerts}; ${daily ? `at most ${daily.credits} credits a day` : 'no daily limit'}.`;
+    $('limits-status').textContent =
+      `${alerts}; ${daily ? `at most ${daily.credits} credits a day` : 'no daily limit'}.`;
   }
   if (auto.ok) renderTopUp(auto.data);
 }
@@ -447,7 +448,8 @@ async function showConfirm(paymentIntent, returned) {
   const text = $('confirm-text');
   const auto = await api('GET', '/credits/auto-top-up');
   if (!auto.ok) return (text.textContent = messageFor(auto.data));
-  const pending = auto.data.pending_payment?.payment_intent_id === paymentIntent ? auto.data.pending_payment : null;
+  const pending =
+    auto.data.pending_payment?.payment_intent_id === paymentIntent ? auto.data.pending_payment : null;
   if (returned && pending?.status === 'requires_payment_method') {
     text.textContent = 'The authentication did not go through: nothing was charged. You can try again.';
   } else if (returned || !pending) {

@@ -28,12 +28,7 @@ import { Subscription } from './subscription.entity';
     BillingModule,
   ],
   controllers: [PaymentsController],
-  providers: [
-    CheckoutService,
-    CheckoutLeases,
-    SubscriptionManagementService,
-    InvoicesService,
-  ],
+  providers: [CheckoutService, CheckoutLeases, SubscriptionManagementService, InvoicesService],
   exports: [BillingModule, CheckoutService, SubscriptionManagementService, InvoicesService],
 })
 export class PaymentsModule {}

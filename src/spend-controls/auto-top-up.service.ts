@@ -16,6 +16,7 @@ import { firstRow } from '../common/db/sql';
 import { AutoTopUpFailed, CreditsPosted, PaymentActionRequired, SUBSCRIBER_ORDER } from '../common/facts';
 import { appConfig, AppConfig } from '../config/app.config';
 import { spendConfig, SpendConfig } from '../config/spend.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { GrantsService } from '../credits/grants.service';
 import { CheckoutCurrencyService } from '../payments/checkout-currency.service';
 import { PaymentMethodService } from '../payments/payment-method.service';
@@ -109,6 +110,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(spendConfig.KEY) private readonly config: SpendConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     private readonly events: DomainEvents,
     private readonly plans: PlansService,
     private readonly grants: GrantsService,
@@ -213,8 +215,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     return {
       payment_intent_id: pi.id,
       status: pi.status,
-      redirect_url:
-        pi.status === 'requires_action' ? (pi.next_action?.redirect_to_url?.url ?? null) : null,
+      redirect_url: pi.status === 'requires_action' ? (pi.next_action?.redirect_to_url?.url ?? null) : null,
       granted,
     };
   }
@@ -360,6 +361,22 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     });
     const amount = currency ? this.plans.amountIn(pack, currency) : undefined;
     if (!currency || amount === undefined) return this.giveUp(job, 'currency_mismatch', null, true);
+    const metadata = {
+      user_id: job.user_id,
+      auto_top_up_attempt: String(job.id),
+      price_id: pack.priceId,
+      package_id: String(pack.id),
+      credits: String(pack.usesAmount),
+    };
+    const description = `Auto top-up: ${pack.usesAmount} credits`;
+    if (this.stripeSettings.automaticTax)
+      return this.payByInvoice(job, {
+        customer: card.customer,
+        card: card.id,
+        currency,
+        metadata,
+        description,
+      });
     let pi: Stripe.PaymentIntent;
     try {
       pi = await this.stripe.paymentIntents.create(
@@ -370,14 +387,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
           payment_method: card.id,
           off_session: true,
           confirm: true,
-          description: `Auto top-up: ${pack.usesAmount} credits`,
-          metadata: {
-            user_id: job.user_id,
-            auto_top_up_attempt: String(job.id),
-            price_id: pack.priceId,
-            package_id: String(pack.id),
-            credits: String(pack.usesAmount),
-          },
+          description,
+          metadata,
         },
         { idempotencyKey: job.crossing_key },
       );
@@ -389,15 +400,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         return this.declined(job, err.code ?? 'card_declined', failed?.id ?? null);
       }
       // Stripe unreachable or refusing for another reason: the same key is tried again later.
-      const last = job.attempts >= MAX_ATTEMPTS;
-      await ATTEMPTS.fail(
-        this.db,
-        job,
-        { status: last ? 'failed' : 'pending', delayMs: RETRY_DELAY_MS },
-        (bind) => `failure_reason = ${bind(last ? 'payment_error' : null)}`,
-      );
-      this.logger.warn(`auto top-up ${job.id}: ${(err as Error).message}`);
-      return;
+      return this.retryLater(job, err as Error);
     }
     if (pi.status === 'succeeded') {
       await this.db.transaction(async (m) => {
@@ -413,6 +416,156 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       job,
       (bind) => `status = 'requires_action', payment_intent_id = ${bind(pi.id)}`,
     );
+  }
+
+  /**
+   * With tax on (STRIPE_AUTOMATIC_TAX), a top-up is charged through a one-off invoice with automatic tax, as a
+   * pack checkout would be taxed: an invoice (charge_automatically, automatic_tax, the attempt in its metadata),
+   * the pack's price as its invoice item, finalized, then paid off-session with the saved card. Each call keyed
+   * from the crossing, so a retry after a crash repeats none of them. Credits are granted once the invoice is
+   * paid, keyed by the invoice id: this worker's answer and `invoice.paid` grant it once (the invoice's own
+   * PaymentIntent carries no top-up metadata, so `payment_intent.succeeded` grants nothing for it).
+   */
+  private async payByInvoice(
+    job: Attempt,
+    p: {
+      customer: string;
+      card: string;
+      currency: string;
+      metadata: Record<string, string>;
+      description: string;
+    },
+  ): Promise<void> {
+    const key = job.crossing_key;
+    let invoice: Stripe.Invoice | null = null;
+    try {
+      invoice = await this.stripe.invoices.create(
+        {
+          customer: p.customer,
+          currency: p.currency,
+          collection_method: 'charge_automatically',
+          auto_advance: false,
+          automatic_tax: { enabled: true },
+          default_payment_method: p.card,
+          pending_invoice_items_behavior: 'exclude',
+          description: p.description,
+          metadata: p.metadata,
+        },
+        { idempotencyKey: `${key}:invoice` },
+      );
+      if (invoice.status === 'draft') {
+        await this.stripe.invoiceItems.create(
+          {
+            customer: p.customer,
+            invoice: invoice.id,
+            currency: p.currency,
+            pricing: { price: p.metadata.price_id },
+            metadata: p.metadata,
+          },
+          { idempotencyKey: `${key}:item` },
+        );
+        invoice = await this.stripe.invoices.finalizeInvoice(
+          invoice.id,
+          { auto_advance: false },
+          { idempotencyKey: `${key}:finalize` },
+        );
+      }
+      if (invoice.status === 'open')
+        invoice = await this.stripe.invoices.pay(
+          invoice.id,
+          { off_session: true, payment_method: p.card },
+          { idempotencyKey: `${key}:pay` },
+        );
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) {
+        const failed = err.payment_intent ?? null;
+        if (err.code === 'authentication_required' && failed)
+          return this.needsAction(job, failed, failed.amount, failed.currency, invoice);
+        return this.declined(job, err.code ?? 'card_declined', failed?.id ?? null);
+      }
+      return this.retryLater(job, err as Error);
+    }
+    if (invoice?.status !== 'paid') {
+      await ATTEMPTS.finish(this.db, job, () => `status = 'requires_action'`);
+      return;
+    }
+    const paid = await this.paidInvoice(invoice.id);
+    await this.db.transaction(async (m) => {
+      await ATTEMPTS.finish(
+        m,
+        job,
+        (bind) => `status = 'succeeded', payment_intent_id = ${bind(paid?.paymentIntentId ?? null)}`,
+      );
+      await m.query(`UPDATE auto_top_ups SET failures = 0 WHERE user_id = $1`, [job.user_id]);
+      if (paid) await this.grantInvoice(m, paid);
+    });
+  }
+
+  /** A top-up invoice as Stripe has it now, with its PaymentIntent; null unless paid and a top-up's. */
+  private async paidInvoice(
+    id: string,
+  ): Promise<{ invoice: Stripe.Invoice; paymentIntentId: string | null } | null> {
+    const invoice = await this.stripe.invoices.retrieve(id, { expand: ['payments'] });
+    if (invoice.status !== 'paid' || !invoice.metadata?.auto_top_up_attempt) return null;
+    const payment = invoice.payments?.data.find((x) => x.status === 'paid') ?? invoice.payments?.data[0];
+    const paymentIntentId = payment?.payment?.payment_intent ?? null;
+    return {
+      invoice,
+      paymentIntentId: typeof paymentIntentId === 'string' ? paymentIntentId : (paymentIntentId?.id ?? null),
+    };
+  }
+
+  /** Credits for a paid top-up invoice, once (keyed by the invoice id): from the worker or `invoice.paid`. */
+  private async grantInvoice(
+    m: EntityManager,
+    paid: { invoice: Stripe.Invoice; paymentIntentId: string | null },
+  ): Promise<boolean> {
+    const { invoice } = paid;
+    const userId = invoice.metadata?.user_id;
+    const credits = Number(invoice.metadata?.credits);
+    const packageId = Number(invoice.metadata?.package_id);
+    if (!userId || !Number.isSafeInteger(credits) || credits <= 0) return false;
+    return this.grants.grantPurchase(m, {
+      userId,
+      checkoutSessionId: invoice.id,
+      packageId: Number.isSafeInteger(packageId) ? packageId : null,
+      paymentIntentId: paid.paymentIntentId,
+      credits,
+      amountTotal: invoice.amount_paid,
+      currency: invoice.currency,
+    });
+  }
+
+  /** invoice.paid of a top-up invoice (read again from Stripe first): grant it, mark the attempt. */
+  async prepareInvoicePaid(
+    id: string,
+  ): Promise<{ invoice: Stripe.Invoice; paymentIntentId: string | null } | null> {
+    return this.paidInvoice(id);
+  }
+
+  async applyInvoicePaid(
+    m: EntityManager,
+    paid: { invoice: Stripe.Invoice; paymentIntentId: string | null } | null,
+  ): Promise<boolean> {
+    if (!paid) return false;
+    await m.query(
+      `UPDATE auto_top_up_attempts SET status = 'succeeded', payment_intent_id = $2, locked_until = NULL
+        WHERE id = $1 AND status <> 'succeeded'`,
+      [paid.invoice.metadata?.auto_top_up_attempt, paid.paymentIntentId],
+    );
+    return this.grantInvoice(m, paid);
+  }
+
+  /** Stripe unreachable or refusing for another reason: the same keys are tried again later. */
+  private async retryLater(job: Attempt, err: Error): Promise<void> {
+    const last = job.attempts >= MAX_ATTEMPTS;
+    await ATTEMPTS.fail(
+      this.db,
+      job,
+      { status: last ? 'failed' : 'pending', delayMs: RETRY_DELAY_MS },
+      (bind) => `failure_reason = ${bind(last ? 'payment_error' : null)}`,
+    );
+    this.logger.warn(`auto top-up ${job.id}: ${err.message}`);
   }
 
   /** Credits for a succeeded top-up PaymentIntent, once (keyed by its id): from the worker or the webhook. */
@@ -581,6 +734,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     pi: Stripe.PaymentIntent,
     amount: number,
     currency: string,
+    /** With tax on: the open top-up invoice, confirmed on Stripe's hosted invoice page. */
+    invoice: Stripe.Invoice | null = null,
   ): Promise<void> {
     await this.db.transaction(async (m) => {
       if (
@@ -596,9 +751,9 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         m,
         new PaymentActionRequired(job.user_id, {
           paymentIntentId: pi.id,
-          invoiceId: null,
+          invoiceId: invoice?.id ?? null,
           clientSecret: pi.client_secret ?? null,
-          confirmUrl: this.confirmUrl(pi.id),
+          confirmUrl: invoice?.hosted_invoice_url ?? this.confirmUrl(pi.id),
           amount,
           currency,
           source: 'auto_top_up',

@@ -89,7 +89,10 @@ describe('demo spending panel (browser)', () => {
     await page.getByLabel('When the balance falls below (credits)').fill('95');
     await page.getByLabel('At most this many a month').fill('5');
     await page.getByRole('button', { name: 'Save auto top-up' }).click();
-    await sees(page.locator('#top-up-status'), 'On: buys 100 Credits (19.99 USD) when your balance falls below 95');
+    await sees(
+      page.locator('#top-up-status'),
+      'On: buys 100 Credits (19.99 USD) when your balance falls below 95',
+    );
     await shot('controls-set');
 
     // 100 → 90 crosses 95: the pack is bought with the saved card and arrives without a reload.
@@ -115,7 +118,10 @@ describe('demo spending panel (browser)', () => {
 
     // 190 → 180: the off-session payment needs the customer; nothing is granted yet.
     await page.getByRole('button', { name: 'Spend 10 credits' }).click();
-    await sees(page.locator('#top-up-action'), 'Your bank wants you to confirm the top-up of $19.99 (100 credits)');
+    await sees(
+      page.locator('#top-up-action'),
+      'Your bank wants you to confirm the top-up of $19.99 (100 credits)',
+    );
     await sees(total(), '180');
     await shot('needs-authentication');
 

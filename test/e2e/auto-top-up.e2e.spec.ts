@@ -102,7 +102,12 @@ describe('auto top-up (e2e)', () => {
     expect((await turnOn(user, { threshold: -1 }).expect(422)).body.code).toBe('SPEND_CONTROLS_INVALID');
     expect((await turnOn(user, { max_per_month: 0 }).expect(422)).body.code).toBe('SPEND_CONTROLS_INVALID');
     // Absurd or fractional figures: a typo, not a setting.
-    for (const bad of [{ threshold: 1e12 }, { threshold: 2.5 }, { max_per_month: 1001 }, { max_per_month: -3 }]) {
+    for (const bad of [
+      { threshold: 1e12 },
+      { threshold: 2.5 },
+      { max_per_month: 1001 },
+      { max_per_month: -3 },
+    ]) {
       const res = await turnOn(user, bad).expect(422);
       expect(res.body.code).toBe('SPEND_CONTROLS_INVALID');
       expect(res.body.errors).toHaveLength(1);
@@ -197,6 +202,8 @@ describe('auto top-up (e2e)', () => {
     expect(await attempts(user)).toEqual([
       { status: 'succeeded', failure_reason: null, payment_intent_id: pis[0].id },
     ]);
+    // Tax off: a bare PaymentIntent, no invoice (with tax on, auto-top-up-tax.e2e.spec.ts).
+    expect((await stripe.invoices.list({ customer })).data).toEqual([]);
     expect((await credits(t, user)).total_credits).toBe(150);
     // A duplicate of the webhook is a no-op.
     const [event] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data.filter(
@@ -345,7 +352,9 @@ describe('auto top-up (e2e)', () => {
     const again = await confirm().expect(200);
     expect(again.body).toMatchObject({ status: 'succeeded', redirect_url: null, granted: false });
     expect((await credits(t, user)).total_credits).toBe(190);
-    expect((await t.http().get('/credits/auto-top-up').set(user.auth).expect(200)).body.pending_payment).toBeNull();
+    expect(
+      (await t.http().get('/credits/auto-top-up').set(user.auth).expect(200)).body.pending_payment,
+    ).toBeNull();
     // The demo's own-controls route is a demo tool: off unless DEMO_TIME_TRAVEL.
     const dev = await t
       .http()

@@ -133,6 +133,9 @@ export class ReconcileResultDto {
   @ApiProperty({ type: [SubscriptionDriftDto], description: 'Drift that a fix could not resolve.' })
   unresolved: SubscriptionDriftDto[];
 
-  @ApiProperty({ type: TopUpReconcileDto, description: 'Auto top-up payments Stripe charged, never granted.' })
+  @ApiProperty({
+    type: TopUpReconcileDto,
+    description: 'Auto top-up payments Stripe charged, never granted.',
+  })
   top_ups: TopUpReconcileDto;
 }

@@ -78,7 +78,8 @@ export class AutoTopUpConfirmedDto {
 
   @ApiProperty({
     example: 'requires_action',
-    description: "Stripe's status after confirming: requires_action (send the customer to redirect_url), succeeded.",
+    description:
+      "Stripe's status after confirming: requires_action (send the customer to redirect_url), succeeded.",
   })
   status: string;
 
@@ -90,7 +91,10 @@ export class AutoTopUpConfirmedDto {
   })
   redirect_url: string | null;
 
-  @ApiProperty({ example: false, description: "true: this call granted the pack's credits (it had succeeded)." })
+  @ApiProperty({
+    example: false,
+    description: "true: this call granted the pack's credits (it had succeeded).",
+  })
   granted: boolean;
 }
 
