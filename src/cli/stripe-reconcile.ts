@@ -39,7 +39,8 @@ export function formatDrift(d: SubscriptionDrift): string {
 
 export function formatMissedTopUp(x: MissedTopUp): string {
   return (
-    `${x.payment_intent_id} (user ${x.user_id}, customer ${x.customer_id}): paid ${x.amount} ${x.currency}, ` +
+    `${x.invoice_id ?? x.payment_intent_id} (user ${x.user_id}, customer ${x.customer_id}): ` +
+    `paid ${x.amount} ${x.currency}, ` +
     `${x.credits} credits never granted`
   );
 }

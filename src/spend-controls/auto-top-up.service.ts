@@ -46,6 +46,8 @@ interface Config {
 /** A top-up Stripe charged whose credits Tollgate never granted (what `stripe:reconcile` reports). */
 export interface MissedTopUp {
   payment_intent_id: string;
+  /** With tax on: the paid top-up invoice (null for a bare PaymentIntent). */
+  invoice_id: string | null;
   user_id: string;
   customer_id: string;
   credits: number;
@@ -617,8 +619,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       unresolved: first.missing.map((x) => x.missed),
     };
     if (!opts.fix || first.missing.length === 0) return result;
-    for (const { pi } of first.missing) {
-      if (await this.db.transaction((m) => this.applyPaymentSucceeded(m, pi))) result.granted += 1;
+    for (const { apply } of first.missing) {
+      if (await this.db.transaction(apply)) result.granted += 1;
     }
     const missed = new Set(first.missing.map((x) => x.missed.payment_intent_id));
     result.unresolved = (await this.observeTopUps()).missing
@@ -629,23 +631,52 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
 
   private async observeTopUps(): Promise<{
     checked: number;
-    missing: Array<{ pi: Stripe.PaymentIntent; missed: MissedTopUp }>;
+    missing: Array<{ apply: (m: EntityManager) => Promise<boolean>; missed: MissedTopUp }>;
   }> {
-    const out = { checked: 0, missing: [] as Array<{ pi: Stripe.PaymentIntent; missed: MissedTopUp }> };
+    const out = {
+      checked: 0,
+      missing: [] as Array<{ apply: (m: EntityManager) => Promise<boolean>; missed: MissedTopUp }>,
+    };
+    const granted = (paymentIntentId: string | null) =>
+      paymentIntentId ? this.grants.purchaseByPaymentIntent(this.db.manager, paymentIntentId) : null;
     for (const user of await this.users.withCustomers()) {
-      for await (const pi of this.stripe.paymentIntents.list({ customer: user.customerId, limit: 100 })) {
+      const customer = user.customerId;
+      // Tax off: the top-up is a bare PaymentIntent whose metadata names the attempt.
+      for await (const pi of this.stripe.paymentIntents.list({ customer, limit: 100 })) {
         if (pi.status !== 'succeeded' || !pi.metadata?.auto_top_up_attempt) continue;
         out.checked += 1;
-        if (await this.grants.purchaseByPaymentIntent(this.db.manager, pi.id)) continue;
+        if (await granted(pi.id)) continue;
         out.missing.push({
-          pi,
+          apply: (m) => this.applyPaymentSucceeded(m, pi),
           missed: {
             payment_intent_id: pi.id,
+            invoice_id: null,
             user_id: pi.metadata.user_id ?? user.id,
-            customer_id: user.customerId,
+            customer_id: customer,
             credits: Number(pi.metadata.credits) || 0,
             amount: pi.amount_received || pi.amount,
             currency: pi.currency,
+          },
+        });
+      }
+      // Tax on: a paid one-off invoice whose metadata names the attempt.
+      for await (const listed of this.stripe.invoices.list({ customer, status: 'paid', limit: 100 })) {
+        if (!listed.metadata?.auto_top_up_attempt || listed.parent?.subscription_details) continue;
+        const paid = await this.paidInvoice(listed.id);
+        if (!paid) continue;
+        out.checked += 1;
+        if (await granted(paid.paymentIntentId)) continue;
+        const { invoice } = paid;
+        out.missing.push({
+          apply: (m) => this.applyInvoicePaid(m, paid),
+          missed: {
+            payment_intent_id: paid.paymentIntentId ?? '',
+            invoice_id: invoice.id,
+            user_id: invoice.metadata?.user_id ?? user.id,
+            customer_id: customer,
+            credits: Number(invoice.metadata?.credits) || 0,
+            amount: invoice.amount_paid,
+            currency: invoice.currency,
           },
         });
       }

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { reconcile } from '../../src/cli/stripe-reconcile';
 import { idOf } from '../../src/stripe-emulator/ids';
 import { registerUser, type TestUser } from '../factories/user.factory';
 import {
@@ -152,5 +153,30 @@ describe('auto top-up with automatic tax (e2e)', () => {
       amount: 2379,
     });
     expect((await credits(t, user)).total_credits).toBe(90);
+
+    // The customer pays the invoice another way while the webhook endpoint is down: stripe:reconcile finds the
+    // paid top-up invoice never granted, and grants it once with fix; the late invoice.paid changes nothing.
+    const cards = await stripe.customers.listPaymentMethods(customer, { type: 'card' });
+    const visa = cards.data.find((c) => c.card?.last4 === '4242')!;
+    t.emulator.pauseDeliveries();
+    try {
+      expect((await stripe.invoices.pay(invoice.id, { payment_method: visa.id })).status).toBe('paid');
+      const report = await reconcile(t.app);
+      expect(report.top_ups.missing).toEqual([
+        expect.objectContaining({ invoice_id: invoice.id, user_id: user.id, credits: 100, amount: 2379 }),
+      ]);
+      expect(report.exitCode).toBe(2);
+      expect((await credits(t, user)).total_credits).toBe(90);
+      const fixed = await reconcile(t.app, { fix: true });
+      expect(fixed.top_ups).toMatchObject({ granted: 1, unresolved: [] });
+      expect((await credits(t, user)).total_credits).toBe(190);
+      expect((await attempts(user)).map((a) => a.status)).toEqual(['succeeded']);
+    } finally {
+      t.emulator.resumeDeliveries();
+    }
+    await settle(t);
+    expect((await credits(t, user)).total_credits).toBe(190);
+    expect((await reconcile(t.app)).top_ups).toMatchObject({ missing: [] });
+    await expectLedgerConsistent(t);
   });
 });

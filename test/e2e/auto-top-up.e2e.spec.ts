@@ -389,6 +389,7 @@ describe('auto top-up (e2e)', () => {
       expect(report.top_ups.missing).toEqual([
         {
           payment_intent_id: pi.id,
+          invoice_id: null,
           user_id: user.id,
           customer_id: customer,
           credits: 100,

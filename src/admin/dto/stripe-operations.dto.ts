@@ -87,6 +87,15 @@ export class MissedTopUpDto {
   @ApiProperty({ example: 'pi_123' })
   payment_intent_id: string;
 
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      'With tax on, the paid top-up invoice the PaymentIntent paid; null for a bare PaymentIntent.',
+  })
+  invoice_id: string | null;
+
   @ApiProperty({ example: '7d0c…' })
   user_id: string;
 
