@@ -177,6 +177,25 @@ describe('auto top-up (e2e)', () => {
     }
   });
 
+  it('the card removed after turning it on: the crossing pays nothing, says no_payment_method and turns it off', async () => {
+    const { user, customer } = await userWithCard();
+    await give(user, 110);
+    await turnOn(user).expect(200);
+    await t.http().delete('/payments/payment-method').set(user.auth).expect(204);
+    await consume(user, 20); // 90
+    await waitFor(async () => (await events(user, 'auto_top_up.failed')).length === 1, 'auto_top_up.failed');
+    expect((await events(user, 'auto_top_up.failed'))[0]).toMatchObject({
+      reason: 'no_payment_method',
+      disabled: true,
+    });
+    const state = await t.http().get('/credits/auto-top-up').set(user.auth).expect(200);
+    expect(state.body).toMatchObject({ enabled: false, disabled_reason: 'no_payment_method' });
+    expect(await paymentIntents(customer)).toEqual([]);
+    expect((await credits(t, user)).total_credits).toBe(90);
+    // Turning it on again needs a card first.
+    expect((await turnOn(user).expect(409)).body.code).toBe('PAYMENT_METHOD_REQUIRED');
+  });
+
   it('200 concurrent consumes crossing the threshold buy exactly one pack, granted once despite the webhook', async () => {
     const { user, customer } = await userWithCard();
     await give(user, 250);
