@@ -23,6 +23,7 @@ async function api(method, path, body, headers = {}) {
 
 function flash(text) {
   $('return').hidden = true;
+  $('confirm').hidden = true;
   $('flash').textContent = text;
   $('error').textContent = '';
 }
@@ -420,6 +421,15 @@ $('spend-ten').addEventListener('click', async () => {
   );
   if (!r.ok) {
     await loadCredits();
+    if (r.data?.code === 'USAGE_LIMIT_REACHED')
+      return fail(
+        {
+          data: {
+            message: `Usage limit reached: ${r.data.used} of ${r.data.limit} credits used ${{ hour: 'this hour', day: 'today', month: 'this month' }[r.data.per] ?? `this ${r.data.per}`}; nothing was spent. It resets ${dateTime(r.data.resets_at)}.`,
+          },
+        },
+        $('spend-ten'),
+      );
     return fail(r, $('spend-ten'));
   }
   const left = r.data.credits_remaining;

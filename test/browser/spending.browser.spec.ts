@@ -140,5 +140,20 @@ describe('demo spending panel (browser)', () => {
       'the confirmed top-up grant',
     );
     await shot('authenticated-top-up-arrived');
+
+    // The daily limit: 20 credits spent today; at 30 a day the next 10 fit, the 10 after are refused whole.
+    await page.getByLabel('Daily usage limit (credits a UTC day, empty: none)').fill('30');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await sees(page.locator('#limits-status'), 'at most 30 credits a day');
+    await page.getByRole('button', { name: 'Spend 10 credits' }).click();
+    await sees(total(), '270');
+    expect(await page.locator('#confirm').isHidden()).toBe(true); // the finished confirmation steps aside
+    await page.getByRole('button', { name: 'Spend 10 credits' }).click();
+    await sees(
+      spending().locator('.action-error'),
+      'Usage limit reached: 30 of 30 credits used today; nothing was spent.',
+    );
+    await sees(total(), '270');
+    await shot('daily-limit-reached');
   }, 180_000);
 });
