@@ -167,23 +167,35 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
    * confirm page shows. null when none waits.
    */
   private async pendingPayment(userId: string): Promise<PendingTopUpDto | null> {
-    const [attempt]: Array<{ payment_intent_id: string; created_at: Date }> = await this.db.query(
-      `SELECT payment_intent_id, created_at FROM auto_top_up_attempts
+    const [attempt]: Array<{ id: string; payment_intent_id: string; created_at: Date }> = await this.db.query(
+      `SELECT id, payment_intent_id, created_at FROM auto_top_up_attempts
         WHERE user_id = $1 AND status = 'requires_action' AND payment_intent_id IS NOT NULL
         ORDER BY id DESC LIMIT 1`,
       [userId],
     );
     if (!attempt) return null;
     const pi = await this.stripe.paymentIntents.retrieve(attempt.payment_intent_id);
+    const invoice = await this.topUpInvoiceOf(String(attempt.id), pi);
     return {
       payment_intent_id: pi.id,
       status: pi.status,
       amount: pi.amount,
       currency: pi.currency,
-      credits: Number(pi.metadata?.credits) || 0,
-      confirm_url: this.confirmUrl(pi.id),
+      credits: Number((invoice ?? pi).metadata?.credits) || 0,
+      confirm_url: invoice?.hosted_invoice_url ?? this.confirmUrl(pi.id),
       created_at: new Date(attempt.created_at).toISOString(),
     };
+  }
+
+  /**
+   * The open top-up invoice a PaymentIntent belongs to (tax on: the invoice's PaymentIntent carries no top-up
+   * metadata), found among the customer's open invoices by the attempt in its metadata; null for a bare one.
+   */
+  private async topUpInvoiceOf(attemptId: string, pi: Stripe.PaymentIntent): Promise<Stripe.Invoice | null> {
+    const customer = typeof pi.customer === 'string' ? pi.customer : pi.customer?.id;
+    if (pi.metadata?.auto_top_up_attempt || !customer) return null;
+    const open = await this.stripe.invoices.list({ customer, status: 'open', limit: 100 });
+    return open.data.find((i) => i.metadata?.auto_top_up_attempt === attemptId) ?? null;
   }
 
   private confirmUrl(paymentIntentId: string): string {
@@ -204,6 +216,15 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     );
     if (!attempt) throw new AppError(ErrorCode.NotFound, 'No auto top-up of yours has this payment.');
     let pi = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+    // Tax on: the top-up is an invoice, paid on Stripe's hosted invoice page (its invoice.paid grants it).
+    const invoice = await this.topUpInvoiceOf(String(attempt.id), pi);
+    if (invoice)
+      return {
+        payment_intent_id: pi.id,
+        status: pi.status,
+        redirect_url: invoice.hosted_invoice_url ?? null,
+        granted: false,
+      };
     if (pi.status === 'requires_payment_method' || pi.status === 'requires_confirmation') {
       const card = pi.last_payment_error?.payment_method;
       pi = await this.stripe.paymentIntents.confirm(pi.id, {

@@ -153,6 +153,21 @@ describe('auto top-up with automatic tax (e2e)', () => {
       amount: 2379,
     });
     expect((await credits(t, user)).total_credits).toBe(90);
+    // What the confirm page sees and does: Stripe's hosted invoice page, where the invoice is paid.
+    const state = await t.http().get('/credits/auto-top-up').set(user.auth).expect(200);
+    expect(state.body.pending_payment).toMatchObject({
+      amount: 2379,
+      credits: 100,
+      confirm_url: invoice.hosted_invoice_url,
+    });
+    const confirm = await t
+      .http()
+      .post('/credits/auto-top-up/confirm')
+      .set(user.auth)
+      .send({ payment_intent_id: state.body.pending_payment.payment_intent_id as string })
+      .expect(200);
+    expect(confirm.body).toMatchObject({ redirect_url: invoice.hosted_invoice_url, granted: false });
+    expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'open' });
 
     // The customer pays the invoice another way while the webhook endpoint is down: stripe:reconcile finds the
     // paid top-up invoice never granted, and grants it once with fix; the late invoice.paid changes nothing.
