@@ -56,11 +56,11 @@ export interface MissedTopUp {
 }
 
 export interface TopUpReconcileResult {
-  /** Succeeded top-up PaymentIntents found on Stripe for Tollgate's customers. */
+  /** Succeeded top-up PaymentIntents (tax off) and paid top-up invoices (tax on) found on Stripe. */
   checked: number;
   /** Of those, the ones with no purchase recorded here. */
   missing: MissedTopUp[];
-  /** With fix: missing top-ups granted now (once: keyed by the PaymentIntent id, as the webhook's grant). */
+  /** With fix: missing top-ups granted now (once: keyed as the webhook's grant, PaymentIntent or invoice id). */
   granted: number;
   /** With fix: what is still missing after it. */
   unresolved: MissedTopUp[];

@@ -113,7 +113,7 @@ export class MissedTopUpDto {
 }
 
 export class TopUpReconcileDto {
-  @ApiProperty({ example: 4, description: 'Succeeded auto top-up PaymentIntents found on Stripe.' })
+  @ApiProperty({ example: 4, description: 'Succeeded auto top-up PaymentIntents and paid top-up invoices found on Stripe.' })
   checked: number;
 
   @ApiProperty({ type: [MissedTopUpDto], description: 'Of those, the ones Tollgate never granted.' })
