@@ -115,5 +115,23 @@ describe('stripe emulator one-off invoices', () => {
     expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'open' });
     await h.emulator.whenDeliveriesSettled(5000);
     expect(h.webhooks.received.map((r) => r.event.type)).toContain('invoice.payment_action_required');
+
+    // The customer opens the hosted invoice page, passes the bank's step there, and the invoice is paid.
+    const open = await h.stripe.invoices.retrieve(invoice.id);
+    expect(await (await fetch(open.hosted_invoice_url!)).text()).toContain('Authenticate and pay');
+    const failed = await fetch(open.hosted_invoice_url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=fail',
+    });
+    expect(failed.status).toBe(200);
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'open' });
+    const passed = await fetch(open.hosted_invoice_url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=pass',
+    });
+    expect(await passed.text()).toContain('Status: paid');
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'paid', amount_paid: 1999 });
   });
 });

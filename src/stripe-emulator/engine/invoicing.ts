@@ -441,7 +441,7 @@ function retotalOneOff(ctx: Ctx, invoice: Invoice, now: number): void {
 export function payOneOffInvoice(
   ctx: Ctx,
   invoice: Invoice,
-  input: { paymentMethod: string | null; offSession: boolean; now: number },
+  input: { paymentMethod: string | null; offSession: boolean; now: number; authenticated?: boolean },
 ): ChargeResult | null {
   const { now } = input;
   if ((invoice.amount_due ?? 0) === 0) {
@@ -461,6 +461,7 @@ export function payOneOffInvoice(
     description: invoice.description ?? `Invoice ${invoice.number ?? invoice.id}`,
     now,
     offSession: input.offSession,
+    authenticated: input.authenticated,
   });
   invoice.attempt_count = (invoice.attempt_count ?? 0) + 1;
   invoice.attempted = true;
