@@ -23,6 +23,7 @@ async function api(method, path, body, headers = {}) {
 
 function flash(text) {
   $('return').hidden = true;
+  $('confirm').hidden = true;
   $('flash').textContent = text;
   $('error').textContent = '';
 }
@@ -68,7 +69,7 @@ async function show() {
   if (!me.ok) return;
   $('who').textContent = me.data.email ?? me.data.id;
   // The catalog marks the current plan: it renders once the subscription is known.
-  await Promise.all([loadCredits(), loadSubscription().then(loadCatalog)]);
+  await Promise.all([loadCredits(), loadSubscription().then(loadCatalog), loadSpending()]);
 }
 
 function renderCredits(c) {
@@ -170,7 +171,10 @@ async function loadCatalog() {
   ]);
   if (!plans.ok) return fail(plans);
   $('plans').replaceChildren(...plans.data.products.map((p) => productCard(p, 'subscription')));
-  if (packs.ok) $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
+  if (packs.ok) {
+    $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
+    fillTopUpPacks(packs.data.products);
+  }
   loadCurrencies(plans.data.currencies ?? []);
 }
 
@@ -300,6 +304,215 @@ function renderReceipt(amounts) {
     ),
   );
   $('receipt').hidden = false;
+}
+
+// ---- Spending: alerts, a daily limit and auto top-up ----------------------------------------------------------
+
+let topUp = null; // GET /credits/auto-top-up
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function fillTopUpPacks(products) {
+  const chosen = $('top-up-pack').value || topUp?.price_id;
+  $('top-up-pack').replaceChildren(
+    ...products.map((p) =>
+      el('option', {
+        value: p.price.price_id,
+        textContent: `${p.name} (${p.price.unit_amount} ${p.price.currency.toUpperCase()})`,
+      }),
+    ),
+  );
+  if (chosen) $('top-up-pack').value = chosen;
+}
+
+async function loadSpending() {
+  const [card, controls, auto] = await Promise.all([
+    api('GET', '/payments/payment-method'),
+    api('GET', '/credits/controls'),
+    api('GET', '/credits/auto-top-up'),
+  ]);
+  const brand = card.ok ? card.data.brand.charAt(0).toUpperCase() + card.data.brand.slice(1) : '';
+  $('saved-card').textContent = card.ok
+    ? `${brand} •••• ${card.data.last4}, expires ${String(card.data.exp_month).padStart(2, '0')}/${card.data.exp_year}`
+    : 'No saved card: auto top-up needs one (buying a pack saves yours too).';
+  $('save-card').textContent = card.ok ? 'Use another card' : 'Save a card';
+  if (controls.ok) {
+    const c = controls.data;
+    const daily = c.usage_limits.find((l) => l.per === 'day');
+    if (document.activeElement?.form !== $('limits-form')) {
+      $('low-threshold').value = c.low_balance_thresholds_default ? '' : (c.low_balance_thresholds[0] ?? '');
+      $('daily-limit').value = daily ? daily.credits : '';
+    }
+    const alerts = c.low_balance_thresholds.length
+      ? `Alert at ${c.low_balance_thresholds.join(', ')} credits${c.low_balance_thresholds_default ? ' (the default)' : ''}`
+      : 'No low-balance alert';
+    $('limits-status').textContent =
+      `${alerts}; ${daily ? `at most ${daily.credits} credits a day` : 'no daily limit'}.`;
+  }
+  if (auto.ok) renderTopUp(auto.data);
+}
+
+function renderTopUp(a) {
+  topUp = a;
+  if (a.updated_at && document.activeElement?.form !== $('top-up-form')) {
+    $('top-up-threshold').value = a.threshold;
+    $('top-up-max').value = a.max_per_month;
+    $('top-up-enabled').checked = a.enabled;
+    if (a.price_id) $('top-up-pack').value = a.price_id;
+  }
+  const pack = [...$('top-up-pack').options].find((o) => o.value === a.price_id)?.textContent ?? 'a pack';
+  $('top-up-status').textContent = a.enabled
+    ? `On: buys ${pack} when your balance falls below ${a.threshold} credits (at most ${a.max_per_month} a month).`
+    : a.disabled_reason
+      ? `Off: turned off after ${a.failures} declined payments (${a.disabled_reason}). Save it again to turn it back on.`
+      : 'Off.';
+  const p = a.pending_payment;
+  $('top-up-action').hidden = !p;
+  if (p) {
+    const link = el('a', { href: p.confirm_url, textContent: 'Confirm the payment' });
+    $('top-up-action').replaceChildren(
+      `Your bank wants you to confirm the top-up of ${money(p.amount, p.currency)} (${p.credits} credits): nothing is charged until you do. `,
+      link,
+    );
+  }
+}
+
+$('save-card').addEventListener('click', async () => {
+  $('save-card').disabled = true;
+  const r = await api('POST', '/payments/payment-method/setup');
+  $('save-card').disabled = false;
+  if (!r.ok) return fail(r, $('save-card'));
+  location.assign(r.data.checkout_url);
+});
+
+const whole = (id) => ($(id).value.trim() === '' ? null : Number($(id).value));
+
+$('limits-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const threshold = whole('low-threshold');
+  const daily = whole('daily-limit');
+  const r = await api('PUT', '/dev/spend-controls', {
+    low_balance_thresholds: threshold === null ? null : [threshold],
+    usage_limits: daily === null ? [] : [{ credits: daily, per: 'day' }],
+  });
+  if (!r.ok) return fail(r, event.submitter);
+  flash('Limits saved.');
+  await loadSpending();
+});
+
+$('top-up-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const r = await api('PUT', '/credits/auto-top-up', {
+    enabled: $('top-up-enabled').checked,
+    threshold: whole('top-up-threshold'),
+    price_id: $('top-up-pack').value,
+    max_per_month: whole('top-up-max'),
+  });
+  if (!r.ok) return fail(r, event.submitter);
+  flash(r.data.enabled ? 'Auto top-up is on.' : 'Auto top-up is off.');
+  renderTopUp(r.data);
+});
+
+$('spend-ten').addEventListener('click', async () => {
+  const r = await api(
+    'POST',
+    '/credits/consume',
+    { amount: 10, reason: 'demo' },
+    { 'Idempotency-Key': crypto.randomUUID() },
+  );
+  if (!r.ok) {
+    await loadCredits();
+    if (r.data?.code === 'USAGE_LIMIT_REACHED')
+      return fail(
+        {
+          data: {
+            message: `Usage limit reached: ${r.data.used} of ${r.data.limit} credits used ${{ hour: 'this hour', day: 'today', month: 'this month' }[r.data.per] ?? `this ${r.data.per}`}; nothing was spent. It resets ${dateTime(r.data.resets_at)}.`,
+          },
+        },
+        $('spend-ten'),
+      );
+    return fail(r, $('spend-ten'));
+  }
+  const left = r.data.credits_remaining;
+  await loadCredits();
+  if (!topUp?.enabled || left >= topUp.threshold) return flash(`Spent 10 credits: ${left} left.`);
+  // Below the threshold: the top-up is bought in the background; watch it arrive (or ask for the bank's step).
+  flash(`Spent 10 credits: ${left} left, below ${topUp.threshold}. Buying your top-up…`);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const [credits] = await Promise.all([api('GET', '/credits'), loadSpending()]);
+    if (topUp?.pending_payment) return flash('Your top-up needs you: confirm it with your bank below.');
+    if (credits.ok && credits.data.total_credits > left) {
+      await loadCredits();
+      return flash(`Auto top-up: your pack arrived. You now have ${credits.data.total_credits} credits.`);
+    }
+    if (topUp && !topUp.enabled) return flash('Auto top-up failed and is now off.');
+  }
+  flash('The top-up has not arrived yet: it will appear here when Stripe confirms it.');
+});
+
+/** /demo/payments/confirm?payment_intent=…: the top-up that needs the customer (3-D Secure), confirmed here. */
+async function showConfirm(paymentIntent, returned) {
+  history.replaceState(null, '', '/demo');
+  $('confirm').hidden = false;
+  const text = $('confirm-text');
+  const auto = await api('GET', '/credits/auto-top-up');
+  if (!auto.ok) return (text.textContent = messageFor(auto.data));
+  const pending =
+    auto.data.pending_payment?.payment_intent_id === paymentIntent ? auto.data.pending_payment : null;
+  if (returned && pending?.status === 'requires_payment_method') {
+    text.textContent = 'The authentication did not go through: nothing was charged. You can try again.';
+  } else if (returned || !pending) {
+    await waitForTopUp(paymentIntent);
+    return;
+  } else {
+    text.textContent = `Your auto top-up of ${money(pending.amount, pending.currency)} (${pending.credits} credits) needs you to confirm it with your bank. Nothing is charged until you do.`;
+  }
+  $('confirm-pay').hidden = false;
+  $('confirm-pay').onclick = async () => {
+    $('confirm-pay').disabled = true;
+    const r = await api('POST', '/credits/auto-top-up/confirm', { payment_intent_id: paymentIntent });
+    $('confirm-pay').disabled = false;
+    if (!r.ok) return fail(r, $('confirm-pay'));
+    if (r.data.redirect_url) return location.assign(r.data.redirect_url);
+    $('confirm-pay').hidden = true;
+    await waitForTopUp(paymentIntent);
+  };
+}
+
+/** After the bank's step: poll until the top-up is no longer waiting (its credits granted), no manual refresh. */
+async function waitForTopUp(paymentIntent) {
+  const text = $('confirm-text');
+  text.textContent = 'Payment confirmed. Waiting for your credits…';
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = await api('GET', '/credits/auto-top-up');
+    if (r.ok && r.data.pending_payment?.payment_intent_id !== paymentIntent) {
+      const credits = await api('GET', '/credits');
+      text.textContent = `Top-up complete: credits added. You now have ${credits.data?.total_credits ?? '…'} credits.`;
+      $('confirm').dataset.done = 'true';
+      await show();
+      return;
+    }
+    await sleep(500);
+  }
+  text.textContent = 'Still waiting for Stripe. Reload this page in a moment.';
+}
+
+/** /demo/payments/payment-method?session_id=…: back from saving a card; it shows once the webhook lands. */
+async function watchSavedCard() {
+  history.replaceState(null, '', '/demo');
+  flash('Saving your card…');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const r = await api('GET', '/payments/payment-method');
+    if (r.ok) {
+      await loadSpending();
+      return flash(`Card saved: ${r.data.brand} •••• ${r.data.last4}.`);
+    }
+    await sleep(500);
+  }
+  flash('Your card is not saved yet: reload this page in a moment.');
 }
 
 /** /demo/payments/success?session_id=…: poll until the purchase is applied, no manual refresh. */
@@ -435,6 +648,12 @@ const params = new URLSearchParams(location.search);
 if (location.pathname === '/demo/payments/success' && params.get('session_id')) {
   await show();
   await watchCheckout(params.get('session_id'));
+} else if (location.pathname === '/demo/payments/confirm' && params.get('payment_intent') && token) {
+  await show();
+  await showConfirm(params.get('payment_intent'), params.get('returned') === 'true');
+} else if (location.pathname === '/demo/payments/payment-method' && token) {
+  await show();
+  await watchSavedCard();
 } else {
   if (location.pathname === '/demo/payments/cancel') await showCanceled();
   await show();

@@ -4,6 +4,8 @@ import { Roles } from '../common/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/swagger';
 import { SubscriptionReconciler } from '../payments/subscription-reconciler.service';
+import { AutoTopUpService } from '../spend-controls/auto-top-up.service';
+import { reconcileAll } from './reconcile-all';
 import { parseDuration, WebhookReplayService } from '../webhooks/webhook-replay.service';
 import {
   ReconcileRequestDto,
@@ -24,6 +26,7 @@ export class AdminStripeController {
   constructor(
     private readonly replays: WebhookReplayService,
     private readonly reconciler: SubscriptionReconciler,
+    private readonly topUps: AutoTopUpService,
   ) {}
 
   @Post('replay')
@@ -47,13 +50,16 @@ export class AdminStripeController {
   @Post('reconcile')
   @HttpCode(200)
   @ApiOperation({
-    summary: "Compare every subscription with Stripe's, and with fix=true mirror Stripe's (admin)",
+    summary:
+      "Compare every subscription with Stripe's and find auto top-ups paid but never granted; fix=true repairs (admin)",
     description: 'The same as npm run stripe:reconcile [-- --fix].',
   })
   @ApiOkResponse({ type: ReconcileResultDto })
   @ApiErrors(400, 401, 403, 429, 503)
   async reconcile(@Body() dto: ReconcileRequestDto): Promise<ReconcileResultDto> {
-    const { exitCode: _exitCode, ...result } = await this.reconciler.reconcile({ fix: dto.fix ?? false });
+    const { exitCode: _exitCode, ...result } = await reconcileAll(this.reconciler, this.topUps, {
+      fix: dto.fix ?? false,
+    });
     return result;
   }
 

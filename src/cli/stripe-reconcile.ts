@@ -4,20 +4,22 @@ import type { INestApplicationContext } from '@nestjs/common';
 import {
   ComparedField,
   DriftValue,
-  ReconcileResult,
   SubscriptionDrift,
   SubscriptionReconciler,
 } from '../payments/subscription-reconciler.service';
+import { AutoTopUpService, type MissedTopUp } from '../spend-controls/auto-top-up.service';
+import { reconcileAll, type FullReconcileResult } from '../admin/reconcile-all';
 import { bootCliApp, runCli } from './cli-data-source';
 
-export type { ReconcileResult, SubscriptionDrift } from '../payments/subscription-reconciler.service';
+export type { SubscriptionDrift } from '../payments/subscription-reconciler.service';
+export type { FullReconcileResult } from '../admin/reconcile-all';
 
-/** Reconciles through the app's SubscriptionReconciler (the logic lives there; this is the CLI's entry). */
+/** Reconciles through the app's services (the logic lives there; this is the CLI's entry). */
 export async function reconcile(
   app: INestApplicationContext,
   opts: { fix?: boolean } = {},
-): Promise<ReconcileResult> {
-  return app.get(SubscriptionReconciler).reconcile(opts);
+): Promise<FullReconcileResult> {
+  return reconcileAll(app.get(SubscriptionReconciler), app.get(AutoTopUpService), opts);
 }
 
 const show = (v: DriftValue): string => (v === null ? '—' : String(v));
@@ -35,16 +37,29 @@ export function formatDrift(d: SubscriptionDrift): string {
   return `${head}: ${diffs.join('; ')}`;
 }
 
-export function formatReconcile(r: ReconcileResult, fix: boolean): string {
+export function formatMissedTopUp(x: MissedTopUp): string {
+  return (
+    `${x.invoice_id ?? x.payment_intent_id} (user ${x.user_id}, customer ${x.customer_id}): ` +
+    `paid ${x.amount} ${x.currency}, ` +
+    `${x.credits} credits never granted`
+  );
+}
+
+export function formatReconcile(r: FullReconcileResult, fix: boolean): string {
   const lines = [
     `checked ${r.subscriptions} subscriptions of ${r.customers} customers: ${r.drift.length} drifted`,
   ];
   for (const d of r.drift) lines.push(`  drift ${formatDrift(d)}`);
+  const t = r.top_ups;
+  lines.push(`checked ${t.checked} auto top-up payments: ${t.missing.length} not granted`);
+  for (const x of t.missing) lines.push(`  missing ${formatMissedTopUp(x)}`);
   if (fix) {
     lines.push(`fixed ${r.fixed}`);
     for (const d of r.unresolved) lines.push(`  unresolved ${formatDrift(d)}`);
-  } else if (r.drift.length > 0) {
-    lines.push('run again with --fix to mirror Stripe');
+    lines.push(`granted ${t.granted} top-ups`);
+    for (const x of t.unresolved) lines.push(`  unresolved ${formatMissedTopUp(x)}`);
+  } else if (r.drift.length > 0 || t.missing.length > 0) {
+    lines.push('run again with --fix to mirror Stripe and grant the missing top-ups');
   }
   return lines.join('\n');
 }

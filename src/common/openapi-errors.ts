@@ -87,6 +87,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
     E.SpendControlsInvalid,
     ...STRIPE,
   ],
+  'POST /credits/auto-top-up/confirm': [E.NotFound, ...CARD, ...STRIPE],
   'POST /payments/webhook': [E.WebhookSignatureInvalid, E.WebhookPayloadInvalid, E.PayloadTooLarge],
   'GET /admin/webhook-events/{id}': [E.WebhookEventNotFound],
   'POST /admin/webhook-events/{id}/retry': [E.WebhookEventNotFound],
@@ -136,6 +137,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /dev/time-travel/fail-next-renewal': TIME_TRAVEL,
   'POST /dev/time-travel/restore-card': TIME_TRAVEL,
   'POST /dev/time-travel/refund-last-purchase': [E.NotFound],
+  'PUT /dev/spend-controls': [E.SpendControlsInvalid],
 };
 
 /** What any route may answer for a status when it has no code of its own for it. */

@@ -6,7 +6,14 @@ import type { FastifyReply } from 'fastify';
 import { demoConfig, DemoConfig } from '../config/demo.config';
 
 /** The demo's page routes: each serves index.html, which reads location.pathname (checkout returns here). */
-export const DEMO_PAGES = ['/demo', '/demo/payments/success', '/demo/payments/cancel', '/demo/account'];
+export const DEMO_PAGES = [
+  '/demo',
+  '/demo/payments/success',
+  '/demo/payments/cancel',
+  '/demo/payments/confirm',
+  '/demo/payments/payment-method',
+  '/demo/account',
+];
 
 /** The static folder (repo-root `demo/`), from src/demo (ts-node, jest) or dist/src/demo (build). */
 export function demoAssetsRoot(): string | undefined {

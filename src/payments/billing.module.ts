@@ -5,6 +5,7 @@ import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingDetails } from './billing-details.entity';
 import { BillingDetailsService } from './billing-details.service';
+import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CustomerService } from './customer.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
@@ -25,6 +26,7 @@ const BILLING = [
   RefundsDisputesService,
   SubscriptionReconciler,
   PaymentMethodService,
+  CheckoutCurrencyService,
 ];
 
 /**

@@ -5,7 +5,6 @@ import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
 import { UsersModule } from '../users/users.module';
 import { BillingModule } from './billing.module';
-import { CheckoutCurrencyService } from './checkout-currency.service';
 import { CheckoutLeases } from './checkout-leases.service';
 import { CheckoutService } from './checkout.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
@@ -29,13 +28,7 @@ import { Subscription } from './subscription.entity';
     BillingModule,
   ],
   controllers: [PaymentsController],
-  providers: [
-    CheckoutService,
-    CheckoutLeases,
-    CheckoutCurrencyService,
-    SubscriptionManagementService,
-    InvoicesService,
-  ],
+  providers: [CheckoutService, CheckoutLeases, SubscriptionManagementService, InvoicesService],
   exports: [BillingModule, CheckoutService, SubscriptionManagementService, InvoicesService],
 })
 export class PaymentsModule {}

@@ -16,11 +16,19 @@ import { firstRow } from '../common/db/sql';
 import { AutoTopUpFailed, CreditsPosted, PaymentActionRequired, SUBSCRIBER_ORDER } from '../common/facts';
 import { appConfig, AppConfig } from '../config/app.config';
 import { spendConfig, SpendConfig } from '../config/spend.config';
+import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { GrantsService } from '../credits/grants.service';
+import { CheckoutCurrencyService } from '../payments/checkout-currency.service';
 import { PaymentMethodService } from '../payments/payment-method.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
-import type { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
+import { UsersService } from '../users/users.service';
+import type {
+  AutoTopUpConfirmedDto,
+  AutoTopUpDto,
+  AutoTopUpResponseDto,
+  PendingTopUpDto,
+} from './dto/auto-top-up.dto';
 import { MAX_CONTROL_CREDITS } from './spend-controls.rules';
 import { SPEND_CONTROLS_CHANNEL, SPEND_CONTROLS_RELOAD_MS } from './spend-controls.service';
 
@@ -33,6 +41,29 @@ interface Config {
   failures: number;
   disabled_reason: string | null;
   updated_at: Date;
+}
+
+/** A top-up Stripe charged whose credits Tollgate never granted (what `stripe:reconcile` reports). */
+export interface MissedTopUp {
+  payment_intent_id: string;
+  /** With tax on: the paid top-up invoice (null for a bare PaymentIntent). */
+  invoice_id: string | null;
+  user_id: string;
+  customer_id: string;
+  credits: number;
+  amount: number;
+  currency: string;
+}
+
+export interface TopUpReconcileResult {
+  /** Succeeded top-up PaymentIntents (tax off) and paid top-up invoices (tax on) found on Stripe. */
+  checked: number;
+  /** Of those, the ones with no purchase recorded here. */
+  missing: MissedTopUp[];
+  /** With fix: missing top-ups granted now (once: keyed as the webhook's grant, PaymentIntent or invoice id). */
+  granted: number;
+  /** With fix: what is still missing after it. */
+  unresolved: MissedTopUp[];
 }
 
 interface Attempt extends LeasedJob {
@@ -81,10 +112,13 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(spendConfig.KEY) private readonly config: SpendConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     private readonly events: DomainEvents,
     private readonly plans: PlansService,
     private readonly grants: GrantsService,
     private readonly paymentMethods: PaymentMethodService,
+    private readonly users: UsersService,
+    private readonly currencies: CheckoutCurrencyService,
   ) {}
 
   onModuleInit(): void {
@@ -125,7 +159,88 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
 
   async get(userId: string): Promise<AutoTopUpResponseDto> {
     const [row]: Config[] = await this.db.query(`SELECT * FROM auto_top_ups WHERE user_id = $1`, [userId]);
-    return this.toResponse(userId, row);
+    return { ...this.toResponse(userId, row), pending_payment: await this.pendingPayment(userId) };
+  }
+
+  /**
+   * The user's newest top-up waiting for them (3-D Secure off-session), as Stripe has it now: what the host's
+   * confirm page shows. null when none waits.
+   */
+  private async pendingPayment(userId: string): Promise<PendingTopUpDto | null> {
+    const [attempt]: Array<{ id: string; payment_intent_id: string; created_at: Date }> = await this.db.query(
+      `SELECT id, payment_intent_id, created_at FROM auto_top_up_attempts
+        WHERE user_id = $1 AND status = 'requires_action' AND payment_intent_id IS NOT NULL
+        ORDER BY id DESC LIMIT 1`,
+      [userId],
+    );
+    if (!attempt) return null;
+    const pi = await this.stripe.paymentIntents.retrieve(attempt.payment_intent_id);
+    const invoice = await this.topUpInvoiceOf(String(attempt.id), pi);
+    return {
+      payment_intent_id: pi.id,
+      status: pi.status,
+      amount: pi.amount,
+      currency: pi.currency,
+      credits: Number((invoice ?? pi).metadata?.credits) || 0,
+      confirm_url: invoice?.hosted_invoice_url ?? this.confirmUrl(pi.id),
+      created_at: new Date(attempt.created_at).toISOString(),
+    };
+  }
+
+  /**
+   * The open top-up invoice a PaymentIntent belongs to (tax on: the invoice's PaymentIntent carries no top-up
+   * metadata), found among the customer's open invoices by the attempt in its metadata; null for a bare one.
+   */
+  private async topUpInvoiceOf(attemptId: string, pi: Stripe.PaymentIntent): Promise<Stripe.Invoice | null> {
+    const customer = typeof pi.customer === 'string' ? pi.customer : pi.customer?.id;
+    if (pi.metadata?.auto_top_up_attempt || !customer) return null;
+    const open = await this.stripe.invoices.list({ customer, status: 'open', limit: 100 });
+    return open.data.find((i) => i.metadata?.auto_top_up_attempt === attemptId) ?? null;
+  }
+
+  private confirmUrl(paymentIntentId: string): string {
+    return `${this.app.frontendUrl}/payments/confirm?payment_intent=${encodeURIComponent(paymentIntentId)}`;
+  }
+
+  /**
+   * POST /credits/auto-top-up/confirm: the customer is here (the confirm page) and confirms a top-up that needed
+   * them, on-session, with the card it was tried with. A 3-D Secure card answers `requires_action` and the
+   * `redirect_url` of its authentication step, which returns to the confirm page; a PaymentIntent that already
+   * succeeded is granted now (once: keyed by its id, as the webhook's). Only the caller's own top-ups
+   * (NOT_FOUND otherwise).
+   */
+  async confirm(userId: string, paymentIntentId: string): Promise<AutoTopUpConfirmedDto> {
+    const [attempt]: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM auto_top_up_attempts WHERE user_id = $1 AND payment_intent_id = $2`,
+      [userId, paymentIntentId],
+    );
+    if (!attempt) throw new AppError(ErrorCode.NotFound, 'No auto top-up of yours has this payment.');
+    let pi = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+    // Tax on: the top-up is an invoice, paid on Stripe's hosted invoice page (its invoice.paid grants it).
+    const invoice = await this.topUpInvoiceOf(String(attempt.id), pi);
+    if (invoice)
+      return {
+        payment_intent_id: pi.id,
+        status: pi.status,
+        redirect_url: invoice.hosted_invoice_url ?? null,
+        granted: false,
+      };
+    if (pi.status === 'requires_payment_method' || pi.status === 'requires_confirmation') {
+      const card = pi.last_payment_error?.payment_method;
+      pi = await this.stripe.paymentIntents.confirm(pi.id, {
+        ...(card ? { payment_method: typeof card === 'string' ? card : card.id } : {}),
+        return_url: `${this.confirmUrl(pi.id)}&returned=true`,
+      });
+    }
+    let granted = false;
+    if (pi.status === 'succeeded')
+      granted = await this.db.transaction((m) => this.applyPaymentSucceeded(m, pi));
+    return {
+      payment_intent_id: pi.id,
+      status: pi.status,
+      redirect_url: pi.status === 'requires_action' ? (pi.next_action?.redirect_to_url?.url ?? null) : null,
+      granted,
+    };
   }
 
   /**
@@ -143,6 +258,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       throw new AppError(ErrorCode.SpendControlsInvalid, problems.join('; '), { errors: problems });
     const pack = await this.plans.findPackageByPriceId(dto.price_id);
     if (!pack || !pack.active) throw new AppError(ErrorCode.PriceNotFound);
+    // The billing account's currency (its earlier purchases and subscriptions): the pack must be sold in it.
+    await this.currencies.choose(userId, pack);
     if (dto.enabled) {
       const card = await this.paymentMethods.savedCard(userId);
       if (!card) throw new AppError(ErrorCode.PaymentMethodRequired);
@@ -164,7 +281,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       return saved;
     });
     this.remember(userId, row);
-    return this.toResponse(userId, row);
+    return { ...this.toResponse(userId, row), pending_payment: await this.pendingPayment(userId) };
   }
 
   /** Whether this replica watches the user's postings for a crossing (its in-memory copy; tests, diagnostics). */
@@ -260,9 +377,29 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     const card = await this.paymentMethods.savedCard(job.user_id);
     if (!pack || !card)
       return this.giveUp(job, !pack ? 'package_unavailable' : 'no_payment_method', null, true);
-    const currency = card.currency ?? pack.currency;
-    const amount = this.plans.amountIn(pack, currency);
-    if (amount === undefined) return this.giveUp(job, 'currency_mismatch', null, true);
+    // The billing account's currency, as a checkout would choose it (never a second currency for one customer).
+    const currency = await this.currencies.choose(job.user_id, pack).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === ErrorCode.CurrencyMismatch) return null;
+      throw err;
+    });
+    const amount = currency ? this.plans.amountIn(pack, currency) : undefined;
+    if (!currency || amount === undefined) return this.giveUp(job, 'currency_mismatch', null, true);
+    const metadata = {
+      user_id: job.user_id,
+      auto_top_up_attempt: String(job.id),
+      price_id: pack.priceId,
+      package_id: String(pack.id),
+      credits: String(pack.usesAmount),
+    };
+    const description = `Auto top-up: ${pack.usesAmount} credits`;
+    if (this.stripeSettings.automaticTax)
+      return this.payByInvoice(job, {
+        customer: card.customer,
+        card: card.id,
+        currency,
+        metadata,
+        description,
+      });
     let pi: Stripe.PaymentIntent;
     try {
       pi = await this.stripe.paymentIntents.create(
@@ -273,14 +410,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
           payment_method: card.id,
           off_session: true,
           confirm: true,
-          description: `Auto top-up: ${pack.usesAmount} credits`,
-          metadata: {
-            user_id: job.user_id,
-            auto_top_up_attempt: String(job.id),
-            price_id: pack.priceId,
-            package_id: String(pack.id),
-            credits: String(pack.usesAmount),
-          },
+          description,
+          metadata,
         },
         { idempotencyKey: job.crossing_key },
       );
@@ -292,15 +423,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         return this.declined(job, err.code ?? 'card_declined', failed?.id ?? null);
       }
       // Stripe unreachable or refusing for another reason: the same key is tried again later.
-      const last = job.attempts >= MAX_ATTEMPTS;
-      await ATTEMPTS.fail(
-        this.db,
-        job,
-        { status: last ? 'failed' : 'pending', delayMs: RETRY_DELAY_MS },
-        (bind) => `failure_reason = ${bind(last ? 'payment_error' : null)}`,
-      );
-      this.logger.warn(`auto top-up ${job.id}: ${(err as Error).message}`);
-      return;
+      return this.retryLater(job, err as Error);
     }
     if (pi.status === 'succeeded') {
       await this.db.transaction(async (m) => {
@@ -316,6 +439,156 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       job,
       (bind) => `status = 'requires_action', payment_intent_id = ${bind(pi.id)}`,
     );
+  }
+
+  /**
+   * With tax on (STRIPE_AUTOMATIC_TAX), a top-up is charged through a one-off invoice with automatic tax, as a
+   * pack checkout would be taxed: an invoice (charge_automatically, automatic_tax, the attempt in its metadata),
+   * the pack's price as its invoice item, finalized, then paid off-session with the saved card. Each call keyed
+   * from the crossing, so a retry after a crash repeats none of them. Credits are granted once the invoice is
+   * paid, keyed by the invoice id: this worker's answer and `invoice.paid` grant it once (the invoice's own
+   * PaymentIntent carries no top-up metadata, so `payment_intent.succeeded` grants nothing for it).
+   */
+  private async payByInvoice(
+    job: Attempt,
+    p: {
+      customer: string;
+      card: string;
+      currency: string;
+      metadata: Record<string, string>;
+      description: string;
+    },
+  ): Promise<void> {
+    const key = job.crossing_key;
+    let invoice: Stripe.Invoice | null = null;
+    try {
+      invoice = await this.stripe.invoices.create(
+        {
+          customer: p.customer,
+          currency: p.currency,
+          collection_method: 'charge_automatically',
+          auto_advance: false,
+          automatic_tax: { enabled: true },
+          default_payment_method: p.card,
+          pending_invoice_items_behavior: 'exclude',
+          description: p.description,
+          metadata: p.metadata,
+        },
+        { idempotencyKey: `${key}:invoice` },
+      );
+      if (invoice.status === 'draft') {
+        await this.stripe.invoiceItems.create(
+          {
+            customer: p.customer,
+            invoice: invoice.id,
+            currency: p.currency,
+            pricing: { price: p.metadata.price_id },
+            metadata: p.metadata,
+          },
+          { idempotencyKey: `${key}:item` },
+        );
+        invoice = await this.stripe.invoices.finalizeInvoice(
+          invoice.id,
+          { auto_advance: false },
+          { idempotencyKey: `${key}:finalize` },
+        );
+      }
+      if (invoice.status === 'open')
+        invoice = await this.stripe.invoices.pay(
+          invoice.id,
+          { off_session: true, payment_method: p.card },
+          { idempotencyKey: `${key}:pay` },
+        );
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) {
+        const failed = err.payment_intent ?? null;
+        if (err.code === 'authentication_required' && failed)
+          return this.needsAction(job, failed, failed.amount, failed.currency, invoice);
+        return this.declined(job, err.code ?? 'card_declined', failed?.id ?? null);
+      }
+      return this.retryLater(job, err as Error);
+    }
+    if (invoice?.status !== 'paid') {
+      await ATTEMPTS.finish(this.db, job, () => `status = 'requires_action'`);
+      return;
+    }
+    const paid = await this.paidInvoice(invoice.id);
+    await this.db.transaction(async (m) => {
+      await ATTEMPTS.finish(
+        m,
+        job,
+        (bind) => `status = 'succeeded', payment_intent_id = ${bind(paid?.paymentIntentId ?? null)}`,
+      );
+      await m.query(`UPDATE auto_top_ups SET failures = 0 WHERE user_id = $1`, [job.user_id]);
+      if (paid) await this.grantInvoice(m, paid);
+    });
+  }
+
+  /** A top-up invoice as Stripe has it now, with its PaymentIntent; null unless paid and a top-up's. */
+  private async paidInvoice(
+    id: string,
+  ): Promise<{ invoice: Stripe.Invoice; paymentIntentId: string | null } | null> {
+    const invoice = await this.stripe.invoices.retrieve(id, { expand: ['payments'] });
+    if (invoice.status !== 'paid' || !invoice.metadata?.auto_top_up_attempt) return null;
+    const payment = invoice.payments?.data.find((x) => x.status === 'paid') ?? invoice.payments?.data[0];
+    const paymentIntentId = payment?.payment?.payment_intent ?? null;
+    return {
+      invoice,
+      paymentIntentId: typeof paymentIntentId === 'string' ? paymentIntentId : (paymentIntentId?.id ?? null),
+    };
+  }
+
+  /** Credits for a paid top-up invoice, once (keyed by the invoice id): from the worker or `invoice.paid`. */
+  private async grantInvoice(
+    m: EntityManager,
+    paid: { invoice: Stripe.Invoice; paymentIntentId: string | null },
+  ): Promise<boolean> {
+    const { invoice } = paid;
+    const userId = invoice.metadata?.user_id;
+    const credits = Number(invoice.metadata?.credits);
+    const packageId = Number(invoice.metadata?.package_id);
+    if (!userId || !Number.isSafeInteger(credits) || credits <= 0) return false;
+    return this.grants.grantPurchase(m, {
+      userId,
+      checkoutSessionId: invoice.id,
+      packageId: Number.isSafeInteger(packageId) ? packageId : null,
+      paymentIntentId: paid.paymentIntentId,
+      credits,
+      amountTotal: invoice.amount_paid,
+      currency: invoice.currency,
+    });
+  }
+
+  /** invoice.paid of a top-up invoice (read again from Stripe first): grant it, mark the attempt. */
+  async prepareInvoicePaid(
+    id: string,
+  ): Promise<{ invoice: Stripe.Invoice; paymentIntentId: string | null } | null> {
+    return this.paidInvoice(id);
+  }
+
+  async applyInvoicePaid(
+    m: EntityManager,
+    paid: { invoice: Stripe.Invoice; paymentIntentId: string | null } | null,
+  ): Promise<boolean> {
+    if (!paid) return false;
+    await m.query(
+      `UPDATE auto_top_up_attempts SET status = 'succeeded', payment_intent_id = $2, locked_until = NULL
+        WHERE id = $1 AND status <> 'succeeded'`,
+      [paid.invoice.metadata?.auto_top_up_attempt, paid.paymentIntentId],
+    );
+    return this.grantInvoice(m, paid);
+  }
+
+  /** Stripe unreachable or refusing for another reason: the same keys are tried again later. */
+  private async retryLater(job: Attempt, err: Error): Promise<void> {
+    const last = job.attempts >= MAX_ATTEMPTS;
+    await ATTEMPTS.fail(
+      this.db,
+      job,
+      { status: last ? 'failed' : 'pending', delayMs: RETRY_DELAY_MS },
+      (bind) => `failure_reason = ${bind(last ? 'payment_error' : null)}`,
+    );
+    this.logger.warn(`auto top-up ${job.id}: ${err.message}`);
   }
 
   /** Credits for a succeeded top-up PaymentIntent, once (keyed by its id): from the worker or the webhook. */
@@ -349,6 +622,87 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       [pi.metadata.auto_top_up_attempt, pi.id],
     );
     return this.grant(m, pi);
+  }
+
+  // ---- reconcile: top-ups Stripe charged that were never granted ---------------------------------------------
+
+  /**
+   * Part of `stripe:reconcile`: every succeeded top-up PaymentIntent (its metadata names the attempt) of
+   * Tollgate's customers, against the purchases recorded here. With `fix`, each missing one is applied as its
+   * `payment_intent.succeeded` would be (granted once, keyed by the PaymentIntent id; the attempt marked).
+   */
+  async reconcile(opts: { fix?: boolean } = {}): Promise<TopUpReconcileResult> {
+    const first = await this.observeTopUps();
+    const result: TopUpReconcileResult = {
+      checked: first.checked,
+      missing: first.missing.map((x) => x.missed),
+      granted: 0,
+      unresolved: first.missing.map((x) => x.missed),
+    };
+    if (!opts.fix || first.missing.length === 0) return result;
+    for (const { apply } of first.missing) {
+      if (await this.db.transaction(apply)) result.granted += 1;
+    }
+    const missed = new Set(first.missing.map((x) => x.missed.payment_intent_id));
+    result.unresolved = (await this.observeTopUps()).missing
+      .map((x) => x.missed)
+      .filter((x) => missed.has(x.payment_intent_id));
+    return result;
+  }
+
+  private async observeTopUps(): Promise<{
+    checked: number;
+    missing: Array<{ apply: (m: EntityManager) => Promise<boolean>; missed: MissedTopUp }>;
+  }> {
+    const out = {
+      checked: 0,
+      missing: [] as Array<{ apply: (m: EntityManager) => Promise<boolean>; missed: MissedTopUp }>,
+    };
+    const granted = (paymentIntentId: string | null) =>
+      paymentIntentId ? this.grants.purchaseByPaymentIntent(this.db.manager, paymentIntentId) : null;
+    for (const user of await this.users.withCustomers()) {
+      const customer = user.customerId;
+      // Tax off: the top-up is a bare PaymentIntent whose metadata names the attempt.
+      for await (const pi of this.stripe.paymentIntents.list({ customer, limit: 100 })) {
+        if (pi.status !== 'succeeded' || !pi.metadata?.auto_top_up_attempt) continue;
+        out.checked += 1;
+        if (await granted(pi.id)) continue;
+        out.missing.push({
+          apply: (m) => this.applyPaymentSucceeded(m, pi),
+          missed: {
+            payment_intent_id: pi.id,
+            invoice_id: null,
+            user_id: pi.metadata.user_id ?? user.id,
+            customer_id: customer,
+            credits: Number(pi.metadata.credits) || 0,
+            amount: pi.amount_received || pi.amount,
+            currency: pi.currency,
+          },
+        });
+      }
+      // Tax on: a paid one-off invoice whose metadata names the attempt.
+      for await (const listed of this.stripe.invoices.list({ customer, status: 'paid', limit: 100 })) {
+        if (!listed.metadata?.auto_top_up_attempt || listed.parent?.subscription_details) continue;
+        const paid = await this.paidInvoice(listed.id);
+        if (!paid) continue;
+        out.checked += 1;
+        if (await granted(paid.paymentIntentId)) continue;
+        const { invoice } = paid;
+        out.missing.push({
+          apply: (m) => this.applyInvoicePaid(m, paid),
+          missed: {
+            payment_intent_id: paid.paymentIntentId ?? '',
+            invoice_id: invoice.id,
+            user_id: invoice.metadata?.user_id ?? user.id,
+            customer_id: customer,
+            credits: Number(invoice.metadata?.credits) || 0,
+            amount: invoice.amount_paid,
+            currency: invoice.currency,
+          },
+        });
+      }
+    }
+    return out;
   }
 
   private async declined(job: Attempt, reason: string, paymentIntentId: string | null): Promise<void> {
@@ -432,6 +786,8 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     pi: Stripe.PaymentIntent,
     amount: number,
     currency: string,
+    /** With tax on: the open top-up invoice, confirmed on Stripe's hosted invoice page. */
+    invoice: Stripe.Invoice | null = null,
   ): Promise<void> {
     await this.db.transaction(async (m) => {
       if (
@@ -447,9 +803,9 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
         m,
         new PaymentActionRequired(job.user_id, {
           paymentIntentId: pi.id,
-          invoiceId: null,
+          invoiceId: invoice?.id ?? null,
           clientSecret: pi.client_secret ?? null,
-          confirmUrl: `${this.app.frontendUrl}/payments/confirm?payment_intent=${encodeURIComponent(pi.id)}`,
+          confirmUrl: invoice?.hosted_invoice_url ?? this.confirmUrl(pi.id),
           amount,
           currency,
           source: 'auto_top_up',
@@ -459,7 +815,7 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
     });
   }
 
-  private toResponse(userId: string, row: Config | undefined): AutoTopUpResponseDto {
+  private toResponse(userId: string, row: Config | undefined): Omit<AutoTopUpResponseDto, 'pending_payment'> {
     return {
       user_id: userId,
       enabled: row?.enabled ?? false,

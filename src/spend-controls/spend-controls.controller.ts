@@ -1,10 +1,17 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, RequiresScope, Roles, type AuthUser } from '../common/decorators';
+import { AppError, ErrorCode } from '../common/errors';
 import { ApiErrors } from '../common/swagger';
+import { demoConfig, DemoConfig } from '../config/demo.config';
 import { SpendControlsDto, SpendControlsResponseDto } from './dto/spend-controls.dto';
 import { AutoTopUpService } from './auto-top-up.service';
-import { AutoTopUpDto, AutoTopUpResponseDto } from './dto/auto-top-up.dto';
+import {
+  AutoTopUpConfirmedDto,
+  AutoTopUpDto,
+  AutoTopUpResponseDto,
+  ConfirmTopUpDto,
+} from './dto/auto-top-up.dto';
 import { SpendControlsService } from './spend-controls.service';
 
 const BODY =
@@ -120,5 +127,51 @@ export class AutoTopUpController {
   @ApiErrors(400, 401, 403, 404, 409, 422, 503)
   put(@CurrentUser() user: AuthUser, @Body() dto: AutoTopUpDto): Promise<AutoTopUpResponseDto> {
     return this.autoTopUps.put(user.id, dto);
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @RequiresScope('controls:write')
+  @ApiOperation({
+    summary: 'Confirm a top-up that needs the customer (3-D Secure), on-session: from your confirm page',
+    description:
+      'With the card it was tried with. requires_action: send the customer to redirect_url (the card’s ' +
+      'authentication step, which returns to FRONTEND_URL/payments/confirm); succeeded: the pack is granted ' +
+      '(once). The alternative is Stripe.js with the client_secret of payment.action_required.',
+  })
+  @ApiOkResponse({ type: AutoTopUpConfirmedDto })
+  @ApiErrors(400, 401, 403, 404, 503)
+  confirm(@CurrentUser() user: AuthUser, @Body() dto: ConfirmTopUpDto): Promise<AutoTopUpConfirmedDto> {
+    return this.autoTopUps.confirm(user.id, dto.payment_intent_id);
+  }
+}
+
+/**
+ * Development only (DEMO_TIME_TRAVEL, never in production): the demo page sets the signed-in user's own spend
+ * controls, as the host app's server would with an API key. Anywhere else a user cannot change their own limits.
+ */
+@ApiTags('dev')
+@ApiBearerAuth()
+@Controller('dev/spend-controls')
+export class DevSpendControlsController {
+  constructor(
+    private readonly controls: SpendControlsService,
+    @Inject(demoConfig.KEY) private readonly demo: DemoConfig,
+  ) {}
+
+  @Put()
+  @ApiOperation({
+    summary: 'Dev only: set your own spend controls, as your backend would (DEMO_TIME_TRAVEL)',
+    description: BODY,
+  })
+  @ApiOkResponse({ type: SpendControlsResponseDto })
+  @ApiErrors(400, 401, 403, 422)
+  put(@CurrentUser() user: AuthUser, @Body() dto: SpendControlsDto): Promise<SpendControlsResponseDto> {
+    if (!this.demo.timeTravel)
+      throw new AppError(
+        ErrorCode.Forbidden,
+        'Setting your own spend controls is a demo tool: it needs DEMO_TIME_TRAVEL=true (never in production).',
+      );
+    return this.controls.put(user.id, dto);
   }
 }

@@ -9,6 +9,7 @@ import {
   AdminSpendControlsController,
   AutoTopUpController,
   CreditsControlsController,
+  DevSpendControlsController,
   UserSpendControlsController,
 } from './spend-controls.controller';
 import { SpendControlsListener } from './spend-controls.listener';
@@ -25,6 +26,7 @@ import { SpendControlsService } from './spend-controls.service';
     AdminSpendControlsController,
     CreditsControlsController,
     AutoTopUpController,
+    DevSpendControlsController,
   ],
   providers: [SpendControlsService, SpendControlsListener, AutoTopUpService],
   exports: [SpendControlsService, AutoTopUpService],

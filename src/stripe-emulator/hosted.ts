@@ -16,6 +16,7 @@ import {
   renderPortalPage,
 } from './pages';
 import { authenticatePaymentIntent } from './engine/payments';
+import { payOneOffInvoice } from './engine/invoicing';
 import type { Obj } from './types';
 import { snapshot } from './store';
 import type { StoredObject } from './types';
@@ -164,7 +165,17 @@ export function handleHosted(h: HostedRequest): boolean {
   if (m) {
     const invoice = ctx.store.get<Stripe.Invoice>(decodeURIComponent(m[1]));
     if (!invoice || invoice.object !== 'invoice') notFound(res);
-    else if (m[2]) {
+    else if (method === 'POST' && !m[2] && invoice.status === 'open' && !invoice.parent) {
+      // The customer is here: the card's 3-D Secure step passes (or fails) on this page, then it is charged.
+      payOneOffInvoice(ctx, invoice, {
+        paymentMethod: null,
+        offSession: false,
+        authenticated: parseForm(h.body).outcome !== 'fail',
+        now: nowForCustomer(ctx.store, typeof invoice.customer === 'string' ? invoice.customer : null),
+      });
+      ctx.store.save();
+      html(res, 200, renderInvoicePage(invoice));
+    } else if (m[2]) {
       res.writeHead(200, { 'content-type': 'application/pdf' });
       res.end(renderInvoicePdf(invoice));
     } else html(res, 200, renderInvoicePage(invoice));

@@ -140,7 +140,12 @@ export function renderInvoicePage(invoice: Stripe.Invoice): string {
     `Invoice ${invoice.number ?? invoice.id}`,
     `<h1>Invoice ${escapeHtml(invoice.number ?? invoice.id)}</h1><p>Status: ${escapeHtml(String(invoice.status))}</p>
 <table><tbody>${lines}</tbody></table><p><strong>Amount due: ${formatAmount(invoice.amount_due, invoice.currency)}</strong></p>
-<p>Paid: ${formatAmount(invoice.amount_paid, invoice.currency)}</p>`,
+<p>Paid: ${formatAmount(invoice.amount_paid, invoice.currency)}</p>` +
+      // A one-off invoice still open (an off-session payment that needed 3-D Secure): the customer pays it here.
+      (invoice.status === 'open' && !invoice.parent
+        ? `<form method="post"><button type="submit" name="outcome" value="pass">Authenticate and pay</button>` +
+          `<button type="submit" name="outcome" value="fail">Fail authentication</button></form>`
+        : ''),
   );
 }
 

@@ -48,7 +48,7 @@ export class ReplaySummaryDto {
 export class ReconcileRequestDto {
   @ApiPropertyOptional({
     default: false,
-    description: 'Mirror what Stripe says for every drifted subscription.',
+    description: 'Mirror what Stripe says for every drifted subscription; grant the missing top-ups.',
   })
   @IsOptional()
   @IsBoolean()
@@ -83,6 +83,49 @@ export class SubscriptionDriftDto {
   >;
 }
 
+export class MissedTopUpDto {
+  @ApiProperty({ example: 'pi_123' })
+  payment_intent_id: string;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      'With tax on, the paid top-up invoice the PaymentIntent paid; null for a bare PaymentIntent.',
+  })
+  invoice_id: string | null;
+
+  @ApiProperty({ example: '7d0c…' })
+  user_id: string;
+
+  @ApiProperty({ example: 'cus_123' })
+  customer_id: string;
+
+  @ApiProperty({ example: 100, description: "The pack's credits (from the PaymentIntent's metadata)." })
+  credits: number;
+
+  @ApiProperty({ example: 1999, description: 'What Stripe charged, in minor units.' })
+  amount: number;
+
+  @ApiProperty({ example: 'usd' })
+  currency: string;
+}
+
+export class TopUpReconcileDto {
+  @ApiProperty({ example: 4, description: 'Succeeded auto top-up PaymentIntents and paid top-up invoices found on Stripe.' })
+  checked: number;
+
+  @ApiProperty({ type: [MissedTopUpDto], description: 'Of those, the ones Tollgate never granted.' })
+  missing: MissedTopUpDto[];
+
+  @ApiProperty({ example: 0, description: 'Missing top-ups granted now, once each (with fix).' })
+  granted: number;
+
+  @ApiProperty({ type: [MissedTopUpDto], description: 'Still missing after the fix.' })
+  unresolved: MissedTopUpDto[];
+}
+
 export class ReconcileResultDto {
   @ApiProperty({ example: 3 })
   customers: number;
@@ -98,4 +141,10 @@ export class ReconcileResultDto {
 
   @ApiProperty({ type: [SubscriptionDriftDto], description: 'Drift that a fix could not resolve.' })
   unresolved: SubscriptionDriftDto[];
+
+  @ApiProperty({
+    type: TopUpReconcileDto,
+    description: 'Auto top-up payments Stripe charged, never granted.',
+  })
+  top_ups: TopUpReconcileDto;
 }

@@ -31,6 +31,73 @@ export class AutoTopUpDto {
   max_per_month: number;
 }
 
+/** A top-up waiting for the customer (3-D Secure off-session), as Stripe has it now. */
+export class PendingTopUpDto {
+  @ApiProperty({ example: 'pi_3Q2w3E4r5T6y' })
+  payment_intent_id: string;
+
+  @ApiProperty({
+    example: 'requires_payment_method',
+    description:
+      "Stripe's status of the PaymentIntent: requires_payment_method (waiting for the customer), requires_action " +
+      '(authentication started), processing or succeeded (credits arrive with the webhook).',
+  })
+  status: string;
+
+  @ApiProperty({ example: 1999, description: 'Minor units.' })
+  amount: number;
+
+  @ApiProperty({ example: 'usd' })
+  currency: string;
+
+  @ApiProperty({ example: 100, description: "The pack's credits, granted once it succeeds." })
+  credits: number;
+
+  @ApiProperty({
+    example: 'https://app.example.com/payments/confirm?payment_intent=pi_3Q2w3E4r5T6y',
+    description: 'Your page that confirms it (FRONTEND_URL/payments/confirm), as in payment.action_required.',
+  })
+  confirm_url: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+}
+
+/** POST /credits/auto-top-up/confirm. */
+export class ConfirmTopUpDto {
+  @ApiProperty({ example: 'pi_3Q2w3E4r5T6y', description: 'The PaymentIntent of payment.action_required.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  payment_intent_id: string;
+}
+
+export class AutoTopUpConfirmedDto {
+  @ApiProperty({ example: 'pi_3Q2w3E4r5T6y' })
+  payment_intent_id: string;
+
+  @ApiProperty({
+    example: 'requires_action',
+    description:
+      "Stripe's status after confirming: requires_action (send the customer to redirect_url), succeeded.",
+  })
+  status: string;
+
+  @ApiProperty({
+    example: 'https://hooks.stripe.com/3d_secure_2/hosted?…',
+    nullable: true,
+    type: String,
+    description: "The card's authentication step (requires_action); it returns to the confirm page.",
+  })
+  redirect_url: string | null;
+
+  @ApiProperty({
+    example: false,
+    description: "true: this call granted the pack's credits (it had succeeded).",
+  })
+  granted: boolean;
+}
+
 export class AutoTopUpResponseDto {
   @ApiProperty({ format: 'uuid' })
   user_id: string;
@@ -55,10 +122,17 @@ export class AutoTopUpResponseDto {
     nullable: true,
     type: String,
     description:
-      'Why Tollgate turned it off (payment_failed, no_payment_method, package_unavailable), if it did.',
+      'Why Tollgate turned it off (payment_failed, no_payment_method, package_unavailable, currency_mismatch), if it did.',
   })
   disabled_reason: string | null;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   updated_at: string | null;
+
+  @ApiProperty({
+    type: PendingTopUpDto,
+    nullable: true,
+    description: 'The newest top-up waiting for the customer to confirm it (3-D Secure), or null.',
+  })
+  pending_payment: PendingTopUpDto | null;
 }

@@ -23,12 +23,26 @@ const disabledTax = (): Stripe.Invoice.AutomaticTax => ({
  * (and the subscription's `automatic_tax.disabled_reason` says `requires_location_inputs`), like Stripe.
  */
 export function applyInvoiceTax(ctx: Ctx, invoice: Invoice, sub: Subscription, now: number): void {
+  const enabled = !!sub.automatic_tax?.enabled;
+  const located = taxInvoice(ctx, invoice, enabled, now);
+  if (enabled)
+    sub.automatic_tax = {
+      ...sub.automatic_tax!,
+      disabled_reason: located ? null : 'requires_location_inputs',
+    };
+}
+
+/**
+ * Automatic tax on a draft invoice (a subscription's, or a one-off invoice created with
+ * `automatic_tax[enabled]=true`): returns whether the customer's address located them.
+ */
+export function taxInvoice(ctx: Ctx, invoice: Invoice, enabled: boolean, now: number): boolean {
   const customer = ctx.store.get<Obj<Stripe.Customer>>(idOf(invoice.customer));
   invoice.customer_address = customer?.address ?? null;
   invoice.customer_tax_ids = customer ? taxIdsView(ctx, customer.id) : [];
   invoice.customer_tax_exempt = 'none';
   invoice.automatic_tax = disabledTax();
-  if (!sub.automatic_tax?.enabled) return;
+  if (!enabled) return false;
   const location = taxLocation(customer?.address);
   invoice.automatic_tax = {
     disabled_reason: location ? null : 'finalization_requires_location_inputs',
@@ -37,8 +51,7 @@ export function applyInvoiceTax(ctx: Ctx, invoice: Invoice, sub: Subscription, n
     provider: 'stripe',
     status: location ? 'complete' : 'requires_location_inputs',
   };
-  sub.automatic_tax = { ...sub.automatic_tax, disabled_reason: location ? null : 'requires_location_inputs' };
-  if (!location) return;
+  if (!location) return false;
 
   const lines = invoice.lines?.data ?? [];
   const subtotal = lines.reduce((s, l) => s + l.amount, 0);
@@ -78,6 +91,7 @@ export function applyInvoiceTax(ctx: Ctx, invoice: Invoice, sub: Subscription, n
   invoice.total_excluding_tax = invoice.total - exclusive - inclusive;
   invoice.amount_due = Math.max(0, invoice.total);
   invoice.amount_remaining = invoice.amount_due;
+  return true;
 }
 
 /** One `total_taxes` entry per rate and behavior. */

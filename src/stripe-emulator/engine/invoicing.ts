@@ -6,8 +6,8 @@ import { embeddedList } from '../list';
 import { DAY } from '../time';
 import type { Obj, StoredObject } from '../types';
 import { couponDiscount, discountApplies, type Discount } from './discounts';
-import { applyInvoiceTax } from './invoice-tax';
-import { chargeCard, maybeOpenDispute, type Charge } from './payments';
+import { applyInvoiceTax, taxInvoice } from './invoice-tax';
+import { chargeCard, maybeOpenDispute, type Charge, type ChargeResult } from './payments';
 import { unmodelled } from '../unmodelled';
 
 export type Invoice = Obj<Stripe.Invoice>;
@@ -278,4 +278,203 @@ export function billSubscription(
   sub.latest_invoice = invoice.id;
   const paid = attemptInvoicePayment(ctx, invoice, sub, now);
   return { invoice, paid };
+}
+
+export type InvoiceItem = Obj<Stripe.InvoiceItem>;
+
+const automaticTaxFlag = (invoiceId: string): string => `automatic_tax:${invoiceId}`;
+
+/**
+ * `POST /v1/invoices` without a subscription: a one-off draft invoice (billing_reason `manual`) whose lines are
+ * the invoice items added to it; `automatic_tax[enabled]` taxes it from the customer's address as a
+ * subscription's invoice is. Emits invoice.created.
+ */
+export function createOneOffInvoice(
+  ctx: Ctx,
+  input: {
+    customer: Obj<Stripe.Customer>;
+    currency: string;
+    collectionMethod: Stripe.Invoice.CollectionMethod;
+    autoAdvance: boolean;
+    automaticTax: boolean;
+    defaultPaymentMethod: string | null;
+    description: string | null;
+    metadata: Record<string, string>;
+    now: number;
+  },
+): Invoice {
+  const id = newId('in');
+  const { customer, now } = input;
+  const invoice: Invoice = {
+    ...unmodelled('invoice'),
+    id,
+    object: 'invoice',
+    account_country: 'US',
+    account_name: 'Tollgate (Stripe emulator)',
+    amount_due: 0,
+    amount_overpaid: 0,
+    amount_paid: 0,
+    amount_remaining: 0,
+    amount_shipping: 0,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: input.autoAdvance,
+    billing_reason: 'manual',
+    collection_method: input.collectionMethod,
+    created: now,
+    currency: input.currency,
+    customer: customer.id,
+    customer_email: customer.email ?? null,
+    customer_name: customer.name ?? null,
+    default_payment_method: input.defaultPaymentMethod,
+    description: input.description,
+    discounts: [],
+    due_date: null,
+    effective_at: null,
+    ending_balance: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    lines: embeddedList([], `/v1/invoices/${id}/lines`),
+    livemode: false,
+    metadata: input.metadata,
+    next_payment_attempt: null,
+    number: null,
+    parent: null,
+    period_end: now,
+    period_start: now,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: 0,
+    subtotal_excluding_tax: 0,
+    test_clock: customer.test_clock ?? null,
+    total: 0,
+    total_discount_amounts: [],
+    total_excluding_tax: 0,
+    total_taxes: [],
+    webhooks_delivered_at: null,
+  };
+  if (input.automaticTax) ctx.store.internal.flags[automaticTaxFlag(id)] = true;
+  retotalOneOff(ctx, invoice, now);
+  ctx.store.insert(invoice);
+  ctx.events.emit('invoice.created', invoice, { created: now });
+  return invoice;
+}
+
+/** An invoice item's line on its (one-off) invoice. */
+function itemLine(item: InvoiceItem, invoiceId: string): Obj<Stripe.InvoiceLineItem> {
+  return {
+    ...unmodelled('line_item'),
+    id: newId('il'),
+    object: 'line_item',
+    amount: item.amount,
+    currency: item.currency,
+    description: item.description,
+    discount_amounts: [],
+    discountable: item.discountable,
+    discounts: [],
+    invoice: invoiceId,
+    livemode: false,
+    metadata: item.metadata ?? {},
+    parent: {
+      type: 'invoice_item_details',
+      invoice_item_details: {
+        invoice_item: item.id,
+        proration: false,
+        proration_details: null,
+        subscription: null,
+      },
+      subscription_item_details: null,
+    },
+    period: item.period,
+    pretax_credit_amounts: [],
+    pricing: item.pricing
+      ? {
+          type: 'price_details',
+          price_details: {
+            price: item.pricing.price_details?.price ?? '',
+            product: item.pricing.price_details?.product ?? '',
+          },
+          unit_amount_decimal: item.pricing.unit_amount_decimal,
+        }
+      : null,
+    quantity: item.quantity,
+    subtotal: item.amount,
+    taxes: [],
+  };
+}
+
+/** An invoice item joins its draft invoice: a new line, the totals and the tax again. */
+export function addItemToInvoice(ctx: Ctx, invoice: Invoice, item: InvoiceItem, now: number): void {
+  const lines = invoice.lines?.data ?? [];
+  lines.push(itemLine(item, invoice.id) as unknown as Stripe.InvoiceLineItem);
+  invoice.lines = embeddedList(
+    lines as unknown as StoredObject[],
+    `/v1/invoices/${invoice.id}/lines`,
+  ) as unknown as Stripe.ApiList<Stripe.InvoiceLineItem>;
+  retotalOneOff(ctx, invoice, now);
+}
+
+function retotalOneOff(ctx: Ctx, invoice: Invoice, now: number): void {
+  const lines = invoice.lines?.data ?? [];
+  for (const l of lines) l.taxes = [];
+  const subtotal = lines.reduce((s, l) => s + l.amount, 0);
+  invoice.subtotal = subtotal;
+  invoice.subtotal_excluding_tax = subtotal;
+  invoice.total = subtotal;
+  invoice.total_excluding_tax = subtotal;
+  invoice.total_taxes = [];
+  invoice.amount_due = subtotal;
+  invoice.amount_remaining = subtotal;
+  taxInvoice(ctx, invoice, !!ctx.store.internal.flags[automaticTaxFlag(invoice.id)], now);
+}
+
+/**
+ * `POST /v1/invoices/:id/pay` of an open one-off invoice: charges the given card, the invoice's default or the
+ * customer's (off-session when asked: a 3-D Secure card then fails with `authentication_required` and
+ * invoice.payment_action_required). Paid: invoice.paid with its invoice_payment. Returns the charge's result.
+ */
+export function payOneOffInvoice(
+  ctx: Ctx,
+  invoice: Invoice,
+  input: { paymentMethod: string | null; offSession: boolean; now: number; authenticated?: boolean },
+): ChargeResult | null {
+  const { now } = input;
+  if ((invoice.amount_due ?? 0) === 0) {
+    markPaid(ctx, invoice, now);
+    return null;
+  }
+  const customer = ctx.store.get<Obj<Stripe.Customer>>(idOf(invoice.customer));
+  const pm =
+    input.paymentMethod ||
+    idOf(invoice.default_payment_method) ||
+    idOf(customer?.invoice_settings?.default_payment_method);
+  const result = chargeCard(ctx, {
+    customer: idOf(invoice.customer),
+    paymentMethod: pm || '',
+    amount: invoice.amount_due ?? 0,
+    currency: invoice.currency ?? 'usd',
+    description: invoice.description ?? `Invoice ${invoice.number ?? invoice.id}`,
+    now,
+    offSession: input.offSession,
+    authenticated: input.authenticated,
+  });
+  invoice.attempt_count = (invoice.attempt_count ?? 0) + 1;
+  invoice.attempted = true;
+  if (!result.failure) {
+    markPaid(ctx, invoice, now, result.charge);
+    return result;
+  }
+  ctx.events.emit(
+    result.failure.code === 'authentication_required'
+      ? 'invoice.payment_action_required'
+      : 'invoice.payment_failed',
+    invoice,
+    { created: now },
+  );
+  return result;
 }

@@ -61,6 +61,8 @@ export interface ChargeInput {
   setupFutureUsage?: 'on_session' | 'off_session';
   /** An off-session payment (the customer is not there to authenticate). */
   offSession?: boolean;
+  /** The customer passed the card's 3-D Secure step on a hosted page: such a card is charged. */
+  authenticated?: boolean;
 }
 
 export interface ChargeResult {
@@ -71,9 +73,10 @@ export interface ChargeResult {
 
 /** Confirm a PaymentIntent with a card: creates pi_ + ch_ and emits payment_intent.* and charge.* events. */
 export function chargeCard(ctx: Ctx, input: ChargeInput): ChargeResult {
-  const failure = input.offSession
+  const outcome = input.offSession
     ? offSessionOutcome(ctx, input.paymentMethod)
     : chargeOutcome(ctx, input.paymentMethod);
+  const failure = input.authenticated && outcome === AUTH_FAILED ? undefined : outcome;
   const pm = ctx.store.get<Obj<Stripe.PaymentMethod>>(input.paymentMethod);
   const piId = newId('pi');
   const charge: Charge = {

@@ -1,12 +1,18 @@
 import type Stripe from 'stripe';
 import {
+  addItemToInvoice,
+  createOneOffInvoice,
+  finalizeInvoice,
   invoiceTotals,
   buildLine,
+  payOneOffInvoice,
   type Invoice,
+  type InvoiceItem,
   type LineSpec,
   type Subscription,
 } from '../engine/invoicing';
-import type { Price } from '../engine/pricing';
+import { lineDescription, unitAmountFor, type Price } from '../engine/pricing';
+import { ApiError } from '../errors';
 import {
   changeItem,
   items,
@@ -120,7 +126,176 @@ function preview(req: Parameters<Parameters<Router['add']>[2]>[0]): unknown {
   return respond(ctx, invoice, p);
 }
 
+/** One-off invoices: invoice items, a draft invoice, finalize, pay (what an off-session top-up with tax uses). */
+function registerOneOffInvoices(router: Router): void {
+  router.add('POST', '/v1/invoices', (req) => {
+    const p = new Params(req.body, [
+      'customer',
+      'currency',
+      'collection_method',
+      'auto_advance',
+      'automatic_tax',
+      'default_payment_method',
+      'description',
+      'metadata',
+      'pending_invoice_items_behavior',
+      'expand',
+    ]);
+    const { ctx } = req;
+    const customerId = p.str('customer');
+    if (!customerId) throw missingParam('customer');
+    const customer = ctx.store.require<Obj<Stripe.Customer>>(customerId, 'customer', 'customer', 'customer');
+    const tax = p.obj('automatic_tax', ['enabled', 'liability']);
+    const pm = p.str('default_payment_method') ?? null;
+    if (pm) ctx.store.require(pm, 'payment_method', 'payment_method', 'default_payment_method');
+    const invoice = createOneOffInvoice(ctx, {
+      customer,
+      currency: (p.str('currency') ?? customer.currency ?? 'usd').toLowerCase(),
+      collectionMethod:
+        p.oneOf('collection_method', ['charge_automatically', 'send_invoice']) ?? 'charge_automatically',
+      autoAdvance: p.bool('auto_advance') ?? false,
+      automaticTax: tax?.bool('enabled') ?? false,
+      defaultPaymentMethod: pm,
+      description: p.str('description') ?? null,
+      metadata: p.map('metadata') ?? {},
+      now: nowForCustomer(ctx.store, customerId),
+    });
+    // pending_invoice_items_behavior: include (the default) takes the customer's pending items.
+    if (p.str('pending_invoice_items_behavior') !== 'exclude') {
+      for (const item of ctx.store.all<InvoiceItem>(
+        'invoiceitem',
+        (i) => i.customer === customerId && !i.invoice,
+      )) {
+        item.invoice = invoice.id;
+        addItemToInvoice(ctx, invoice, item, invoice.created ?? 0);
+      }
+    }
+    return respond(ctx, invoice, p);
+  });
+
+  router.add('POST', '/v1/invoiceitems', (req) => {
+    const p = new Params(req.body, [
+      'customer',
+      'invoice',
+      'pricing',
+      'quantity',
+      'currency',
+      'description',
+      'metadata',
+      'expand',
+    ]);
+    const { ctx } = req;
+    const customerId = p.str('customer');
+    if (!customerId) throw missingParam('customer');
+    ctx.store.require<Obj<Stripe.Customer>>(customerId, 'customer', 'customer', 'customer');
+    const priceId = p.obj('pricing', ['price'])?.str('price');
+    if (!priceId) throw missingParam('pricing[price]');
+    const price = ctx.store.require<Price>(priceId, 'price', 'price', 'pricing[price]');
+    const invoiceId = p.str('invoice');
+    const invoice = invoiceId ? ctx.store.require<Invoice>(invoiceId, 'invoice', 'invoice', 'invoice') : null;
+    if (invoice && invoice.status !== 'draft')
+      throw invalidRequest(`You can only add invoice items to draft invoices.`, 'invoice');
+    const currency = (p.str('currency') ?? invoice?.currency ?? price.currency ?? 'usd').toLowerCase();
+    if (invoice && invoice.currency !== currency)
+      throw invalidRequest(
+        `The invoice item's currency must be the invoice's (${invoice.currency}).`,
+        'currency',
+      );
+    const quantity = p.int('quantity') ?? 1;
+    const unit = unitAmountFor(price, currency);
+    const now = nowForCustomer(ctx.store, customerId);
+    const item: InvoiceItem = {
+      ...unmodelled('invoiceitem'),
+      id: newId('ii'),
+      object: 'invoiceitem',
+      amount: unit * quantity,
+      currency,
+      customer: customerId,
+      customer_account: null,
+      date: now,
+      description: p.str('description') ?? lineDescription(ctx.store, price, quantity, currency),
+      discountable: true,
+      discounts: [],
+      invoice: invoice?.id ?? null,
+      livemode: false,
+      metadata: p.map('metadata') ?? {},
+      parent: null,
+      period: { start: now, end: now },
+      pricing: {
+        type: 'price_details',
+        price_details: {
+          price: price.id,
+          product: typeof price.product === 'string' ? price.product : (price.product?.id ?? ''),
+        },
+        unit_amount_decimal: String(unit) as unknown as Stripe.Decimal,
+      },
+      proration: false,
+      quantity,
+      quantity_decimal: String(quantity) as unknown as Stripe.Decimal,
+      tax_rates: [],
+      test_clock: null,
+    };
+    ctx.store.insert(item);
+    ctx.events.emit('invoiceitem.created', item, { created: now });
+    if (invoice) addItemToInvoice(ctx, invoice, item, now);
+    return respond(ctx, item, p);
+  });
+  router.add('GET', '/v1/invoiceitems/:id', (req) => retrieveResponse(req, 'invoiceitem', 'invoiceitem'));
+
+  router.add('POST', '/v1/invoices/:id/finalize', (req) => {
+    const p = new Params(req.body, ['auto_advance', 'expand']);
+    const { ctx } = req;
+    const invoice = ctx.store.require<Invoice>(req.pathParams.id, 'invoice', 'invoice');
+    if (invoice.status !== 'draft')
+      throw invalidRequest(
+        `This invoice is already finalized, you can't re-finalize a non-draft invoice.`,
+        undefined,
+        'invoice_not_editable',
+      );
+    if (p.has('auto_advance')) invoice.auto_advance = p.bool('auto_advance') ?? false;
+    finalizeInvoice(ctx, invoice, nowForCustomer(ctx.store, idOf(invoice.customer)));
+    return respond(ctx, invoice, p);
+  });
+
+  router.add('POST', '/v1/invoices/:id/pay', (req) => {
+    const p = new Params(req.body, [
+      'off_session',
+      'payment_method',
+      'expand',
+      'forgive',
+      'paid_out_of_band',
+    ]);
+    const { ctx } = req;
+    const invoice = ctx.store.require<Invoice>(req.pathParams.id, 'invoice', 'invoice');
+    if (invoice.status === 'paid')
+      throw invalidRequest('Invoice is already paid', undefined, 'invoice_already_paid');
+    if (invoice.status !== 'open')
+      throw invalidRequest(
+        `You can only pay an open invoice (this one is ${invoice.status}).`,
+        undefined,
+        'invoice_not_editable',
+      );
+    const pm = p.str('payment_method') ?? null;
+    if (pm) ctx.store.require(pm, 'payment_method', 'payment_method', 'payment_method');
+    const result = payOneOffInvoice(ctx, invoice, {
+      paymentMethod: pm,
+      offSession: p.bool('off_session') ?? false,
+      now: nowForCustomer(ctx.store, idOf(invoice.customer)),
+    });
+    if (result?.failure) {
+      const f = result.failure;
+      throw new ApiError(402, 'card_error', f.message, {
+        code: f.code,
+        decline_code: f.decline_code,
+        payment_intent: snapshot(result.paymentIntent),
+      });
+    }
+    return respond(ctx, invoice, p);
+  });
+}
+
 export function registerInvoices(router: Router): void {
+  registerOneOffInvoices(router);
   router.add('POST', '/v1/invoices/create_preview', preview);
   router.add('GET', '/v1/invoices', (req) =>
     listResponse<Invoice>(

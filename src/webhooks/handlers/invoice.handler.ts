@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { TollgateMetrics } from '../../metrics/metrics.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
+import { AutoTopUpService } from '../../spend-controls/auto-top-up.service';
 import { OnStripeEvent } from '../on-stripe-event.decorator';
 import { refId } from '../../stripe/stripe-refs';
 import { StripeObjectMissingError } from '../stripe-object-missing.error';
@@ -20,12 +21,19 @@ export class InvoiceHandler {
     private readonly periods: SubscriptionPeriodsService,
     @Inject(NOTIFIER) private readonly notifier: Notifier,
     private readonly metrics: TollgateMetrics,
+    private readonly autoTopUps: AutoTopUpService,
   ) {}
 
   /** Creation or renewal paid: start that period's monthly credits (once per period, never backwards). */
   @OnStripeEvent('invoice.paid')
   async paid(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
     const invoice = ctx.event.data.object;
+    if (invoice.metadata?.auto_top_up_attempt && !invoice.parent?.subscription_details) {
+      // An auto top-up charged through an invoice (tax on): its credits, once per invoice (read again first).
+      const paid = await this.autoTopUps.prepareInvoicePaid(invoice.id);
+      await ctx.commit((m) => this.autoTopUps.applyInvoicePaid(m, paid));
+      return;
+    }
     const prepared = await this.prepare(ctx);
     if (!prepared) return; // a one-off invoice: nothing to do
     await ctx.commit((m) => this.periods.applyInvoicePaid(m, invoice, prepared));
