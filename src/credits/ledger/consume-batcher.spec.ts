@@ -90,4 +90,34 @@ describe('ConsumeBatcher', () => {
     calls[2].finish(['b1']);
     await expect(fourth).resolves.toBe('b1');
   });
+
+  it('refuses every waiting request when no statement finishes for maxWaitMs; a moving queue keeps waiting', async () => {
+    jest.useFakeTimers();
+    try {
+      const { calls, run } = controlledRunner();
+      const batcher = new ConsumeBatcher(run, 1, 256, 5000, () => new Error('database busy'));
+      // A queue that moves: a's requests run one after the other, each 3 s, 9 s in all.
+      const hot = [batcher.submit(req('a', 1)), batcher.submit(req('a', 2)), batcher.submit(req('a', 3))];
+      for (let n = 0; n < 3; n++) {
+        jest.advanceTimersByTime(3000);
+        calls[n].finish([`a${n + 1}`]);
+        await Promise.resolve();
+        await Promise.resolve();
+      }
+      await expect(Promise.all(hot)).resolves.toEqual(['a1', 'a2', 'a3']);
+
+      // A stuck statement: what waits behind it is refused after 5 s of no progress, and never runs.
+      const stuck = batcher.submit(req('b'));
+      const behind = [batcher.submit(req('c')), batcher.submit(req('d'))];
+      jest.advanceTimersByTime(4999);
+      expect(calls).toHaveLength(4);
+      jest.advanceTimersByTime(1);
+      for (const p of behind) await expect(p).rejects.toThrow('database busy');
+      calls[3].finish(['b1']); // the statement in flight still answers its own request
+      await expect(stuck).resolves.toBe('b1');
+      expect(calls).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -18,25 +18,46 @@ interface Waiting<Q, R> {
  * statement — one round trip, one commit — and each request gets its own row back (or none: refused). Under
  * light load nothing waits: each request runs at once, alone. A user's later requests wait for the next
  * statement (never two of one user in flight), so each sees the one before, in arrival order. A statement
- * that fails fails every request in it, and none of them changed anything (one statement is atomic).
+ * that fails fails every request in it, and none of them changed anything (one statement is atomic). When no
+ * statement has finished for `maxWaitMs` while requests wait (the database is stuck or gone), every waiting
+ * request is refused with `timeoutError()` and never runs — as requests waiting too long for a pooled
+ * connection would be; a long queue that moves (one hot user's many requests) keeps waiting.
  */
 export class ConsumeBatcher<Q extends { userId: string }, R> {
   private queue: Array<Waiting<Q, R>> = [];
   private inFlight = 0;
   private readonly busyUsers = new Set<string>();
+  private watchdog?: NodeJS.Timeout;
 
   constructor(
     /** Runs the requests as one statement; answers the row of each request taken, by index (absent: refused). */
     private readonly run: (requests: Q[]) => Promise<Array<R | undefined>>,
     private readonly maxInFlight: number,
     private readonly maxBatch: number,
+    private readonly maxWaitMs = 5000,
+    private readonly timeoutError: () => unknown = () => new Error('timed out waiting for a take statement'),
   ) {}
 
   submit(request: Q): Promise<R | undefined> {
     return new Promise<R | undefined>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.pump();
+      if (!this.watchdog) this.arm();
     });
+  }
+
+  /** (Re)starts the stall timer while requests wait; stops it when none do. */
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    if (this.queue.length === 0) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      const stuck = this.queue;
+      this.queue = [];
+      for (const w of stuck) w.reject(this.timeoutError());
+    }, this.maxWaitMs);
+    this.watchdog.unref();
   }
 
   private pump(): void {
@@ -66,6 +87,7 @@ export class ConsumeBatcher<Q extends { userId: string }, R> {
       for (const w of batch) this.busyUsers.delete(w.request.userId);
       this.inFlight--;
       this.pump();
+      this.arm(); // progress: whoever still waits gets a fresh maxWaitMs
     }
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CannotExecuteNotConnectedError, DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainEvents } from '../../common/events/domain-events';
+import { AppError, ErrorCode } from '../../common/errors';
 import { databaseConfig, DatabaseConfig } from '../../config/database.config';
 import { TollgateMetrics } from '../../metrics/metrics.service';
 import { Balance, CreditsPosted, PostedMovement, PostingCause } from '../../common/facts/credit.facts';
@@ -95,8 +96,12 @@ export class LedgerService {
     // wait for the next statement, which takes them all (up to CREDITS_BATCH_MAX users) at once.
     const inFlight = database.embedded ? 1 : Math.max(1, Math.floor(database.poolSize / 2));
     const max = database.creditsBatchMax;
-    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, max);
-    this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, max);
+    // No statement finishing for as long as a request would wait for a pooled connection: the waiting get 503.
+    const wait = database.poolAcquireTimeoutMs;
+    const busy = () =>
+      new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
+    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, max, wait, busy);
+    this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, max, wait, busy);
   }
 
   /**
