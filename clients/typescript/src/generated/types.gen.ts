@@ -1027,6 +1027,28 @@ export type SpendControlsDto = {
     } | null;
 };
 
+export type PendingTopUpDto = {
+    payment_intent_id: string;
+    /**
+     * Stripe's status of the PaymentIntent: requires_payment_method (waiting for the customer), requires_action (authentication started), processing or succeeded (credits arrive with the webhook).
+     */
+    status: string;
+    /**
+     * Minor units.
+     */
+    amount: number;
+    currency: string;
+    /**
+     * The pack's credits, granted once it succeeds.
+     */
+    credits: number;
+    /**
+     * Your page that confirms it (FRONTEND_URL/payments/confirm), as in payment.action_required.
+     */
+    confirm_url: string;
+    created_at: string;
+};
+
 export type AutoTopUpResponseDto = {
     user_id: string;
     enabled: boolean;
@@ -1038,10 +1060,14 @@ export type AutoTopUpResponseDto = {
      */
     failures: number;
     /**
-     * Why Tollgate turned it off (payment_failed, no_payment_method, package_unavailable), if it did.
+     * Why Tollgate turned it off (payment_failed, no_payment_method, package_unavailable, currency_mismatch), if it did.
      */
     disabled_reason: string | null;
     updated_at: string | null;
+    /**
+     * The newest top-up waiting for the customer to confirm it (3-D Secure), or null.
+     */
+    pending_payment: PendingTopUpDto | null;
 };
 
 export type AutoTopUpDto = {
@@ -1058,6 +1084,29 @@ export type AutoTopUpDto = {
      * At most this many top-ups per UTC calendar month (1 to 1000).
      */
     max_per_month: number;
+};
+
+export type ConfirmTopUpDto = {
+    /**
+     * The PaymentIntent of payment.action_required.
+     */
+    payment_intent_id: string;
+};
+
+export type AutoTopUpConfirmedDto = {
+    payment_intent_id: string;
+    /**
+     * Stripe's status after confirming: requires_action (send the customer to redirect_url), succeeded.
+     */
+    status: string;
+    /**
+     * The card's authentication step (requires_action); it returns to the confirm page.
+     */
+    redirect_url: string | null;
+    /**
+     * true: this call granted the pack's credits (it had succeeded).
+     */
+    granted: boolean;
 };
 
 export type AdminUserSummaryDto = {
@@ -1163,7 +1212,7 @@ export type ReplaySummaryDto = {
 
 export type ReconcileRequestDto = {
     /**
-     * Mirror what Stripe says for every drifted subscription.
+     * Mirror what Stripe says for every drifted subscription; grant the missing top-ups.
      */
     fix?: boolean;
 };
@@ -1184,6 +1233,44 @@ export type SubscriptionDriftDto = {
     };
 };
 
+export type MissedTopUpDto = {
+    payment_intent_id: string;
+    /**
+     * With tax on, the paid top-up invoice the PaymentIntent paid; null for a bare PaymentIntent.
+     */
+    invoice_id: string | null;
+    user_id: string;
+    customer_id: string;
+    /**
+     * The pack's credits (from the PaymentIntent's metadata).
+     */
+    credits: number;
+    /**
+     * What Stripe charged, in minor units.
+     */
+    amount: number;
+    currency: string;
+};
+
+export type TopUpReconcileDto = {
+    /**
+     * Succeeded auto top-up PaymentIntents and paid top-up invoices found on Stripe.
+     */
+    checked: number;
+    /**
+     * Of those, the ones Tollgate never granted.
+     */
+    missing: Array<MissedTopUpDto>;
+    /**
+     * Missing top-ups granted now, once each (with fix).
+     */
+    granted: number;
+    /**
+     * Still missing after the fix.
+     */
+    unresolved: Array<MissedTopUpDto>;
+};
+
 export type ReconcileResultDto = {
     customers: number;
     subscriptions: number;
@@ -1196,6 +1283,10 @@ export type ReconcileResultDto = {
      * Drift that a fix could not resolve.
      */
     unresolved: Array<SubscriptionDriftDto>;
+    /**
+     * Auto top-up payments Stripe charged, never granted.
+     */
+    top_ups: TopUpReconcileDto;
 };
 
 export type UserOutboundEventDto = {
@@ -4311,6 +4402,128 @@ export type AutoTopUpControllerPutResponses = {
 };
 
 export type AutoTopUpControllerPutResponse = AutoTopUpControllerPutResponses[keyof AutoTopUpControllerPutResponses];
+
+export type AutoTopUpControllerConfirmData = {
+    body: ConfirmTopUpDto;
+    headers?: {
+        /**
+         * With an API key (scope controls:write): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/credits/auto-top-up/confirm';
+};
+
+export type AutoTopUpControllerConfirmErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * Payment required: a card error (CARD_DECLINED, INSUFFICIENT_FUNDS, EXPIRED_CARD, PROCESSING_ERROR).
+     */
+    402: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * PAYMENT_PROVIDER_ERROR: Stripe answered unexpectedly; nothing changed.
+     */
+    502: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AutoTopUpControllerConfirmError = AutoTopUpControllerConfirmErrors[keyof AutoTopUpControllerConfirmErrors];
+
+export type AutoTopUpControllerConfirmResponses = {
+    200: AutoTopUpConfirmedDto;
+};
+
+export type AutoTopUpControllerConfirmResponse = AutoTopUpControllerConfirmResponses[keyof AutoTopUpControllerConfirmResponses];
+
+export type DevSpendControlsControllerPutData = {
+    body: SpendControlsDto;
+    path?: never;
+    query?: never;
+    url: '/dev/spend-controls';
+};
+
+export type DevSpendControlsControllerPutErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * BILLING_ADDRESS_REQUIRED (Stripe Tax needs a billing address it can locate) / SPEND_CONTROLS_INVALID (a control out of range): nothing changed.
+     */
+    422: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type DevSpendControlsControllerPutError = DevSpendControlsControllerPutErrors[keyof DevSpendControlsControllerPutErrors];
+
+export type DevSpendControlsControllerPutResponses = {
+    200: SpendControlsResponseDto;
+};
+
+export type DevSpendControlsControllerPutResponse = DevSpendControlsControllerPutResponses[keyof DevSpendControlsControllerPutResponses];
 
 export type AdminUsersControllerSearchData = {
     body?: never;
