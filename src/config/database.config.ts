@@ -21,6 +21,8 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
     poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     /** Group commit: at most this many consumes (or holds) in one statement; 1 runs each on its own. */
     creditsBatchMax: int(env, 'CREDITS_BATCH_MAX', 256, 1, 1000),
+    /** Group commit: statements of each kind (consume, hold, settle) in flight at once; the rest wait for them. */
+    creditsBatchStatements: int(env, 'CREDITS_BATCH_STATEMENTS', 1, 1, 1000),
     /** Server side: PostgreSQL cancels a statement running longer (57014 → 503). */
     statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
     /** Client side: a request waits at most this long for a pooled connection (or a new one to connect). */

@@ -2,9 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainEvents } from '../common/events/domain-events';
 import { AppError, ErrorCode } from '../common/errors';
-import { CreditsPosted } from '../common/facts/credit.facts';
 import { explainInsufficient, takeParts } from './ledger/ledger-queries';
 import { LedgerService } from './ledger/ledger.service';
 import type { Movement } from './ledger/movements';
@@ -74,7 +72,6 @@ export class HoldsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly ledger: LedgerService,
-    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -146,9 +143,8 @@ export class HoldsService {
     cap: boolean,
   ): Promise<HoldResult> {
     const args = { holdId, keep: amount, status, cap };
-    const row = (await this.events.wanted(CreditsPosted, userId))
-      ? await this.db.transaction((m) => this.ledger.settleHold(m, userId, args))
-      : await this.ledger.settleHold(null, userId, args);
+    // On its own: the ledger groups it with concurrent settlements, in a transaction only when one is wanted.
+    const row = await this.ledger.settleHold(null, userId, args);
     switch (row.outcome) {
       case 'not_found':
         throw new AppError(ErrorCode.HoldNotFound);

@@ -163,6 +163,28 @@ describe('credits under concurrency (e2e)', () => {
       expect(await credits(t, people[k])).toMatchObject({ total_credits: 1, held_credits: 9 });
     }
     expect(await t.app.get(CreditsService).verify()).toEqual([]);
+
+    // Every hold captured at 2 at once: settlements share statements too; each returns 1 to its grants.
+    statements.mockClear();
+    const holdIds = people.map((_, k) => [
+      ...new Set(answers.filter((a) => a.k === k && a.body.hold_id).map((a) => a.body.hold_id!)),
+    ]);
+    const captures = await Promise.all(
+      holdIds.flatMap((ids, k) =>
+        ids.map((id) =>
+          fetch(`${t.url}/credits/holds/${id}/capture`, {
+            method: 'POST',
+            headers: { ...people[k].auth, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ amount: 2 }),
+          }).then((res) => res.status),
+        ),
+      ),
+    );
+    expect(tally(captures)).toEqual({ 200: USERS * 3 });
+    expect(Math.max(...statements.mock.calls.map(([n]) => n))).toBeGreaterThan(1);
+    for (const user of people)
+      expect(await credits(t, user)).toMatchObject({ total_credits: 4, held_credits: 0 });
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
   });
 
   // Embedded PGlite is one process by design: several instances can only share a real PostgreSQL.

@@ -19,8 +19,8 @@
  */
 function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string {
   const hold = kind === 'hold';
-  // One request filters by its user directly (the plan PostgreSQL has always used); a batch by its set.
-  const userIn = one ? '= $1::uuid' : 'IN (SELECT user_id FROM items)';
+  // Filters by the parameter itself (one user, or = ANY of the array), so every lookup is an index probe.
+  const userIn = one ? '= $1::uuid' : '= ANY($1::uuid[])';
   const key = hold ? `'hold:' || it.op` : 'it.op';
   return `WITH items AS (
      ${items}
@@ -176,54 +176,60 @@ export interface ConsumeSqlRow {
   parts: ConsumedPart[];
 }
 
-/**
- * Settles a hold as one atomic statement: $1 user id, $2 hold id, $3 what a capture keeps, $4 the new status
- * (`captured`, `released`, `expired`), $5 whether a capture above the hold is capped (else refused). Locks the
- * balance row, then the hold; only an open hold (not past its TTL, unless expiring it) settles: the part not
- * kept goes back to the grants the hold took from, the last taken first (rows `hold_return`, keyed
- * `hold:<id>:return:<n>`), `held` drops by the hold. One row back, always: `outcome` says `ok`, or why nothing
- * changed (`not_found`, `settled`, `expired`, `exceeds`, or `fallback` when a grant the hold took from has ended
- * meanwhile: the caller settles it through the ledger's general posting, which handles that case).
- */
-export const SETTLE_HOLD_SQL = `WITH bal AS (
-     SELECT user_id FROM credit_balances WHERE user_id = $1 FOR UPDATE
+/** The settlement behind SETTLE_HOLD_SQL and SETTLE_HOLD_BATCH_SQL, over a set of requests (one per user). */
+function settleSql(items: string, one: boolean): string {
+  // Filters by the parameters themselves (one value, or = ANY of the array), so every lookup is an index probe.
+  const userIn = one ? '= $1::uuid' : '= ANY($1::uuid[])';
+  const holdIn = one ? '= $2::uuid' : '= ANY($2::uuid[])';
+  const sourceIn = one ? '= $2::text' : '= ANY($2::uuid[]::text[])';
+  return `WITH items AS (
+     ${items}
+   ), bal AS (
+     SELECT user_id FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
    ), h AS (
-     SELECT id, amount, status, expires_at <= now() AS due, created_at FROM credit_holds
-      WHERE id = $2::uuid AND user_id = (SELECT user_id FROM bal) FOR UPDATE
+     SELECT c.id, c.user_id, c.amount, c.status, c.expires_at <= now() AS due, c.created_at
+       FROM credit_holds c
+      WHERE c.id ${holdIn} AND c.user_id IN (SELECT user_id FROM bal)
+        AND (c.id, c.user_id) IN (SELECT hold_id, user_id FROM items)
+      FOR UPDATE
    ), parts AS (
-     SELECT l.id, l.grant_id, l.bucket, -l.amount AS taken FROM credit_ledger l
-      WHERE l.user_id = $1 AND l.source_type = 'hold' AND l.source_id = $2::text AND l.reason = 'hold'
-        AND EXISTS (SELECT 1 FROM h)
+     SELECT l.id, l.user_id, l.grant_id, l.bucket, -l.amount AS taken
+       FROM credit_ledger l JOIN h ON l.source_id = h.id::text AND l.user_id = h.user_id
+      WHERE l.source_type = 'hold' AND l.source_id ${sourceIn} AND l.user_id ${userIn} AND l.reason = 'hold'
    ), pg AS (
      SELECT g.id, g.voided_at IS NOT NULL OR g.expired_at IS NOT NULL AS ended FROM credit_grants g
-      WHERE g.user_id = $1 AND g.id IN (SELECT grant_id FROM parts)
+      WHERE g.user_id ${userIn} AND g.id IN (SELECT grant_id FROM parts)
       FOR UPDATE
    ), dead AS (
-     SELECT 1 FROM pg WHERE ended
+     SELECT DISTINCT p.user_id FROM parts p JOIN pg ON pg.id = p.grant_id WHERE pg.ended
    ), ok AS (
-     SELECT id, amount, CASE WHEN $4::text = 'captured' THEN LEAST(amount, $3::int) ELSE 0 END AS keep, created_at
-       FROM h
-      WHERE status = 'open' AND (NOT due OR $4::text = 'expired')
-        AND ($4::text <> 'captured' OR $5::boolean OR $3::int <= amount) AND NOT EXISTS (SELECT 1 FROM dead)
+     SELECT h.id, h.user_id, h.amount, it.status AS to_status,
+            CASE WHEN it.status = 'captured' THEN LEAST(h.amount, it.keep) ELSE 0 END AS keep, h.created_at
+       FROM h JOIN items it ON it.user_id = h.user_id
+      WHERE h.status = 'open' AND (NOT h.due OR it.status = 'expired')
+        AND (it.status <> 'captured' OR it.cap OR it.keep <= h.amount)
+        AND h.user_id NOT IN (SELECT user_id FROM dead)
    ), back AS (
-     SELECT p.grant_id, p.bucket, row_number() OVER w AS n,
+     SELECT p.user_id, p.grant_id, p.bucket, row_number() OVER w AS n,
             LEAST(p.taken, GREATEST(0, (ok.amount - ok.keep) - (sum(p.taken) OVER w - p.taken)))::int AS back
-       FROM parts p, ok WINDOW w AS (ORDER BY p.id DESC)
+       FROM parts p JOIN ok ON ok.user_id = p.user_id WINDOW w AS (PARTITION BY p.user_id ORDER BY p.id DESC)
    ), ret AS (
-     SELECT grant_id, bucket, n, back FROM back WHERE back > 0
+     SELECT user_id, grant_id, bucket, n, back FROM back WHERE back > 0
    ), gr AS (
-     UPDATE credit_grants g SET remaining = g.remaining + r.back FROM ret r WHERE g.id = r.grant_id AND g.user_id = $1
+     UPDATE credit_grants g SET remaining = g.remaining + r.back FROM ret r
+      WHERE g.id = r.grant_id AND g.user_id = r.user_id
      RETURNING g.id
    ), split AS (
-     SELECT COALESCE(sum(back) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
-            COALESCE(sum(back) FILTER (WHERE bucket = 'purchased'), 0)::int AS p,
-            COALESCE(sum(back) FILTER (WHERE bucket = 'promotional'), 0)::int AS r
-       FROM ret
+     SELECT ok.user_id,
+            COALESCE(sum(r.back) FILTER (WHERE r.bucket = 'monthly'), 0)::int AS m,
+            COALESCE(sum(r.back) FILTER (WHERE r.bucket = 'purchased'), 0)::int AS p,
+            COALESCE(sum(r.back) FILTER (WHERE r.bucket = 'promotional'), 0)::int AS r
+       FROM ok LEFT JOIN ret r ON r.user_id = ok.user_id GROUP BY ok.user_id
    ), hu AS (
-     UPDATE credit_holds c SET status = $4::text, captured = CASE WHEN $4::text = 'captured' THEN ok.keep END,
-                               settled_at = now()
-       FROM ok WHERE c.id = ok.id
-     RETURNING c.reason, c.expires_at, c.created_at, c.settled_at
+     UPDATE credit_holds c SET status = ok.to_status,
+                               captured = CASE WHEN ok.to_status = 'captured' THEN ok.keep END, settled_at = now()
+       FROM ok WHERE c.id = ok.id AND c.user_id = ok.user_id
+     RETURNING c.user_id, c.reason, c.expires_at, c.created_at, c.settled_at
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly + s.m, purchased = b.purchased + s.p, promotional = b.promotional + s.r,
@@ -235,33 +241,62 @@ export const SETTLE_HOLD_SQL = `WITH bal AS (
                                   THEN GREATEST(0, b.usage_day_used - (ok.amount - ok.keep)) ELSE b.usage_day_used END,
             usage_month_used = CASE WHEN b.usage_month_start = date_trunc('month', ok.created_at, 'UTC')
                                     THEN GREATEST(0, b.usage_month_used - (ok.amount - ok.keep)) ELSE b.usage_month_used END
-       FROM split s, ok
-      WHERE b.user_id = $1
-     RETURNING b.monthly, b.purchased, b.promotional, b.held, s.m AS to_monthly, s.p AS to_purchased,
+       FROM split s JOIN ok ON ok.user_id = s.user_id
+      WHERE b.user_id = s.user_id
+     RETURNING b.user_id, b.monthly, b.purchased, b.promotional, b.held, s.m AS to_monthly, s.p AS to_purchased,
                s.r AS to_promotional
    ), led AS (
      INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
                                 idempotency_key, grant_id, metadata)
-     SELECT $1, r.bucket, r.back,
+     SELECT r.user_id, r.bucket, r.back,
             CASE r.bucket WHEN 'monthly' THEN u.monthly - u.to_monthly
                           WHEN 'purchased' THEN u.purchased - u.to_purchased
                           ELSE u.promotional - u.to_promotional END
-              + sum(r.back) OVER (PARTITION BY r.bucket ORDER BY r.n),
-            'hold_return', 'hold', $2::text, 'hold:' || $2::text || ':return:' || r.n, r.grant_id, '{}'::jsonb
-       FROM ret r, upd u
-      ORDER BY r.n
+              + sum(r.back) OVER (PARTITION BY r.user_id, r.bucket ORDER BY r.n),
+            'hold_return', 'hold', ok.id::text, 'hold:' || ok.id::text || ':return:' || r.n, r.grant_id, '{}'::jsonb
+       FROM ret r JOIN upd u ON u.user_id = r.user_id JOIN ok ON ok.user_id = r.user_id
+      ORDER BY r.user_id, r.n
    )
-   SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM h) THEN 'not_found'
-               WHEN (SELECT status FROM h) <> 'open' THEN 'settled'
-               WHEN (SELECT due FROM h) AND $4::text <> 'expired' THEN 'expired'
-               WHEN EXISTS (SELECT 1 FROM dead) THEN 'fallback'
-               WHEN NOT EXISTS (SELECT 1 FROM ok) THEN 'exceeds'
+   SELECT it.i,
+          CASE WHEN h.id IS NULL THEN 'not_found'
+               WHEN h.status <> 'open' THEN 'settled'
+               WHEN h.due AND it.status <> 'expired' THEN 'expired'
+               WHEN it.user_id IN (SELECT user_id FROM dead) THEN 'fallback'
+               WHEN ok.id IS NULL THEN 'exceeds'
                ELSE 'ok' END AS outcome,
-          (SELECT status FROM h) AS prior_status, (SELECT amount FROM h) AS amount, (SELECT keep FROM ok) AS captured,
+          h.status AS prior_status, h.amount, ok.keep AS captured,
           u.monthly, u.purchased, u.promotional, u.held, u.to_monthly, u.to_purchased, u.to_promotional,
-          (SELECT json_agg(json_build_array(r.grant_id, r.bucket, r.back) ORDER BY r.n) FROM ret r) AS parts,
+          (SELECT json_agg(json_build_array(r.grant_id, r.bucket, r.back) ORDER BY r.n) FROM ret r
+            WHERE r.user_id = it.user_id) AS parts,
           hu.reason, hu.expires_at, hu.created_at, hu.settled_at
-     FROM (SELECT 1) one LEFT JOIN upd u ON true LEFT JOIN hu ON true`;
+     FROM items it LEFT JOIN h ON h.user_id = it.user_id LEFT JOIN ok ON ok.user_id = it.user_id
+          LEFT JOIN upd u ON u.user_id = it.user_id LEFT JOIN hu ON hu.user_id = it.user_id`;
+}
+
+/**
+ * Settles a hold as one atomic statement: $1 user id, $2 hold id, $3 what a capture keeps, $4 the new status
+ * (`captured`, `released`, `expired`), $5 whether a capture above the hold is capped (else refused). Locks the
+ * balance row, then the hold; only an open hold (not past its TTL, unless expiring it) settles: the part not
+ * kept goes back to the grants the hold took from, the last taken first (rows `hold_return`, keyed
+ * `hold:<id>:return:<n>`), `held` drops by the hold. One row back, always: `outcome` says `ok`, or why nothing
+ * changed (`not_found`, `settled`, `expired`, `exceeds`, or `fallback` when a grant the hold took from has ended
+ * meanwhile: the caller settles it through the ledger's general posting, which handles that case).
+ */
+export const SETTLE_HOLD_SQL = settleSql(
+  'SELECT 1 AS i, $1::uuid AS user_id, $2::uuid AS hold_id, $3::int AS keep, $4::text AS status, $5::boolean AS cap',
+  true,
+);
+
+/**
+ * Many users' settlements as one atomic statement (one per user, as CONSUME_BATCH_SQL): arrays of
+ * SETTLE_HOLD_SQL's five parameters. One row back per request, `i` its 1-based position.
+ */
+export const SETTLE_HOLD_BATCH_SQL = settleSql(
+  `SELECT x.i::int AS i, x.user_id, x.hold_id, x.keep, x.status, x.cap
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::boolean[])
+            WITH ORDINALITY AS x(user_id, hold_id, keep, status, cap, i)`,
+  false,
+);
 
 export interface SettleHoldRow {
   outcome: 'ok' | 'not_found' | 'settled' | 'expired' | 'exceeds' | 'fallback';

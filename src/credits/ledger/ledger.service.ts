@@ -15,6 +15,7 @@ import {
   HOLD_BATCH_SQL,
   HOLD_SQL,
   HoldSqlRow,
+  SETTLE_HOLD_BATCH_SQL,
   SETTLE_HOLD_SQL,
   SettleHoldRow,
 } from './consume-sql';
@@ -39,6 +40,15 @@ interface HoldRequest extends ConsumeRequest {
   idempotencyKey: string;
   requestHash: string;
   ttlSeconds: number;
+}
+
+/** A hold's settlement waiting for its statement: SETTLE_HOLD_SQL's five parameters. */
+interface SettleRequest {
+  userId: string;
+  holdId: string;
+  keep: number;
+  status: 'captured' | 'released' | 'expired';
+  cap: boolean;
 }
 
 /** A take statement's pair (one request, a batch), its parameters per request, and the posting it records. */
@@ -84,6 +94,7 @@ export class LedgerService {
   /** Consumes and holds on their own (no caller transaction) share statements under load: see ConsumeBatcher. */
   private readonly consumes: ConsumeBatcher<ConsumeRequest, ConsumeSqlRow>;
   private readonly holds: ConsumeBatcher<HoldRequest, HoldSqlRow>;
+  private readonly settles: ConsumeBatcher<SettleRequest, SettleHoldRow>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -92,9 +103,9 @@ export class LedgerService {
     private readonly metrics: TollgateMetrics,
   ) {
     this.prepare = !database.embedded;
-    // At most half the pool runs take statements of each kind, so other requests find a connection; the rest
-    // wait for the next statement, which takes them all (up to CREDITS_BATCH_MAX users) at once.
-    const inFlight = database.embedded ? 1 : Math.max(1, Math.floor(database.poolSize / 2));
+    // At most CREDITS_BATCH_STATEMENTS statements of each kind run at once (few and full beats many and small:
+    // fewer round trips and commits); the rest wait for the next, which takes them all (up to CREDITS_BATCH_MAX).
+    const inFlight = database.embedded ? 1 : Math.min(database.creditsBatchStatements, database.poolSize);
     const max = database.creditsBatchMax;
     // No statement finishing for as long as a request would wait for a pooled connection: the waiting get 503.
     const wait = database.poolAcquireTimeoutMs;
@@ -102,6 +113,7 @@ export class LedgerService {
       new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
     this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, max, wait, busy);
     this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, max, wait, busy);
+    this.settles = new ConsumeBatcher((rs) => this.settleStatement(rs), inFlight, max, wait, busy);
   }
 
   /**
@@ -231,9 +243,45 @@ export class LedgerService {
     userId: string,
     p: { holdId: string; keep: number; status: 'captured' | 'released' | 'expired'; cap: boolean },
   ): Promise<SettleHoldRow> {
-    const values = [userId, p.holdId, p.keep, p.status, p.cap];
-    const row = (await this.run<SettleHoldRow>(m, 'tollgate_settle_hold_v1', SETTLE_HOLD_SQL, values))!;
-    if (row.outcome !== 'ok') return row;
+    const request: SettleRequest = { userId, ...p };
+    const row = m ? (await this.settleEach(m, [request]))[0] : await this.settles.submit(request);
+    return row!;
+  }
+
+  /** One statement for the settlements a batcher grouped, in a transaction only when a fact is wanted. */
+  private async settleStatement(requests: SettleRequest[]): Promise<SettleHoldRow[]> {
+    this.metrics.consumeStatement(requests.length);
+    let wanted = false;
+    for (const r of requests) if ((wanted = await this.events.wanted(CreditsPosted, r.userId))) break;
+    if (!wanted) return this.settleEach(null, requests);
+    return this.db.transaction((m) => this.settleEach(m, requests));
+  }
+
+  /** SETTLE_HOLD_SQL for one request, SETTLE_HOLD_BATCH_SQL for several (one per user); publishes each fact. */
+  private async settleEach(m: EntityManager | null, requests: SettleRequest[]): Promise<SettleHoldRow[]> {
+    type Row = SettleHoldRow & { i: number };
+    const values = (r: SettleRequest) => [r.userId, r.holdId, r.keep, r.status, r.cap];
+    const byIndex: Row[] = new Array<Row>(requests.length);
+    if (requests.length === 1) {
+      byIndex[0] = (await this.run<Row>(m, 'tollgate_settle_hold_v2', SETTLE_HOLD_SQL, values(requests[0])))!;
+    } else {
+      const columns = requests.map(values);
+      const arrays = columns[0].map((_, c) => columns.map((row) => row[c]));
+      for (const row of await this.runAll<Row>(
+        m,
+        'tollgate_settle_hold_batch_v1',
+        SETTLE_HOLD_BATCH_SQL,
+        arrays,
+      ))
+        byIndex[row.i - 1] = row;
+    }
+    for (const [i, row] of byIndex.entries())
+      if (row.outcome === 'ok') await this.settled(m, requests[i], row);
+    return byIndex;
+  }
+
+  /** Publishes a settlement's fact: in `m`'s transaction, or to after-commit subscribers. */
+  private async settled(m: EntityManager | null, p: SettleRequest, row: SettleHoldRow): Promise<void> {
     const captured = row.captured ?? 0;
     const after = {
       monthly: row.monthly,
@@ -259,10 +307,9 @@ export class LedgerService {
     }));
     const returned = (row.amount ?? 0) - captured;
     const cause = { kind: 'hold_settled' as const, holdId: p.holdId, status: p.status, captured, returned };
-    const fact = new CreditsPosted(userId, cause, before, after, movements);
+    const fact = new CreditsPosted(p.userId, cause, before, after, movements);
     if (m) await this.events.publish(m, fact);
     else this.events.committedFact(fact);
-    return row;
   }
 
   /**
