@@ -127,6 +127,9 @@ export class AutoTopUpService implements OnModuleInit, OnApplicationBootstrap, O
       name: 'auto-top-up',
       // Only a posting of a user with auto top-up on needs a transaction for it (a crossing is claimed in it).
       wants: (userId) => (userId === undefined ? this.thresholds.size > 0 : this.thresholds.has(userId)),
+      // It acts only on a crossing below the user's threshold (onPosting): the consume hot path runs only those
+      // debits in a transaction.
+      onlyCrossingBelow: (userId) => this.thresholds.get(userId),
       handle: (m, fact) => this.onPosting(m, fact),
     });
   }

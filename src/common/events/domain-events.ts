@@ -21,7 +21,16 @@ export interface BlockingSubscriber<F> {
    * absent means "always".
    */
   wants?(userId?: string): boolean | Promise<boolean>;
+  /**
+   * For a balance fact: the subscriber acts only on a posting that takes this user's total from at or above this
+   * figure to below it (undefined: on any). A publisher that can refuse such a posting where it would skip its
+   * transaction (the consume hot path) asks `DomainEvents.demand` and runs only those in a transaction.
+   */
+  onlyCrossingBelow?(userId: string): number | undefined;
 }
+
+/** What the blocking subscribers want of a user's facts: none, every one, or only one crossing below a figure. */
+export type Demand = { kind: 'none' } | { kind: 'all' } | { kind: 'crossing'; below: number };
 
 /** A subscriber that runs only once the publisher's transaction committed (metrics, info logs). */
 export type CommittedSubscriber<F> = (fact: F) => void;
@@ -68,6 +77,20 @@ export class DomainEvents {
   async wanted(type: FactClass<object>, userId?: string): Promise<boolean> {
     for (const s of this.blocking.get(type) ?? []) if (!s.wants || (await s.wants(userId))) return true;
     return false;
+  }
+
+  /** `wanted`, finer: whether the subscribers want every fact about this user, none, or one crossing a floor. */
+  async demand(type: FactClass<object>, userId: string): Promise<Demand> {
+    let below: number | undefined;
+    for (const s of this.blocking.get(type) ?? []) {
+      if (s.wants && !(await s.wants(userId))) continue;
+      const floor = s.onlyCrossingBelow?.(userId);
+      if (floor === undefined) return { kind: 'all' };
+      // Two floors cannot share one refusal: whoever has two is watched on every fact.
+      if (below !== undefined && below !== floor) return { kind: 'all' };
+      below = floor;
+    }
+    return below === undefined ? { kind: 'none' } : { kind: 'crossing', below };
   }
 
   /**

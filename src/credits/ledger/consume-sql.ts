@@ -25,11 +25,11 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
   return `WITH items AS (
      ${items}
    ), bal AS (
-     SELECT user_id, usage_limits, usage_hour_start, usage_hour_used, usage_day_start, usage_day_used,
-            usage_month_start, usage_month_used
+     SELECT user_id, monthly + purchased + promotional AS total, usage_limits, usage_hour_start, usage_hour_used,
+            usage_day_start, usage_day_used, usage_month_start, usage_month_used
        FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
    ), win AS (
-     SELECT user_id, usage_limits,
+     SELECT user_id, total, usage_limits,
             date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
             date_trunc('month', now(), 'UTC') AS m_ws,
             CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
@@ -38,13 +38,17 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
        FROM bal
    ), allowed AS (
      SELECT it.user_id FROM items it JOIN win w ON w.user_id = it.user_id
-      WHERE NOT EXISTS (
+      -- a request with a floor is not taken when it would cross it (the caller runs it where that is watched)
+      WHERE (it.floor IS NULL OR NOT (w.total >= it.floor AND w.total - it.amount < it.floor))
+        AND NOT EXISTS (
         SELECT 1 FROM jsonb_array_elements(w.usage_limits) l
          WHERE it.amount + CASE l->>'per' WHEN 'hour' THEN w.h_used WHEN 'day' THEN w.d_used
                                          ELSE w.m_used END > (l->>'credits')::int)
    ), live AS (
      SELECT user_id, id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
-      WHERE user_id ${userIn} AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
+      -- through bal: a user's grants are locked only once their balance row is (every writer's order)
+      WHERE user_id ${one ? '= (SELECT user_id FROM bal)' : 'IN (SELECT user_id FROM bal)'}
+        AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
         AND effective_at <= now() AND (expires_at IS NULL OR expires_at > now())
       ORDER BY user_id, priority, expires_at, created_at, id
       FOR UPDATE
@@ -113,7 +117,8 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
 }
 
 /** One request as the statement's set of items: $1 user id, $2 amount, $3 operation, $4 reason. */
-const ONE_ITEM = 'SELECT 1 AS i, $1::uuid AS user_id, $2::int AS amount, $3::text AS op, $4::text AS reason';
+const ONE_ITEM =
+  'SELECT 1 AS i, $1::uuid AS user_id, $2::int AS amount, $3::text AS op, $4::text AS reason, NULL::int AS floor';
 
 /** One hold as the set of items: a consume's four, then $5 its Idempotency-Key, $6 its hash, $7 its TTL. */
 const ONE_HOLD = `${ONE_ITEM}, $5::text AS key, $6::text AS hash, $7::int AS ttl`;
@@ -125,15 +130,17 @@ const ONE_HOLD = `${ONE_ITEM}, $5::text AS key, $6::text AS hash, $7::int AS ttl
 export const CONSUME_SQL = takeSql('consume', ONE_ITEM, true);
 
 /**
- * Many users' consumes as one atomic statement: $1 user ids, $2 amounts, $3 operations, $4 reasons (arrays of
- * one length, AT MOST ONE request per user: a user's requests run one statement after the other, so each sees
- * the one before). A row back per request that was taken, with `i` its 1-based position; a request with no row
- * was refused and changed nothing. One statement: all of it commits, or (an error) none of it.
+ * Many users' consumes as one atomic statement: $1 user ids, $2 amounts, $3 operations, $4 reasons, $5 floors
+ * (arrays of one length, AT MOST ONE request per user: a user's requests run one statement after the other, so
+ * each sees the one before). A floor (null: none) refuses the request when it would take the user's total from
+ * at or above it to below it. A row back per request that was taken, with `i` its 1-based position; a request
+ * with no row was refused and changed nothing. One statement: all of it commits, or (an error) none of it.
  */
 export const CONSUME_BATCH_SQL = takeSql(
   'consume',
-  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY AS x(user_id, amount, op, reason, i)`,
+  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.floor
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])
+            WITH ORDINALITY AS x(user_id, amount, op, reason, floor, i)`,
   false,
 );
 
@@ -150,7 +157,7 @@ export const HOLD_SQL = takeSql('hold', ONE_HOLD, true);
  */
 export const HOLD_BATCH_SQL = takeSql(
   'hold',
-  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.key, x.hash, x.ttl
+  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, NULL::int AS floor, x.key, x.hash, x.ttl
        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
             WITH ORDINALITY AS x(user_id, amount, op, reason, key, hash, ttl, i)`,
   false,

@@ -55,13 +55,16 @@ interface SettleRequest {
 interface TakeKind<Q extends ConsumeRequest> {
   one: [name: string, sql: string];
   many: [name: string, sql: string];
+  /** Whether the batch statement takes floors (an array after the request's own parameters). */
+  floors: boolean;
   values: (r: Q) => unknown[];
   posting: (r: Q) => { cause: PostingCause; reason: 'consume' | 'hold'; key: string };
 }
 
 const CONSUMES: TakeKind<ConsumeRequest> = {
   one: ['tollgate_consume_v3', CONSUME_SQL],
-  many: ['tollgate_consume_batch_v1', CONSUME_BATCH_SQL],
+  many: ['tollgate_consume_batch_v2', CONSUME_BATCH_SQL],
+  floors: true,
   values: (r) => [r.userId, r.amount, r.operation, r.reason],
   posting: (r) => ({
     cause: { kind: 'consume', amount: r.amount, reason: r.reason, operation: r.operation },
@@ -73,6 +76,7 @@ const CONSUMES: TakeKind<ConsumeRequest> = {
 const HOLDS: TakeKind<HoldRequest> = {
   one: ['tollgate_hold_v2', HOLD_SQL],
   many: ['tollgate_hold_batch_v1', HOLD_BATCH_SQL],
+  floors: false,
   values: (r) => [r.userId, r.amount, r.operation, r.reason, r.idempotencyKey, r.requestHash, r.ttlSeconds],
   posting: (r) => ({
     cause: { kind: 'hold', holdId: r.operation, amount: r.amount, reason: r.reason },
@@ -126,10 +130,27 @@ export class LedgerService {
     requests: Q[],
   ): Promise<Array<R | undefined>> {
     this.metrics.consumeStatement(requests.length);
-    let wanted = false;
-    for (const r of requests) if ((wanted = await this.events.wanted(CreditsPosted, r.userId))) break;
-    if (!wanted) return this.takeEach<Q, R>(null, kind, requests);
-    return this.db.transaction((m) => this.takeEach<Q, R>(m, kind, requests));
+    const demands = await Promise.all(requests.map((r) => this.events.demand(CreditsPosted, r.userId)));
+    const watched = demands.some((d) => d.kind === 'all' || (d.kind === 'crossing' && !kind.floors));
+    if (watched) return this.db.transaction((m) => this.takeEach<Q, R>(m, kind, requests));
+    if (demands.every((d) => d.kind === 'none')) return this.takeEach<Q, R>(null, kind, requests);
+    // Only crossings are watched: every request runs on its own, a watched one refused where it would cross its
+    // floor; those refused run again in a transaction that publishes their facts (they may have been refused
+    // for want of credits: then they are refused again, and nothing changed either time).
+    const floors = demands.map((d) => (d.kind === 'crossing' ? d.below : null));
+    const rows = await this.takeEach<Q, R>(null, kind, requests, floors);
+    const again = requests.flatMap((r, i) => (floors[i] !== null && !rows[i] ? [i] : []));
+    if (again.length > 0) {
+      const retried = await this.db.transaction((m) =>
+        this.takeEach<Q, R>(
+          m,
+          kind,
+          again.map((i) => requests[i]),
+        ),
+      );
+      again.forEach((i, n) => (rows[i] = retried[n]));
+    }
+    return rows;
   }
 
   /** The kind's statement for one request, its batch statement for several (one per user); publishes each fact. */
@@ -137,14 +158,16 @@ export class LedgerService {
     m: EntityManager | null,
     kind: TakeKind<Q>,
     requests: Q[],
+    floors?: Array<number | null>,
   ): Promise<Array<R | undefined>> {
     type Row = R & { i: number };
     const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
-    if (requests.length === 1) {
+    if (requests.length === 1 && !floors) {
       byIndex[0] = await this.run<Row>(m, kind.one[0], kind.one[1], kind.values(requests[0]));
     } else {
       const columns = requests.map((r) => kind.values(r));
       const values = columns[0].map((_, c) => columns.map((row) => row[c]));
+      if (kind.floors) values.push(floors ?? requests.map(() => null));
       const rows = await this.runAll<Row>(m, kind.many[0], kind.many[1], values);
       for (const row of rows) byIndex[row.i - 1] = row;
     }
