@@ -95,7 +95,7 @@ const HOLDS: TakeKind<HoldRequest> = {
 export class LedgerService {
   /** Embedded PGlite is one database session behind every connection: a named statement outlives its client. */
   private readonly prepare: boolean;
-  /** Consumes and holds on their own (no caller transaction) share statements under load: see ConsumeBatcher. */
+  /** Consumes, holds and settlements on their own (no caller transaction) share statements: see ConsumeBatcher. */
   private readonly consumes: ConsumeBatcher<ConsumeRequest, ConsumeSqlRow>;
   private readonly holds: ConsumeBatcher<HoldRequest, HoldSqlRow>;
   private readonly settles: ConsumeBatcher<SettleRequest, SettleHoldRow>;
