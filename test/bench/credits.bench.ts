@@ -9,6 +9,7 @@ import { call, spawnEmulator, spawnServer, type Server } from './servers/spawn';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const WIDE = 64;
 const PAIRS = 16;
+const NARROW = 8;
 const USERS = 64;
 const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
 
@@ -20,7 +21,10 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
  * - POST /credits/consume spread over 64 users who hold 3 live grants each (two expiring promotional grants
  *   and a purchased one, so every consume sorts and locks grants) against CONSUME_SQL prepared on pg;
  * - a hold + capture pair over HTTP against one consume over HTTP, same client, same connections;
- * - GET /credits (one query) beside them.
+ * - GET /credits (one query) beside them;
+ * - one hot account (every request the same user's): consume at 64 connections against the same per-request
+ *   SQL prepared on pg on that one row and against GET /credits of that user; p99 at 8 connections beside the
+ *   SQL's.
  */
 export async function benchCredits(): Promise<string> {
   const scratch = await createScratchDatabase(benchDatabaseUrl());
@@ -44,6 +48,10 @@ export async function benchCredits(): Promise<string> {
       LOG_LEVEL: 'info',
       THROTTLE_LIMIT: '1000000000',
       THROTTLE_AUTH_LIMIT: '1000000000',
+      // every tier raised: one hot account alone sends far more than a user's consume tier allows
+      THROTTLE_CONSUME_LIMIT: '1000000000',
+      THROTTLE_CHECKOUT_LIMIT: '1000000000',
+      THROTTLE_API_KEY_LIMIT: '1000000000',
       ADMIN_EMAILS: 'admin@bench.test',
     });
     servers.push(tollgate);
@@ -60,7 +68,8 @@ export async function benchCredits(): Promise<string> {
           'Idempotency-Key': randomUUID(),
         },
       );
-    for (const user of users) {
+    const hot = await registerCaller(tollgate);
+    for (const user of [...users, hot]) {
       await grant(user, { amount: 400_000, expires_in_days: 30 });
       await grant(user, { amount: 400_000, expires_in_days: 60 });
       await grant(user, { amount: 400_000, bucket: 'purchased' });
@@ -85,6 +94,22 @@ export async function benchCredits(): Promise<string> {
       });
       if (rows.length !== 1) throw new Error('insufficient credits');
     };
+    const consumeHot = async () => {
+      const { rows } = await pool!.query<ConsumeSqlRow>({
+        name: 'bench_consume',
+        text: CONSUME_SQL,
+        values: [hot.id, 1, `consume:${randomUUID()}`, 'consume'],
+      });
+      if (rows.length !== 1) throw new Error('insufficient credits');
+    };
+    const hotLoad = (url: string, connections: number) => ({
+      url: `${tollgate.url}${url}`,
+      method: url === '/credits/consume' ? ('POST' as const) : ('GET' as const),
+      body: url === '/credits/consume' ? '{}' : undefined,
+      connections,
+      durationS: DURATION_S,
+      requests: [{ headers: { ...hot.auth, ...json } }],
+    });
     const post = async (url: string, user: Caller, body: unknown, key?: string) => {
       const res = await fetch(url, {
         method: 'POST',
@@ -130,6 +155,23 @@ export async function benchCredits(): Promise<string> {
       durationS: DURATION_S,
       requests: users.map((u) => ({ headers: u.auth })),
     });
+    // One hot account: every request the same user's (many parallel agent calls).
+    await warmUp(hotLoad('/credits/consume', WIDE));
+    const hotPair = async (connections: number) => [
+      await httpLoad(
+        `POST /credits/consume, ONE user, ${connections} conns`,
+        hotLoad('/credits/consume', connections),
+      ),
+      await loopLoad(
+        `same SQL prepared through pg, one user, ${connections} loops`,
+        connections,
+        DURATION_S,
+        consumeHot,
+      ),
+    ];
+    const [hot64, hotSql64] = await hotPair(WIDE);
+    const hotRead64 = await httpLoad(`GET /credits, ONE user, ${WIDE} conns`, hotLoad('/credits', WIDE));
+    const [hot8, hotSql8] = await hotPair(NARROW);
     const { rows } = await pool.query<{ mismatches: number }>(
       `SELECT count(*)::int AS mismatches FROM credit_balances b
         WHERE b.monthly + b.purchased + b.promotional <> (SELECT coalesce(sum(remaining), 0) FROM credit_grants g
@@ -138,7 +180,21 @@ export async function benchCredits(): Promise<string> {
 
     const vsPrepared = ratio(app64.rps, prepared64.rps);
     const pairCost = ratio(consumeLoop.rps, pairLoop.rps);
-    const measured: Measured[] = [app64, prepared64, consumeLoop, pairLoop, read64];
+    const hotVsSql = ratio(hot64.rps, hotSql64.rps);
+    const hotVsRead = ratio(hot64.rps, hotRead64.rps);
+    const hotP99 = ratio(hot8.p99, hotSql8.p99);
+    const measured: Measured[] = [
+      app64,
+      prepared64,
+      consumeLoop,
+      pairLoop,
+      read64,
+      hot64,
+      hotSql64,
+      hotRead64,
+      hot8,
+      hotSql8,
+    ];
     return [
       `${databaseLabel()}; Tollgate NODE_ENV=production; ${DURATION_S} s per run after a 1 s warm-up; ` +
         `database pool ${POOL}; ${USERS} users ` +
@@ -148,6 +204,9 @@ export async function benchCredits(): Promise<string> {
       '',
       `consume at ${WIDE} (3 grants/user) / same SQL prepared: ${verdict(vsPrepared.toFixed(2), '≥ 0.6', vsPrepared >= 0.6)}`,
       `one hold + capture pair costs ${verdict(`${pairCost.toFixed(2)} consumes`, '≤ 2.5', pairCost <= 2.5)}`,
+      `one hot account at ${WIDE} / same SQL prepared, one user: ${verdict(hotVsSql.toFixed(2), '≥ 1.5', hotVsSql >= 1.5)}`,
+      `one hot account at ${WIDE} / GET /credits, same user: ${verdict(hotVsRead.toFixed(2), '≥ 0.6', hotVsRead >= 0.6)}`,
+      `one hot account p99 at ${NARROW} / SQL p99: ${verdict(`${hotP99.toFixed(2)} (${hot8.p99.toFixed(2)} ms vs ${hotSql8.p99.toFixed(2)} ms)`, '≤ 2', hotP99 <= 2)}`,
       `grants vs balances after the runs: ${rows[0].mismatches} mismatching users`,
     ].join('\n');
   } finally {

@@ -191,17 +191,23 @@ describe('credits under concurrency (e2e)', () => {
   // Reported as skipped, by name, when it cannot run here.
   {
     (process.env.DATABASE_URL ? it : it.skip)(
-      `three instances on one PostgreSQL: ${REQUESTS} concurrent consumes spread across them spend exactly ${BALANCE}`,
+      `three instances on one PostgreSQL: ${REQUESTS} concurrent consumes of one user spread across them, batched on each, spend exactly ${BALANCE}`,
       async () => {
         const databaseUrl = (t.dataSource.options as PostgresDataSourceOptions).url!;
         const others = [await createTestApp({ databaseUrl, env }), await createTestApp({ databaseUrl, env })];
         try {
           const user = await registerUser(t);
           await fund(others[1], user, BALANCE);
+          const statements = [t, ...others].map((app) =>
+            jest.spyOn(app.app.get(TollgateMetrics), 'consumeStatement'),
+          );
+          for (const s of statements) s.mockClear();
 
           const statuses = await fireConsumes([t.url, ...others.map((o) => o.url)], user);
 
           expect(tally(statuses)).toEqual({ 200: BALANCE, 402: REQUESTS - BALANCE });
+          // The one hot account's consumes were batched on each instance (several in one statement).
+          for (const s of statements) expect(Math.max(...s.mock.calls.map(([n]) => n))).toBeGreaterThan(1);
           for (const app of [t, ...others]) expect((await credits(app, user)).total_credits).toBe(0);
           expect(await consumeRows(t, user)).toEqual(
             Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i),

@@ -14,8 +14,8 @@ interface Waiting<Q, R> {
 
 /**
  * Group commit for the take statements (consumes, holds). A consume that arrives while `maxInFlight` statements are already
- * running waits; when one finishes, everything waiting (up to `maxBatch`, one request per user) goes as ONE
- * statement — one round trip, one commit — and each request gets its own row back (or none: refused). Under
+ * running waits; when one finishes, everything waiting (up to `maxBatch`; one request per user, or with
+ * `severalPerUser` all of a user's in arrival order) goes as ONE statement — one round trip, one commit — and each request gets its own row back (or none: refused). Under
  * light load nothing waits: each request runs at once, alone. A user's later requests wait for the next
  * statement (never two of one user in flight), so each sees the one before, in arrival order. A statement
  * that fails fails every request in it, and none of them changed anything (one statement is atomic). When no
@@ -36,6 +36,8 @@ export class ConsumeBatcher<Q extends { userId: string }, R> {
     private readonly maxBatch: number,
     private readonly maxWaitMs = 5000,
     private readonly timeoutError: () => unknown = () => new Error('timed out waiting for a take statement'),
+    /** Whether one statement may carry several requests of one user (it decides them in arrival order). */
+    private readonly severalPerUser = false,
   ) {}
 
   submit(request: Q): Promise<R | undefined> {
@@ -64,9 +66,14 @@ export class ConsumeBatcher<Q extends { userId: string }, R> {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch: Array<Waiting<Q, R>> = [];
       const rest: Array<Waiting<Q, R>> = [];
+      const joined = new Set<string>();
       for (const w of this.queue) {
-        if (batch.length < this.maxBatch && !this.busyUsers.has(w.request.userId)) {
-          this.busyUsers.add(w.request.userId);
+        const user = w.request.userId;
+        const free = !this.busyUsers.has(user) || (this.severalPerUser && joined.has(user));
+        // A user's requests keep their order: once one waits (the batch is full, or one per user), so do the rest.
+        if (batch.length < this.maxBatch && free) {
+          this.busyUsers.add(user);
+          joined.add(user);
           batch.push(w);
         } else rest.push(w);
       }

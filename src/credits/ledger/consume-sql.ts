@@ -1,4 +1,48 @@
 /**
+ * The start every take shares: the request set, the users' balance rows locked (in user id order), their usage
+ * windows, and their live grants locked in consumption order with running sums (`upto`, `total`).
+ */
+function lockedGrants(items: string, one: boolean, recursive = false): string {
+  // Filters by the parameter itself (one user, or = ANY of the array), so every lookup is an index probe.
+  const userIn = one ? '= $1::uuid' : '= ANY($1::uuid[])';
+  return `WITH${recursive ? ' RECURSIVE' : ''} items AS (
+     ${items}
+   ), bal AS (
+     SELECT user_id, monthly + purchased + promotional AS total, usage_limits, usage_hour_start, usage_hour_used,
+            usage_day_start, usage_day_used, usage_month_start, usage_month_used
+       FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
+   ), win AS (
+     SELECT user_id, total, usage_limits,
+            date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
+            date_trunc('month', now(), 'UTC') AS m_ws,
+            CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
+            CASE WHEN usage_day_start = date_trunc('day', now(), 'UTC') THEN usage_day_used ELSE 0 END AS d_used,
+            CASE WHEN usage_month_start = date_trunc('month', now(), 'UTC') THEN usage_month_used ELSE 0 END AS m_used
+       FROM bal
+   ), live AS (
+     SELECT user_id, id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
+      -- through bal: a user's grants are locked only once their balance row is (every writer's order)
+      WHERE user_id ${one ? '= (SELECT user_id FROM bal)' : 'IN (SELECT user_id FROM bal)'}
+        AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
+        AND effective_at <= now() AND (expires_at IS NULL OR expires_at > now())
+      ORDER BY user_id, priority, expires_at, created_at, id
+      FOR UPDATE
+   ), ordered AS (
+     SELECT user_id, id, bucket, remaining, row_number() OVER w AS n, sum(remaining) OVER w AS upto,
+            sum(remaining) OVER (PARTITION BY user_id) AS total
+       FROM live WINDOW w AS (PARTITION BY user_id ORDER BY priority, expires_at, created_at, id)
+`;
+}
+
+/** Whether a request of `amount` would pass one of the user's usage limits, given the windows' `used` so far. */
+function passesLimit(amount: string, limits: string, hour: string, day: string, month: string): string {
+  return `EXISTS (
+        SELECT 1 FROM jsonb_array_elements(${limits}) l
+         WHERE ${amount} + CASE l->>'per' WHEN 'hour' THEN ${hour} WHEN 'day' THEN ${day}
+                                         ELSE ${month} END > (l->>'credits')::int)`;
+}
+
+/**
  * The take behind CONSUME_SQL, CONSUME_BATCH_SQL and HOLD_SQL, written over a set of requests (`items`: one
  * per user; the batch runs many users' consumes as one statement, so they share one round trip and one commit).
  * For each request: lock the user's balance row (every posting locks it first, and a batch locks its users in
@@ -19,43 +63,12 @@
  */
 function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string {
   const hold = kind === 'hold';
-  // Filters by the parameter itself (one user, or = ANY of the array), so every lookup is an index probe.
-  const userIn = one ? '= $1::uuid' : '= ANY($1::uuid[])';
   const key = hold ? `'hold:' || it.op` : 'it.op';
-  return `WITH items AS (
-     ${items}
-   ), bal AS (
-     SELECT user_id, monthly + purchased + promotional AS total, usage_limits, usage_hour_start, usage_hour_used,
-            usage_day_start, usage_day_used, usage_month_start, usage_month_used
-       FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
-   ), win AS (
-     SELECT user_id, total, usage_limits,
-            date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
-            date_trunc('month', now(), 'UTC') AS m_ws,
-            CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
-            CASE WHEN usage_day_start = date_trunc('day', now(), 'UTC') THEN usage_day_used ELSE 0 END AS d_used,
-            CASE WHEN usage_month_start = date_trunc('month', now(), 'UTC') THEN usage_month_used ELSE 0 END AS m_used
-       FROM bal
-   ), allowed AS (
+  return `${lockedGrants(items, one)}   ), allowed AS (
      SELECT it.user_id FROM items it JOIN win w ON w.user_id = it.user_id
       -- a request with a floor is not taken when it would cross it (the caller runs it where that is watched)
       WHERE (it.floor IS NULL OR NOT (w.total >= it.floor AND w.total - it.amount < it.floor))
-        AND NOT EXISTS (
-        SELECT 1 FROM jsonb_array_elements(w.usage_limits) l
-         WHERE it.amount + CASE l->>'per' WHEN 'hour' THEN w.h_used WHEN 'day' THEN w.d_used
-                                         ELSE w.m_used END > (l->>'credits')::int)
-   ), live AS (
-     SELECT user_id, id, bucket, remaining, priority, expires_at, created_at FROM credit_grants
-      -- through bal: a user's grants are locked only once their balance row is (every writer's order)
-      WHERE user_id ${one ? '= (SELECT user_id FROM bal)' : 'IN (SELECT user_id FROM bal)'}
-        AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL
-        AND effective_at <= now() AND (expires_at IS NULL OR expires_at > now())
-      ORDER BY user_id, priority, expires_at, created_at, id
-      FOR UPDATE
-   ), ordered AS (
-     SELECT user_id, id, bucket, remaining, row_number() OVER w AS n, sum(remaining) OVER w AS upto,
-            sum(remaining) OVER (PARTITION BY user_id) AS total
-       FROM live WINDOW w AS (PARTITION BY user_id ORDER BY priority, expires_at, created_at, id)
+        AND NOT ${passesLimit('it.amount', 'w.usage_limits', 'w.h_used', 'w.d_used', 'w.m_used')}
    ), take AS (
      SELECT o.user_id, o.id, o.bucket, o.n, LEAST(o.remaining, it.amount - (o.upto - o.remaining))::int AS taken
        FROM ordered o JOIN items it ON it.user_id = o.user_id
@@ -78,11 +91,7 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
       WHERE g.id = t.id AND g.user_id = t.user_id
      RETURNING g.id
    ), split AS (
-     SELECT user_id,
-            COALESCE(sum(taken) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
-            COALESCE(sum(taken) FILTER (WHERE bucket = 'purchased'), 0)::int AS p,
-            COALESCE(sum(taken) FILTER (WHERE bucket = 'promotional'), 0)::int AS r
-       FROM take GROUP BY user_id
+     ${BUCKET_SUMS} FROM take GROUP BY user_id
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly - s.m, purchased = b.purchased - s.p, promotional = b.promotional - s.r,
@@ -116,6 +125,99 @@ function takeSql(kind: 'consume' | 'hold', items: string, one: boolean): string 
      FROM upd u JOIN items it ON it.user_id = u.user_id${hold ? ' JOIN ins ON ins.user_id = u.user_id' : ''}`;
 }
 
+/** What a set of takes (`taken`, `bucket`) gave per bucket: m, p, r. */
+const BUCKET_SUMS = `SELECT user_id,
+            COALESCE(sum(taken) FILTER (WHERE bucket = 'monthly'), 0)::int AS m,
+            COALESCE(sum(taken) FILTER (WHERE bucket = 'purchased'), 0)::int AS p,
+            COALESCE(sum(taken) FILTER (WHERE bucket = 'promotional'), 0)::int AS r`;
+
+/**
+ * Many consumes as one statement, SEVERAL PER USER allowed (a hot account's concurrent requests): each user's
+ * requests are decided in order (`i`) exactly as if they ran one after the other — a request is taken when the
+ * user's live grants still cover it after the ones before, no usage limit would be passed counting the ones
+ * before, and it would not cross its floor; a request refused changes nothing and a later smaller one may still
+ * fit. Once a request is refused at its floor, the user's later requests in the statement are refused too (the
+ * caller runs them again, in order, where the crossing is watched). The accepted requests then take from the
+ * grants in consumption order, one after the other: request k covers the credits [off, off + amount) of the
+ * user's ordered grants, where off is what the accepted requests before it took; each (request, grant) overlap
+ * is one ledger row keyed by the request's operation (`op`, `op#2`…), its balance_after in order. A row back
+ * per request taken: `i`, the balance right after it and what it took (as CONSUME_SQL's row).
+ */
+function consumeSequenceSql(items: string): string {
+  return `${lockedGrants(items, false, true)}   ), q AS (
+     SELECT it.*, row_number() OVER (PARTITION BY it.user_id ORDER BY it.i) AS k FROM items it
+   ), seq (user_id, k, ok, stop, avail, total, h_used, d_used, m_used) AS (
+     SELECT w.user_id, 0::bigint, false, false,
+            COALESCE((SELECT max(o.total) FROM ordered o WHERE o.user_id = w.user_id), 0)::bigint,
+            w.total::bigint, w.h_used::bigint, w.d_used::bigint, w.m_used::bigint
+       FROM win w
+     UNION ALL
+     SELECT s.user_id, q.k, d.ok, s.stop OR c.crosses,
+            s.avail - CASE WHEN d.ok THEN q.amount ELSE 0 END, s.total - CASE WHEN d.ok THEN q.amount ELSE 0 END,
+            s.h_used + CASE WHEN d.ok THEN q.amount ELSE 0 END, s.d_used + CASE WHEN d.ok THEN q.amount ELSE 0 END,
+            s.m_used + CASE WHEN d.ok THEN q.amount ELSE 0 END
+       FROM seq s JOIN q ON q.user_id = s.user_id AND q.k = s.k + 1 JOIN win w ON w.user_id = s.user_id
+            CROSS JOIN LATERAL (
+              SELECT q.floor IS NOT NULL AND s.total >= q.floor AND s.total - q.amount < q.floor AS crosses,
+                     ${passesLimit('q.amount', 'w.usage_limits', 's.h_used', 's.d_used', 's.m_used')} AS limited
+            ) c
+            CROSS JOIN LATERAL (
+              SELECT NOT s.stop AND NOT c.crosses AND NOT c.limited AND q.amount <= s.avail AS ok
+            ) d
+   ), acc AS (
+     SELECT q.user_id, q.i, q.k, q.amount, q.op, q.reason,
+            sum(q.amount) OVER (PARTITION BY q.user_id ORDER BY q.k) - q.amount AS off
+       FROM seq s JOIN q ON q.user_id = s.user_id AND q.k = s.k WHERE s.ok
+   ), take AS (
+     SELECT a.user_id, a.i, a.k, o.id, o.bucket, row_number() OVER (PARTITION BY a.i ORDER BY o.n) AS pn,
+            (LEAST(o.upto, a.off + a.amount) - GREATEST(o.upto - o.remaining, a.off))::int AS taken
+       FROM acc a JOIN ordered o ON o.user_id = a.user_id
+      WHERE o.upto > a.off AND o.upto - o.remaining < a.off + a.amount
+   ), spent AS (
+     UPDATE credit_grants g SET remaining = g.remaining - t.taken
+       FROM (SELECT user_id, id, sum(taken)::int AS taken FROM take GROUP BY user_id, id) t
+      WHERE g.id = t.id AND g.user_id = t.user_id
+     RETURNING g.id
+   ), split AS (
+     ${BUCKET_SUMS}, (SELECT sum(a.amount) FROM acc a WHERE a.user_id = take.user_id)::int AS amount
+       FROM take GROUP BY user_id
+   ), upd AS (
+     UPDATE credit_balances b
+        SET monthly = b.monthly - s.m, purchased = b.purchased - s.p, promotional = b.promotional - s.r,
+            updated_at = now(),
+            usage_hour_start = w.h_ws, usage_hour_used = w.h_used + s.amount,
+            usage_day_start = w.d_ws, usage_day_used = w.d_used + s.amount,
+            usage_month_start = w.m_ws, usage_month_used = w.m_used + s.amount
+       FROM split s JOIN win w ON w.user_id = s.user_id
+      WHERE b.user_id = s.user_id AND s.m + s.p + s.r = s.amount
+     RETURNING b.user_id, b.monthly + s.m AS m0, b.purchased + s.p AS p0, b.promotional + s.r AS r0, b.held
+   ), led AS (
+     INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                idempotency_key, grant_id, metadata)
+     SELECT t.user_id, t.bucket, -t.taken,
+            CASE t.bucket WHEN 'monthly' THEN u.m0 WHEN 'purchased' THEN u.p0 ELSE u.r0 END
+              - sum(t.taken) OVER (PARTITION BY t.user_id, t.bucket ORDER BY t.k, t.pn),
+            'consume', 'consume', a.op, CASE WHEN t.pn = 1 THEN a.op ELSE a.op || '#' || t.pn END, t.id,
+            jsonb_build_object('reason', a.reason)
+       FROM take t JOIN upd u ON u.user_id = t.user_id JOIN acc a ON a.i = t.i
+      ORDER BY t.user_id, t.k, t.pn
+   ), per AS (
+     SELECT a.user_id, a.i, a.k,
+            COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'monthly'), 0)::int AS m,
+            COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'purchased'), 0)::int AS p,
+            COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'promotional'), 0)::int AS r
+       FROM acc a JOIN take t ON t.i = a.i GROUP BY a.user_id, a.i, a.k
+   ), upto AS (
+     SELECT per.*, sum(m) OVER w AS cm, sum(p) OVER w AS cp, sum(r) OVER w AS cr
+       FROM per WINDOW w AS (PARTITION BY user_id ORDER BY k)
+   )
+   SELECT r.i, (u.m0 - r.cm)::int AS monthly, (u.p0 - r.cp)::int AS purchased, (u.r0 - r.cr)::int AS promotional,
+          u.held, r.m AS from_monthly, r.p AS from_purchased, r.r AS from_promotional,
+          (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.pn) FROM take t
+            WHERE t.i = r.i) AS parts
+     FROM upto r JOIN upd u ON u.user_id = r.user_id`;
+}
+
 /** One request as the statement's set of items: $1 user id, $2 amount, $3 operation, $4 reason. */
 const ONE_ITEM =
   'SELECT 1 AS i, $1::uuid AS user_id, $2::int AS amount, $3::text AS op, $4::text AS reason, NULL::int AS floor';
@@ -131,17 +233,15 @@ export const CONSUME_SQL = takeSql('consume', ONE_ITEM, true);
 
 /**
  * Many users' consumes as one atomic statement: $1 user ids, $2 amounts, $3 operations, $4 reasons, $5 floors
- * (arrays of one length, AT MOST ONE request per user: a user's requests run one statement after the other, so
- * each sees the one before). A floor (null: none) refuses the request when it would take the user's total from
+ * (arrays of one length; a user's several requests are decided in
+ * their order, each seeing the ones before: see consumeSequenceSql). A floor (null: none) refuses the request when it would take the user's total from
  * at or above it to below it. A row back per request that was taken, with `i` its 1-based position; a request
  * with no row was refused and changed nothing. One statement: all of it commits, or (an error) none of it.
  */
-export const CONSUME_BATCH_SQL = takeSql(
-  'consume',
+export const CONSUME_BATCH_SQL = consumeSequenceSql(
   `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.floor
        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])
             WITH ORDINALITY AS x(user_id, amount, op, reason, floor, i)`,
-  false,
 );
 
 /**

@@ -63,7 +63,7 @@ interface TakeKind<Q extends ConsumeRequest> {
 
 const CONSUMES: TakeKind<ConsumeRequest> = {
   one: ['tollgate_consume_v3', CONSUME_SQL],
-  many: ['tollgate_consume_batch_v2', CONSUME_BATCH_SQL],
+  many: ['tollgate_consume_batch_v3', CONSUME_BATCH_SQL],
   floors: true,
   values: (r) => [r.userId, r.amount, r.operation, r.reason],
   posting: (r) => ({
@@ -115,7 +115,15 @@ export class LedgerService {
     const wait = database.poolAcquireTimeoutMs;
     const busy = () =>
       new AppError(ErrorCode.ServiceUnavailable, undefined, undefined, { 'Retry-After': '1' });
-    this.consumes = new ConsumeBatcher((rs) => this.statementFor(CONSUMES, rs), inFlight, max, wait, busy);
+    // A hot account's concurrent consumes share a statement too, decided in arrival order (CONSUME_BATCH_SQL).
+    this.consumes = new ConsumeBatcher(
+      (rs) => this.statementFor(CONSUMES, rs),
+      inFlight,
+      max,
+      wait,
+      busy,
+      true,
+    );
     this.holds = new ConsumeBatcher((rs) => this.statementFor(HOLDS, rs), inFlight, max, wait, busy);
     this.settles = new ConsumeBatcher((rs) => this.settleStatement(rs), inFlight, max, wait, busy);
   }
