@@ -21,7 +21,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'DELETE /admin/api-keys/{id}': [E.ApiKeyNotFound],
   'GET /payments/products': [E.InvalidProductType, E.UnsupportedCurrency],
   'POST /admin/catalog/sync': [E.CatalogSyncWouldEmpty, ...STRIPE],
-  'POST /credits/consume': [E.InsufficientCredits, E.UsageLimitReached, ...IDEMPOTENCY],
+  'POST /credits/consume': [E.InsufficientCredits, E.UsageLimitReached, E.OverageCapReached, ...IDEMPOTENCY],
   'POST /admin/users/{id}/credits': [E.InsufficientCredits, E.UserNotFound, E.Conflict],
   'POST /credits/grants': [...GRANT],
   'POST /credits/grants/{id}/void': GRANT_VOID,
@@ -156,6 +156,13 @@ const SHARED: Readonly<Record<number, readonly ErrorCode[]>> = {
 const EXTRA: Partial<Record<ErrorCode, Record<string, unknown>>> = {
   [E.InsufficientCredits]: { requested: 5, available: 2 },
   [E.UsageLimitReached]: { limit: 500, per: 'day', used: 498, resets_at: '2026-12-04T00:00:00.000Z' },
+  [E.OverageCapReached]: {
+    requested: 5,
+    available: 0,
+    cap: 5000,
+    used: 4998,
+    period_end: '2026-12-31T00:00:00.000Z',
+  },
   [E.FeatureNotEntitled]: {
     feature: 'api_access',
     current_plan: null,

@@ -62,6 +62,7 @@ export enum ErrorCode {
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
   IdempotencyKeyRequired = 'IDEMPOTENCY_KEY_REQUIRED',
   UsageLimitReached = 'USAGE_LIMIT_REACHED',
+  OverageCapReached = 'OVERAGE_CAP_REACHED',
   GrantExpiryInvalid = 'GRANT_EXPIRY_INVALID',
   GrantNotFound = 'GRANT_NOT_FOUND',
   GrantNotVoidable = 'GRANT_NOT_VOIDABLE',
@@ -210,6 +211,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.UsageLimitReached]: {
     status: 402,
     message: "This would exceed the user's usage limit for the current period; nothing was spent.",
+  },
+  [ErrorCode.OverageCapReached]: {
+    status: 402,
+    message: 'This would exceed the overage cap for the current billing period; nothing was spent.',
   },
   [ErrorCode.IdempotencyKeyRequired]: {
     status: 400,

@@ -2,17 +2,22 @@
  * The start every take shares: the request set, the users' balance rows locked (in user id order), their usage
  * windows, and their live grants locked in consumption order with running sums (`upto`, `total`).
  */
-function lockedGrants(items: string, one: boolean, recursive = false): string {
+function lockedGrants(items: string, one: boolean, recursive = false, overage = false): string {
+  // The overage variant locks only users whose balance row carries an overage policy (others are not its business).
+  const ov = overage
+    ? ', overage_policy, overage_period_start, overage_period_end, overage_used, overage_cap'
+    : '';
   // Filters by the parameter itself (one user, or = ANY of the array), so every lookup is an index probe.
   const userIn = one ? '= $1::uuid' : '= ANY($1::uuid[])';
   return `WITH${recursive ? ' RECURSIVE' : ''} items AS (
      ${items}
    ), bal AS (
      SELECT user_id, monthly + purchased + promotional AS total, usage_limits, usage_hour_start, usage_hour_used,
-            usage_day_start, usage_day_used, usage_month_start, usage_month_used
-       FROM credit_balances WHERE user_id ${userIn} ORDER BY user_id FOR UPDATE
+            usage_day_start, usage_day_used, usage_month_start, usage_month_used${ov}
+       FROM credit_balances WHERE user_id ${userIn}${overage ? ' AND overage_policy IS NOT NULL' : ''}
+      ORDER BY user_id FOR UPDATE
    ), win AS (
-     SELECT user_id, total, usage_limits,
+     SELECT user_id, total, usage_limits${ov},
             date_trunc('hour', now(), 'UTC') AS h_ws, date_trunc('day', now(), 'UTC') AS d_ws,
             date_trunc('month', now(), 'UTC') AS m_ws,
             CASE WHEN usage_hour_start = date_trunc('hour', now(), 'UTC') THEN usage_hour_used ELSE 0 END AS h_used,
@@ -143,54 +148,67 @@ const BUCKET_SUMS = `SELECT user_id,
  * is one ledger row keyed by the request's operation (`op`, `op#2`…), its balance_after in order. A row back
  * per request taken: `i`, the balance right after it and what it took (as CONSUME_SQL's row).
  */
-function consumeSequenceSql(items: string): string {
-  return `${lockedGrants(items, false, true)}   ), q AS (
+function consumeSequenceSql(items: string, overage = false): string {
+  // Without overage there is no room past the grants: `g` (what a request takes from grants) is its amount.
+  const room = overage
+    ? `CASE WHEN w.overage_period_start <= now() AND w.overage_period_end > now()
+                 THEN GREATEST(0, COALESCE(w.overage_cap, (w.overage_policy->>'cap')::int) - w.overage_used)
+                 ELSE 0 END::bigint`
+    : '0::bigint';
+  return `${lockedGrants(items, false, true, overage)}   ), q AS (
      SELECT it.*, row_number() OVER (PARTITION BY it.user_id ORDER BY it.i) AS k FROM items it
-   ), seq (user_id, k, ok, stop, avail, total, h_used, d_used, m_used) AS (
-     SELECT w.user_id, 0::bigint, false, false,
+   ), seq (user_id, k, ok, g, stop, avail, room, total, h_used, d_used, m_used) AS (
+     SELECT w.user_id, 0::bigint, false, 0::bigint, false,
             COALESCE((SELECT max(o.total) FROM ordered o WHERE o.user_id = w.user_id), 0)::bigint,
-            w.total::bigint, w.h_used::bigint, w.d_used::bigint, w.m_used::bigint
+            ${room}, w.total::bigint, w.h_used::bigint, w.d_used::bigint, w.m_used::bigint
        FROM win w
      UNION ALL
-     SELECT s.user_id, q.k, d.ok, s.stop OR c.crosses,
-            s.avail - CASE WHEN d.ok THEN q.amount ELSE 0 END, s.total - CASE WHEN d.ok THEN q.amount ELSE 0 END,
-            s.h_used + CASE WHEN d.ok THEN q.amount ELSE 0 END, s.d_used + CASE WHEN d.ok THEN q.amount ELSE 0 END,
-            s.m_used + CASE WHEN d.ok THEN q.amount ELSE 0 END
+     SELECT s.user_id, q.k, d.ok, e.g, s.stop OR c.crosses, s.avail - e.g, s.room - (e.took - e.g), s.total - e.g,
+            s.h_used + e.took, s.d_used + e.took, s.m_used + e.took
        FROM seq s JOIN q ON q.user_id = s.user_id AND q.k = s.k + 1 JOIN win w ON w.user_id = s.user_id
             CROSS JOIN LATERAL (
-              SELECT q.floor IS NOT NULL AND s.total >= q.floor AND s.total - q.amount < q.floor AS crosses,
+              SELECT q.floor IS NOT NULL AND s.total >= q.floor
+                     AND s.total - LEAST(q.amount, s.avail) < q.floor AS crosses,
                      ${passesLimit('q.amount', 'w.usage_limits', 's.h_used', 's.d_used', 's.m_used')} AS limited
             ) c
             CROSS JOIN LATERAL (
-              SELECT NOT s.stop AND NOT c.crosses AND NOT c.limited AND q.amount <= s.avail AS ok
+              SELECT NOT s.stop AND NOT c.crosses AND NOT c.limited AND q.amount <= s.avail + s.room AS ok
             ) d
+            CROSS JOIN LATERAL (
+              SELECT CASE WHEN d.ok THEN q.amount ELSE 0 END::bigint AS took,
+                     CASE WHEN d.ok THEN LEAST(q.amount, s.avail) ELSE 0 END::bigint AS g
+            ) e
    ), acc AS (
-     SELECT q.user_id, q.i, q.k, q.amount, q.op, q.reason,
-            sum(q.amount) OVER (PARTITION BY q.user_id ORDER BY q.k) - q.amount AS off
+     SELECT q.user_id, q.i, q.k, q.amount, s.g::int AS g, q.op, q.reason,
+            sum(s.g) OVER (PARTITION BY q.user_id ORDER BY q.k) - s.g AS off
        FROM seq s JOIN q ON q.user_id = s.user_id AND q.k = s.k WHERE s.ok
    ), take AS (
      SELECT a.user_id, a.i, a.k, o.id, o.bucket, row_number() OVER (PARTITION BY a.i ORDER BY o.n) AS pn,
-            (LEAST(o.upto, a.off + a.amount) - GREATEST(o.upto - o.remaining, a.off))::int AS taken
+            (LEAST(o.upto, a.off + a.g) - GREATEST(o.upto - o.remaining, a.off))::int AS taken
        FROM acc a JOIN ordered o ON o.user_id = a.user_id
-      WHERE o.upto > a.off AND o.upto - o.remaining < a.off + a.amount
+      WHERE a.g > 0 AND o.upto > a.off AND o.upto - o.remaining < a.off + a.g
    ), spent AS (
      UPDATE credit_grants g SET remaining = g.remaining - t.taken
        FROM (SELECT user_id, id, sum(taken)::int AS taken FROM take GROUP BY user_id, id) t
       WHERE g.id = t.id AND g.user_id = t.user_id
      RETURNING g.id
+   ), tk AS (
+     ${BUCKET_SUMS} FROM take GROUP BY user_id
    ), split AS (
-     ${BUCKET_SUMS}, (SELECT sum(a.amount) FROM acc a WHERE a.user_id = take.user_id)::int AS amount
-       FROM take GROUP BY user_id
+     SELECT a.user_id, COALESCE(max(tk.m), 0) AS m, COALESCE(max(tk.p), 0) AS p, COALESCE(max(tk.r), 0) AS r,
+            sum(a.g)::int AS g, sum(a.amount)::int AS amount
+       FROM acc a LEFT JOIN tk ON tk.user_id = a.user_id GROUP BY a.user_id
    ), upd AS (
      UPDATE credit_balances b
         SET monthly = b.monthly - s.m, purchased = b.purchased - s.p, promotional = b.promotional - s.r,
-            updated_at = now(),
+            updated_at = now(),${overage ? '\n            overage_used = b.overage_used + (s.amount - s.g),' : ''}
             usage_hour_start = w.h_ws, usage_hour_used = w.h_used + s.amount,
             usage_day_start = w.d_ws, usage_day_used = w.d_used + s.amount,
             usage_month_start = w.m_ws, usage_month_used = w.m_used + s.amount
        FROM split s JOIN win w ON w.user_id = s.user_id
-      WHERE b.user_id = s.user_id AND s.m + s.p + s.r = s.amount
-     RETURNING b.user_id, b.monthly + s.m AS m0, b.purchased + s.p AS p0, b.promotional + s.r AS r0, b.held
+      WHERE b.user_id = s.user_id AND s.m + s.p + s.r = s.g
+     RETURNING b.user_id, b.monthly + s.m AS m0, b.purchased + s.p AS p0, b.promotional + s.r AS r0, b.held,
+               b.overage_used - (s.amount - s.g) AS o0
    ), led AS (
      INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
                                 idempotency_key, grant_id, metadata)
@@ -201,22 +219,54 @@ function consumeSequenceSql(items: string): string {
             jsonb_build_object('reason', a.reason)
        FROM take t JOIN upd u ON u.user_id = t.user_id JOIN acc a ON a.i = t.i
       ORDER BY t.user_id, t.k, t.pn
-   ), per AS (
-     SELECT a.user_id, a.i, a.k,
+   ),${overage ? OVERAGE_ROWS : ''} per AS (
+     SELECT a.user_id, a.i, a.k, a.amount - a.g AS o,
             COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'monthly'), 0)::int AS m,
             COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'purchased'), 0)::int AS p,
             COALESCE(sum(t.taken) FILTER (WHERE t.bucket = 'promotional'), 0)::int AS r
-       FROM acc a JOIN take t ON t.i = a.i GROUP BY a.user_id, a.i, a.k
+       FROM acc a LEFT JOIN take t ON t.i = a.i GROUP BY a.user_id, a.i, a.k, a.amount, a.g
    ), upto AS (
-     SELECT per.*, sum(m) OVER w AS cm, sum(p) OVER w AS cp, sum(r) OVER w AS cr
+     SELECT per.*, sum(m) OVER w AS cm, sum(p) OVER w AS cp, sum(r) OVER w AS cr, sum(o) OVER w AS co
        FROM per WINDOW w AS (PARTITION BY user_id ORDER BY k)
    )
    SELECT r.i, (u.m0 - r.cm)::int AS monthly, (u.p0 - r.cp)::int AS purchased, (u.r0 - r.cr)::int AS promotional,
-          u.held, r.m AS from_monthly, r.p AS from_purchased, r.r AS from_promotional,
+          u.held, r.m AS from_monthly, r.p AS from_purchased, r.r AS from_promotional, r.o::int AS overage,
+          (u.o0 + r.co)::int AS overage_used,
           (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.pn) FROM take t
             WHERE t.i = r.i) AS parts
      FROM upto r JOIN upd u ON u.user_id = r.user_id`;
 }
+
+/**
+ * The overage variant's own rows: per request past the grants, a ledger row in the `overage` bucket (not part of
+ * the balance; balance_after is the period's overage so far; the price snapshot in its metadata), keyed
+ * `<op>:overage`, and the meter report that will tell Stripe (its identifier the operation, so a retried send is
+ * deduplicated), both in the statement that decided it.
+ */
+const OVERAGE_ROWS = ` oled AS (
+     INSERT INTO credit_ledger (user_id, bucket, amount, balance_after, reason, source_type, source_id,
+                                idempotency_key, grant_id, metadata)
+     SELECT a.user_id, 'overage', -(a.amount - a.g),
+            u.o0 + sum(a.amount - a.g) OVER (PARTITION BY a.user_id ORDER BY a.k),
+            'consume', 'consume', a.op, a.op || ':overage', NULL,
+            jsonb_build_object('reason', a.reason, 'period_start', w.overage_period_start,
+                               'period_end', w.overage_period_end, 'currency', w.overage_policy->>'currency',
+                               'unit_amount_decimal', w.overage_policy->>'unit_amount_decimal',
+                               'event_name', w.overage_policy->>'event_name')
+       FROM acc a JOIN upd u ON u.user_id = a.user_id JOIN win w ON w.user_id = a.user_id
+      WHERE a.amount > a.g
+      ORDER BY a.user_id, a.k
+   ), rep AS (
+     INSERT INTO credit_meter_reports (user_id, identifier, event_name, value, period_start)
+     SELECT a.user_id, a.op, w.overage_policy->>'event_name', a.amount - a.g, w.overage_period_start
+       FROM acc a JOIN upd u ON u.user_id = a.user_id JOIN win w ON w.user_id = a.user_id
+      WHERE a.amount > a.g
+   ),`;
+
+/** A batch's requests as the statement's set of items: $1 user ids, $2 amounts, $3 operations, $4 reasons, $5 floors. */
+const BATCH_ITEMS = `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.floor
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])
+            WITH ORDINALITY AS x(user_id, amount, op, reason, floor, i)`;
 
 /** One request as the statement's set of items: $1 user id, $2 amount, $3 operation, $4 reason. */
 const ONE_ITEM =
@@ -238,11 +288,15 @@ export const CONSUME_SQL = takeSql('consume', ONE_ITEM, true);
  * at or above it to below it. A row back per request that was taken, with `i` its 1-based position; a request
  * with no row was refused and changed nothing. One statement: all of it commits, or (an error) none of it.
  */
-export const CONSUME_BATCH_SQL = consumeSequenceSql(
-  `SELECT x.i::int AS i, x.user_id, x.amount, x.op, x.reason, x.floor
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[])
-            WITH ORDINALITY AS x(user_id, amount, op, reason, floor, i)`,
-);
+export const CONSUME_BATCH_SQL = consumeSequenceSql(BATCH_ITEMS);
+
+/**
+ * CONSUME_BATCH_SQL with overage: the same arrays, for users whose balance row carries an overage policy (others
+ * get no row): a request past the user's grants takes what the grants hold, then the rest as overage while the
+ * period's overage stays within the cap (the user's own `overage_cap` when set, else the policy's); a row's
+ * `overage` says how much went past the balance, `overage_used` the period's total after it.
+ */
+export const CONSUME_OVERAGE_SQL = consumeSequenceSql(BATCH_ITEMS, true);
 
 /**
  * A hold as one atomic statement: $1 user id, $2 amount, $3 the new hold's id, $4 reason, $5 its
@@ -273,6 +327,9 @@ export interface HoldSqlRow extends ConsumeSqlRow {
 export type ConsumedPart = [string, 'monthly' | 'purchased' | 'promotional', number];
 
 export interface ConsumeSqlRow {
+  /** The batch statements' rows: how much of the request went past the balance as overage, and the period's total. */
+  overage?: number;
+  overage_used?: number;
   monthly: number;
   purchased: number;
   promotional: number;

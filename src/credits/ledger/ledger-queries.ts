@@ -142,7 +142,8 @@ export async function takenBy(m: EntityManager, userId: string, key: string): Pr
 export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> {
   return m.query(`
     WITH led AS (
-      SELECT user_id, bucket, SUM(amount)::int AS total FROM credit_ledger GROUP BY user_id, bucket
+      SELECT user_id, bucket, SUM(amount)::int AS total FROM credit_ledger WHERE bucket <> 'overage'
+       GROUP BY user_id, bucket
     ), gr AS (
       SELECT user_id, bucket, SUM(remaining)::int AS total FROM credit_grants
        WHERE voided_at IS NULL AND expired_at IS NULL GROUP BY user_id, bucket
@@ -166,6 +167,22 @@ export async function verifyLedger(m: EntityManager): Promise<LedgerMismatch[]> 
     UNION ALL
     SELECT user_id, 'held', held, open, open FROM held WHERE held <> open
     UNION ALL
+    -- overage is not part of the balance: the period's count on the balance row equals its overage rows, and
+    -- every overage credit has its meter report (pending, sent or dead: never dropped, never doubled)
+    SELECT b.user_id, 'overage_used', b.overage_used, x.used, x.used
+      FROM credit_balances b, LATERAL (
+        SELECT COALESCE(-SUM(l.amount), 0)::int AS used FROM credit_ledger l
+         WHERE l.user_id = b.user_id AND l.bucket = 'overage'
+           AND (l.metadata->>'period_start')::timestamptz = b.overage_period_start) x
+     WHERE b.overage_period_start IS NOT NULL AND b.overage_used <> x.used
+    UNION ALL
+    SELECT o.user_id, 'overage_reports', o.total, o.total, COALESCE(r.total, 0)
+      FROM (SELECT user_id, -SUM(amount)::int AS total FROM credit_ledger WHERE bucket = 'overage'
+             GROUP BY user_id) o
+      LEFT JOIN (SELECT user_id, SUM(value)::int AS total FROM credit_meter_reports GROUP BY user_id) r
+        ON r.user_id = o.user_id
+     WHERE o.total <> COALESCE(r.total, 0)
+    UNION ALL
     SELECT l.user_id, 'spent_after_expiry:' || g.id, 0, l.amount, 0
       FROM credit_ledger l JOIN credit_grants g ON g.id = l.grant_id AND g.user_id = l.user_id
      WHERE l.amount < 0 AND l.reason IN ('consume', 'hold') AND g.expires_at IS NOT NULL
@@ -185,6 +202,8 @@ export async function explainInsufficient(
   if (!(err instanceof AppError) || err.code !== ErrorCode.InsufficientCredits) return err;
   const limited = await usageLimitHit(m, userId, amount).catch(() => undefined);
   if (limited) return limited;
+  const capped = await overageCapHit(m, userId, amount).catch(() => undefined);
+  if (capped) return capped;
   const available = await readBreakdown(m, userId).then(
     (b) => b.total_credits,
     () => undefined,
@@ -196,6 +215,25 @@ export async function explainInsufficient(
     ErrorCode.InsufficientCredits,
     `Not enough credits: ${amount} requested, ${available} available. Please purchase credits or upgrade your plan.`,
     details,
+  );
+}
+
+/** Past the balance on an overage plan: the period's cap that a consume of `amount` would pass, as the 402; or null. */
+async function overageCapHit(m: EntityManager, userId: string, amount: number): Promise<AppError | null> {
+  const [hit]: Array<{ available: number; cap: number; used: number; period_end: Date }> = await m.query(
+    `SELECT b.monthly + b.purchased + b.promotional AS available, b.overage_used AS used, b.overage_period_end AS period_end,
+            COALESCE(b.overage_cap, (b.overage_policy->>'cap')::int) AS cap
+       FROM credit_balances b
+      WHERE b.user_id = $1 AND b.overage_policy IS NOT NULL
+        AND b.overage_period_start <= now() AND b.overage_period_end > now()`,
+    [userId],
+  );
+  if (!hit || hit.available + (hit.cap - hit.used) >= amount) return null;
+  const periodEnd = new Date(hit.period_end).toISOString();
+  return new AppError(
+    ErrorCode.OverageCapReached,
+    `Overage cap reached: ${hit.used} of ${hit.cap} overage credits used this period (until ${periodEnd}); ${amount} requested, ${hit.available} credits left.`,
+    { requested: amount, available: hit.available, cap: hit.cap, used: hit.used, period_end: periodEnd },
   );
 }
 

@@ -10,6 +10,7 @@ import { applyMovement } from './apply';
 import { ConsumeBatcher, type ConsumeRequest } from './consume-batcher';
 import {
   CONSUME_BATCH_SQL,
+  CONSUME_OVERAGE_SQL,
   CONSUME_SQL,
   ConsumeSqlRow,
   HOLD_BATCH_SQL,
@@ -22,6 +23,18 @@ import {
 import type { PostingPlan } from './movements';
 
 export type { Movement, PostingPlan } from './movements';
+
+/** What a plan's overage allows in one billing period: up to `cap` credits past the balance at a price per credit. */
+export interface OveragePolicy {
+  periodStart: Date;
+  periodEnd: Date;
+  cap: number;
+  currency: string;
+  /** Minor units per credit, as Stripe's `unit_amount_decimal` (e.g. "0.02": 2 cents per 100 credits in usd). */
+  unitAmountDecimal: string;
+  /** The Stripe meter's event name the usage is reported under. */
+  eventName: string;
+}
 
 /** A posting's outcome: the balance before and after, and the rows actually appended (repeated keys skip). */
 export interface Posting {
@@ -53,7 +66,8 @@ interface SettleRequest {
 
 /** A take statement's pair (one request, a batch), its parameters per request, and the posting it records. */
 interface TakeKind<Q extends ConsumeRequest> {
-  one: [name: string, sql: string];
+  /** The one-request statement (none: the batch statement carries one request too). */
+  one: [name: string, sql: string] | null;
   many: [name: string, sql: string];
   /** Whether the batch statement takes floors (an array after the request's own parameters). */
   floors: boolean;
@@ -73,6 +87,13 @@ const CONSUMES: TakeKind<ConsumeRequest> = {
   }),
 };
 
+/** Consumes past the balance, for users with an overage policy (CONSUME_OVERAGE_SQL). */
+const OVERAGES: TakeKind<ConsumeRequest> = {
+  ...CONSUMES,
+  one: null,
+  many: ['tollgate_consume_overage_v1', CONSUME_OVERAGE_SQL],
+};
+
 const HOLDS: TakeKind<HoldRequest> = {
   one: ['tollgate_hold_v2', HOLD_SQL],
   many: ['tollgate_hold_batch_v1', HOLD_BATCH_SQL],
@@ -84,6 +105,9 @@ const HOLDS: TakeKind<HoldRequest> = {
     key: `hold:${r.operation}`,
   }),
 };
+
+/** How many users the overage hint remembers (a bound, not a cache: forgetting costs one statement). */
+const OVERAGE_HINTS = 10_000;
 
 /**
  * The ledger kernel: the ONLY writer of `credit_ledger` and `credit_balances`. Every change is a ledger row
@@ -97,6 +121,13 @@ export class LedgerService {
   private readonly prepare: boolean;
   /** Consumes, holds and settlements on their own (no caller transaction) share statements: see ConsumeBatcher. */
   private readonly consumes: ConsumeBatcher<ConsumeRequest, ConsumeSqlRow>;
+  private readonly overages: ConsumeBatcher<ConsumeRequest, ConsumeSqlRow>;
+  /**
+   * Users whose last consume found an overage policy: their consumes go to the overage statement first (it takes
+   * from the grants first too), so a user past their credits pays one statement per consume, not two. A hint
+   * only: a user no longer with a policy falls back to the plain statement (and leaves the set).
+   */
+  private readonly overageUsers = new Set<string>();
   private readonly holds: ConsumeBatcher<HoldRequest, HoldSqlRow>;
   private readonly settles: ConsumeBatcher<SettleRequest, SettleHoldRow>;
 
@@ -118,6 +149,14 @@ export class LedgerService {
     // A hot account's concurrent consumes share a statement too, decided in arrival order (CONSUME_BATCH_SQL).
     this.consumes = new ConsumeBatcher(
       (rs) => this.statementFor(CONSUMES, rs),
+      inFlight,
+      max,
+      wait,
+      busy,
+      true,
+    );
+    this.overages = new ConsumeBatcher(
+      (rs) => this.statementFor(OVERAGES, rs),
       inFlight,
       max,
       wait,
@@ -170,7 +209,7 @@ export class LedgerService {
   ): Promise<Array<R | undefined>> {
     type Row = R & { i: number };
     const byIndex: Array<Row | undefined> = new Array<Row | undefined>(requests.length);
-    if (requests.length === 1 && !floors) {
+    if (requests.length === 1 && !floors && kind.one) {
       byIndex[0] = await this.run<Row>(m, kind.one[0], kind.one[1], kind.values(requests[0]));
     } else {
       const columns = requests.map((r) => kind.values(r));
@@ -236,10 +275,27 @@ export class LedgerService {
     reason: string,
   ): Promise<ConsumeSqlRow | null> {
     const request = { userId, amount, operation, reason };
-    const row = m
-      ? (await this.takeEach<ConsumeRequest, ConsumeSqlRow>(m, CONSUMES, [request]))[0]
-      : await this.consumes.submit(request);
-    return row ?? null;
+    if (m) {
+      // In the caller's transaction: the plain take, and past the balance the overage take (same snapshot).
+      const row = (await this.takeEach<ConsumeRequest, ConsumeSqlRow>(m, CONSUMES, [request]))[0];
+      return row ?? (await this.takeEach<ConsumeRequest, ConsumeSqlRow>(m, OVERAGES, [request]))[0] ?? null;
+    }
+    if (this.overageUsers.has(userId)) {
+      const row = await this.overages.submit(request);
+      if (row) return row;
+      const plain = await this.consumes.submit(request);
+      if (plain) this.overageUsers.delete(userId); // no policy any more: the plain take served it
+      return plain ?? null;
+    }
+    const row = await this.consumes.submit(request);
+    if (row) return row;
+    // Refused: past the balance, a user with an overage policy may go on (users without one get no row).
+    const over = await this.overages.submit(request);
+    if (over) {
+      if (this.overageUsers.size >= OVERAGE_HINTS) this.overageUsers.clear();
+      this.overageUsers.add(userId);
+    }
+    return over ?? null;
   }
 
   /**
@@ -435,6 +491,39 @@ export class LedgerService {
       `INSERT INTO credit_balances (user_id, usage_limits) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET usage_limits = EXCLUDED.usage_limits`,
       [userId, JSON.stringify(limits)],
+    );
+  }
+
+  /**
+   * The overage policy of the user's current billing period (null: none — consumes stop at the balance), kept on
+   * the balance row the consume statements lock. A new period (a later start) starts its count at zero; the same
+   * period again (a repeated or late event) keeps what it has used.
+   */
+  async setOveragePolicy(m: EntityManager, userId: string, policy: OveragePolicy | null): Promise<void> {
+    const snapshot = policy && {
+      cap: policy.cap,
+      currency: policy.currency,
+      unit_amount_decimal: policy.unitAmountDecimal,
+      event_name: policy.eventName,
+    };
+    await m.query(
+      `INSERT INTO credit_balances AS b (user_id, overage_policy, overage_period_start, overage_period_end)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE
+         SET overage_policy = EXCLUDED.overage_policy, overage_period_end = EXCLUDED.overage_period_end,
+             overage_period_start = EXCLUDED.overage_period_start,
+             overage_used = CASE WHEN b.overage_period_start IS NOT DISTINCT FROM EXCLUDED.overage_period_start
+                                 THEN b.overage_used ELSE 0 END`,
+      [userId, snapshot && JSON.stringify(snapshot), policy?.periodStart ?? null, policy?.periodEnd ?? null],
+    );
+  }
+
+  /** The user's own overage cap per period (spend controls), over the plan's; null: the plan's. */
+  async setOverageCap(m: EntityManager, userId: string, cap: number | null): Promise<void> {
+    await m.query(
+      `INSERT INTO credit_balances (user_id, overage_cap) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET overage_cap = EXCLUDED.overage_cap`,
+      [userId, cap],
     );
   }
 

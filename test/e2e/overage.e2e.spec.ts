@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { CreditsService } from '../../src/credits/credits.service';
+import { LedgerService, type OveragePolicy } from '../../src/credits/ledger/ledger.service';
+import { registerUser, TestUser } from '../factories/user.factory';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Overage: past the balance, a user whose billing period carries an overage policy goes on consuming up to the
+ * period's cap — recorded as ledger rows in the `overage` bucket (never part of the balance, which stays >= 0)
+ * with the price snapshot, each with its meter report written in the same statement; at the cap, 402
+ * OVERAGE_CAP_REACHED and nothing moves.
+ */
+describe('overage past the balance (e2e)', () => {
+  let t: TestApp;
+  let admin: TestUser;
+  let ledger: LedgerService;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await registerUser(t, 'admin@tollgate.test');
+    ledger = t.app.get(LedgerService);
+  });
+  afterAll(async () => t.close());
+
+  const day = 86_400_000;
+  const policy = (cap: number, over: Partial<OveragePolicy> = {}): OveragePolicy => ({
+    periodStart: new Date(Date.now() - day),
+    periodEnd: new Date(Date.now() + 29 * day),
+    cap,
+    currency: 'usd',
+    unitAmountDecimal: '0.02',
+    eventName: 'tollgate_credits',
+    ...over,
+  });
+  const subscriber = async (credits: number, p: OveragePolicy | null) => {
+    const user = await registerUser(t);
+    if (credits > 0)
+      await t
+        .http()
+        .post(`/admin/users/${user.id}/grants`)
+        .set({ ...admin.auth, 'Idempotency-Key': randomUUID() })
+        .send({ amount: credits, bucket: 'purchased', reason: 'overage test' })
+        .expect(201);
+    await t.dataSource.transaction((m) => ledger.setOveragePolicy(m, user.id, p));
+    return user;
+  };
+  const consume = (user: TestUser, amount: number, key?: string) => {
+    const req = t.http().post('/credits/consume').set(user.auth);
+    if (key) req.set('Idempotency-Key', key);
+    return req.send({ amount });
+  };
+  const overageRows = (user: TestUser) =>
+    t.dataSource.query<Array<{ amount: number; balance_after: number; metadata: Record<string, unknown> }>>(
+      `SELECT amount, balance_after, metadata FROM credit_ledger WHERE user_id = $1 AND bucket = 'overage' ORDER BY id`,
+      [user.id],
+    );
+  const reported = async (user: TestUser) =>
+    (
+      await t.dataSource.query<Array<{ n: number }>>(
+        `SELECT COALESCE(sum(value), 0)::int AS n FROM credit_meter_reports WHERE user_id = $1`,
+        [user.id],
+      )
+    )[0].n;
+
+  it('takes the grants first, then the rest as overage: 200, the balance at 0, an overage row and its meter report', async () => {
+    const user = await subscriber(5, policy(10));
+
+    const res = await consume(user, 8).expect(200);
+
+    expect(res.body).toMatchObject({ consumed: 8, credits_remaining: 0, purchased_credits: 0 });
+    const rows = await overageRows(user);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ amount: -3, balance_after: 3 });
+    expect(rows[0].metadata).toMatchObject({
+      currency: 'usd',
+      unit_amount_decimal: '0.02',
+      event_name: 'tollgate_credits',
+    });
+    expect(await reported(user)).toBe(3);
+    const balance = (await t.http().get('/credits').set(user.auth).expect(200)).body as {
+      total_credits: number;
+    };
+    expect(balance.total_credits).toBe(0);
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
+  it('stops at the cap with 402 OVERAGE_CAP_REACHED (nothing moves); the user’s own cap overrides the plan’s', async () => {
+    const user = await subscriber(0, policy(10));
+    await consume(user, 7).expect(200);
+    await consume(user, 3).expect(200);
+    const refused = await consume(user, 1).expect(402);
+    expect(refused.body).toMatchObject({ code: 'OVERAGE_CAP_REACHED', cap: 10, used: 10, requested: 1 });
+    expect(await overageRows(user)).toHaveLength(2);
+
+    await t.dataSource.transaction((m) => ledger.setOverageCap(m, user.id, 12));
+    await consume(user, 2).expect(200);
+    await consume(user, 1).expect(402);
+    expect(await reported(user)).toBe(12);
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
+  it('a user without an overage policy, or past the period, stops at the balance with INSUFFICIENT_CREDITS', async () => {
+    const plain = await subscriber(2, null);
+    expect((await consume(plain, 3).expect(402)).body).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
+    const lapsed = await subscriber(
+      2,
+      policy(100, {
+        periodStart: new Date(Date.now() - 40 * day),
+        periodEnd: new Date(Date.now() - 10 * day),
+      }),
+    );
+    expect((await consume(lapsed, 3).expect(402)).body).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
+    await consume(lapsed, 2).expect(200);
+    expect([...(await overageRows(plain)), ...(await overageRows(lapsed))]).toEqual([]);
+  });
+
+  it('with an Idempotency-Key: past the balance in the key’s transaction; the retry replays, nothing doubles', async () => {
+    const user = await subscriber(1, policy(50));
+    const key = randomUUID();
+    const first = await consume(user, 4, key).expect(200);
+    const again = await consume(user, 4, key).expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(await reported(user)).toBe(3);
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+
+  it('1,000 concurrent consumes around the cap never pass it: exactly balance + cap served', async () => {
+    const user = await subscriber(50, policy(100));
+
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const res = await fetch(`${t.url}/credits/consume`, {
+          method: 'POST',
+          headers: { ...user.auth, 'Content-Type': 'application/json' },
+          body: '{}',
+        });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+
+    expect(statuses.filter((s) => s === 200)).toHaveLength(150);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(850);
+    const [row] = await t.dataSource.query<Array<{ overage_used: number; total: number }>>(
+      `SELECT overage_used, monthly + purchased + promotional AS total FROM credit_balances WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(row).toEqual({ overage_used: 100, total: 0 });
+    expect(await reported(user)).toBe(100);
+    expect(await t.app.get(CreditsService).verify()).toEqual([]);
+  });
+});
