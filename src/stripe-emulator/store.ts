@@ -24,6 +24,8 @@ export interface InternalState {
   meterEvents: MeterEventRecord[];
   /** draft invoice id → its metered lines, counted again from the meter when the invoice finalizes */
   meteredLines: Record<string, MeteredLine[]>;
+  /** subscription item id → when it took its metered price mid-period (usage before that is not billed) */
+  meteredSince: Record<string, number>;
 }
 
 /** A billing meter event as the emulator keeps it (internal state: Stripe has no API to read events back). */
@@ -76,6 +78,7 @@ const emptyInternal = (): InternalState => ({
   entitlementSummaries: {},
   meterEvents: [],
   meteredLines: {},
+  meteredSince: {},
 });
 
 /** In-memory object store (optionally persisted as one JSON file). Objects are live: mutate in place. */

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { idOf, rawRequest, startHarness, type Harness } from './helpers';
+import { createRecurringPrice, idOf, rawRequest, startHarness, type Harness } from './helpers';
 
 const DAY = 86_400;
 const HOUR = 3600;
@@ -334,12 +334,7 @@ describe('stripe emulator billing meters', () => {
 
     it('subscription: the metered item has no quantity and charges nothing up front; deleting it works', async () => {
       const m = await meter();
-      const licensed = await h.stripe.prices.create({
-        product: await product('Seat'),
-        currency: 'usd',
-        unit_amount: 1500,
-        recurring: { interval: 'month' },
-      });
+      const licensed = await createRecurringPrice(h.stripe, 1500);
       const usage = await meteredPrice(m, 'usd', { unit_amount: 2 });
       const { customer } = await clockCustomer();
       const sub = await subscribe(customer, [{ price: licensed.id, quantity: 1 }, { price: usage.id }]);
@@ -361,6 +356,17 @@ describe('stripe emulator billing meters', () => {
       const refused = await stripeError(h.stripe.subscriptionItems.del(last.id));
       expect(refused.statusCode).toBe(400);
 
+      // Through the API: no quantity on the metered item (refused when given), a $0 first invoice.
+      const { customer: c3 } = await clockCustomer();
+      const quantityRefused = await stripeError(
+        h.stripe.subscriptions.create({ customer: c3.id, items: [{ price: usage.id, quantity: 2 }] }),
+      );
+      expect([quantityRefused.statusCode, quantityRefused.param]).toEqual([400, 'items[0][quantity]']);
+      const apiSub = await h.stripe.subscriptions.create({ customer: c3.id, items: [{ price: usage.id }] });
+      expect(apiSub.items.data[0]).not.toHaveProperty('quantity');
+      const apiInvoice = await h.stripe.invoices.retrieve(idOf(apiSub.latest_invoice));
+      expect([apiSub.status, apiInvoice.status, apiInvoice.amount_due]).toEqual(['active', 'paid', 0]);
+
       // The same through subscriptions.update: add nothing, remove the metered item of another subscription.
       const { customer: c2 } = await clockCustomer();
       const sub2 = await subscribe(c2, [{ price: licensed.id, quantity: 1 }, { price: usage.id }]);
@@ -372,16 +378,63 @@ describe('stripe emulator billing meters', () => {
       expect((await h.stripe.invoices.list({ subscription: sub2.id })).data).toHaveLength(1);
     });
 
+    it('renewal: transform_quantity packages, a mid-period switch bills only later usage, trial usage is not charged', async () => {
+      const m = await meter();
+      const hourly = await h.stripe.prices.create({
+        product: await product('Car rental'),
+        currency: 'usd',
+        unit_amount: 1000,
+        recurring: { interval: 'month', usage_type: 'metered', meter: m.id },
+        transform_quantity: { divide_by: 60, round: 'up' },
+      });
+      expect(hourly.transform_quantity).toEqual({ divide_by: 60, round: 'up' });
+      const perUnit = await meteredPrice(m, 'usd', { unit_amount: 5 });
+      const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: START });
+      const renter = await h.stripe.customers.create({ email: 'r@example.com', test_clock: clock.id });
+      const switcher = await h.stripe.customers.create({ email: 's@example.com', test_clock: clock.id });
+      const trialist = await h.stripe.customers.create({ email: 't@example.com', test_clock: clock.id });
+      const rental = await subscribe(renter, [{ price: hourly.id }]);
+      const switched = await subscribe(switcher, [{ price: hourly.id }]);
+      const session = await h.stripe.checkout.sessions.create({
+        mode: 'subscription',
+        customer: trialist.id,
+        line_items: [{ price: perUnit.id }],
+        subscription_data: { trial_period_days: 7 },
+        success_url: 'http://app.local/ok',
+      });
+      expect(await h.emulator.completeCheckout(session.id)).toEqual({ ok: true });
+      const trial = idOf((await h.stripe.checkout.sessions.retrieve(session.id)).subscription);
+
+      await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 6 * DAY });
+      await send(m, renter.id, 150, { timestamp: START + 5 * DAY }); // 150 minutes → 3 hours
+      await send(m, switcher.id, 150, { timestamp: START + 5 * DAY }); // before the switch: not billed
+      await send(m, trialist.id, 100, { timestamp: START + 5 * DAY }); // in the trial
+      await h.stripe.subscriptions.update(switched.id, {
+        items: [{ id: switched.items.data[0].id, price: perUnit.id }],
+      });
+      await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 12 * DAY });
+      await send(m, switcher.id, 7, { timestamp: START + 12 * DAY });
+      await send(m, trialist.id, 9, { timestamp: START + 12 * DAY }); // after the trial: next invoice
+
+      const trialInvoice = (await h.stripe.invoices.list({ subscription: trial })).data[0];
+      expect(trialInvoice.billing_reason).toBe('subscription_cycle');
+      expect(trialInvoice.status).toBe('paid'); // the trial ended at day 7: its draft hour is long over
+      expect(trialInvoice.lines.data[0]).toMatchObject({ quantity: 100, amount: 0 });
+
+      await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 31 * DAY + HOUR + 1 });
+      const line = async (sub: string) =>
+        (await h.stripe.invoices.list({ subscription: sub })).data[0].lines.data[0];
+      expect(await line(rental.id)).toMatchObject({ quantity: 150, amount: 3000 });
+      expect((await line(rental.id)).description).toBe('150 × Car rental (at $10.00 per 60 / month)');
+      expect(await line(switched.id)).toMatchObject({ quantity: 7, amount: 35 });
+      expect((await line(switched.id)).period).toEqual({ start: START + 6 * DAY, end: START + 31 * DAY });
+    });
+
     it('renewal (test clock): a draft invoice bills the ended period’s usage in usd and eur, late events count, it finalizes after the hour', async () => {
       const m = await meter();
       const usd = await meteredPrice(m, 'usd', { unit_amount_decimal: Stripe.Decimal.from('0.5') });
       const eur = await meteredPrice(m, 'eur', { unit_amount: 3 });
-      const seat = await h.stripe.prices.create({
-        product: await product('Seat'),
-        currency: 'usd',
-        unit_amount: 1000,
-        recurring: { interval: 'month' },
-      });
+      const seat = await createRecurringPrice(h.stripe, 1000);
       const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: START });
       const alice = await h.stripe.customers.create({ email: 'alice@example.com', test_clock: clock.id });
       const bruno = await h.stripe.customers.create({ email: 'bruno@example.com', test_clock: clock.id });

@@ -11,7 +11,7 @@ import {
   type LineSpec,
   type Subscription,
 } from './invoicing';
-import { amountFor, isMetered, lineDescription, productName, type Price } from './pricing';
+import { amountFor, billedQuantity, isMetered, lineDescription, productName, type Price } from './pricing';
 
 /** How long Stripe leaves a subscription's renewal invoice in draft before it finalizes and charges it. */
 export const RENEWAL_DRAFT_SECONDS = 3600;
@@ -34,7 +34,7 @@ function usageLine(
 ): { amount: number; description: string } {
   const currency = sub.currency ?? 'usd';
   return {
-    amount: trial ? 0 : amountFor(price, currency, quantity),
+    amount: trial ? 0 : amountFor(price, currency, billedQuantity(price, quantity)),
     description: trial
       ? `Trial period for ${productName(ctx.store, price)}`
       : lineDescription(ctx.store, price, quantity, currency),

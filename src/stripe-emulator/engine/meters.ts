@@ -56,7 +56,7 @@ export function recordMeterEvent(
   if (!customerId)
     throw meterEventError(
       'meter_event_no_customer_defined',
-      `The payload is missing the customer key \`${customerKey}\`.`,
+      `Customer mapping key ${customerKey} not found in payload.`,
       `payload[${customerKey}]`,
     );
   const customer = ctx.store.get<Obj<Stripe.Customer>>(customerId);
@@ -72,7 +72,7 @@ export function recordMeterEvent(
   if (raw === undefined && !counting)
     throw meterEventError(
       'meter_event_invalid_value',
-      `The payload is missing the value key \`${valueKey}\`.`,
+      `Value key ${valueKey} not found in payload.`,
       `payload[${valueKey}]`,
     );
   if (raw !== undefined && !/^-?\d+$/.test(raw))

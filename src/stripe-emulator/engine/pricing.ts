@@ -39,6 +39,13 @@ export function amountFor(price: Price, currency: string, quantity: number, para
 
 export const isMetered = (price: Price): boolean => price.recurring?.usage_type === 'metered';
 
+/** The quantity a price charges for: `transform_quantity` divides it and rounds up or down (packages). */
+export function billedQuantity(price: Price, quantity: number): number {
+  const t = price.transform_quantity;
+  if (!t) return quantity;
+  return (t.round === 'up' ? Math.ceil : Math.floor)(quantity / t.divide_by);
+}
+
 export function productName(store: Store, price: Price): string {
   const id = typeof price.product === 'string' ? price.product : (price.product?.id ?? '');
   return store.get<Product>(id)?.name ?? id;
@@ -47,7 +54,8 @@ export function productName(store: Store, price: Price): string {
 /** Stripe-style line description: "1 × Pro (at $10.00 / month)". */
 export function lineDescription(store: Store, price: Price, quantity: number, currency: string): string {
   const decimal = unitDecimalFor(price, currency);
-  const unit = formatAmount(Number(decimal), currency, decimal.split('.')[1]?.length ?? 0);
+  const perPackage = price.transform_quantity ? ` per ${price.transform_quantity.divide_by}` : '';
+  const unit = formatAmount(Number(decimal), currency, decimal.split('.')[1]?.length ?? 0) + perPackage;
   const per = price.recurring
     ? ` / ${price.recurring.interval_count > 1 ? `${price.recurring.interval_count} ` : ''}${price.recurring.interval}`
     : '';

@@ -10,7 +10,15 @@ import type { Obj, StoredObject } from '../types';
 import type { Discount } from './discounts';
 import { billSubscription, type Invoice, type LineSpec, type Subscription } from './invoicing';
 import { createMeteredRenewalDraft, finalizeMeteredRenewal, usageLines } from './metered-billing';
-import { isMetered, lineDescription, planFromPrice, productName, unitAmountFor, type Price } from './pricing';
+import {
+  billedQuantity,
+  isMetered,
+  lineDescription,
+  planFromPrice,
+  productName,
+  unitAmountFor,
+  type Price,
+} from './pricing';
 import { unmodelled } from '../unmodelled';
 
 export type SubscriptionItem = Obj<Stripe.SubscriptionItem>;
@@ -31,7 +39,7 @@ export function periodLines(ctx: Ctx, sub: Subscription, period: { start: number
     const price = it.price as Price;
     const qty = isMetered(price) ? 0 : (it.quantity ?? 1);
     return {
-      amount: unitAmountFor(price, sub.currency ?? 'usd') * qty,
+      amount: unitAmountFor(price, sub.currency ?? 'usd') * billedQuantity(price, qty),
       description: lineDescription(ctx.store, price, qty, sub.currency ?? 'usd'),
       price,
       quantity: qty,
@@ -144,12 +152,14 @@ export function renewSubscription(ctx: Ctx, sub: Subscription, now: number): voi
   const before = snapshot(sub) as StoredObject;
   const first = items(sub)[0];
   const previousPeriod = { start: first?.current_period_start ?? now, end: first?.current_period_end ?? now };
+  const since = ctx.store.internal.meteredSince;
   const ended = items(sub).map((it) => ({
     item: it.id,
     price: it.price as Price,
-    start: it.current_period_start ?? now,
+    start: Math.max(it.current_period_start ?? now, since[it.id] ?? 0),
     end: it.current_period_end ?? now,
   }));
+  for (const it of items(sub)) delete since[it.id];
   const trial = sub.status === 'trialing';
   for (const it of items(sub)) {
     const start = it.current_period_end ?? now;
@@ -289,6 +299,8 @@ export function changeItem(
   now: number,
 ): LineSpec[] {
   const prorations = behavior === 'none' ? [] : prorationLines(ctx, sub, item, newPrice, quantity, now);
+  // classic billing mode: a metered price bills only the usage after the switch, the old one's usage not at all
+  if (isMetered(newPrice) && item.price?.id !== newPrice.id) ctx.store.internal.meteredSince[item.id] = now;
   item.price = snapshot(newPrice) as Stripe.Price;
   item.plan = planFromPrice(newPrice);
   if (isMetered(newPrice)) delete item.quantity;

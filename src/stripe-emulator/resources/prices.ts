@@ -68,6 +68,17 @@ function recurringMeter(ctx: Ctx, rec: Params, usageType: string): string | null
   return meter;
 }
 
+/** `transform_quantity[divide_by]` (a positive integer) and `[round]` (`up` or `down`). */
+function transformQuantity(p: Params): Price['transform_quantity'] {
+  const t = p.obj('transform_quantity', ['divide_by', 'round']);
+  if (!t) return null;
+  const divideBy = t.reqInt('divide_by');
+  if (divideBy < 1) throw invalidRequest('Invalid positive integer', 'transform_quantity[divide_by]');
+  const round = t.oneOf('round', ['up', 'down']);
+  if (!round) throw missingParam('transform_quantity[round]');
+  return { divide_by: divideBy, round };
+}
+
 /** lookup_key must be unique; `transfer_lookup_key` moves it from the price that holds it. */
 function claimLookupKey(ctx: Ctx, key: string, transfer: boolean, self: string): void {
   for (const other of ctx.store.all<Price>('price', (o) => o.lookup_key === key && o.id !== self)) {
@@ -94,6 +105,7 @@ export function registerPrices(router: Router): void {
       'currency_options',
       'tax_behavior',
       'billing_scheme',
+      'transform_quantity',
       'expand',
     ]);
     const { ctx } = req;
@@ -175,7 +187,7 @@ export function registerPrices(router: Router): void {
         : null,
       tax_behavior: p.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']) ?? 'unspecified',
       tiers_mode: null,
-      transform_quantity: null,
+      transform_quantity: transformQuantity(p),
       type: rec ? 'recurring' : 'one_time',
       ...amounts,
     };
