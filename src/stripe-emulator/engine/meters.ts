@@ -27,6 +27,17 @@ export function activeMeterFor(ctx: Ctx, eventName: string): Meter | undefined {
   return ctx.store.all<Meter>('billing.meter', (m) => m.event_name === eventName && m.status === 'active')[0];
 }
 
+/** The identifiers of the recorded events, indexed once per events array (a reloaded store brings a new one). */
+const identifierIndex = new WeakMap<MeterEventRecord[], Set<string>>();
+function identifiersOf(events: MeterEventRecord[]): Set<string> {
+  let index = identifierIndex.get(events);
+  if (!index || index.size !== events.length) {
+    index = new Set(events.map((e) => e.identifier));
+    identifierIndex.set(events, index);
+  }
+  return index;
+}
+
 /**
  * `POST /v1/billing/meter_events`: validated against the meter of its event name, the customer and the
  * customer's clock, deduplicated by identifier (a repeat is refused like Stripe refuses it and never counted).
@@ -97,8 +108,9 @@ export function recordMeterEvent(
     );
   const events = ctx.store.internal.meterEvents;
   const identifier = input.identifier ?? `emu_${randomToken(24)}`;
-  if (events.some((e) => e.identifier === identifier))
-    throw invalidRequest(`An event already exists with identifier ${identifier}.`);
+  const seen = identifiersOf(events);
+  if (seen.has(identifier)) throw invalidRequest(`An event already exists with identifier ${identifier}.`);
+  seen.add(identifier);
   events.push({
     identifier,
     event_name: eventName,
