@@ -46,7 +46,7 @@ export function renderCheckoutPage({
       const price = li.price;
       const unit =
         (price?.currency === cur ? price.unit_amount : price?.currency_options?.[cur]?.unit_amount) ?? 0;
-      return `<tr><td>${escapeHtml(li.description ?? '')}</td><td>× ${li.quantity ?? 1}</td><td>${formatAmount(
+      return `<tr><td>${escapeHtml(li.description ?? '')}</td><td>${li.quantity === null ? 'per unit used' : `× ${li.quantity}`}</td><td>${formatAmount(
         unit,
         cur,
       )}${per}</td></tr>`;

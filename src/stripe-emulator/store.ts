@@ -20,6 +20,34 @@ export interface InternalState {
   productFeatures: Record<string, Array<{ id: string; feature: string }>>;
   /** customer id → the lookup keys of the last announced active entitlement summary */
   entitlementSummaries: Record<string, string>;
+  /** every accepted billing meter event, in order of arrival (Stripe has no API to read them back) */
+  meterEvents: MeterEventRecord[];
+  /** draft invoice id → its metered lines, counted again from the meter when the invoice finalizes */
+  meteredLines: Record<string, MeteredLine[]>;
+  /** subscription item id → when it took its metered price mid-period (usage before that is not billed) */
+  meteredSince: Record<string, number>;
+}
+
+/** A billing meter event as the emulator keeps it (internal state: Stripe has no API to read events back). */
+export interface MeterEventRecord {
+  identifier: string;
+  event_name: string;
+  meter: string;
+  customer: string;
+  value: number;
+  timestamp: number;
+  /** order of arrival (`last` and pre-aggregated windows take the latest received) */
+  seq: number;
+}
+
+/** A metered line of a draft subscription invoice: the subscription item, its price and the usage period. */
+export interface MeteredLine {
+  line: string;
+  price: string;
+  start: number;
+  end: number;
+  /** usage in a trial period is shown but not charged */
+  trial: boolean;
 }
 
 export interface SessionExtras {
@@ -48,6 +76,9 @@ const emptyInternal = (): InternalState => ({
   sessionExtras: {},
   productFeatures: {},
   entitlementSummaries: {},
+  meterEvents: [],
+  meteredLines: {},
+  meteredSince: {},
 });
 
 /** In-memory object store (optionally persisted as one JSON file). Objects are live: mutate in place. */

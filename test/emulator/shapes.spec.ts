@@ -22,6 +22,9 @@ const RESOURCES = [
   { object: 'refund', type: 'Refund' },
   { object: 'item', type: 'LineItem' },
   { object: 'line_item', type: 'InvoiceLineItem' },
+  { object: 'billing.meter', type: 'Billing.Meter' },
+  { object: 'billing.meter_event', type: 'Billing.MeterEvent' },
+  { object: 'billing.meter_event_summary', type: 'Billing.MeterEventSummary' },
 ] as const;
 
 type Json = Record<string, unknown>;
@@ -103,6 +106,27 @@ describe('emulator shapes: every key the pinned stripe SDK requires, none it and
     keep(intent);
     keep(await s.charges.retrieve(idOf(intent.latest_charge)));
     keep(await s.refunds.create({ payment_intent: intent.id }));
+    // A meter, one of its events and its summaries.
+    const meter = await s.billing.meters.create({
+      display_name: 'Shapes',
+      event_name: 'shape_calls',
+      default_aggregation: { formula: 'sum' },
+    });
+    keep(await s.billing.meters.update(meter.id, { display_name: 'Shape calls' }));
+    keep(
+      await s.billing.meterEvents.create({
+        event_name: 'shape_calls',
+        payload: { stripe_customer_id: customer.id, value: '3' },
+      }),
+    );
+    const hour = Math.floor(Date.now() / 1000 / 3600) * 3600;
+    const summaries = await s.billing.meters.listEventSummaries(meter.id, {
+      customer: customer.id,
+      start_time: hour - 3600,
+      end_time: hour + 3600,
+      value_grouping_window: 'hour',
+    });
+    for (const summary of summaries.data) keep(summary);
     // Objects the emulator sends in events have the same shapes.
     await h.emulator.whenDeliveriesSettled(15_000);
     expect(h.webhooks.received.length).toBeGreaterThan(0);

@@ -42,9 +42,11 @@ export function computeSessionTotals(
   const lines = sessionLineItems(ctx, session.id);
   let remaining = 0;
   for (const li of lines) {
-    li.amount_subtotal = trial
-      ? 0
-      : unitAmountFor(li.price as Price, session.currency ?? 'usd') * (li.quantity ?? 1);
+    // a metered price (no quantity) is billed in arrears from its meter: nothing at checkout
+    li.amount_subtotal =
+      trial || li.quantity === null
+        ? 0
+        : unitAmountFor(li.price as Price, session.currency ?? 'usd') * (li.quantity ?? 1);
     remaining += li.amount_subtotal;
   }
   const subtotal = remaining;
@@ -147,7 +149,7 @@ export function completeCheckout(ctx: Ctx, sessionId: string, opts: CompleteOpti
   if (session.mode === 'subscription') {
     const lines = sessionLineItems(ctx, session.id).map((li) => ({
       price: li.price as Price,
-      quantity: li.quantity ?? 1,
+      quantity: li.quantity ?? undefined,
     }));
     const { sub } = createSubscription(ctx, {
       customer: customer.id,

@@ -3,7 +3,14 @@ import type { Ctx } from '../ctx';
 import { DAY } from '../time';
 import type { Obj } from '../types';
 import { attemptInvoicePayment, type Invoice, type Subscription } from './invoicing';
-import { cancelSubscription, items, renewSubscription, settleAfterRetry } from './subscriptions';
+import { pendingDrafts } from './metered-billing';
+import {
+  cancelSubscription,
+  finalizeRenewalDraft,
+  items,
+  renewSubscription,
+  settleAfterRetry,
+} from './subscriptions';
 
 export type TestClock = Obj<Stripe.TestHelpers.TestClock>;
 
@@ -43,6 +50,12 @@ function dueActions(ctx: Ctx, sub: Subscription, from: number): Action[] {
     } else {
       actions.push({ at: periodEnd, run: (now) => renewSubscription(ctx, sub, now) });
     }
+  }
+  for (const invoice of pendingDrafts(ctx, sub)) {
+    actions.push({
+      at: invoice.automatically_finalizes_at!,
+      run: (now) => finalizeRenewalDraft(ctx, sub, invoice, now),
+    });
   }
   for (const invoice of ctx.store.all<Invoice>(
     'invoice',

@@ -9,6 +9,7 @@ import { couponDiscount, discountApplies, type Discount } from './discounts';
 import { applyInvoiceTax, taxInvoice } from './invoice-tax';
 import { chargeCard, maybeOpenDispute, type Charge, type ChargeResult } from './payments';
 import { unmodelled } from '../unmodelled';
+import { unitDecimalFor } from './pricing';
 
 export type Invoice = Obj<Stripe.Invoice>;
 export type Subscription = Obj<Stripe.Subscription>;
@@ -71,7 +72,7 @@ export function buildLine(
     pricing: {
       type: 'price_details',
       price_details: { price: spec.price.id, product: productId(spec.price) },
-      unit_amount_decimal: String(spec.price.unit_amount ?? 0) as unknown as Stripe.Decimal,
+      unit_amount_decimal: unitDecimalFor(spec.price, sub.currency ?? 'usd') as unknown as Stripe.Decimal,
     },
     quantity: spec.quantity,
     subscription: sub.id,
@@ -85,7 +86,7 @@ export function invoiceTotals(
   ctx: Ctx,
   sub: Subscription,
   billingReason: string,
-  lines: LineSpec[],
+  lines: Array<Pick<LineSpec, 'amount' | 'proration'>>,
   periodStart: number,
 ): {
   subtotal: number;
@@ -108,7 +109,6 @@ export function invoiceTotals(
   return { subtotal, discount, total: subtotal - discount, discountAmounts };
 }
 
-/** Create a draft subscription invoice and emit invoice.created. */
 /** The fields every draft invoice starts with, whoever creates it (a subscription's period, a one-off). */
 function draftInvoice(
   id: string,
@@ -149,6 +149,7 @@ function draftInvoice(
   };
 }
 
+/** Create a draft subscription invoice and emit invoice.created (`beforeCreated` adds to it first). */
 export function createSubscriptionInvoice(
   ctx: Ctx,
   sub: Subscription,
@@ -156,25 +157,21 @@ export function createSubscriptionInvoice(
   specs: LineSpec[],
   period: { start: number; end: number },
   now: number,
+  beforeCreated?: (invoice: Invoice) => void,
 ): Invoice {
   const id = newId('in');
   const customerId = idOf(sub.customer);
   const customer = ctx.store.get<Obj<Stripe.Customer>>(customerId);
-  const totals = invoiceTotals(ctx, sub, billingReason, specs, period.start);
-  const amountDue = Math.max(0, totals.total);
   const invoice: Invoice = {
     ...draftInvoice(id, customerId, customer, now),
     id,
     object: 'invoice',
-    amount_due: amountDue,
-    amount_remaining: amountDue,
     auto_advance: true,
     billing_reason: billingReason,
     collection_method: 'charge_automatically',
     currency: sub.currency,
     default_payment_method: null,
     description: null,
-    discounts: totals.discountAmounts.map((d) => idOf(d.discount)),
     lines: embeddedList(
       specs.map((s) => buildLine(s, sub, id)),
       `/v1/invoices/${id}/lines`,
@@ -187,17 +184,34 @@ export function createSubscriptionInvoice(
     },
     period_end: period.end,
     period_start: period.start,
-    subtotal: totals.subtotal,
-    subtotal_excluding_tax: totals.subtotal,
     test_clock: sub.test_clock ?? null,
-    total: totals.total,
-    total_discount_amounts: totals.discountAmounts,
-    total_excluding_tax: totals.total,
   };
-  applyInvoiceTax(ctx, invoice, sub, now);
+  retotalSubscriptionInvoice(ctx, invoice, sub, now);
+  beforeCreated?.(invoice);
   ctx.store.insert(invoice);
   ctx.events.emit('invoice.created', invoice, { created: now });
   return invoice;
+}
+
+/** A subscription invoice's totals from its lines, under the subscription's discounts, then its tax. */
+export function retotalSubscriptionInvoice(ctx: Ctx, invoice: Invoice, sub: Subscription, now: number): void {
+  const lines = (invoice.lines?.data ?? []).map((l) => ({
+    amount: l.amount,
+    proration: !!l.parent?.subscription_item_details?.proration,
+  }));
+  const totals = invoiceTotals(ctx, sub, invoice.billing_reason ?? '', lines, invoice.period_start ?? now);
+  const amountDue = Math.max(0, totals.total);
+  Object.assign(invoice, {
+    amount_due: amountDue,
+    amount_remaining: amountDue,
+    discounts: totals.discountAmounts.map((d) => idOf(d.discount)),
+    subtotal: totals.subtotal,
+    subtotal_excluding_tax: totals.subtotal,
+    total: totals.total,
+    total_discount_amounts: totals.discountAmounts,
+    total_excluding_tax: totals.total,
+  });
+  applyInvoiceTax(ctx, invoice, sub, now);
 }
 
 /** draft → open: number, hosted page and PDF URLs; emits invoice.finalized. */

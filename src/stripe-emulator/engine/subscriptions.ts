@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Ctx } from '../ctx';
+import { invalidRequest } from '../errors';
 import { diffPrevious } from '../events';
 import { newId } from '../ids';
 import { embeddedList } from '../list';
@@ -7,8 +8,17 @@ import { snapshot } from '../store';
 import { addInterval, DAY } from '../time';
 import type { Obj, StoredObject } from '../types';
 import type { Discount } from './discounts';
-import { billSubscription, type LineSpec, type Subscription } from './invoicing';
-import { lineDescription, planFromPrice, productName, unitAmountFor, type Price } from './pricing';
+import { billSubscription, type Invoice, type LineSpec, type Subscription } from './invoicing';
+import { createMeteredRenewalDraft, finalizeMeteredRenewal, usageLines } from './metered-billing';
+import {
+  billedQuantity,
+  isMetered,
+  lineDescription,
+  planFromPrice,
+  productName,
+  unitAmountFor,
+  type Price,
+} from './pricing';
 import { unmodelled } from '../unmodelled';
 
 export type SubscriptionItem = Obj<Stripe.SubscriptionItem>;
@@ -20,13 +30,16 @@ const interval = (price: Price): { unit: string; count: number } => ({
   count: price.recurring?.interval_count ?? 1,
 });
 
-/** Regular (non-proration) lines for every item over a period. */
+/**
+ * Regular (non-proration) lines for every item over a period, in advance; a metered item's line shows no usage
+ * yet (quantity 0, nothing charged: its usage is billed in arrears when the period ends).
+ */
 export function periodLines(ctx: Ctx, sub: Subscription, period: { start: number; end: number }): LineSpec[] {
   return items(sub).map((it) => {
     const price = it.price as Price;
-    const qty = it.quantity ?? 1;
+    const qty = isMetered(price) ? 0 : (it.quantity ?? 1);
     return {
-      amount: unitAmountFor(price, sub.currency ?? 'usd') * qty,
+      amount: unitAmountFor(price, sub.currency ?? 'usd') * billedQuantity(price, qty),
       description: lineDescription(ctx.store, price, qty, sub.currency ?? 'usd'),
       price,
       quantity: qty,
@@ -39,7 +52,8 @@ export function periodLines(ctx: Ctx, sub: Subscription, period: { start: number
 
 export interface NewSubscription {
   customer: string;
-  lines: Array<{ price: Price; quantity: number }>;
+  /** `quantity` is left out for a metered price (its item has none) */
+  lines: Array<{ price: Price; quantity?: number }>;
   currency: string;
   trialDays?: number;
   metadata: Record<string, string>;
@@ -67,7 +81,7 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): { sub: Sub
     metadata: {},
     plan: planFromPrice(price),
     price: snapshot(price) as Stripe.Price,
-    quantity,
+    ...(isMetered(price) ? {} : { quantity: quantity ?? 1 }),
     subscription: id,
     tax_rates: [],
   }));
@@ -138,6 +152,15 @@ export function renewSubscription(ctx: Ctx, sub: Subscription, now: number): voi
   const before = snapshot(sub) as StoredObject;
   const first = items(sub)[0];
   const previousPeriod = { start: first?.current_period_start ?? now, end: first?.current_period_end ?? now };
+  const since = ctx.store.internal.meteredSince;
+  const ended = items(sub).map((it) => ({
+    item: it.id,
+    price: it.price as Price,
+    start: Math.max(it.current_period_start ?? now, since[it.id] ?? 0),
+    end: it.current_period_end ?? now,
+  }));
+  for (const it of items(sub)) delete since[it.id];
+  const trial = sub.status === 'trialing';
   for (const it of items(sub)) {
     const start = it.current_period_end ?? now;
     const { unit, count } = interval(it.price as Price);
@@ -150,11 +173,23 @@ export function renewSubscription(ctx: Ctx, sub: Subscription, now: number): voi
   const end = items(sub)[0]?.current_period_end ?? now;
   const pending = (ctx.store.internal.pendingProrations[sub.id] ?? []) as unknown as LineSpec[];
   delete ctx.store.internal.pendingProrations[sub.id];
-  const lines = [...pending, ...periodLines(ctx, sub, { start, end })];
+  const inAdvance = periodLines(ctx, sub, { start, end }).filter((l) => !isMetered(l.price));
+  const lines = [...pending, ...inAdvance, ...usageLines(ctx, sub, ended, trial)];
   const beforeBilling = snapshot(sub) as StoredObject;
-  const { paid } = billSubscription(ctx, sub, 'subscription_cycle', lines, previousPeriod, now);
-  if (!paid) sub.status = 'past_due';
+  if (ended.some((p) => isMetered(p.price))) {
+    createMeteredRenewalDraft(ctx, sub, lines, previousPeriod, trial, now);
+  } else {
+    const { paid } = billSubscription(ctx, sub, 'subscription_cycle', lines, previousPeriod, now);
+    if (!paid) sub.status = 'past_due';
+  }
   emitUpdated(ctx, beforeBilling, sub, now);
+}
+
+/** A renewal invoice's draft hour is over: it finalizes with the usage counted again and is charged. */
+export function finalizeRenewalDraft(ctx: Ctx, sub: Subscription, invoice: Invoice, now: number): void {
+  const before = snapshot(sub) as StoredObject;
+  if (!finalizeMeteredRenewal(ctx, invoice, sub, now)) sub.status = 'past_due';
+  emitUpdated(ctx, before, sub, now);
 }
 
 /** A retry of an open invoice succeeded or definitively failed. */
@@ -227,7 +262,7 @@ export function prorationLines(
   const oldQty = item.quantity ?? 1;
   const date = new Date(at * 1000).toISOString().slice(0, 10);
   const period = { start: at, end };
-  return [
+  const lines: LineSpec[] = [
     {
       amount: -Math.round(unitAmountFor(oldPrice, currency) * oldQty * fraction),
       description: `Unused time on ${oldQty} × ${productName(ctx.store, oldPrice)} after ${date}`,
@@ -247,6 +282,8 @@ export function prorationLines(
       subscriptionItem: item.id,
     },
   ];
+  // a metered price is billed in arrears from its meter: nothing to credit or charge in advance
+  return lines.filter((l) => !isMetered(l.price));
 }
 
 export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
@@ -262,9 +299,12 @@ export function changeItem(
   now: number,
 ): LineSpec[] {
   const prorations = behavior === 'none' ? [] : prorationLines(ctx, sub, item, newPrice, quantity, now);
+  // classic billing mode: a metered price bills only the usage after the switch, the old one's usage not at all
+  if (isMetered(newPrice) && item.price?.id !== newPrice.id) ctx.store.internal.meteredSince[item.id] = now;
   item.price = snapshot(newPrice) as Stripe.Price;
   item.plan = planFromPrice(newPrice);
-  item.quantity = quantity;
+  if (isMetered(newPrice)) delete item.quantity;
+  else item.quantity = quantity;
   return prorations;
 }
 
@@ -284,4 +324,39 @@ export function applyProrations(
     const pending = ctx.store.internal.pendingProrations;
     pending[sub.id] = [...(pending[sub.id] ?? []), ...(prorations as unknown as StoredObject[])];
   }
+}
+
+/**
+ * Remove an item (mutates only; the caller emits customer.subscription.updated) and return its proration: a
+ * credit for the unused time of a licensed item; a metered item was charged nothing in advance, so none.
+ */
+export function removeItem(
+  ctx: Ctx,
+  sub: Subscription,
+  item: SubscriptionItem,
+  behavior: ProrationBehavior,
+  now: number,
+): LineSpec[] {
+  if (items(sub).length <= 1)
+    throw invalidRequest(
+      'A subscription must have at least one item. To cancel the subscription, use the cancel endpoint (DELETE /v1/subscriptions/:id).',
+    );
+  const price = item.price as Price;
+  const credit =
+    behavior === 'none' || isMetered(price)
+      ? []
+      : prorationLines(ctx, sub, item, price, item.quantity ?? 1, now).slice(0, 1);
+  sub.items!.data = sub.items!.data.filter((it) => it.id !== item.id);
+  return credit;
+}
+
+/** `quantity` on a metered price is refused as Stripe refuses it (usage comes from the meter). */
+export function itemQuantity(price: Price, quantity: number | undefined, param: string): number | undefined {
+  if (!isMetered(price)) return quantity ?? 1;
+  if (quantity !== undefined)
+    throw invalidRequest(
+      `Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`${param}\`.`,
+      `${param}[quantity]`,
+    );
+  return undefined;
 }

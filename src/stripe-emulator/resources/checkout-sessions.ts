@@ -5,6 +5,7 @@ import { computeSessionTotals, sessionLineItems, type LineItem, type Session } f
 import type { Coupon, PromotionCode } from '../engine/discounts';
 import { requireValidCoupon } from '../engine/discounts';
 import { productName, unitAmountFor, type Price } from '../engine/pricing';
+import { itemQuantity } from '../engine/subscriptions';
 import { invalidRequest, missingParam } from '../errors';
 import { registerIncludable } from '../expand';
 import { newId } from '../ids';
@@ -53,7 +54,7 @@ const CREATE_PARAMS = [
   'setup_intent_data',
 ];
 
-function buildLineItems(ctx: Ctx, p: Params, mode: string): Array<{ price: Price; quantity: number }> {
+function buildLineItems(ctx: Ctx, p: Params, mode: string): Array<{ price: Price; quantity?: number }> {
   const items = p.list('line_items', ['price', 'quantity', 'adjustable_quantity']);
   if (!items || items.length === 0) throw missingParam('line_items');
   return items.map((li, i) => {
@@ -72,7 +73,7 @@ function buildLineItems(ctx: Ctx, p: Params, mode: string): Array<{ price: Price
         `line_items[${i}][price]`,
       );
     }
-    return { price, quantity: li.int('quantity') ?? 1 };
+    return { price, quantity: itemQuantity(price, li.int('quantity'), `line_items[${i}]`) };
   });
 }
 
@@ -223,7 +224,7 @@ export function registerCheckoutSessions(router: Router): void {
       description: productName(ctx.store, price),
       metadata: {},
       price: snapshot(price) as Stripe.Price,
-      quantity,
+      quantity: quantity ?? null,
     }));
     ctx.store.internal.sessionExtras[id] = {
       trialDays:

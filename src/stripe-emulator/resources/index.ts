@@ -13,6 +13,7 @@ import { registerProducts } from './products';
 import { registerEntitlements } from './entitlements';
 import { registerTax } from './tax';
 import { registerPortalConfigurations } from './portal-configurations';
+import { registerMeters } from './meters';
 
 /** All API routes of the emulator. */
 export function buildRouter(): Router {
@@ -31,5 +32,6 @@ export function buildRouter(): Router {
   registerBillingPortal(router);
   registerTax(router);
   registerPortalConfigurations(router);
+  registerMeters(router);
   return router;
 }

@@ -11,6 +11,7 @@ import {
   type LineSpec,
   type Subscription,
 } from '../engine/invoicing';
+import { refreshMeteredLines } from '../engine/metered-billing';
 import { lineDescription, unitAmountFor, type Price } from '../engine/pricing';
 import { ApiError } from '../errors';
 import {
@@ -253,7 +254,15 @@ function registerOneOffInvoices(router: Router): void {
         'invoice_not_editable',
       );
     if (p.has('auto_advance')) invoice.auto_advance = p.bool('auto_advance') ?? false;
-    finalizeInvoice(ctx, invoice, nowForCustomer(ctx.store, idOf(invoice.customer)));
+    const now = nowForCustomer(ctx.store, idOf(invoice.customer));
+    const sub = ctx.store.get<Subscription>(subscriptionOf(invoice));
+    if (sub && invoice.automatically_finalizes_at) {
+      // a renewal draft finalized early: its usage counted now, its charge on the clock's next move
+      refreshMeteredLines(ctx, invoice, sub, now);
+      invoice.automatically_finalizes_at = null;
+      invoice.next_payment_attempt = now;
+    }
+    finalizeInvoice(ctx, invoice, now);
     return respond(ctx, invoice, p);
   });
 

@@ -19,15 +19,64 @@ function currencyOptions(p: Params, base: string): Price['currency_options'] {
   for (const cur of Object.keys(raw.raw)) {
     const o = raw.obj(cur, ['unit_amount', 'unit_amount_decimal', 'tax_behavior']);
     if (!o || cur === base) continue;
-    const amount = o.int('unit_amount') ?? Math.round(o.num('unit_amount_decimal') ?? 0);
     out[cur] = {
       custom_unit_amount: null,
       tax_behavior: o.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']) ?? 'unspecified',
-      unit_amount: amount,
-      unit_amount_decimal: String(amount) as unknown as Stripe.Decimal,
+      ...(unitAmounts(o) ?? { unit_amount: 0, unit_amount_decimal: '0' as unknown as Stripe.Decimal }),
     };
   }
   return out;
+}
+
+/**
+ * `unit_amount` or `unit_amount_decimal` (up to 12 decimal places, kept as given): `unit_amount` is the whole
+ * number when there is one, else null, as Stripe shows it.
+ */
+function unitAmounts(
+  p: Params,
+): { unit_amount: number | null; unit_amount_decimal: Stripe.Decimal } | undefined {
+  const whole = p.int('unit_amount');
+  if (whole !== undefined && whole < 0)
+    throw invalidRequest('Invalid non-negative integer', p.name('unit_amount'));
+  const raw = whole === undefined ? p.str('unit_amount_decimal') : String(whole);
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+(\.\d{1,12})?$/.test(raw))
+    throw invalidRequest(
+      'Invalid non-negative decimal with at most 12 decimal places',
+      p.name('unit_amount_decimal'),
+    );
+  const decimal = raw.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return {
+    unit_amount: decimal.includes('.') ? null : Number(decimal),
+    unit_amount_decimal: decimal as unknown as Stripe.Decimal,
+  };
+}
+
+/** `recurring[meter]` names an existing meter, and is what a metered price bills by. */
+function recurringMeter(ctx: Ctx, rec: Params, usageType: string): string | null {
+  const meter = rec.str('meter');
+  if (usageType !== 'metered') {
+    if (meter)
+      throw invalidRequest(
+        '`recurring[meter]` can only be set when `recurring[usage_type]` is `metered`.',
+        'recurring[meter]',
+      );
+    return null;
+  }
+  if (!meter) throw missingParam('recurring[meter]');
+  ctx.store.require(meter, 'billing.meter', 'billing.meter', 'recurring[meter]');
+  return meter;
+}
+
+/** `transform_quantity[divide_by]` (a positive integer) and `[round]` (`up` or `down`). */
+function transformQuantity(p: Params): Price['transform_quantity'] {
+  const t = p.obj('transform_quantity', ['divide_by', 'round']);
+  if (!t) return null;
+  const divideBy = t.reqInt('divide_by');
+  if (divideBy < 1) throw invalidRequest('Invalid positive integer', 'transform_quantity[divide_by]');
+  const round = t.oneOf('round', ['up', 'down']);
+  if (!round) throw missingParam('transform_quantity[round]');
+  return { divide_by: divideBy, round };
 }
 
 /** lookup_key must be unique; `transfer_lookup_key` moves it from the price that holds it. */
@@ -56,6 +105,7 @@ export function registerPrices(router: Router): void {
       'currency_options',
       'tax_behavior',
       'billing_scheme',
+      'transform_quantity',
       'expand',
     ]);
     const { ctx } = req;
@@ -95,12 +145,16 @@ export function registerPrices(router: Router): void {
       ctx.events.emit('product.created', product);
       productId = product.id;
     } else throw missingParam('product');
-    const unitAmount =
-      p.int('unit_amount') ??
-      (p.has('unit_amount_decimal') ? Math.round(p.num('unit_amount_decimal')!) : undefined);
-    if (unitAmount === undefined) throw missingParam('unit_amount');
-    if (unitAmount < 0) throw invalidRequest('Invalid non-negative integer', 'unit_amount');
-    const rec = p.obj('recurring', ['interval', 'interval_count', 'usage_type', 'trial_period_days']);
+    const amounts = unitAmounts(p);
+    if (!amounts) throw missingParam('unit_amount');
+    const rec = p.obj('recurring', [
+      'interval',
+      'interval_count',
+      'usage_type',
+      'trial_period_days',
+      'meter',
+    ]);
+    const usageType = rec?.oneOf('usage_type', ['licensed', 'metered']) ?? 'licensed';
     const lookupKey = p.str('lookup_key');
     const id = newId('price');
     if (lookupKey) claimLookupKey(ctx, lookupKey, p.bool('transfer_lookup_key') ?? false, id);
@@ -126,24 +180,22 @@ export function registerPrices(router: Router): void {
                 throw missingParam('recurring[interval]');
               })(),
             interval_count: rec.int('interval_count') ?? 1,
-            meter: null,
+            meter: recurringMeter(ctx, rec, usageType),
             trial_period_days: rec.int('trial_period_days') ?? null,
-            usage_type: rec.oneOf('usage_type', ['licensed', 'metered']) ?? 'licensed',
+            usage_type: usageType,
           }
         : null,
       tax_behavior: p.oneOf('tax_behavior', ['exclusive', 'inclusive', 'unspecified']) ?? 'unspecified',
       tiers_mode: null,
-      transform_quantity: null,
+      transform_quantity: transformQuantity(p),
       type: rec ? 'recurring' : 'one_time',
-      unit_amount: unitAmount,
-      unit_amount_decimal: String(unitAmount) as unknown as Stripe.Decimal,
+      ...amounts,
     };
     if (price.currency_options)
       price.currency_options[currency] = {
         custom_unit_amount: null,
         tax_behavior: price.tax_behavior ?? 'unspecified',
-        unit_amount: unitAmount,
-        unit_amount_decimal: price.unit_amount_decimal ?? null,
+        ...amounts,
       };
     ctx.store.insert(price);
     ctx.events.emit('price.created', price);
@@ -170,6 +222,8 @@ export function registerPrices(router: Router): void {
           (!product || idOf(o.product) === product) &&
           (!keys || (!!o.lookup_key && keys.includes(o.lookup_key))) &&
           (!interval || o.recurring?.interval === interval) &&
+          (!rec?.has('usage_type') || o.recurring?.usage_type === rec.str('usage_type')) &&
+          (!rec?.has('meter') || o.recurring?.meter === rec.str('meter')) &&
           matchesRange(o.created ?? 0, p, 'created')
         );
       },

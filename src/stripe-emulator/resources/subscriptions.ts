@@ -7,11 +7,16 @@ import {
   cancelSubscription,
   changeItem,
   createSubscription,
+  itemQuantity,
   items,
+  removeItem,
   updateWith,
   type ProrationBehavior,
+  type SubscriptionItem,
 } from '../engine/subscriptions';
-import { invalidRequest, missingParam } from '../errors';
+import { isMetered } from '../engine/pricing';
+import type { Ctx } from '../ctx';
+import { invalidRequest, missingParam, noSuchObject } from '../errors';
 import { assertTaxActive, locationInvalid, taxLocation } from '../engine/tax';
 import { matchesRange } from '../list';
 import { mergeMetadata, Params } from '../params';
@@ -20,6 +25,15 @@ import { nowForCustomer } from '../time';
 import { idOf, listResponse, retrieveResponse } from './helpers';
 
 const BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
+
+/** A subscription item (of a subscription that is not canceled) and its subscription, or Stripe's 404. */
+function findItem(ctx: Ctx, id: string): { sub: Subscription; item: SubscriptionItem } {
+  for (const sub of ctx.store.all<Subscription>('subscription', (s) => s.status !== 'canceled')) {
+    const item = items(sub).find((it) => it.id === id);
+    if (item) return { sub, item };
+  }
+  throw noSuchObject('subscription_item', id);
+}
 
 export function registerSubscriptions(router: Router): void {
   router.add('POST', '/v1/subscriptions', (req) => {
@@ -36,10 +50,10 @@ export function registerSubscriptions(router: Router): void {
     ]);
     const { ctx } = req;
     const customer = ctx.store.require<Customer>(p.reqStr('customer'), 'customer', 'customer', 'customer');
-    const lines = (p.list('items', ['price', 'quantity']) ?? []).map((it, i) => ({
-      price: ctx.store.require<Price>(it.reqStr('price'), 'price', 'price', `items[${i}][price]`),
-      quantity: it.int('quantity') ?? 1,
-    }));
+    const lines = (p.list('items', ['price', 'quantity']) ?? []).map((it, i) => {
+      const price = ctx.store.require<Price>(it.reqStr('price'), 'price', 'price', `items[${i}][price]`);
+      return { price, quantity: itemQuantity(price, it.int('quantity'), `items[${i}]`) };
+    });
     if (lines.length === 0) throw missingParam('items');
     const automaticTax = p.obj('automatic_tax', ['enabled', 'liability'])?.bool('enabled') ?? false;
     if (automaticTax) {
@@ -125,15 +139,37 @@ export function registerSubscriptions(router: Router): void {
         const itemId = ip.str('id') ?? items(sub)[0]?.id;
         const item = items(sub).find((it) => it.id === itemId);
         if (!item) throw invalidRequest(`Invalid subscription item: ${itemId}`, `items[${i}][id]`);
+        if (ip.bool('deleted')) return removeItem(ctx, sub, item, behavior, now);
         const priceId = ip.str('price');
         const price = priceId
           ? ctx.store.require<Price>(priceId, 'price', 'price', `items[${i}][price]`)
           : (item.price as Price);
-        return changeItem(ctx, sub, item, price, ip.int('quantity') ?? item.quantity ?? 1, behavior, now);
+        const quantity = itemQuantity(
+          price,
+          ip.int('quantity') ?? (isMetered(price) ? undefined : item.quantity),
+          `items[${i}]`,
+        );
+        return changeItem(ctx, sub, item, price, quantity ?? 0, behavior, now);
       });
     });
     applyProrations(ctx, sub, prorations, behavior, now);
     return respond(ctx, sub, p);
+  });
+
+  router.add('GET', '/v1/subscription_items/:id', (req) => {
+    const p = new Params(req.body, ['expand']);
+    return respond(req.ctx, findItem(req.ctx, req.pathParams.id).item, p);
+  });
+
+  router.add('DELETE', '/v1/subscription_items/:id', (req) => {
+    const p = new Params(req.body, ['clear_usage', 'proration_behavior', 'proration_date']);
+    const { ctx } = req;
+    const { sub, item } = findItem(ctx, req.pathParams.id);
+    const now = p.int('proration_date') ?? nowForCustomer(ctx.store, idOf(sub.customer));
+    const behavior: ProrationBehavior = p.oneOf('proration_behavior', BEHAVIORS) ?? 'create_prorations';
+    const prorations = updateWith(ctx, sub, now, () => removeItem(ctx, sub, item, behavior, now));
+    applyProrations(ctx, sub, prorations, behavior, now);
+    return { id: item.id, object: 'subscription_item', deleted: true };
   });
 
   router.add('DELETE', '/v1/subscriptions/:id', (req) => {
