@@ -74,7 +74,7 @@ const USAGE_SQL = `WITH ops AS (
            WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 AND amount > 0
              AND reason NOT IN ${SPENDING} AND bucket <> 'overage')::int AS granted
     FROM r GROUP BY GROUPING SETS ((key), (currency), ())
-   ORDER BY key`;
+   ORDER BY key, currency`;
 
 interface UsageRow {
   /** GROUPING(key, currency): 1 a group, 2 a currency, 3 the total. */
