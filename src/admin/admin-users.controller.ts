@@ -6,14 +6,13 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/decorators';
 import { ApiErrors } from '../common/swagger';
 import { CreditBreakdownDto } from '../credits/dto/consume-credits.dto';
 import { LedgerPageDto } from '../credits/dto/ledger.dto';
-import { USAGE_DESCRIPTION, UsageQueryDto, UsageStatementDto } from '../credits/dto/usage.dto';
+import { ApiUsageStatement, USAGE_DESCRIPTION, UsageQueryDto } from '../credits/dto/usage.dto';
 import { usageAnswer } from '../credits/usage-csv';
 import { UserRefPipe } from '../users/user-ref.pipe';
 import { AdminGrantsService } from './admin-grants.service';
@@ -78,8 +77,7 @@ export class AdminUsersController {
     summary: "One user's usage statement: credits spent by day, reason or grant (admin, support)",
     description: USAGE_DESCRIPTION,
   })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: UsageStatementDto })
+  @ApiUsageStatement()
   @ApiErrors(400, 401, 403, 404, 409)
   async usage(
     @Param('ref', UserRefPipe) userId: string,

@@ -6,7 +6,6 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentUser, IdempotencyKey, RequiresScope, Roles, type AuthUser } from '../common/decorators';
@@ -18,7 +17,7 @@ import { GrantsService } from './grants.service';
 import { AdjustCreditsDto } from './dto/adjust-credits.dto';
 import { ConsumeCreditsDto, ConsumeResultDto, CreditBreakdownDto } from './dto/consume-credits.dto';
 import { LedgerPageDto, LedgerQueryDto } from './dto/ledger.dto';
-import { USAGE_DESCRIPTION, UsageQueryDto, UsageStatementDto } from './dto/usage.dto';
+import { ApiUsageStatement, USAGE_DESCRIPTION, UsageQueryDto } from './dto/usage.dto';
 import type { ConsumeResult } from './credit.types';
 import { usageAnswer } from './usage-csv';
 
@@ -55,8 +54,7 @@ export class CreditsController {
     summary: "The caller's usage statement: credits spent by day, reason or grant",
     description: USAGE_DESCRIPTION,
   })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: UsageStatementDto })
+  @ApiUsageStatement()
   @ApiErrors(400, 401)
   async usage(
     @CurrentUser() user: AuthUser,

@@ -1,4 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 
 export const USAGE_GROUPS = ['day', 'reason', 'grant'] as const;
@@ -106,3 +113,19 @@ export class UsageStatementDto {
   @ApiProperty({ type: [UsageGroupDto] }) groups: UsageGroupDto[];
   @ApiProperty({ type: UsageOverageDto }) overage: UsageOverageDto;
 }
+
+/** The 200 of a usage route: the statement as JSON, or its groups as CSV (format=csv). */
+export const ApiUsageStatement = () =>
+  applyDecorators(
+    ApiExtraModels(UsageStatementDto),
+    ApiOkResponse({
+      description: 'The statement (format=json), or its groups as a CSV attachment (format=csv).',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(UsageStatementDto) } },
+        'text/csv': {
+          schema: { type: 'string' },
+          example: 'day,count,credits,overage_credits,overage_amount\r\n2026-12-03,12,140,0,0\r\n',
+        },
+      },
+    }),
+  );

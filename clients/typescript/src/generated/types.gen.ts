@@ -2377,6 +2377,9 @@ export type CreditsControllerUsageErrors = {
 export type CreditsControllerUsageError = CreditsControllerUsageErrors[keyof CreditsControllerUsageErrors];
 
 export type CreditsControllerUsageResponses = {
+    /**
+     * The statement (format=json), or its groups as a CSV attachment (format=csv).
+     */
     200: UsageStatementDto;
 };
 
@@ -4899,6 +4902,9 @@ export type AdminUsersControllerUsageErrors = {
 export type AdminUsersControllerUsageError = AdminUsersControllerUsageErrors[keyof AdminUsersControllerUsageErrors];
 
 export type AdminUsersControllerUsageResponses = {
+    /**
+     * The statement (format=json), or its groups as a CSV attachment (format=csv).
+     */
     200: UsageStatementDto;
 };
 
