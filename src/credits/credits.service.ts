@@ -29,6 +29,8 @@ const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 30;
 /** The longest range a caller may ask for. */
 const MAX_DAYS = 366;
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 0, 1);
 
 /**
  * What a user's credits are: the balance by bucket, the ledger (paged) and the integrity check. Read-only;
@@ -82,8 +84,10 @@ export class CreditsService {
     }
     const end = to === undefined ? now : new Date(to);
     const start = from === undefined ? new Date(end.getTime() - DEFAULT_DAYS * DAY_MS) : new Date(from);
-    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()))
-      throw new AppError(ErrorCode.ValidationFailed, 'from and to must be ISO 8601 instants.');
+    // Bounded so every instant (and 30 days before `to`) is one the database and toISOString both take.
+    const sane = (d: Date) => d.getTime() >= EARLIEST && d.getTime() < LATEST;
+    if (!sane(start) || !sane(end))
+      throw new AppError(ErrorCode.ValidationFailed, 'from and to must be instants from 1970 to 9998.');
     if (start >= end)
       throw new AppError(ErrorCode.InvalidUsageRange, `from (${start.toISOString()}) must be before to.`);
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS)
