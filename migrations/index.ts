@@ -16,6 +16,7 @@ import { CreditGrants1764401000000 } from './1764401000000-credit-grants';
 import { SupportRole1764401100000 } from './1764401100000-support-role';
 import { SpendControls1764401200000 } from './1764401200000-spend-controls';
 import { UsageWindows1764401300000 } from './1764401300000-usage-windows';
+import { LedgerUsageIndex1764401350000 } from './1764401350000-ledger-usage-index';
 import { CreditOverage1764401400000 } from './1764401400000-credit-overage';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   SupportRole1764401100000,
   SpendControls1764401200000,
   UsageWindows1764401300000,
+  LedgerUsageIndex1764401350000,
   CreditOverage1764401400000,
 ];

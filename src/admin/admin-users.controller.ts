@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -11,6 +12,8 @@ import { CurrentUser, IdempotencyKey, Roles, type AuthUser } from '../common/dec
 import { ApiErrors } from '../common/swagger';
 import { CreditBreakdownDto } from '../credits/dto/consume-credits.dto';
 import { LedgerPageDto } from '../credits/dto/ledger.dto';
+import { ApiUsageStatement, USAGE_DESCRIPTION, UsageQueryDto } from '../credits/dto/usage.dto';
+import { usageAnswer } from '../credits/usage-csv';
 import { UserRefPipe } from '../users/user-ref.pipe';
 import { AdminGrantsService } from './admin-grants.service';
 import { AdminUsersService } from './admin-users.service';
@@ -67,6 +70,21 @@ export class AdminUsersController {
       since: q.since ? new Date(q.since) : undefined,
       until: q.until ? new Date(q.until) : undefined,
     });
+  }
+
+  @Get(':ref/usage')
+  @ApiOperation({
+    summary: "One user's usage statement: credits spent by day, reason or grant (admin, support)",
+    description: USAGE_DESCRIPTION,
+  })
+  @ApiUsageStatement()
+  @ApiErrors(400, 401, 403, 404, 409)
+  async usage(
+    @Param('ref', UserRefPipe) userId: string,
+    @Query() q: UsageQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return usageAnswer(reply, await this.users.usage(userId, q), q.format);
   }
 
   @Post(':ref/promotional-credits')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors';
-import { CreditsService, type LedgerFilter } from '../credits/credits.service';
+import { CreditsService, type LedgerFilter, type UsageStatement } from '../credits/credits.service';
+import type { UsageQueryDto } from '../credits/dto/usage.dto';
 import type { LedgerRow } from '../credits/credit.types';
 import { CheckoutService } from '../payments/checkout.service';
 import { SubscriptionManagementService } from '../payments/subscription-management.service';
@@ -54,6 +55,10 @@ export class AdminUsersService {
       throw new AppError(ErrorCode.ValidationFailed, 'since must be before until.');
     }
     return this.credits.ledger(userId, limit, cursor, filter);
+  }
+
+  usage(userId: string, q: UsageQueryDto): Promise<UsageStatement> {
+    return this.credits.usage(userId, q);
   }
 }
 

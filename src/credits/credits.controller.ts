@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -16,7 +17,9 @@ import { GrantsService } from './grants.service';
 import { AdjustCreditsDto } from './dto/adjust-credits.dto';
 import { ConsumeCreditsDto, ConsumeResultDto, CreditBreakdownDto } from './dto/consume-credits.dto';
 import { LedgerPageDto, LedgerQueryDto } from './dto/ledger.dto';
+import { ApiUsageStatement, USAGE_DESCRIPTION, UsageQueryDto } from './dto/usage.dto';
 import type { ConsumeResult } from './credit.types';
+import { usageAnswer } from './usage-csv';
 
 @ApiTags('credits')
 @ApiBearerAuth()
@@ -43,6 +46,22 @@ export class CreditsController {
   @ApiErrors(400, 401)
   ledger(@CurrentUser() user: AuthUser, @Query() q: LedgerQueryDto) {
     return this.credits.ledger(user.id, q.limit, q.cursor);
+  }
+
+  @RequiresScope('credits:read')
+  @Get('usage')
+  @ApiOperation({
+    summary: "The caller's usage statement: credits spent by day, reason or grant",
+    description: USAGE_DESCRIPTION,
+  })
+  @ApiUsageStatement()
+  @ApiErrors(400, 401)
+  async usage(
+    @CurrentUser() user: AuthUser,
+    @Query() q: UsageQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return usageAnswer(reply, await this.credits.usage(user.id, q), q.format);
   }
 
   @RequiresScope('credits:consume')

@@ -70,6 +70,7 @@ export enum ErrorCode {
   HoldAlreadySettled = 'HOLD_ALREADY_SETTLED',
   HoldExpired = 'HOLD_EXPIRED',
   CaptureExceedsHold = 'CAPTURE_EXCEEDS_HOLD',
+  InvalidUsageRange = 'INVALID_USAGE_RANGE',
   // spend controls
   SpendControlsInvalid = 'SPEND_CONTROLS_INVALID',
   // entitlements
@@ -241,6 +242,10 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CodeInfo> = {
   [ErrorCode.CaptureExceedsHold]: {
     status: 409,
     message: 'The capture is larger than the hold; capture at most the held amount, or send on_excess "cap".',
+  },
+  [ErrorCode.InvalidUsageRange]: {
+    status: 400,
+    message: 'A usage statement covers from before to, at most 366 days.',
   },
   [ErrorCode.SpendControlsInvalid]: {
     status: 422,

@@ -21,7 +21,7 @@ export type TokenResponseDto = {
 /**
  * Stable machine-readable code (see README); codes are added, never renamed.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'USAGE_LIMIT_REACHED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
+export type ErrorCode = 'VALIDATION_FAILED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT' | 'HOST_NOT_ALLOWED' | 'CONFLICT' | 'INTERNAL_ERROR' | 'SERVICE_UNAVAILABLE' | 'AUTH_TOKEN_MISSING' | 'AUTH_TOKEN_INVALID' | 'AUTH_TOKEN_EXPIRED' | 'AUTH_INVALID_CREDENTIALS' | 'AUTH_EMAIL_TAKEN' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'AUTH_PROVIDER_UNAVAILABLE' | 'API_KEY_INVALID' | 'API_KEY_SCOPE_MISSING' | 'API_KEY_USER_REQUIRED' | 'API_KEY_NOT_FOUND' | 'INVALID_PRODUCT_TYPE' | 'UNSUPPORTED_CURRENCY' | 'PRICE_NOT_FOUND' | 'PRODUCT_NOT_FOUND' | 'CATALOG_SYNC_WOULD_EMPTY' | 'SUBSCRIPTION_EXISTS' | 'SUBSCRIPTION_NOT_FOUND' | 'CUSTOMER_NOT_FOUND' | 'PAYMENT_METHOD_NOT_FOUND' | 'PAYMENT_METHOD_REQUIRED' | 'CHECKOUT_SESSION_NOT_FOUND' | 'CHECKOUT_IN_PROGRESS' | 'CURRENCY_MISMATCH' | 'SAME_PLAN' | 'CARD_DECLINED' | 'INSUFFICIENT_FUNDS' | 'EXPIRED_CARD' | 'PROCESSING_ERROR' | 'PAYMENT_PROVIDER_UNAVAILABLE' | 'PAYMENT_PROVIDER_ERROR' | 'BILLING_ADDRESS_REQUIRED' | 'ADDRESS_COUNTRY_REQUIRED' | 'TAX_ID_INVALID' | 'TAX_ID_TYPE_UNSUPPORTED' | 'CURRENCY_COUNTRY_MISMATCH' | 'INSUFFICIENT_CREDITS' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_KEY_IN_PROGRESS' | 'IDEMPOTENCY_KEY_REQUIRED' | 'USAGE_LIMIT_REACHED' | 'GRANT_EXPIRY_INVALID' | 'GRANT_NOT_FOUND' | 'GRANT_NOT_VOIDABLE' | 'HOLD_NOT_FOUND' | 'HOLD_ALREADY_SETTLED' | 'HOLD_EXPIRED' | 'CAPTURE_EXCEEDS_HOLD' | 'INVALID_USAGE_RANGE' | 'SPEND_CONTROLS_INVALID' | 'FEATURE_NOT_ENTITLED' | 'WEBHOOK_SIGNATURE_INVALID' | 'WEBHOOK_EVENT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_NOT_FOUND' | 'WEBHOOK_ENDPOINT_URL_REFUSED' | 'OUTBOUND_EVENT_NOT_FOUND' | 'WEBHOOK_PAYLOAD_INVALID' | 'GRANT_LIMIT_EXCEEDED';
 
 export type FieldErrorDto = {
     field: string;
@@ -383,6 +383,77 @@ export type LedgerPageDto = {
     next_cursor: {
         [key: string]: unknown;
     } | null;
+};
+
+export type UsageTotalsDto = {
+    /**
+     * Credits spent in the range
+     */
+    consumed: number;
+    /**
+     * Spending operations in the range
+     */
+    count: number;
+    /**
+     * Credits that entered the balance in the range
+     */
+    granted: number;
+};
+
+export type UsageGroupDto = {
+    /**
+     * The UTC day (YYYY-MM-DD), the reason or the grant id
+     */
+    key: string;
+    /**
+     * group_by=grant only: the grant’s bucket
+     */
+    bucket?: string;
+    /**
+     * Spending operations (a consume or hold, however many grants)
+     */
+    count: number;
+    /**
+     * Credits spent: taken, net of what holds returned
+     */
+    credits: number;
+    /**
+     * Credits spent past the balance (overage)
+     */
+    overage_credits: number;
+    /**
+     * Their price in minor units
+     */
+    overage_amount: number;
+};
+
+export type UsageCurrencyDto = {
+    currency: string;
+    credits: number;
+    amount_due: number;
+};
+
+export type UsageOverageDto = {
+    credits: number;
+    /**
+     * Minor units, rounded once; null when the overage is in several currencies
+     */
+    amount_due: number | null;
+    currency: string | null;
+    by_currency: Array<UsageCurrencyDto>;
+};
+
+export type UsageStatementDto = {
+    from: string;
+    to: string;
+    group_by: 'day' | 'reason' | 'grant';
+    /**
+     * The currency of overage amounts (null without overage)
+     */
+    currency: string | null;
+    totals: UsageTotalsDto;
+    groups: Array<UsageGroupDto>;
+    overage: UsageOverageDto;
 };
 
 export type ConsumeCreditsDto = {
@@ -2249,6 +2320,70 @@ export type CreditsControllerLedgerResponses = {
 };
 
 export type CreditsControllerLedgerResponse = CreditsControllerLedgerResponses[keyof CreditsControllerLedgerResponses];
+
+export type CreditsControllerUsageData = {
+    body?: never;
+    headers?: {
+        /**
+         * With an API key (scope credits:read): the external id of the user to act for.
+         */
+        'X-Tollgate-User'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Start (inclusive). Without from and to: the current billing period, or the last 30 days. Alone: until now.
+         */
+        from?: string;
+        /**
+         * End (exclusive). Alone: the 30 days before it. At most 366 days after from.
+         */
+        to?: string;
+        /**
+         * UTC days, consume reasons or grants
+         */
+        group_by?: 'day' | 'reason' | 'grant';
+        /**
+         * csv: one row per group
+         */
+        format?: 'json' | 'csv';
+    };
+    url: '/credits/usage';
+};
+
+export type CreditsControllerUsageErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreditsControllerUsageError = CreditsControllerUsageErrors[keyof CreditsControllerUsageErrors];
+
+export type CreditsControllerUsageResponses = {
+    /**
+     * The statement (format=json), or its groups as a CSV attachment (format=csv).
+     */
+    200: UsageStatementDto;
+};
+
+export type CreditsControllerUsageResponse = CreditsControllerUsageResponses[keyof CreditsControllerUsageResponses];
 
 export type CreditsControllerConsumeData = {
     body: ConsumeCreditsDto;
@@ -4702,6 +4837,78 @@ export type AdminUsersControllerLedgerResponses = {
 };
 
 export type AdminUsersControllerLedgerResponse = AdminUsersControllerLedgerResponses[keyof AdminUsersControllerLedgerResponses];
+
+export type AdminUsersControllerUsageData = {
+    body?: never;
+    path: {
+        ref: string;
+    };
+    query?: {
+        /**
+         * Start (inclusive). Without from and to: the current billing period, or the last 30 days. Alone: until now.
+         */
+        from?: string;
+        /**
+         * End (exclusive). Alone: the 30 days before it. At most 366 days after from.
+         */
+        to?: string;
+        /**
+         * UTC days, consume reasons or grants
+         */
+        group_by?: 'day' | 'reason' | 'grant';
+        /**
+         * csv: one row per group
+         */
+        format?: 'json' | 'csv';
+    };
+    url: '/admin/users/{ref}/usage';
+};
+
+export type AdminUsersControllerUsageErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminUsersControllerUsageError = AdminUsersControllerUsageErrors[keyof AdminUsersControllerUsageErrors];
+
+export type AdminUsersControllerUsageResponses = {
+    /**
+     * The statement (format=json), or its groups as a CSV attachment (format=csv).
+     */
+    200: UsageStatementDto;
+};
+
+export type AdminUsersControllerUsageResponse = AdminUsersControllerUsageResponses[keyof AdminUsersControllerUsageResponses];
 
 export type AdminUsersControllerPromotionalData = {
     body: PromotionalGrantDto;
