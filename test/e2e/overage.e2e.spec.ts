@@ -124,6 +124,23 @@ describe('overage past the balance (e2e)', () => {
     expect(await t.app.get(CreditsService).verify()).toEqual([]);
   });
 
+  it('the usage statement prices the overage rows the consume wrote (Σ credits × unit_amount_decimal)', async () => {
+    const user = await subscriber(1, policy(100, { unitAmountDecimal: '2.5' }));
+    await consume(user, 3).expect(200);
+    await consume(user, 3).expect(200);
+
+    const statement = await t
+      .http()
+      .get('/credits/usage')
+      .set(user.auth)
+      .query({ group_by: 'reason' })
+      .expect(200);
+
+    // 1 from the grant, then 2 + 3 credits of overage at 2.5 cents each.
+    expect(statement.body.overage).toMatchObject({ credits: 5, amount_due: 13, currency: 'usd' });
+    expect(await reported(user)).toBe(5);
+  });
+
   it('1,000 concurrent consumes around the cap never pass it: exactly balance + cap served', async () => {
     const user = await subscriber(50, policy(100));
 
