@@ -7,7 +7,7 @@ import { AppError, ErrorCode } from '../common/errors';
 import { UsersService } from '../users/users.service';
 import type { CreditBreakdown, CreditBucket, CreditReason } from './credit.types';
 import { ledgerHas, readBreakdown, requestedSoFar, takenBy } from './ledger/ledger-queries';
-import { LedgerService, Movement } from './ledger/ledger.service';
+import { LedgerService, Movement, type OveragePolicy } from './ledger/ledger.service';
 
 /** A grant's key for a paid checkout: a refund of that payment claws back from this grant first. */
 const purchaseKey = (checkoutSessionId: string) => `purchase:${checkoutSessionId}`;
@@ -126,6 +126,8 @@ export class GrantsService {
       periodEnd?: Date | null;
       allowance: number;
       planId?: number | null;
+      /** The period's overage terms (null or absent: none — consumes stop at the balance). */
+      overage?: Omit<OveragePolicy, 'periodStart' | 'periodEnd'> | null;
     },
   ): Promise<boolean> {
     let started = false;
@@ -147,6 +149,14 @@ export class GrantsService {
       if (await ledgerHas(m, p.userId, `${key}:grant`)) return null;
       started = true;
       const first = advanced[0].previous === null;
+      // The new period's overage terms replace the last period's (its count starts at zero).
+      await this.ledger.setOveragePolicy(
+        m,
+        p.userId,
+        p.overage && p.periodEnd
+          ? { ...p.overage, periodStart: p.periodStart, periodEnd: p.periodEnd }
+          : null,
+      );
       const source = { sourceType: 'subscription', sourceId: p.subscriptionId };
       const movements: Movement[] = (await this.periodGrants(m, p.userId, p.subscriptionId)).map((id) => ({
         kind: 'end_grant',
@@ -208,6 +218,7 @@ export class GrantsService {
   /** A subscription ended: its monthly credits end with it (each period grant once). */
   async endSubscription(m: EntityManager, p: { userId: string; subscriptionId: string }): Promise<boolean> {
     const { applied } = await this.ledger.post(m, p.userId, async () => {
+      await this.ledger.setOveragePolicy(m, p.userId, null); // no overage past the subscription's end
       const grants = await this.periodGrants(m, p.userId, p.subscriptionId);
       if (grants.length === 0) return null;
       return {

@@ -11,7 +11,7 @@ import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
-import { ENDED, refId } from './stripe-refs';
+import { ENDED, planItem, refId } from './stripe-refs';
 import { SubscriptionPeriodsService } from './subscription-periods.service';
 import { PreparedSubscription, SubscriptionSyncService } from './subscription-sync.service';
 
@@ -75,7 +75,7 @@ export class CheckoutFulfilmentService {
     if (session.mode === 'subscription') {
       if (!subscription) throw new Error(`checkout ${session.id}: subscription missing`);
       const row = await this.subscriptions.apply(m, subscription);
-      const item = subscription.subscription.items.data[0];
+      const item = planItem(subscription.subscription);
       if (row && item && !ENDED.includes(row.status)) {
         await this.periods.startPaidPeriod(
           m,

@@ -1,3 +1,4 @@
+import { overageTerms } from '../plans/plan-overage';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -92,7 +93,11 @@ export class CheckoutService {
         mode: 'subscription',
         customer,
         client_reference_id: user.id,
-        line_items: [{ price: plan.priceId, quantity: 1 }],
+        // A plan with overage carries its metered price too: nothing to pay now, the period's usage on renewal.
+        line_items: [
+          { price: plan.priceId, quantity: 1 },
+          ...(overageTerms(plan, currency) ? [{ price: plan.overage!.price_id }] : []),
+        ],
         currency,
         metadata: { user_id: user.id },
         subscription_data: {

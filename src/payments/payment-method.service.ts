@@ -63,7 +63,13 @@ export class PaymentMethodService {
   async describe(userId: string): Promise<PaymentMethodDto> {
     const card = await this.savedCard(userId);
     if (!card) throw new AppError(ErrorCode.PaymentMethodNotFound);
-    return { id: card.id, brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year };
+    return {
+      id: card.id,
+      brand: card.brand,
+      last4: card.last4,
+      exp_month: card.exp_month,
+      exp_year: card.exp_year,
+    };
   }
 
   /** `POST /payments/payment-method/setup`: a setup-mode Checkout that saves a card and charges nothing. */
@@ -87,7 +93,10 @@ export class PaymentMethodService {
   async remove(userId: string): Promise<void> {
     const user = await this.users.getById(userId);
     if (!user.customerId) throw new AppError(ErrorCode.PaymentMethodNotFound);
-    const cards = await this.stripe.customers.listPaymentMethods(user.customerId, { type: 'card', limit: 100 });
+    const cards = await this.stripe.customers.listPaymentMethods(user.customerId, {
+      type: 'card',
+      limit: 100,
+    });
     if (cards.data.length === 0) throw new AppError(ErrorCode.PaymentMethodNotFound);
     for (const pm of cards.data) await this.stripe.paymentMethods.detach(pm.id);
   }

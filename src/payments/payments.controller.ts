@@ -174,7 +174,8 @@ export class PaymentsController {
   @Get('payment-method')
   @ApiOperation({
     summary: 'Your saved card (brand, last 4 digits, expiry), the one off-session payments (auto top-up) use',
-    description: 'PAYMENT_METHOD_NOT_FOUND (404) until a purchase or POST /payments/payment-method/setup saves one.',
+    description:
+      'PAYMENT_METHOD_NOT_FOUND (404) until a purchase or POST /payments/payment-method/setup saves one.',
   })
   @ApiOkResponse({ type: PaymentMethodDto })
   @ApiErrors(401, 404, 503)
@@ -201,7 +202,8 @@ export class PaymentsController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Remove your saved cards (detached from your Stripe customer)',
-    description: 'PAYMENT_METHOD_NOT_FOUND (404) when there is none. A live subscription then has no card to renew with.',
+    description:
+      'PAYMENT_METHOD_NOT_FOUND (404) when there is none. A live subscription then has no card to renew with.',
   })
   @ApiNoContentResponse()
   @ApiErrors(401, 404, 503)

@@ -8,3 +8,13 @@ export const toDate = (s: number | null | undefined): Date | null => (s ? new Da
 
 /** One helper for Stripe's expandable references, shared with plans and webhooks. */
 export { refId } from '../stripe/stripe-refs';
+
+/**
+ * A subscription's plan item: the first item whose price is not metered (a plan with overage also carries its
+ * metered overage price as a second item, which bills usage and is not the plan).
+ */
+export function planItem<I extends { price: { recurring: { usage_type: string } | null } }>(sub: {
+  items: { data: I[] };
+}): I | undefined {
+  return sub.items.data.find((i) => i.price.recurring?.usage_type !== 'metered') ?? sub.items.data[0];
+}

@@ -1,3 +1,4 @@
+import { planItem } from './stripe-refs';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -167,7 +168,7 @@ export class SubscriptionManagementService {
       );
     }
     const remote = await this.billing.fetchSubscription(sub.id);
-    const item = remote?.items.data[0];
+    const item = remote ? planItem(remote) : undefined;
     if (!remote || !item || !this.isLive(remote)) {
       await this.billing.syncSubscription(sub.id);
       throw new AppError(ErrorCode.SubscriptionNotFound);

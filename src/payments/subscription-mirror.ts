@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { SubscriptionChange, SubscriptionState } from '../common/facts';
-import { ENDED, refId, toDate } from './stripe-refs';
+import { ENDED, planItem, refId, toDate } from './stripe-refs';
 import type { SubscriptionStatus } from './subscription.entity';
 
 /** The `subscriptions` row a Stripe read becomes (before the database adds past_due_since). */
@@ -17,7 +17,7 @@ export function mirrorRow(
   s: Stripe.Subscription,
   ctx: { userId: string; planId: number | null; version: number },
 ): MirrorRow {
-  const item = s.items.data[0];
+  const item = planItem(s);
   return {
     id: s.id,
     userId: ctx.userId,

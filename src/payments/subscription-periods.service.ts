@@ -1,3 +1,4 @@
+import { overageTerms } from '../plans/plan-overage';
 import { Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EntityManager } from 'typeorm';
@@ -148,6 +149,7 @@ export class SubscriptionPeriodsService {
       periodEnd: periodEnd ?? sub.currentPeriodEnd,
       allowance: plan?.monthlyUses ?? 0,
       planId: plan?.id ?? null,
+      overage: overageTerms(plan, sub.currency),
     });
   }
 }

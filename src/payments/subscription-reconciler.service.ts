@@ -1,3 +1,4 @@
+import { planItem } from './stripe-refs';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
@@ -49,7 +50,7 @@ interface Observed {
 const seconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
 function stripeSide(s: Stripe.Subscription): Record<ComparedField, DriftValue> {
-  const item = s.items.data[0];
+  const item = planItem(s);
   return {
     status: s.status,
     price_id: item?.price?.id ?? null,

@@ -1,3 +1,4 @@
+import { overageTerms } from '../plans/plan-overage';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
@@ -8,7 +9,7 @@ import { GrantsService } from '../credits/grants.service';
 import { PlansService } from '../plans/plans.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { UsersService } from '../users/users.service';
-import { ENDED, refId } from './stripe-refs';
+import { ENDED, planItem, refId } from './stripe-refs';
 import { mirrorRow, subscriptionChange } from './subscription-mirror';
 import { LIVE_STATUSES, Subscription, SubscriptionStatus } from './subscription.entity';
 
@@ -166,7 +167,7 @@ export class SubscriptionSyncService {
       this.logger.warn(`subscription ${s.id}: customer ${customerId} is not a Tollgate user; ignored`);
       return null;
     }
-    const priceId = s.items.data[0]?.price?.id ?? null;
+    const priceId = planItem(s)?.price?.id ?? null;
     const plan = priceId ? await this.plans.planForPrice(m, priceId) : null;
     const row = mirrorRow(s, { userId, planId: plan?.id ?? null, version });
     // The row as it was, so the fact says what changed. Two transactions mirroring the same new subscription
@@ -216,6 +217,8 @@ export class SubscriptionSyncService {
           periodEnd: row.currentPeriodEnd,
           allowance: plan?.monthlyUses ?? 0,
           planId: plan?.id ?? null,
+          // no overage while trialing: Stripe bills a trial's usage at zero
+          overage: after.status === 'active' ? overageTerms(plan, row.currency) : null,
         });
       }
     }

@@ -1,4 +1,4 @@
-import { defaultCatalogPath, loadCatalogFile, parseCatalog } from './catalog-file';
+import { defaultCatalogPath, loadCatalogFile, parseCatalog, perCreditDecimal } from './catalog-file';
 
 describe('catalog file (catalog)', () => {
   it('ships a valid, versioned default catalog: Pro Plan and the 100-credit package in USD and EUR', () => {
@@ -95,5 +95,57 @@ describe('catalog file: plan features', () => {
     expect(attempt).toThrow(/free_plan\.amounts: the free plan has no price/);
     expect(attempt).toThrow(/free_plan\.features must be an object/);
     expect(attempt).toThrow(/lookup_key "p" is used twice/);
+  });
+});
+
+describe('catalog file: plan overage', () => {
+  const plan = (overage: unknown, extra: Record<string, unknown> = {}) => ({
+    version: 1,
+    plans: [
+      {
+        lookup_key: 'scale',
+        name: 'Scale',
+        currency: 'usd',
+        amounts: { usd: 100, eur: 90 },
+        overage,
+        ...extra,
+      },
+    ],
+  });
+
+  it('reads a plan’s overage: per-credit decimals are exact for any power-of-ten block', () => {
+    const parsed = parseCatalog(
+      plan({ event_name: 'api_calls', per_credits: 100, amounts: { usd: 2, eur: 250 }, cap: 5000 }),
+    );
+    expect(parsed.plans[0].overage).toEqual({
+      event_name: 'api_calls',
+      per_credits: 100,
+      amounts: { usd: 2, eur: 250 },
+      cap: 5000,
+    });
+    expect(perCreditDecimal(2, 100)).toBe('0.02');
+    expect(perCreditDecimal(250, 100)).toBe('2.5');
+    expect(perCreditDecimal(7, 1)).toBe('7');
+    expect(perCreditDecimal(1, 10000)).toBe('0.0001');
+    expect(perCreditDecimal(30000, 10000)).toBe('3');
+  });
+
+  it('refuses an overage that misses a currency, uses one the plan is not sold in, a bad block, cap or event name', () => {
+    const attempt = () =>
+      parseCatalog(plan({ event_name: 'Bad Name', per_credits: 3, amounts: { usd: 2, gbp: 1 }, cap: 0 }));
+    expect(attempt).toThrow(/overage.event_name must be lower-case/);
+    expect(attempt).toThrow(/overage.per_credits must be one of 1, 10, 100, 1000, 10000/);
+    expect(attempt).toThrow(/overage.amounts must price every currency the plan is sold in \("eur"\)/);
+    expect(attempt).toThrow(/overage.amounts.gbp is not a currency the plan is sold in/);
+    expect(attempt).toThrow(/overage.cap must be an integer >= 1/);
+    expect(() => parseCatalog(plan('2 cents'))).toThrow(/overage must be an object/);
+    expect(() =>
+      parseCatalog({
+        ...plan({ event_name: 'x', per_credits: 1, amounts: { usd: 1, eur: 1 }, cap: 1 }),
+        packages: [
+          { lookup_key: 'scale.overage', name: 'C', currency: 'usd', amounts: { usd: 1 }, credits: 1 },
+        ],
+      }),
+    ).toThrow(/lookup_key "scale.overage" is taken/);
   });
 });

@@ -32,6 +32,35 @@ export interface CatalogPlan extends CatalogItemBase {
   monthly_uses: number;
   /** Flags and limits, e.g. {"api_access": true, "projects": 10}; absent means none. */
   features?: PlanFeatures;
+  /** Past its credits, a subscriber goes on at this price, up to a cap per billing period; absent: 402 at zero. */
+  overage?: CatalogOverage;
+}
+
+/**
+ * A plan's overage: `amounts` minor units per `per_credits` credits in each currency (2 per 100 = 2 cents per
+ * 100 credits), reported to Stripe under the meter `event_name`, at most `cap` credits per billing period unless
+ * a user's own `overage_cap` says otherwise. `per_credits` is a power of ten, so the price per credit (Stripe's
+ * `unit_amount_decimal`) is exact.
+ */
+export interface CatalogOverage {
+  event_name: string;
+  per_credits: number;
+  amounts: Record<string, number>;
+  cap: number;
+}
+
+/** Overage blocks: a power of ten, so the per-credit decimal is exact. */
+export const OVERAGE_BLOCKS = [1, 10, 100, 1000, 10000] as const;
+const EVENT_NAME_RE = /^[a-z][a-z0-9_]{0,99}$/;
+
+/** `amount` minor units per `perCredits` credits as a per-credit decimal string: 2 per 100 → "0.02". */
+export function perCreditDecimal(amount: number, perCredits: number): string {
+  const places = Math.round(Math.log10(perCredits));
+  if (places === 0) return String(amount);
+  const digits = String(amount).padStart(places + 1, '0');
+  const whole = digits.slice(0, -places);
+  const frac = digits.slice(-places).replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
 }
 
 /**
@@ -59,6 +88,9 @@ export interface CatalogFile {
   free_plan?: CatalogFreePlan | null;
 }
 
+/** The lookup key of a plan's metered overage price. */
+export const overageLookupKey = (planKey: string): string => `${planKey}.overage`;
+
 export const CATALOG_FILE_NAME = join('catalog', 'catalog.json');
 const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 const LOOKUP_KEY_RE = /^[a-z0-9][a-z0-9_.-]{0,199}$/;
@@ -72,7 +104,7 @@ class Checker {
     private readonly where: string,
   ) {}
 
-  private fail(field: string, problem: string): undefined {
+  fail(field: string, problem: string): undefined {
     this.problems.push(`${this.where}.${field} ${problem}`);
     return undefined;
   }
@@ -129,6 +161,34 @@ class Checker {
       tax_behavior: behavior as TaxBehavior,
       ...(typeof code === 'string' ? { tax_code: code } : {}),
     };
+  }
+
+  overage(planCurrencies: string[]): CatalogOverage | undefined {
+    const raw = this.raw.overage;
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      return this.fail(
+        'overage',
+        'must be an object like {"event_name": "credits", "per_credits": 100, "amounts": {"usd": 2}, "cap": 5000}',
+      );
+    }
+    const c = new Checker(raw as Record<string, unknown>, `${this.where}.overage`);
+    const eventName = c.str('event_name');
+    if (eventName && !EVENT_NAME_RE.test(eventName))
+      c.fail('event_name', 'must be lower-case letters, digits and "_", starting with a letter');
+    const perCredits = c.int('per_credits', 1, 1);
+    if (!(OVERAGE_BLOCKS as readonly number[]).includes(perCredits))
+      c.fail('per_credits', `must be one of ${OVERAGE_BLOCKS.join(', ')}`);
+    const amounts = c.amounts('');
+    for (const currency of planCurrencies)
+      if (amounts[currency] === undefined)
+        c.fail('amounts', `must price every currency the plan is sold in ("${currency}")`);
+    for (const currency of Object.keys(amounts))
+      if (!planCurrencies.includes(currency))
+        c.fail(`amounts.${currency}`, 'is not a currency the plan is sold in');
+    const overage = { event_name: eventName, per_credits: perCredits, amounts, cap: c.int('cap', 1) };
+    this.problems.push(...c.problems);
+    return overage;
   }
 
   features(): PlanFeatures {
@@ -218,6 +278,8 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
       monthly_uses: c.int('monthly_uses', 0, 0),
       features: c.features(),
     };
+    const overage = c.overage(Object.keys(base.amounts));
+    if (overage) plan.overage = overage;
     problems.push(...c.problems);
     return plan;
   });
@@ -235,6 +297,11 @@ export function parseCatalog(raw: unknown, source = 'catalog'): CatalogFile {
   for (const item of [...plans, ...packages, ...(freePlan ? [freePlan] : [])]) {
     if (seen.has(item.lookup_key)) problems.push(`lookup_key "${item.lookup_key}" is used twice`);
     seen.add(item.lookup_key);
+  }
+  for (const plan of plans) {
+    const key = overageLookupKey(plan.lookup_key);
+    if (plan.overage && seen.has(key))
+      problems.push(`lookup_key "${key}" is taken: it names ${plan.lookup_key}'s overage price`);
   }
   for (const [kind, items] of [
     ['plans', plans],

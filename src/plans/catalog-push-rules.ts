@@ -82,6 +82,9 @@ export const OWNED_KEYS = new Set([
   'expires_in_days',
   'catalog_key',
   'catalog_version',
+  'overage_cap',
+  'overage_per_credits',
+  'overage_event_name',
   FEATURE_LIMITS_METADATA_KEY,
 ]);
 

@@ -1,5 +1,11 @@
-import type Stripe from 'stripe';
-import type { CatalogFile, CatalogFreePlan } from './catalog-file';
+import Stripe from 'stripe';
+import {
+  overageLookupKey,
+  perCreditDecimal,
+  type CatalogFile,
+  type CatalogFreePlan,
+  type CatalogPlan,
+} from './catalog-file';
 import {
   featureName,
   metadataFor,
@@ -55,15 +61,23 @@ export class CatalogPusher {
     const products = await listAllProducts(this.stripe);
     this.features = await this.loadFeatures();
     const keys = items.map((i) => i.spec.lookup_key);
+    const lookups = [...keys, ...catalog.plans.map((p) => overageLookupKey(p.lookup_key))];
     const prices = new Map<string, Stripe.Price>();
-    for (let i = 0; i < keys.length; i += 10) {
-      for (const p of await listAllPrices(this.stripe, { lookup_keys: keys.slice(i, i + 10) })) {
+    for (let i = 0; i < lookups.length; i += 10) {
+      for (const p of await listAllPrices(this.stripe, { lookup_keys: lookups.slice(i, i + 10) })) {
         if (p.lookup_key) prices.set(p.lookup_key, p);
       }
     }
+    this.meters = undefined;
 
     for (const item of items) {
-      const outcome = await this.pushItem(item, catalog.version, prices.get(item.spec.lookup_key), products);
+      let outcome = await this.pushItem(item, catalog.version, prices.get(item.spec.lookup_key), products);
+      if (item.kind === 'plan') {
+        const product = products.find((p) => p.metadata.catalog_key === item.spec.lookup_key)!;
+        const key = overageLookupKey(item.spec.lookup_key);
+        if ((await this.pushOverage(item.spec, product.id, prices.get(key))) && outcome === 'unchanged')
+          outcome = 'updated';
+      }
       result[outcome].push(item.spec.lookup_key);
       this.log(`${item.spec.lookup_key}: ${outcome}`);
     }
@@ -86,6 +100,102 @@ export class CatalogPusher {
       this.log(`${key}: archived (no longer in the catalog file)`);
     }
     return result;
+  }
+
+  /** Active meters by event name (listed once per push). */
+  private meters?: Map<string, Stripe.Billing.Meter>;
+
+  /** The meter counting `eventName` (summed per customer), created on first use. */
+  private async meterFor(eventName: string, planName: string): Promise<Stripe.Billing.Meter> {
+    if (!this.meters) {
+      const list = await this.stripe.billing.meters
+        .list({ limit: 100, status: 'active' })
+        .autoPagingToArray({ limit: 10_000 });
+      this.meters = new Map(list.map((m) => [m.event_name, m]));
+    }
+    let meter = this.meters.get(eventName);
+    if (!meter) {
+      meter = await this.stripe.billing.meters.create({
+        display_name: `${planName} overage`,
+        event_name: eventName,
+        default_aggregation: { formula: 'sum' },
+      });
+      this.meters.set(eventName, meter);
+    }
+    return meter;
+  }
+
+  /**
+   * A plan's overage as a metered price on the plan's product (lookup key `<plan>.overage`) counted by the
+   * meter of its event name: the per-credit price (`unit_amount_decimal`) in every currency, the cap in its
+   * metadata. A changed price or meter creates a new price that takes over the lookup key (the old one is
+   * archived; subscriptions keep theirs); a plan without overage archives it. Returns whether anything changed.
+   */
+  private async pushOverage(
+    plan: CatalogPlan,
+    productId: string,
+    existing: Stripe.Price | undefined,
+  ): Promise<boolean> {
+    const o = plan.overage;
+    if (!o) {
+      if (!existing?.active) return false;
+      await this.stripe.prices.update(existing.id, { active: false });
+      return true;
+    }
+    const meter = await this.meterFor(o.event_name, plan.name);
+    const decimal = (c: string) => perCreditDecimal(o.amounts[c], o.per_credits);
+    const metadata = {
+      kind: 'overage',
+      catalog_key: plan.lookup_key,
+      overage_cap: String(o.cap),
+      overage_per_credits: String(o.per_credits),
+      overage_event_name: o.event_name,
+    };
+    const others = Object.keys(o.amounts).filter((c) => c !== plan.currency);
+    const same =
+      existing &&
+      existing.recurring?.meter === meter.id &&
+      existing.recurring.usage_type === 'metered' &&
+      existing.recurring.interval === plan.interval &&
+      existing.recurring.interval_count === plan.interval_count &&
+      existing.currency === plan.currency &&
+      String(existing.unit_amount_decimal) === decimal(plan.currency) &&
+      Object.keys(existing.currency_options ?? {}).filter((c) => c !== plan.currency).length ===
+        others.length &&
+      others.every((c) => String(existing.currency_options?.[c]?.unit_amount_decimal) === decimal(c));
+    if (same) {
+      const patch = metadataPatch(existing.metadata, metadata, OWNED_KEYS);
+      if (!patch && existing.active) return false;
+      await this.stripe.prices.update(existing.id, { active: true, ...(patch ? { metadata: patch } : {}) });
+      return true;
+    }
+    await this.stripe.prices.create({
+      product: productId,
+      currency: plan.currency,
+      unit_amount_decimal: Stripe.Decimal.from(decimal(plan.currency)),
+      ...(others.length > 0
+        ? {
+            currency_options: Object.fromEntries(
+              // The pinned SDK encodes a Decimal only at the top level (its schema takes currency_options for
+              // an array): nested, the decimal goes as the string Stripe's form encoding expects.
+              others.map((c) => [c, { unit_amount_decimal: decimal(c) as unknown as Stripe.Decimal }]),
+            ),
+          }
+        : {}),
+      recurring: {
+        interval: plan.interval,
+        interval_count: plan.interval_count,
+        usage_type: 'metered',
+        meter: meter.id,
+      },
+      tax_behavior: taxBehaviorOf(plan),
+      lookup_key: overageLookupKey(plan.lookup_key),
+      transfer_lookup_key: existing !== undefined,
+      nickname: `${plan.name} overage`,
+      metadata,
+    });
+    if (existing?.active) await this.stripe.prices.update(existing.id, { active: false });
+    return true;
   }
 
   /** Entitlements features by lookup key, archived ones included (a push reactivates what it needs). */

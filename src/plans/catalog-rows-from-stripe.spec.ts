@@ -83,6 +83,7 @@ describe('buildCatalogRows (catalog)', () => {
         intervalCount: 1,
         trialDays: 7,
         features: {},
+        overage: null,
       },
     ]);
   });

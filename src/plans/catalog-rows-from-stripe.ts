@@ -3,7 +3,7 @@ import { formatMinorUnits } from '../common/money';
 import { refId } from '../stripe/stripe-refs';
 import type { FreePlan } from './free-plan.entity';
 import type { CreditPackage } from './credit-package.entity';
-import type { Plan } from './plan.entity';
+import type { Plan, PlanOverage } from './plan.entity';
 import {
   canonicalFeatures,
   decodeLimits,
@@ -114,6 +114,7 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price, flags: Produc
       intervalCount: price.recurring.interval_count,
       trialDays: count(meta.trial_days) ?? price.recurring.trial_period_days ?? DEFAULT_TRIAL_DAYS,
       features: featuresOf(product, flags),
+      overage: null, // set from the product's overage price (overagesByProduct)
     };
     return { kind, row, ...base };
   }
@@ -122,6 +123,36 @@ function toCandidate(product: Stripe.Product, price: Stripe.Price, flags: Produc
   if (!credits) return 'a credit package needs metadata.credits, a positive integer';
   const expiresInDays = count(meta.expires_in_days) || null;
   return { kind, row: { ...common, usesAmount: credits, expiresInDays }, ...base };
+}
+
+/**
+ * The overage of each plan product: its active metered price tagged `kind=overage` (the newest if several), with
+ * the cap and event name from its metadata and the per-credit price in every currency it is sold in.
+ */
+function overagesByProduct(prices: readonly Stripe.Price[]): Map<string, PlanOverage> {
+  const out = new Map<string, { created: number; overage: PlanOverage }>();
+  for (const price of prices) {
+    const meta = price.metadata;
+    const cap = count(meta.overage_cap);
+    if (meta.kind !== 'overage' || !price.active || !cap || !meta.overage_event_name) continue;
+    if (price.recurring?.usage_type !== 'metered' || price.unit_amount_decimal === null) continue;
+    const productId = refId(price.product) ?? '';
+    const decimals: Record<string, string> = { [price.currency]: String(price.unit_amount_decimal) };
+    for (const [c, o] of Object.entries(price.currency_options ?? {}))
+      if (o?.unit_amount_decimal != null) decimals[c.toLowerCase()] = String(o.unit_amount_decimal);
+    const current = out.get(productId);
+    if (current && current.created >= price.created) continue;
+    out.set(productId, {
+      created: price.created,
+      overage: {
+        price_id: price.id,
+        event_name: meta.overage_event_name,
+        cap,
+        unit_amount_decimal: decimals,
+      },
+    });
+  }
+  return new Map([...out].map(([k, v]) => [k, v.overage]));
 }
 
 /**
@@ -137,7 +168,9 @@ export function buildCatalogRows(
   const byId = new Map(products.map((p) => [p.id, p]));
   const skipped: SkippedPrice[] = [];
   const candidates: Candidate[] = [];
+  const overages = overagesByProduct(prices);
   for (const price of prices) {
+    if (price.metadata.kind === 'overage') continue;
     const productId = refId(price.product) ?? '';
     const product = byId.get(productId);
     const result = product ? toCandidate(product, price, flags) : 'its product no longer exists';
@@ -180,7 +213,9 @@ export function buildCatalogRows(
   }
 
   return {
-    plans: candidates.filter((c) => c.kind === 'plan').map((c) => c.row as PlanRow),
+    plans: candidates
+      .filter((c) => c.kind === 'plan')
+      .map((c) => ({ ...(c.row as PlanRow), overage: overages.get(c.row.productId) ?? null })),
     packages: candidates.filter((c) => c.kind === 'package').map((c) => c.row as PackageRow),
     freePlans: products
       .filter((p) => p.metadata.kind === 'free_plan')

@@ -42,6 +42,7 @@ const PLAN_COLUMNS = [
   'display_order',
   'lookup_key',
   'features',
+  'overage',
   'tax_behavior',
   'tax_code',
   'updated_at',

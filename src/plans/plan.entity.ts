@@ -35,4 +35,17 @@ export class Plan extends CatalogItem {
   /** Flags and limits (Stripe Entitlements features attached to the product + its feature_limits metadata). */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   features: PlanFeatures;
+
+  /** The plan's overage (its metered price on the same product, read back from Stripe); null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  overage: PlanOverage | null;
+}
+
+/** What a plan's overage is: its metered price, the meter's event name, the cap per period, the price per credit. */
+export interface PlanOverage {
+  price_id: string;
+  event_name: string;
+  cap: number;
+  /** Minor units per credit by currency, as Stripe's `unit_amount_decimal` ("0.02"). */
+  unit_amount_decimal: Record<string, string>;
 }
