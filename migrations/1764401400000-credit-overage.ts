@@ -21,6 +21,11 @@ export class CreditOverage1764401400000 implements MigrationInterface {
         ADD COLUMN overage_used integer NOT NULL DEFAULT 0,
         ADD COLUMN overage_cap integer,
         ADD CONSTRAINT credit_balances_overage_check CHECK (overage_used >= 0 AND (overage_cap IS NULL OR overage_cap >= 0))`);
+    // Caps set in spend controls before the consume enforced them.
+    await q.query(`
+      INSERT INTO credit_balances (user_id, overage_cap)
+      SELECT user_id, overage_cap FROM spend_controls WHERE overage_cap IS NOT NULL
+      ON CONFLICT (user_id) DO UPDATE SET overage_cap = EXCLUDED.overage_cap`);
     await q.query(`ALTER TABLE credit_ledger DROP CONSTRAINT credit_ledger_bucket_check`);
     await q.query(`ALTER TABLE credit_ledger ADD CONSTRAINT credit_ledger_bucket_check
       CHECK (bucket IN ('monthly','purchased','promotional','overage'))`);

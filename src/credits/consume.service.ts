@@ -158,6 +158,11 @@ export class ConsumeService {
     return this.ledger.setUsageLimits(m, userId, limits);
   }
 
+  /** The user's own overage credits per billing period (spend controls), over the plan's cap; null: the plan's. */
+  setOverageCap(m: EntityManager, userId: string, cap: number | null) {
+    return this.ledger.setOverageCap(m, userId, cap);
+  }
+
   /**
    * @ConsumesCredits: the route's credits are reserved by a hold before the action runs (402 otherwise),
    * captured when it succeeds (settleAction) and released when it throws (refundConsume). With an

@@ -215,6 +215,31 @@ export class GrantsService {
     return rows[0]?.period_start ?? null;
   }
 
+  /**
+   * The current period's overage terms changed (a plan change): the new terms apply from now on, and what the
+   * period has used so far still counts against the cap.
+   */
+  async changeOverageTerms(
+    m: EntityManager,
+    p: {
+      userId: string;
+      periodStart: Date;
+      periodEnd: Date | null;
+      overage: Omit<OveragePolicy, 'periodStart' | 'periodEnd'> | null;
+    },
+  ): Promise<void> {
+    await this.ledger.post(m, p.userId, async () => {
+      await this.ledger.setOveragePolicy(
+        m,
+        p.userId,
+        p.overage && p.periodEnd
+          ? { ...p.overage, periodStart: p.periodStart, periodEnd: p.periodEnd }
+          : null,
+      );
+      return null;
+    });
+  }
+
   /** A subscription ended: its monthly credits end with it (each period grant once). */
   async endSubscription(m: EntityManager, p: { userId: string; subscriptionId: string }): Promise<boolean> {
     const { applied } = await this.ledger.post(m, p.userId, async () => {

@@ -1,3 +1,4 @@
+import { overageTerms } from '../plans/plan-overage';
 import { planItem } from './stripe-refs';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -66,11 +67,11 @@ export class SubscriptionManagementService {
 
   /** `POST /payments/change-plan`: swaps the item's price, prorating the rest of the period. */
   async changePlan(userId: string, priceId: string): Promise<UserSubscriptionDto> {
-    const { sub, itemId } = await this.prepareChange(userId, priceId);
+    const { sub, itemId, items } = await this.prepareChange(userId, priceId);
     await this.stripe.subscriptions.update(
       sub.id,
       {
-        items: [{ id: itemId, price: priceId }],
+        items,
         proration_behavior: 'create_prorations',
         metadata: { user_id: userId },
       },
@@ -81,12 +82,12 @@ export class SubscriptionManagementService {
 
   /** `GET /payments/change-plan/preview`: the prorated amount a change would bill, before making it. */
   async previewChange(userId: string, priceId: string): Promise<ChangePlanPreviewDto> {
-    const { sub, itemId } = await this.prepareChange(userId, priceId);
+    const { sub, items } = await this.prepareChange(userId, priceId);
     const invoice = await this.stripe.invoices.createPreview({
       customer: sub.customerId,
       subscription: sub.id,
       subscription_details: {
-        items: [{ id: itemId, price: priceId }],
+        items,
         proration_behavior: 'create_prorations',
       },
     });
@@ -155,7 +156,7 @@ export class SubscriptionManagementService {
   private async prepareChange(
     userId: string,
     priceId: string,
-  ): Promise<{ sub: Subscription; itemId: string }> {
+  ): Promise<{ sub: Subscription; itemId: string; items: Stripe.SubscriptionUpdateParams.Item[] }> {
     const sub = await this.requireLive(userId);
     if (sub.priceId === priceId) throw new AppError(ErrorCode.SamePlan);
     const plan = await this.plans.findPlanByPriceId(priceId);
@@ -174,7 +175,14 @@ export class SubscriptionManagementService {
       throw new AppError(ErrorCode.SubscriptionNotFound);
     }
     if (item.price.id === priceId) throw new AppError(ErrorCode.SamePlan);
-    return { sub, itemId: item.id };
+    // The metered overage item follows the plan: the new plan's overage price, or gone with a plan without one.
+    const metered = remote.items.data.find((i) => i !== item && i.price.recurring?.usage_type === 'metered');
+    const overage = overageTerms(plan, currency) ? plan.overage!.price_id : null;
+    const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: item.id, price: priceId }];
+    if (metered && metered.price.id !== overage)
+      items.push(overage ? { id: metered.id, price: overage } : { id: metered.id, deleted: true });
+    else if (!metered && overage) items.push({ price: overage });
+    return { sub, itemId: item.id, items };
   }
 
   private async requireLive(userId: string): Promise<Subscription> {

@@ -220,6 +220,19 @@ export class SubscriptionSyncService {
           // no overage while trialing: Stripe bills a trial's usage at zero
           overage: after.status === 'active' ? overageTerms(plan, row.currency) : null,
         });
+      } else if (
+        before &&
+        before.planId !== after.planId &&
+        after.status === 'active' &&
+        row.currentPeriodStart
+      ) {
+        // A plan change: the new plan's overage terms from now on (the period's overage used so far counts).
+        await this.credits.changeOverageTerms(m, {
+          userId,
+          periodStart: row.currentPeriodStart,
+          periodEnd: row.currentPeriodEnd,
+          overage: overageTerms(plan, row.currency),
+        });
       }
     }
     return m.getRepository(Subscription).findOne({ where: { id: s.id } });

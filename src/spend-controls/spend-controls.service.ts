@@ -27,8 +27,8 @@ interface Row {
  * UTC hour/day/month and the overage cap. The thresholds are also held in memory (LowBalanceThresholds), so
  * the balance reactions on the posting path ask no query: loaded at boot, updated after each write here, on
  * other replicas by NOTIFY (SpendControlsListener), and reloaded in full every SPEND_CONTROLS_RELOAD_MS.
- * Usage limits are enforced by the consume and hold statements (src/credits/ledger/consume-sql.ts); the overage
- * cap is stored for overage.
+ * Usage limits are enforced by the consume and hold statements (src/credits/ledger/consume-sql.ts), the overage
+ * cap by the overage consume (CONSUME_OVERAGE_SQL): both are handed to the credits module when they change.
  */
 @Injectable()
 export class SpendControlsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -96,6 +96,8 @@ export class SpendControlsService implements OnApplicationBootstrap, OnApplicati
       );
       // The credits module enforces the usage limits inside its consume and hold statements: hand them over.
       await this.consume.setUsageLimits(m, userId, controls.usage_limits);
+      // … and the overage cap inside the overage consume (null: the plan's).
+      await this.consume.setOverageCap(m, userId, controls.overage_cap);
       await m.query(`SELECT pg_notify('${SPEND_CONTROLS_CHANNEL}', $1)`, [userId]);
       return saved;
     });

@@ -78,8 +78,10 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
     });
   });
 
+  let subscriber: TestUser;
+
   it('checkout carries the metered price; the active subscriber consumes past the credits up to the cap', async () => {
-    const user = await registerUser(t);
+    const user = (subscriber = await registerUser(t));
     const [plan] = await t.dataSource.query<Array<{ price_id: string; product_id: string }>>(
       `SELECT price_id, product_id FROM plans WHERE lookup_key = 'tollgate_scale_monthly' AND active`,
     );
@@ -112,5 +114,59 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
       [user.id],
     );
     expect(bal).toEqual({ overage_used: 50, total: 0 });
+  });
+
+  it('a plan change swaps the metered item with the plan: to a plan without overage it goes, and so does overage', async () => {
+    const user = subscriber;
+    const subscription = async () => {
+      const [row] = await t.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM subscriptions WHERE user_id = $1`,
+        [user.id],
+      );
+      return stripe.subscriptions.retrieve(row.id);
+    };
+    const pro = await t.dataSource.query<Array<{ price_id: string }>>(
+      `SELECT price_id FROM plans WHERE lookup_key = 'tollgate_pro_monthly' AND active`,
+    );
+    await t
+      .http()
+      .post('/payments/change-plan')
+      .set(user.auth)
+      .send({ price_id: pro[0].price_id })
+      .expect(200);
+    await t.emulator.whenDeliveriesSettled(15_000);
+
+    const items = (await subscription()).items.data;
+    expect(items.map((i) => i.price.id)).toEqual([pro[0].price_id]);
+    const refused = await t.http().post('/credits/consume').set(user.auth).send({ amount: 1000 }).expect(402);
+    expect(refused.body).toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
+
+    // Back to the plan with overage: the metered item returns; the period's overage used so far still counts.
+    const [scale] = await t.dataSource.query<Array<{ price_id: string }>>(
+      `SELECT price_id FROM plans WHERE lookup_key = 'tollgate_scale_monthly' AND active`,
+    );
+    await t
+      .http()
+      .post('/payments/change-plan')
+      .set(user.auth)
+      .send({ price_id: scale.price_id })
+      .expect(200);
+    await t.emulator.whenDeliveriesSettled(15_000);
+    expect((await subscription()).items.data.map((i) => i.price.recurring?.usage_type)).toEqual([
+      'licensed',
+      'metered',
+    ]);
+    const [bal] = await t.dataSource.query<Array<{ overage_used: number; total: number }>>(
+      `SELECT overage_used, monthly + purchased + promotional AS total FROM credit_balances WHERE user_id = $1`,
+      [user.id],
+    );
+    const room = 50 - bal.overage_used + bal.total;
+    await t
+      .http()
+      .post('/credits/consume')
+      .set(user.auth)
+      .send({ amount: room + 1 })
+      .expect(402);
+    await t.http().post('/credits/consume').set(user.auth).send({ amount: room }).expect(200);
   });
 });

@@ -62,7 +62,8 @@ export class SpendControlsDto {
   @ApiPropertyOptional({
     example: 5000,
     nullable: true,
-    description: 'Overage credits allowed per billing period, once overage exists (null: no cap).',
+    description:
+      "Overage credits allowed per billing period on a plan with overage, over the plan's own cap (null: the plan's cap; 0: no overage). Past it, 402 OVERAGE_CAP_REACHED.",
   })
   @IsOptional()
   @IsNumber(NUMBER)

@@ -308,6 +308,38 @@ export function changeItem(
   return prorations;
 }
 
+/**
+ * Adds an item in the middle of a period (`items[i][price]` without an id). A metered item bills the usage from
+ * now on at its renewal and nothing now; adding a licensed item mid-period (a prorated charge) is not modelled.
+ */
+export function addItem(ctx: Ctx, sub: Subscription, price: Price, now: number, param: string): LineSpec[] {
+  if (!isMetered(price))
+    throw invalidRequest(
+      'The emulator models adding only a metered item to a live subscription (a licensed one would be prorated).',
+      param,
+    );
+  if (items(sub).some((it) => it.price?.id === price.id))
+    throw invalidRequest(`The subscription already has an item with the price ${price.id}.`, param);
+  const first = items(sub)[0];
+  const item: SubscriptionItem = {
+    ...unmodelled('subscription_item'),
+    id: newId('si'),
+    object: 'subscription_item',
+    created: now,
+    current_period_start: first?.current_period_start ?? now,
+    current_period_end: first?.current_period_end ?? now,
+    discounts: [],
+    metadata: {},
+    plan: planFromPrice(price),
+    price: snapshot(price) as Stripe.Price,
+    subscription: sub.id,
+    tax_rates: [],
+  };
+  ctx.store.internal.meteredSince[item.id] = now;
+  sub.items!.data = [...sub.items!.data, item as unknown as Stripe.SubscriptionItem];
+  return [];
+}
+
 /** Invoice prorations now (`always_invoice`) or keep them for the next renewal invoice (`create_prorations`). */
 export function applyProrations(
   ctx: Ctx,

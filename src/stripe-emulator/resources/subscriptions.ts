@@ -9,6 +9,7 @@ import {
   createSubscription,
   itemQuantity,
   items,
+  addItem,
   removeItem,
   updateWith,
   type ProrationBehavior,
@@ -136,7 +137,13 @@ export function registerSubscriptions(router: Router): void {
       const pm = p.str('default_payment_method');
       if (pm !== undefined) sub.default_payment_method = pm || null;
       return itemParams.flatMap((ip, i) => {
-        const itemId = ip.str('id') ?? items(sub)[0]?.id;
+        // No id: a new item (Stripe's rule), its price given.
+        if (ip.str('id') === undefined) {
+          const added = ctx.store.require<Price>(ip.reqStr('price'), 'price', 'price', `items[${i}][price]`);
+          if (ip.int('quantity') !== undefined) itemQuantity(added, ip.int('quantity'), `items[${i}]`);
+          return addItem(ctx, sub, added, now, `items[${i}][price]`);
+        }
+        const itemId = ip.str('id');
         const item = items(sub).find((it) => it.id === itemId);
         if (!item) throw invalidRequest(`Invalid subscription item: ${itemId}`, `items[${i}][id]`);
         if (ip.bool('deleted')) return removeItem(ctx, sub, item, behavior, now);

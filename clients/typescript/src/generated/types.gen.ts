@@ -1091,7 +1091,7 @@ export type SpendControlsDto = {
      */
     usage_limits?: Array<UsageLimitDto>;
     /**
-     * Overage credits allowed per billing period, once overage exists (null: no cap).
+     * Overage credits allowed per billing period on a plan with overage, over the plan's own cap (null: the plan's cap; 0: no overage). Past it, 402 OVERAGE_CAP_REACHED.
      */
     overage_cap?: {
         [key: string]: unknown;
