@@ -24,6 +24,7 @@ describe('meter reports to Stripe (e2e)', () => {
   let stripe: Stripe;
   let reporter: MeterReporter;
   let meter: Stripe.Billing.Meter;
+  let meteredPrice: Stripe.Price;
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -41,6 +42,12 @@ describe('meter reports to Stripe (e2e)', () => {
       display_name: 'Overage credits',
       event_name: EVENT,
       default_aggregation: { formula: 'sum' },
+    });
+    meteredPrice = await stripe.prices.create({
+      product: (await stripe.products.create({ name: 'Overage' })).id,
+      currency: 'usd',
+      unit_amount_decimal: Stripe.Decimal.from('0.5'),
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
     });
   });
   afterEach(() => jest.restoreAllMocks());
@@ -287,63 +294,89 @@ describe('meter reports to Stripe (e2e)', () => {
     expect(row.last_error).toContain('35-day');
   });
 
-  it('period close: the renewal’s draft invoice (invoice.created) sends the period’s pending reports, and the invoice bills exactly the recorded overage', async () => {
+  /** A customer on a test clock subscribed to the meter's metered price, and its user with the period's policy. */
+  async function meteredSubscriber() {
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
-    const user0 = await registerUser(t);
-    const customer = await stripe.customers.create({
-      email: user0.email,
-      test_clock: clock.id,
-      metadata: { user_id: user0.id },
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: meteredPrice.id }],
     });
-    const product = await stripe.products.create({ name: 'Overage' });
-    const price = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount_decimal: Stripe.Decimal.from('0.5'),
-      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
-    });
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
     const { current_period_start: start, current_period_end: end } = sub.items.data[0];
-    await t.dataSource.query('UPDATE users SET customer_id = $2 WHERE id = $1', [user0.id, customer.id]);
-    await t.dataSource.transaction((m) =>
-      t.app.get(LedgerService).setOveragePolicy(m, user0.id, {
-        periodStart: new Date(start * 1000),
-        periodEnd: new Date(end * 1000),
-        cap: 10_000,
-        currency: 'usd',
-        unitAmountDecimal: '0.5',
-        eventName: EVENT,
-      }),
-    );
-    for (const n of [4, 8, 12]) await consume(user0, n);
-    // Part of it was sent during the period; the rest is still waiting when the period ends.
-    await reporter.runOnce();
-    await consume(user0, 6);
-    await consume(user0, 10);
-    expect((await statuses(user0)).filter((r) => r.status === 'pending')).toHaveLength(2);
-
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 60 });
-    const closed = await waitFor(async () => {
-      const [e] = await t.dataSource.query<Array<{ status: string; invoice: string }>>(
-        `SELECT status, payload->'data'->'object'->>'id' AS invoice FROM webhook_events
+    const { user } = await overageUser({ start, end, customer: customer.id });
+    return { user, customer: customer.id, clock: clock.id, start, end };
+  }
+  /** The renewal's invoice.created in the inbox, once it reached `status`. */
+  const renewalEvent = (customer: string, status = 'processed') =>
+    waitFor(async () => {
+      const [e] = await t.dataSource.query<Array<{ status: string; attempts: number; invoice: string }>>(
+        `SELECT status, attempts, payload->'data'->'object'->>'id' AS invoice FROM webhook_events
           WHERE type = 'invoice.created' AND payload->'data'->'object'->>'customer' = $1
             AND payload->'data'->'object'->>'billing_reason' = 'subscription_cycle'`,
-        [customer.id],
+        [customer],
       );
-      return e?.status === 'processed' ? e : undefined;
-    }, 'the renewal’s invoice.created processed');
+      return e?.status === status ? e : undefined;
+    }, `the renewal’s invoice.created ${status}`);
+  const mismatches = async (reason: string) => {
+    const text = await register.getSingleMetricAsString(METRIC.meterUsageMismatches);
+    return Number(new RegExp(`reason="${reason}"} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
 
-    expect((await statuses(user0)).map((r) => r.status)).toEqual(Array(5).fill('sent'));
-    expect(await summary(customer.id, Math.floor(start / 60) * 60, Math.ceil(end / 60) * 60)).toBe(40);
-    const draft = await stripe.invoices.retrieve(closed.invoice);
-    expect(draft.status).toBe('draft');
+  it('period close: the renewal’s draft invoice (invoice.created) sends the period’s pending reports, and the invoice bills exactly the recorded overage', async () => {
+    const { user, customer, clock, start, end } = await meteredSubscriber();
+    for (const n of [4, 8, 12]) await consume(user, n);
+    // Part of it was sent during the period; the rest is still waiting when the period ends.
+    await reporter.runOnce();
+    await consume(user, 6);
+    await consume(user, 10);
+    expect((await statuses(user)).filter((r) => r.status === 'pending')).toHaveLength(2);
+    const unexplained = await mismatches('unexplained');
+
+    await stripe.testHelpers.testClocks.advance(clock, { frozen_time: end + 60 });
+    const closed = await renewalEvent(customer);
+
+    expect((await statuses(user)).map((r) => r.status)).toEqual(Array(5).fill('sent'));
+    expect(await summary(customer, Math.floor(start / 60) * 60, Math.ceil(end / 60) * 60)).toBe(40);
+    expect(await mismatches('unexplained')).toBe(unexplained);
+    expect((await stripe.invoices.retrieve(closed.invoice)).status).toBe('draft');
 
     // The draft hour passes: the invoice finalizes with the usage counted then — exactly what was recorded.
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 2 * 3600 });
+    await stripe.testHelpers.testClocks.advance(clock, { frozen_time: end + 2 * 3600 });
     const final = await stripe.invoices.retrieve(closed.invoice);
     expect(final.status).not.toBe('draft');
-    const line = final.lines.data.find((l) => l.pricing?.price_details?.price === price.id);
+    const line = final.lines.data.find((l) => l.pricing?.price_details?.price === meteredPrice.id);
     expect(line?.quantity).toBe(40);
     expect(line?.amount).toBe(20);
+  });
+
+  it('period close: a send that fails fails the event (retried, then closed); a difference nothing explains is counted, not retried', async () => {
+    const a = await meteredSubscriber();
+    await consume(a.user, 7);
+    const create = stripe.billing.meterEvents.create.bind(stripe.billing.meterEvents);
+    let calls = 0;
+    jest.spyOn(stripe.billing.meterEvents, 'create').mockImplementation((params, options) => {
+      calls += 1;
+      return calls === 1 ? Promise.reject(new Error('connect ECONNRESET')) : create(params, options);
+    });
+    await stripe.testHelpers.testClocks.advance(a.clock, { frozen_time: a.end + 60 });
+    const closed = await renewalEvent(a.customer);
+    expect(closed.attempts).toBeGreaterThanOrEqual(2);
+    expect((await statuses(a.user)).map((r) => r.status)).toEqual(['sent']);
+    expect(await summary(a.customer, Math.floor(a.start / 60) * 60, Math.ceil(a.end / 60) * 60)).toBe(7);
+    jest.restoreAllMocks();
+
+    // Something else sent 5 to the meter for this customer: Stripe counts 12 where Tollgate recorded 7.
+    const b = await meteredSubscriber();
+    await consume(b.user, 7);
+    await reporter.runOnce();
+    await stripe.billing.meterEvents.create({
+      event_name: EVENT,
+      payload: { stripe_customer_id: b.customer, value: '5' },
+      identifier: `foreign-${randomUUID()}`,
+    });
+    const unexplained = await mismatches('unexplained');
+    await stripe.testHelpers.testClocks.advance(b.clock, { frozen_time: b.end + 60 });
+    expect((await renewalEvent(b.customer)).attempts).toBe(1);
+    expect(await mismatches('unexplained')).toBe(unexplained + 1);
   });
 });
