@@ -19,6 +19,7 @@ import { UsageWindows1764401300000 } from './1764401300000-usage-windows';
 import { LedgerUsageIndex1764401350000 } from './1764401350000-ledger-usage-index';
 import { CreditOverage1764401400000 } from './1764401400000-credit-overage';
 import { PlanOverage1764401450000 } from './1764401450000-plan-overage';
+import { CreditMeterReportLease1764401500000 } from './1764401500000-credit-meter-report-lease';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   LedgerUsageIndex1764401350000,
   CreditOverage1764401400000,
   PlanOverage1764401450000,
+  CreditMeterReportLease1764401500000,
 ];

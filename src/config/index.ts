@@ -10,6 +10,7 @@ import { retentionConfig } from './retention.config';
 import { creditsConfig } from './credits.config';
 import { spendConfig } from './spend.config';
 import { consoleConfig } from './console.config';
+import { meterReportsConfig } from './meter-reports.config';
 
 export const allConfigs = [
   appConfig,
@@ -24,6 +25,7 @@ export const allConfigs = [
   creditsConfig,
   spendConfig,
   consoleConfig,
+  meterReportsConfig,
 ];
 export { appConfig, authConfig, databaseConfig, demoConfig, outboundConfig, stripeConfig };
 export type { AppConfig } from './app.config';
@@ -44,3 +46,5 @@ export { spendConfig } from './spend.config';
 export type { SpendConfig } from './spend.config';
 export { consoleConfig } from './console.config';
 export type { ConsoleConfig } from './console.config';
+export { meterReportsConfig } from './meter-reports.config';
+export type { MeterReportsConfig } from './meter-reports.config';

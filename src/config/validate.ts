@@ -8,6 +8,7 @@ import { loadStripeConfig } from './stripe.config';
 import { loadMetricsConfig } from './metrics.config';
 import { loadShutdownConfig } from './shutdown.config';
 import { loadRetentionConfig } from './retention.config';
+import { loadMeterReportsConfig } from './meter-reports.config';
 
 /** Validates every variable up front; bad ones stop startup with one line each, all reported together. */
 export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void {
@@ -22,6 +23,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): void 
       () => loadMetricsConfig(env),
       () => loadShutdownConfig(env),
       () => loadRetentionConfig(env),
+      () => loadMeterReportsConfig(env),
     ]);
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -11,6 +11,9 @@ import { GrantBookService } from './grant-book.service';
 import { AdminGrantsController, CreditGrantsController } from './grants.controller';
 import { CreditHoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
+import { AdminMeterReportsController } from './meter-reports.controller';
+import { METER_REPORT_GAUGES, MeterReportsMetricsSource } from './meter-reports.metrics';
+import { MeterReportsService } from './meter-reports.service';
 
 @Module({
   imports: [UsersModule],
@@ -20,6 +23,7 @@ import { HoldsService } from './holds.service';
     CreditGrantsController,
     AdminGrantsController,
     CreditHoldsController,
+    AdminMeterReportsController,
   ],
   providers: [
     LedgerService,
@@ -30,6 +34,9 @@ import { HoldsService } from './holds.service';
     HoldsService,
     CreditExpiryScheduler,
     ConsumesCreditsInterceptor,
+    MeterReportsService,
+    MeterReportsMetricsSource,
+    ...METER_REPORT_GAUGES,
   ],
   exports: [
     CreditsService,
@@ -39,6 +46,7 @@ import { HoldsService } from './holds.service';
     HoldsService,
     CreditExpiryScheduler,
     ConsumesCreditsInterceptor,
+    MeterReportsService,
   ],
 })
 export class CreditsModule {}

@@ -83,6 +83,16 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
       labelNames: ['outcome'],
     }),
     makeCounterProvider({
+      name: METRIC.meterReports,
+      help: 'Meter report attempts to Stripe by outcome: sent, duplicate (Stripe already had the identifier), retried, dead, rate_limited.',
+      labelNames: ['outcome'],
+    }),
+    makeCounterProvider({
+      name: METRIC.meterUsageMismatches,
+      help: "Closing periods whose recorded overage differs from Stripe's meter, by reason: dead_reports, no_meter, unexplained.",
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({
       name: METRIC.retentionPruned,
       help: 'Rows deleted by the retention job, by table (never credit_ledger).',
       labelNames: ['table'],

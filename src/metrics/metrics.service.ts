@@ -6,8 +6,11 @@ import { afterCommit } from '../common/events/after-commit';
 import { DomainEvents } from '../common/events/domain-events';
 import { CreditsPosted } from '../common/facts';
 import {
+  METER_REPORT_OUTCOMES,
   METRIC,
   OUTBOUND_ATTEMPT_OUTCOMES,
+  type MeterReportOutcome,
+  type MeterUsageMismatch,
   type OutboundAttemptOutcome,
   type WebhookDeliveryOutcome,
 } from './metrics';
@@ -37,9 +40,22 @@ export class TollgateMetrics implements OnModuleInit {
     @InjectMetric(METRIC.retentionPruned) private readonly pruned: Counter<'table'>,
     @InjectMetric(METRIC.retentionRuns) private readonly retentionRuns: Counter<'outcome'>,
     @InjectMetric(METRIC.outboundAttempts) private readonly outboundAttempts: Counter<'outcome'>,
+    @InjectMetric(METRIC.meterReports) private readonly meterReports: Counter<'outcome'>,
+    @InjectMetric(METRIC.meterUsageMismatches) private readonly meterMismatches: Counter<'reason'>,
   ) {
     // Every outcome is exported from the start (at 0), so rate() and sums see it before its first attempt.
     for (const outcome of OUTBOUND_ATTEMPT_OUTCOMES) this.outboundAttempts.inc({ outcome }, 0);
+    for (const outcome of METER_REPORT_OUTCOMES) this.meterReports.inc({ outcome }, 0);
+  }
+
+  /** One meter report attempt's outcome (sent, duplicate: Stripe had its identifier, retried, dead, rate_limited). */
+  meterReport(outcome: MeterReportOutcome): void {
+    this.meterReports.inc({ outcome });
+  }
+
+  /** A closing period whose usage differs from Stripe's meter in a way retrying will not fix. */
+  meterUsageMismatch(reason: MeterUsageMismatch): void {
+    this.meterMismatches.inc({ reason });
   }
 
   outboundAttempt(outcome: OutboundAttemptOutcome): void {

@@ -18,12 +18,23 @@ export const METRIC = {
   outboundDisabledEndpoints: 'tollgate_outbound_disabled_endpoints',
   outboundUndelivered: 'tollgate_outbound_undelivered',
   outboundOldestUndelivered: 'tollgate_outbound_oldest_undelivered_seconds',
+  meterReports: 'tollgate_meter_reports_total',
+  meterReportsPending: 'tollgate_meter_reports_pending',
+  meterReportsDead: 'tollgate_meter_reports_dead',
+  meterReportsOldestPending: 'tollgate_meter_reports_oldest_pending_seconds',
+  meterUsageMismatches: 'tollgate_meter_usage_mismatches_total',
   retentionPruned: 'tollgate_retention_pruned_total',
   retentionRuns: 'tollgate_retention_runs_total',
 } as const;
 
 export const OUTBOUND_ATTEMPT_OUTCOMES = ['sent', 'failed', 'retried', 'endpoints_disabled'] as const;
 export type OutboundAttemptOutcome = (typeof OUTBOUND_ATTEMPT_OUTCOMES)[number];
+
+export const METER_REPORT_OUTCOMES = ['sent', 'duplicate', 'retried', 'dead', 'rate_limited'] as const;
+export type MeterReportOutcome = (typeof METER_REPORT_OUTCOMES)[number];
+
+/** Why a closing period's usage differs from Stripe's: dead reports, no meter for the event name, or unexplained. */
+export type MeterUsageMismatch = 'dead_reports' | 'no_meter' | 'unexplained';
 
 export type WebhookDeliveryOutcome =
   'received' | 'duplicate' | 'signature_failed' | 'processed' | 'ignored' | 'failed' | 'dead';

@@ -10,6 +10,8 @@ import { CheckoutFulfilmentService } from './checkout-fulfilment.service';
 import { CustomerService } from './customer.service';
 import { CheckoutSessionRecord } from './checkout-session.entity';
 import { LoggingNotifier, NOTIFIER } from './notifier';
+import { MeterReportScheduler } from './meter-report.scheduler';
+import { MeterReporter } from './meter-reporter.service';
 import { PaymentMethodService } from './payment-method.service';
 import { RefundsDisputesService } from './refunds-disputes.service';
 import { SubscriptionPeriodsService } from './subscription-periods.service';
@@ -27,6 +29,7 @@ const BILLING = [
   SubscriptionReconciler,
   PaymentMethodService,
   CheckoutCurrencyService,
+  MeterReporter,
 ];
 
 /**
@@ -40,7 +43,12 @@ const BILLING = [
     PlansModule,
     CreditsModule,
   ],
-  providers: [...BILLING, LoggingNotifier, { provide: NOTIFIER, useExisting: LoggingNotifier }],
+  providers: [
+    ...BILLING,
+    MeterReportScheduler,
+    LoggingNotifier,
+    { provide: NOTIFIER, useExisting: LoggingNotifier },
+  ],
   exports: [...BILLING, NOTIFIER, LoggingNotifier],
 })
 export class BillingModule {}

@@ -57,6 +57,16 @@ export class CustomerService {
     return { test_clock: clock.id };
   }
 
+  /** The user's Stripe customer id, or null (no such user, or no customer yet). Never creates one. */
+  async customerIdOf(userId: string): Promise<string | null> {
+    return (await this.users.findById(userId))?.customerId ?? null;
+  }
+
+  /** The Tollgate user whose Stripe customer this is, or null. */
+  userIdOf(customerId: string): Promise<string | null> {
+    return this.users.resolveStripeOwner(this.db.manager, null, customerId);
+  }
+
   /** The user's customer id; 404 CUSTOMER_NOT_FOUND when they never started a purchase. */
   async requireCustomerId(userId: string): Promise<string> {
     const user = await this.users.getById(userId);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { TollgateMetrics } from '../../metrics/metrics.service';
+import { MeterReporter } from '../../payments/meter-reporter.service';
 import { NOTIFIER, type Notifier } from '../../payments/notifier';
 import { SubscriptionPeriodsService } from '../../payments/subscription-periods.service';
 import { AutoTopUpService } from '../../spend-controls/auto-top-up.service';
@@ -22,7 +23,22 @@ export class InvoiceHandler {
     @Inject(NOTIFIER) private readonly notifier: Notifier,
     private readonly metrics: TollgateMetrics,
     private readonly autoTopUps: AutoTopUpService,
+    private readonly meterReports: MeterReporter,
   ) {}
+
+  /**
+   * A renewal's draft invoice (Stripe leaves it draft for about an hour, counting late usage): the period close
+   * sends the customer's overage reports of the ended period now and checks Stripe's meter against what was
+   * recorded. Reports still unsent make it throw (the event is retried well within the hour); a mismatch
+   * nothing can fix is logged as an error and counted. No database effect of its own.
+   */
+  @OnStripeEvent('invoice.created')
+  async created(ctx: StripeEventContext<InvoiceEvent>): Promise<void> {
+    const invoice = ctx.event.data.object;
+    if (invoice.billing_reason !== 'subscription_cycle' || invoice.status !== 'draft') return;
+    if (!invoice.parent?.subscription_details) return;
+    await this.meterReports.closePeriod(invoice);
+  }
 
   /** Creation or renewal paid: start that period's monthly credits (once per period, never backwards). */
   @OnStripeEvent('invoice.paid')

@@ -599,6 +599,64 @@ export type CaptureHoldDto = {
     on_excess?: 'reject' | 'cap';
 };
 
+export type MeterReportDto = {
+    id: string;
+    user_id: string;
+    /**
+     * the meter event's identifier (Stripe deduplicates on it)
+     */
+    identifier: string;
+    event_name: string;
+    value: number;
+    period_start: string;
+    occurred_at: string;
+    status: 'pending' | 'sending' | 'sent' | 'dead';
+    attempts: number;
+    next_attempt_at: string;
+    last_error: {
+        [key: string]: unknown;
+    } | null;
+};
+
+export type MeterReportsOverviewDto = {
+    /**
+     * waiting to be sent
+     */
+    pending: number;
+    /**
+     * being sent (leased by a worker)
+     */
+    sending: number;
+    /**
+     * given up: Stripe will not bill them until retried
+     */
+    dead: number;
+    /**
+     * age of the oldest unsent report
+     */
+    oldest_pending_age_seconds: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * the dead reports, oldest first (at most 100)
+     */
+    dead_reports: Array<MeterReportDto>;
+};
+
+export type RetryMeterReportsDto = {
+    /**
+     * dead reports to retry (default: every dead report)
+     */
+    ids?: Array<string>;
+};
+
+export type RetryMeterReportsResultDto = {
+    /**
+     * dead reports put back to pending, due now, attempts reset
+     */
+    retried: number;
+};
+
 export type SubscriptionPlanDto = {
     /**
      * The plan's product name.
@@ -3112,6 +3170,98 @@ export type CreditHoldsControllerReleaseResponses = {
 };
 
 export type CreditHoldsControllerReleaseResponse = CreditHoldsControllerReleaseResponses[keyof CreditHoldsControllerReleaseResponses];
+
+export type AdminMeterReportsControllerOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/meter-reports';
+};
+
+export type AdminMeterReportsControllerOverviewErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminMeterReportsControllerOverviewError = AdminMeterReportsControllerOverviewErrors[keyof AdminMeterReportsControllerOverviewErrors];
+
+export type AdminMeterReportsControllerOverviewResponses = {
+    200: MeterReportsOverviewDto;
+};
+
+export type AdminMeterReportsControllerOverviewResponse = AdminMeterReportsControllerOverviewResponses[keyof AdminMeterReportsControllerOverviewResponses];
+
+export type AdminMeterReportsControllerRetryData = {
+    body: RetryMeterReportsDto;
+    path?: never;
+    query?: never;
+    url: '/admin/meter-reports/retry';
+};
+
+export type AdminMeterReportsControllerRetryErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT (1 MiB for the webhook).
+     */
+    413: ErrorResponseDto;
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: send the body as application/json.
+     */
+    415: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type AdminMeterReportsControllerRetryError = AdminMeterReportsControllerRetryErrors[keyof AdminMeterReportsControllerRetryErrors];
+
+export type AdminMeterReportsControllerRetryResponses = {
+    200: RetryMeterReportsResultDto;
+};
+
+export type AdminMeterReportsControllerRetryResponse = AdminMeterReportsControllerRetryResponses[keyof AdminMeterReportsControllerRetryResponses];
 
 export type PaymentsControllerCreateSubscriptionCheckoutData = {
     body: CreateCheckoutSessionDto;
