@@ -18,6 +18,7 @@ import { SpendControls1764401200000 } from './1764401200000-spend-controls';
 import { UsageWindows1764401300000 } from './1764401300000-usage-windows';
 import { LedgerUsageIndex1764401350000 } from './1764401350000-ledger-usage-index';
 import { CreditOverage1764401400000 } from './1764401400000-credit-overage';
+import { OutboundEventClaims1764401500000 } from './1764401500000-outbound-event-claims';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   UsageWindows1764401300000,
   LedgerUsageIndex1764401350000,
   CreditOverage1764401400000,
+  OutboundEventClaims1764401500000,
 ];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/credits/credits.service';
 import { LedgerService, type OveragePolicy } from '../../src/credits/ledger/ledger.service';
+import { overagePolicy, overageSubscriber } from '../factories/overage.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -23,27 +24,8 @@ describe('overage past the balance (e2e)', () => {
   afterAll(async () => t.close());
 
   const day = 86_400_000;
-  const policy = (cap: number, over: Partial<OveragePolicy> = {}): OveragePolicy => ({
-    periodStart: new Date(Date.now() - day),
-    periodEnd: new Date(Date.now() + 29 * day),
-    cap,
-    currency: 'usd',
-    unitAmountDecimal: '0.02',
-    eventName: 'tollgate_credits',
-    ...over,
-  });
-  const subscriber = async (credits: number, p: OveragePolicy | null) => {
-    const user = await registerUser(t);
-    if (credits > 0)
-      await t
-        .http()
-        .post(`/admin/users/${user.id}/grants`)
-        .set({ ...admin.auth, 'Idempotency-Key': randomUUID() })
-        .send({ amount: credits, bucket: 'purchased', reason: 'overage test' })
-        .expect(201);
-    await t.dataSource.transaction((m) => ledger.setOveragePolicy(m, user.id, p));
-    return user;
-  };
+  const policy = (cap: number, over: Partial<OveragePolicy> = {}) => overagePolicy(cap, over);
+  const subscriber = (credits: number, p: OveragePolicy | null) => overageSubscriber(t, admin, credits, p);
   const consume = (user: TestUser, amount: number, key?: string) => {
     const req = t.http().post('/credits/consume').set(user.auth);
     if (key) req.set('Idempotency-Key', key);
