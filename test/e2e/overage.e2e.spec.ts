@@ -3,6 +3,7 @@ import { CreditsService } from '../../src/credits/credits.service';
 import { LedgerService, type OveragePolicy } from '../../src/credits/ledger/ledger.service';
 import { overagePolicy, overageSubscriber } from '../factories/overage.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
+import { NO_OVERAGE } from '../support/credit-shapes';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -121,6 +122,48 @@ describe('overage past the balance (e2e)', () => {
     // 1 from the grant, then 2 + 3 credits of overage at 2.5 cents each.
     expect(statement.body.overage).toMatchObject({ credits: 5, amount_due: 13, currency: 'usd' });
     expect(await reported(user)).toBe(5);
+  });
+
+  it('GET /credits shows the period’s overage — used, the cap in force, period_end, amount_due priced exactly — and the admin read the same', async () => {
+    const p = policy(500, { unitAmountDecimal: '0.145' });
+    const user = await subscriber(2, p);
+    const overage = async () => (await t.http().get('/credits').set(user.auth).expect(200)).body.overage;
+    const periodEnd = p.periodEnd.toISOString();
+    expect(await overage()).toEqual({
+      enabled: true,
+      used: 0,
+      cap: 500,
+      period_end: periodEnd,
+      amount_due: 0,
+      currency: 'usd',
+    });
+
+    // 2 from the grant, 100 of overage at 0.145: 14.5 minor units, a half rounded up (in floats 14.4999…).
+    await consume(user, 102).expect(200);
+    await t.dataSource.transaction((m) => ledger.setOverageCap(m, user.id, 150));
+    const shown = {
+      enabled: true,
+      used: 100,
+      cap: 150,
+      period_end: periodEnd,
+      amount_due: 15,
+      currency: 'usd',
+    };
+    expect(await overage()).toEqual(shown);
+    const detail = await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200);
+    expect(detail.body.credits.overage).toEqual(shown);
+
+    // Its period over: not enabled (what it used is the past period's, billed then).
+    await t.dataSource.transaction((m) =>
+      ledger.setOveragePolicy(m, user.id, {
+        ...p,
+        periodStart: new Date(Date.now() - 40 * day),
+        periodEnd: new Date(Date.now() - 10 * day),
+      }),
+    );
+    expect(await overage()).toEqual(NO_OVERAGE);
+    const plain = await subscriber(3, null);
+    expect((await t.http().get('/credits').set(plain.auth).expect(200)).body.overage).toEqual(NO_OVERAGE);
   });
 
   it('1,000 concurrent consumes around the cap never pass it: exactly balance + cap served', async () => {
