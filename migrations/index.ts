@@ -20,6 +20,7 @@ import { LedgerUsageIndex1764401350000 } from './1764401350000-ledger-usage-inde
 import { CreditOverage1764401400000 } from './1764401400000-credit-overage';
 import { PlanOverage1764401450000 } from './1764401450000-plan-overage';
 import { CreditMeterReportLease1764401500000 } from './1764401500000-credit-meter-report-lease';
+import { OutboundEventClaims1764401550000 } from './1764401550000-outbound-event-claims';
 
 /** Every migration, in order. Listed explicitly so ts-node, jest and the compiled app load the same set. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   CreditOverage1764401400000,
   PlanOverage1764401450000,
   CreditMeterReportLease1764401500000,
+  OutboundEventClaims1764401550000,
 ];

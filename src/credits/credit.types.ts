@@ -17,7 +17,32 @@ export interface CreditBreakdown {
   /** Reserved by open holds: out of every bucket until captured or returned. */
   held_credits: number;
   expiring: ExpiringCredits[];
+  overage: CreditOverage;
 }
+
+/** The current billing period's overage (past the balance, up to the cap); all zero and null without a policy. */
+export interface CreditOverage {
+  /** A policy whose period contains now. */
+  enabled: boolean;
+  /** Overage credits the period has used. */
+  used: number;
+  /** The cap in force: the user's own, else the plan's (null when not enabled). */
+  cap: number | null;
+  period_end: string | null;
+  /** Minor units: round(used × unit_amount_decimal), a half up. */
+  amount_due: number;
+  currency: string | null;
+}
+
+/** The overage of a user without a policy whose period contains now (documented in docs/http-api.md). */
+export const NO_OVERAGE: Readonly<CreditOverage> = Object.freeze({
+  enabled: false,
+  used: 0,
+  cap: null,
+  period_end: null,
+  amount_due: 0,
+  currency: null,
+});
 
 export interface ConsumeResult {
   consumed: number;

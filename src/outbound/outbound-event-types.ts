@@ -23,6 +23,8 @@ export const OUTBOUND_EVENT_TYPES = [
   'credits.recovered',
   'auto_top_up.failed',
   'payment.action_required',
+  'usage.overage_started',
+  'usage.cap_reached',
 ] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 
@@ -32,6 +34,8 @@ export const CONSUMPTION_EVENT_TYPES: OutboundEventType[] = [
   'credits.depleted',
   'credits.consumed',
   'credits.hold_settled',
+  'usage.overage_started',
+  'usage.cap_reached',
 ];
 
 /** The version of the envelope and of every payload below; a breaking change to one type bumps it. */

@@ -86,7 +86,7 @@ export class OutboundEventsService {
    * it; every other type is always recorded (a later endpoint can have it replayed). Returns the event id, or
    * null when nothing was written.
    */
-  async emit(m: EntityManager, input: OutboundEventInput): Promise<string | null> {
+  async emit(m: EntityManager, input: OutboundEventInput, id = newEventId()): Promise<string | null> {
     if (HIGH_VOLUME.has(input.type)) {
       const [row]: Array<{ n: number }> = await m.query(
         `SELECT count(*)::int AS n FROM webhook_endpoints WHERE enabled AND $1 = ANY(events)`,
@@ -94,7 +94,6 @@ export class OutboundEventsService {
       );
       if (row.n === 0) return null;
     }
-    const id = newEventId();
     let sequence: number | null = null;
     let externalId: string | null = null;
     if (input.userId) {
@@ -132,8 +131,26 @@ export class OutboundEventsService {
   }
 
   /**
+   * Records an event at most once per (user, type, scope): a claim row keyed by them is inserted in the caller's
+   * transaction first, and only the posting that inserts it emits (a concurrent one waits for the claim's
+   * transaction and then finds it taken; a rollback drops both). Returns the event id, or null when the scope
+   * had its event already.
+   */
+  async emitOnce(m: EntityManager, scope: string, input: OutboundEventInput & { userId: string }): Promise<string | null> {
+    const id = newEventId();
+    const claimed: unknown[] = await m.query(
+      `INSERT INTO outbound_event_claims (user_id, type, scope, event_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, type, scope) DO NOTHING RETURNING 1`,
+      [input.userId, input.type, scope, id],
+    );
+    if (claimed.length === 0) return null;
+    return this.emit(m, input, id);
+  }
+
+  /**
    * Whether the consume path must run in a transaction to record its events: some enabled endpoint
-   * subscribes to credits.low, credits.depleted or credits.consumed. A short-lived per-instance snapshot keeps
+   * subscribes to a consumption event (CONSUMPTION_EVENT_TYPES: credits.low, credits.depleted, credits.consumed,
+   * credits.hold_settled, usage.overage_started, usage.cap_reached). A short-lived per-instance snapshot keeps
    * the hot path free of an extra query; the instance that changes an endpoint forgets it at once.
    */
   watchesConsumption(): Promise<boolean> {

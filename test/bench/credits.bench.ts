@@ -12,6 +12,8 @@ const PAIRS = 16;
 const NARROW = 8;
 const USERS = 64;
 const POOL = Number(process.env.DB_POOL_SIZE ?? 10);
+/** The overage users' cap: large enough that no run reaches it. */
+const OVERAGE_CAP = 1_000_000_000;
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
@@ -20,6 +22,8 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
  * The credit engine's figures, each beside its baseline in the same run:
  * - POST /credits/consume spread over 64 users who hold 3 live grants each (two expiring promotional grants
  *   and a purchased one, so every consume sorts and locks grants) against CONSUME_SQL prepared on pg;
+ * - the same consume over 64 users on an overage plan with a balance of 0 (every consume past the balance: an
+ *   overage ledger row and a meter report each) against it: at most 1.3× its cost;
  * - a hold + capture pair over HTTP against one consume over HTTP, same client, same connections;
  * - GET /credits (one query) beside them;
  * - one hot account (every request the same user's): consume at 64 connections against the same per-request
@@ -74,16 +78,36 @@ export async function benchCredits(): Promise<string> {
       await grant(user, { amount: 400_000, expires_in_days: 60 });
       await grant(user, { amount: 400_000, bucket: 'purchased' });
     }
+    // Users on an overage plan with nothing left: every consume goes past the balance, as overage.
+    const overageUsers: Caller[] = [];
+    for (let i = 0; i < USERS; i++) overageUsers.push(await registerCaller(tollgate));
     const json = { 'content-type': 'application/json' };
-    const consumeLoad = (connections: number) => ({
+    const consumeLoad = (connections: number, of = users) => ({
       url: `${tollgate.url}/credits/consume`,
       method: 'POST' as const,
       body: '{}',
       connections,
       durationS: DURATION_S,
-      requests: users.map((u) => ({ headers: { ...u.auth, ...json } })),
+      requests: of.map((u) => ({ headers: { ...u.auth, ...json } })),
     });
     pool = new Pool({ connectionString: scratch.url, max: POOL });
+    // What LedgerService.setOveragePolicy writes: the policy snapshot and the period's window, used 0.
+    await pool.query(
+      `INSERT INTO credit_balances AS b (user_id, overage_policy, overage_period_start, overage_period_end)
+       SELECT u, $2::jsonb, now() - interval '1 day', now() + interval '29 days' FROM unnest($1::uuid[]) u
+       ON CONFLICT (user_id) DO UPDATE
+         SET overage_policy = EXCLUDED.overage_policy, overage_period_start = EXCLUDED.overage_period_start,
+             overage_period_end = EXCLUDED.overage_period_end, overage_used = 0`,
+      [
+        overageUsers.map((u) => u.id),
+        JSON.stringify({
+          cap: OVERAGE_CAP,
+          currency: 'usd',
+          unit_amount_decimal: '0.02',
+          event_name: 'tollgate_credits',
+        }),
+      ],
+    );
     let turn = 0;
     const next = () => users[turn++ % users.length];
     const consumePrepared = async () => {
@@ -128,9 +152,14 @@ export async function benchCredits(): Promise<string> {
     };
 
     await warmUp(consumeLoad(WIDE));
+    await warmUp(consumeLoad(WIDE, overageUsers));
     await loopLoad('warm-up', WIDE, 1, consumePrepared);
     await loopLoad('warm-up', PAIRS, 1, holdAndCapture);
     const app64 = await httpLoad(`POST /credits/consume, 3 grants/user, ${WIDE} conns`, consumeLoad(WIDE));
+    const over64 = await httpLoad(
+      `POST /credits/consume past the balance (overage plan), ${WIDE} conns`,
+      consumeLoad(WIDE, overageUsers),
+    );
     const prepared64 = await loopLoad(
       `same SQL prepared through pg, ${WIDE} loops`,
       WIDE,
@@ -172,6 +201,14 @@ export async function benchCredits(): Promise<string> {
     const [hot64, hotSql64] = await hotPair(WIDE);
     const hotRead64 = await httpLoad(`GET /credits, ONE user, ${WIDE} conns`, hotLoad('/credits', WIDE));
     const [hot8, hotSql8] = await hotPair(NARROW);
+    const [overage] = (
+      await pool.query<{ used: number; ledgered: number; reports: number }>(
+        `SELECT (SELECT sum(overage_used) FROM credit_balances WHERE user_id = ANY($1::uuid[]))::int AS used,
+                (SELECT -sum(amount) FROM credit_ledger WHERE bucket = 'overage')::int AS ledgered,
+                (SELECT sum(value) FROM credit_meter_reports)::int AS reports`,
+        [overageUsers.map((u) => u.id)],
+      )
+    ).rows;
     const { rows } = await pool.query<{ mismatches: number }>(
       `SELECT count(*)::int AS mismatches FROM credit_balances b
         WHERE b.monthly + b.purchased + b.promotional <> (SELECT coalesce(sum(remaining), 0) FROM credit_grants g
@@ -179,12 +216,14 @@ export async function benchCredits(): Promise<string> {
     );
 
     const vsPrepared = ratio(app64.rps, prepared64.rps);
+    const overageCost = ratio(app64.rps, over64.rps);
     const pairCost = ratio(consumeLoop.rps, pairLoop.rps);
     const hotVsSql = ratio(hot64.rps, hotSql64.rps);
     const hotVsRead = ratio(hot64.rps, hotRead64.rps);
     const hotP99 = ratio(hot8.p99, hotSql8.p99);
     const measured: Measured[] = [
       app64,
+      over64,
       prepared64,
       consumeLoop,
       pairLoop,
@@ -203,6 +242,8 @@ export async function benchCredits(): Promise<string> {
       ...measured.map((m) => tableRow(m)),
       '',
       `consume at ${WIDE} (3 grants/user) / same SQL prepared: ${verdict(vsPrepared.toFixed(2), '≥ 0.6', vsPrepared >= 0.6)}`,
+      `a consume past the balance (overage) costs ${verdict(`${overageCost.toFixed(2)}× one within it`, '≤ 1.3×', overageCost <= 1.3)}`,
+      `overage after the runs: ${overage.used} credits used, ${overage.ledgered} in overage rows, ${overage.reports} in meter reports`,
       `one hold + capture pair costs ${verdict(`${pairCost.toFixed(2)} consumes`, '≤ 2.5', pairCost <= 2.5)}`,
       `one hot account at ${WIDE} / same SQL prepared, one user: ${verdict(hotVsSql.toFixed(2), '≥ 1.5', hotVsSql >= 1.5)}`,
       `one hot account at ${WIDE} / GET /credits, same user: ${verdict(hotVsRead.toFixed(2), '≥ 0.6', hotVsRead >= 0.6)}`,

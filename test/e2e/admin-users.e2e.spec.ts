@@ -1,6 +1,7 @@
 import { registerUser, TestUser } from '../factories/user.factory';
 import { catalogPrice } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 interface LedgerPage {
   entries: Array<{ id: string; amount: number; reason: string }>;
@@ -208,6 +209,7 @@ describe('admin user routes (e2e)', () => {
         total_credits: 0,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       },
     });
 

@@ -10,6 +10,7 @@ import {
   settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 interface EventView {
   id: string;
@@ -169,6 +170,7 @@ describe('admin webhook events (e2e)', () => {
         total_credits: 100,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
       const ledger = (await t.http().get('/credits/ledger').set(buyer.auth).expect(200)).body as {
         entries: Array<{ reason: string }>;

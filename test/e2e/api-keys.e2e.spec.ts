@@ -3,6 +3,7 @@ import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { catalogPrice } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -106,7 +107,7 @@ describe('API keys: the host backend acting for its users (e2e)', () => {
       metadata: { org: 'o2' },
     });
     const credits = await t.http().get('/credits').set(asUser(key.secret, 'ext-new')).expect(200);
-    expect(credits.body).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
+    expect(credits.body).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [], overage: NO_OVERAGE });
     const noUser = await t.http().get('/credits').set(bearer(key.secret)).expect(400);
     expect(noUser.body.code).toBe('API_KEY_USER_REQUIRED');
     const detail = await t.http().get('/admin/users/ext-new').set(admin.auth).expect(200);

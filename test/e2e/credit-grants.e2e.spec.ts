@@ -8,6 +8,7 @@ import { createApiKey } from '../factories/api-key.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 interface Grant {
   id: string;
@@ -88,6 +89,7 @@ describe('credit engine: grants (e2e)', () => {
         { amount: 3, expires_at: promoSoon.expires_at },
         { amount: 5, expires_at: promoLate.expires_at },
       ],
+      overage: NO_OVERAGE,
     });
     const spent = await consume(user, 4).expect(200);
     expect(spent.body).toEqual({
@@ -365,6 +367,7 @@ describe('credit engine: grants (e2e)', () => {
     expect(await balance(user)).toMatchObject({
       purchased_credits: 80,
       expiring: [expect.objectContaining({ amount: 10 })],
+      overage: NO_OVERAGE,
     });
     expect(await verify()).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { TollgateMetrics } from '../../src/metrics/metrics.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { credits } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const REQUESTS = 1000;
 /** Instances of one deployment share the signing secret (and passport's strategy registry is per process). */
@@ -71,6 +72,7 @@ describe('credits under concurrency (e2e)', () => {
       total_credits: 0,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect(await consumeRows(t, user)).toEqual(Array.from({ length: BALANCE }, (_, i) => BALANCE - 1 - i));
     expect(await t.app.get(CreditsService).verify()).toEqual([]);

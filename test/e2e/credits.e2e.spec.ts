@@ -3,6 +3,7 @@ import { ConsumeService } from '../../src/credits/consume.service';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { credits, expectLedgerConsistent } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const NO_CREDITS = 'No credits available. Please purchase credits or upgrade your plan.';
 
@@ -68,6 +69,7 @@ describe('credits (e2e)', () => {
         total_credits: 0,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
     });
 
@@ -93,6 +95,7 @@ describe('credits (e2e)', () => {
         total_credits: 25,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
       await grant(user, 7, 'monthly');
       expect(await credits(t, user)).toEqual({
@@ -102,6 +105,7 @@ describe('credits (e2e)', () => {
         total_credits: 32,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
 
       const { entries } = await ledger(user);
@@ -149,6 +153,7 @@ describe('credits (e2e)', () => {
         total_credits: 6,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
       expect((await ledger(user)).entries.map((e) => e.amount)).toEqual([-4, 10]);
     });
@@ -200,6 +205,7 @@ describe('credits (e2e)', () => {
         total_credits: 0,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
     });
   });
@@ -235,6 +241,7 @@ describe('credits (e2e)', () => {
         total_credits: 3,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
 
       const { entries } = await ledger(user);
@@ -266,6 +273,7 @@ describe('credits (e2e)', () => {
         total_credits: 5,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
       expect((await ledger(user)).entries.every((e) => e.reason === 'admin_adjustment')).toBe(true);
 
@@ -458,6 +466,7 @@ describe('credits (e2e)', () => {
         total_credits: 3,
         held_credits: 0,
         expiring: [],
+        overage: NO_OVERAGE,
       });
       const [refund, charge] = (await ledger(user)).entries;
       expect(charge).toMatchObject({ reason: 'hold', bucket: 'monthly', amount: -1, balance_after: 0 });

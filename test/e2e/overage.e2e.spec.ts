@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/credits/credits.service';
 import { LedgerService, type OveragePolicy } from '../../src/credits/ledger/ledger.service';
+import { overagePolicy, overageSubscriber } from '../factories/overage.factory';
 import { registerUser, TestUser } from '../factories/user.factory';
+import { NO_OVERAGE } from '../support/credit-shapes';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -23,27 +25,8 @@ describe('overage past the balance (e2e)', () => {
   afterAll(async () => t.close());
 
   const day = 86_400_000;
-  const policy = (cap: number, over: Partial<OveragePolicy> = {}): OveragePolicy => ({
-    periodStart: new Date(Date.now() - day),
-    periodEnd: new Date(Date.now() + 29 * day),
-    cap,
-    currency: 'usd',
-    unitAmountDecimal: '0.02',
-    eventName: 'tollgate_credits',
-    ...over,
-  });
-  const subscriber = async (credits: number, p: OveragePolicy | null) => {
-    const user = await registerUser(t);
-    if (credits > 0)
-      await t
-        .http()
-        .post(`/admin/users/${user.id}/grants`)
-        .set({ ...admin.auth, 'Idempotency-Key': randomUUID() })
-        .send({ amount: credits, bucket: 'purchased', reason: 'overage test' })
-        .expect(201);
-    await t.dataSource.transaction((m) => ledger.setOveragePolicy(m, user.id, p));
-    return user;
-  };
+  const policy = (cap: number, over: Partial<OveragePolicy> = {}) => overagePolicy(cap, over);
+  const subscriber = (credits: number, p: OveragePolicy | null) => overageSubscriber(t, admin, credits, p);
   const consume = (user: TestUser, amount: number, key?: string) => {
     const req = t.http().post('/credits/consume').set(user.auth);
     if (key) req.set('Idempotency-Key', key);
@@ -139,6 +122,48 @@ describe('overage past the balance (e2e)', () => {
     // 1 from the grant, then 2 + 3 credits of overage at 2.5 cents each.
     expect(statement.body.overage).toMatchObject({ credits: 5, amount_due: 13, currency: 'usd' });
     expect(await reported(user)).toBe(5);
+  });
+
+  it('GET /credits shows the period’s overage — used, the cap in force, period_end, amount_due priced exactly — and the admin read the same', async () => {
+    const p = policy(500, { unitAmountDecimal: '0.145' });
+    const user = await subscriber(2, p);
+    const overage = async () => (await t.http().get('/credits').set(user.auth).expect(200)).body.overage;
+    const periodEnd = p.periodEnd.toISOString();
+    expect(await overage()).toEqual({
+      enabled: true,
+      used: 0,
+      cap: 500,
+      period_end: periodEnd,
+      amount_due: 0,
+      currency: 'usd',
+    });
+
+    // 2 from the grant, 100 of overage at 0.145: 14.5 minor units, a half rounded up (in floats 14.4999…).
+    await consume(user, 102).expect(200);
+    await t.dataSource.transaction((m) => ledger.setOverageCap(m, user.id, 150));
+    const shown = {
+      enabled: true,
+      used: 100,
+      cap: 150,
+      period_end: periodEnd,
+      amount_due: 15,
+      currency: 'usd',
+    };
+    expect(await overage()).toEqual(shown);
+    const detail = await t.http().get(`/admin/users/${user.id}`).set(admin.auth).expect(200);
+    expect(detail.body.credits.overage).toEqual(shown);
+
+    // Its period over: not enabled (what it used is the past period's, billed then).
+    await t.dataSource.transaction((m) =>
+      ledger.setOveragePolicy(m, user.id, {
+        ...p,
+        periodStart: new Date(Date.now() - 40 * day),
+        periodEnd: new Date(Date.now() - 10 * day),
+      }),
+    );
+    expect(await overage()).toEqual(NO_OVERAGE);
+    const plain = await subscriber(3, null);
+    expect((await t.http().get('/credits').set(plain.auth).expect(200)).body.overage).toEqual(NO_OVERAGE);
   });
 
   it('1,000 concurrent consumes around the cap never pass it: exactly balance + cap served', async () => {

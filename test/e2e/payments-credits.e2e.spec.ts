@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { parseStripeApiUrl } from '../../src/stripe-emulator';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 interface CatalogItem {
   productId: string;
@@ -83,7 +84,7 @@ describe('payments: credit packages (e2e)', () => {
       mode: 'payment',
       fulfilled: true,
       subscription: null,
-      credits: { monthly_credits: 0, purchased_credits: 100, promotional_credits: 0, total_credits: 100, held_credits: 0, expiring: [] },
+      credits: { monthly_credits: 0, purchased_credits: 100, promotional_credits: 0, total_credits: 100, held_credits: 0, expiring: [], overage: NO_OVERAGE },
       last_payment_error: null,
       // Tax off (the default): no tax, no tax status.
       amounts: {
@@ -110,7 +111,7 @@ describe('payments: credit packages (e2e)', () => {
     expect(await t.emulator.completeCheckout(session_id, { promotionCode: code })).toEqual({ ok: true });
     const done = await status(user, session_id);
     expect(done).toMatchObject({ fulfilled: true, payment_status: 'paid' });
-    expect(done.credits).toEqual({ monthly_credits: 0, purchased_credits: 100, promotional_credits: 0, total_credits: 100, held_credits: 0, expiring: [] });
+    expect(done.credits).toEqual({ monthly_credits: 0, purchased_credits: 100, promotional_credits: 0, total_credits: 100, held_credits: 0, expiring: [], overage: NO_OVERAGE });
     const remote = await stripe.checkout.sessions.retrieve(session_id);
     // Half of $19.99, whichever way the half cent rounds.
     expect([999, 1000]).toContain(remote.amount_total);
@@ -136,7 +137,7 @@ describe('payments: credit packages (e2e)', () => {
         decline_code: 'generic_decline',
       },
     });
-    expect(after.credits).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [] });
+    expect(after.credits).toEqual({ monthly_credits: 0, purchased_credits: 0, promotional_credits: 0, total_credits: 0, held_credits: 0, expiring: [], overage: NO_OVERAGE });
     const balance = (await t.http().get('/credits').set(user.auth).expect(200)).body as {
       total_credits: number;
     };

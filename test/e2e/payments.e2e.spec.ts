@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { parseStripeApiUrl } from '../../src/stripe-emulator';
 import { registerUser, TestUser } from '../factories/user.factory';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 interface CatalogItem {
   productId: string;
@@ -328,6 +329,7 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
           total_credits: 0,
           held_credits: 0,
           expiring: [],
+          overage: NO_OVERAGE,
         },
       });
     });

@@ -15,6 +15,7 @@ import {
   settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const HOUR = 3_600;
 
@@ -67,6 +68,7 @@ describe('stripe:replay and stripe:reconcile (e2e)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect(formatReplaySummary(first)).toBe(
       `fetched ${first.fetched}, new ${first.fetched}, duplicates 0, processed ${first.fetched}, failed 0`,

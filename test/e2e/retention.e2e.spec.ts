@@ -21,6 +21,7 @@ import {
   waitForCredits,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const BATCH = 2;
 const ENV = { RETENTION_BATCH_SIZE: String(BATCH) };
@@ -212,6 +213,7 @@ describe('retention of the operational tables (e2e)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect((await ledgerReasons(t, buyer)).filter((r) => r === 'purchase')).toHaveLength(1);
     await expectLedgerConsistent(t);

@@ -19,6 +19,7 @@ import {
   settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -128,6 +129,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [expect.objectContaining({ amount: expect.any(Number) })],
+      overage: NO_OVERAGE,
     });
     expect(await ledgerReasons(t, user)).toEqual(['subscription_grant']);
     await t.http().post('/credits/consume').set(user.auth).send({ amount: 30 }).expect(200);
@@ -141,6 +143,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [expect.objectContaining({ amount: expect.any(Number) })],
+      overage: NO_OVERAGE,
     });
     const afterTrial = await ledgerEntries(t, user);
     expect(afterTrial.map((e) => [e.reason, e.amount])).toEqual([
@@ -224,6 +227,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       total_credits: 0,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect((await ledgerEntries(t, user)).map((e) => [e.reason, e.amount])).toEqual([
       ['subscription_ended', -100],
@@ -316,6 +320,7 @@ describe('subscription lifecycle on test clocks (e2e)', () => {
       total_credits: 0,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect(await ledgerReasons(t, user)).toEqual(['subscription_ended', 'subscription_grant']);
   });

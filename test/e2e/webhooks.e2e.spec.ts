@@ -17,6 +17,7 @@ import {
   settleAndVerify,
 } from '../support/stripe-helpers';
 import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 /** Holds the emulator's own deliveries while `work` runs, so the test decides what arrives when. */
 async function withDeliveriesPaused<T>(t: TestApp, work: () => Promise<T>): Promise<T> {
@@ -54,6 +55,7 @@ describe('webhooks (e2e)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     const entries = await ledgerEntries(t, user);
     expect(entries.map((e) => e.reason)).toEqual(['purchase']);
@@ -135,6 +137,7 @@ describe('webhooks (e2e)', () => {
         total_credits: 100,
         held_credits: 0,
         expiring: [expect.objectContaining({ amount: expect.any(Number) })],
+        overage: NO_OVERAGE,
       });
       const grants = (await ledgerEntries(t, user)).filter((e) => e.reason === 'subscription_grant');
       expect(grants).toHaveLength(1);
@@ -223,6 +226,7 @@ describe('webhooks (e2e)', () => {
       total_credits: 60,
       held_credits: 0,
       expiring: [expect.objectContaining({ amount: expect.any(Number) })],
+      overage: NO_OVERAGE,
     });
   });
 
@@ -306,6 +310,7 @@ describe('webhooks (e2e)', () => {
       total_credits: 0,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
   });
 
@@ -368,6 +373,7 @@ describe('webhooks (e2e)', () => {
       total_credits: 0,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect((await ledgerEntries(t, user)).map((e) => e.reason)).toEqual(['dispute_clawback', 'purchase']);
   });

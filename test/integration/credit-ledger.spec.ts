@@ -5,6 +5,7 @@ import { ConsumeService } from '../../src/credits/consume.service';
 import { UsersService } from '../../src/users/users.service';
 import { createUser } from '../factories/user.factory';
 import { createServiceContext, type ServiceContext } from '../support/test-app';
+import { NO_OVERAGE } from '../support/credit-shapes';
 
 /** CreditsService against the real database: idempotent, forwards-only, never negative, verifiable. */
 describe('credit ledger (service tier)', () => {
@@ -47,6 +48,7 @@ describe('credit ledger (service tier)', () => {
       total_credits: 100,
       held_credits: 0,
       expiring: [],
+      overage: NO_OVERAGE,
     });
     expect(await inTx((m) => grants.purchaseByPaymentIntent(m, 'pi_once'))).toEqual({
       checkoutSessionId: 'cs_once',

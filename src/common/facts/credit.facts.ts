@@ -35,9 +35,21 @@ export interface Balance {
 /** The spendable total: monthly + purchased + promotional (held credits are out of it). */
 export const totalOf = (b: Readonly<Balance>): number => b.monthly + b.purchased + b.promotional;
 
+/**
+ * What a consume took past the balance as overage (only on a consume that took some): this consume's overage
+ * credits, the period's overage after it, the cap in force, and the period it counts in.
+ */
+export interface ConsumedOverage {
+  taken: number;
+  used: number;
+  cap: number;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
 /** Why a posting happened: what the outbound reactions and logs need to say about it, typed per kind. */
 export type PostingCause =
-  | { kind: 'consume'; amount: number; reason: string; operation: string }
+  | { kind: 'consume'; amount: number; reason: string; operation: string; overage?: ConsumedOverage }
   | { kind: 'consume_refund'; operation: string }
   | {
       kind: 'purchase';

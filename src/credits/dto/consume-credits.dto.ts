@@ -42,6 +42,52 @@ export class ExpiringCreditsDto {
   @ApiProperty({ example: '2026-12-31T00:00:00.000Z' }) expires_at: string;
 }
 
+export class CreditOverageDto {
+  @ApiProperty({
+    example: true,
+    description:
+      'Whether the user has an overage policy whose billing period contains now: past the balance, consumes go on ' +
+      'as overage up to the cap. When false, every other field is 0 or null.',
+  })
+  enabled: boolean;
+
+  @ApiProperty({ example: 250, description: 'Overage credits used in the current billing period.' })
+  used: number;
+
+  @ApiProperty({
+    example: 1000,
+    nullable: true,
+    type: Number,
+    description:
+      "The period's overage cap in credits: the user's own cap, else the plan's (null when not enabled).",
+  })
+  cap: number | null;
+
+  @ApiProperty({
+    example: '2026-12-31T00:00:00.000Z',
+    nullable: true,
+    type: String,
+    description: 'When the current billing period ends (null when not enabled).',
+  })
+  period_end: string | null;
+
+  @ApiProperty({
+    example: 5,
+    description:
+      "What the period's overage costs so far, in minor units of `currency`: round(used × the price per credit " +
+      "(Stripe's unit_amount_decimal)), a half rounded up. Billed by Stripe at the period's end.",
+  })
+  amount_due: number;
+
+  @ApiProperty({
+    example: 'usd',
+    nullable: true,
+    type: String,
+    description: 'ISO currency (null when not enabled).',
+  })
+  currency: string | null;
+}
+
 export class CreditBreakdownDto {
   @ApiProperty({
     example: 100,
@@ -73,4 +119,11 @@ export class CreditBreakdownDto {
     description: 'Credits with an expiry, grouped by when, soonest first.',
   })
   expiring: ExpiringCreditsDto[];
+
+  @ApiProperty({
+    type: CreditOverageDto,
+    description:
+      "The current billing period's overage: credits used past the balance, the cap and what it costs.",
+  })
+  overage: CreditOverageDto;
 }

@@ -231,10 +231,16 @@ function consumeSequenceSql(items: string, overage = false): string {
    )
    SELECT r.i, (u.m0 - r.cm)::int AS monthly, (u.p0 - r.cp)::int AS purchased, (u.r0 - r.cr)::int AS promotional,
           u.held, r.m AS from_monthly, r.p AS from_purchased, r.r AS from_promotional, r.o::int AS overage,
-          (u.o0 + r.co)::int AS overage_used,
+          (u.o0 + r.co)::int AS overage_used,${
+            overage
+              ? `
+          COALESCE(w.overage_cap, (w.overage_policy->>'cap')::int) AS overage_cap,
+          w.overage_period_start, w.overage_period_end,`
+              : ''
+          }
           (SELECT json_agg(json_build_array(t.id, t.bucket, t.taken) ORDER BY t.pn) FROM take t
             WHERE t.i = r.i) AS parts
-     FROM upto r JOIN upd u ON u.user_id = r.user_id`;
+     FROM upto r JOIN upd u ON u.user_id = r.user_id${overage ? ' JOIN win w ON w.user_id = r.user_id' : ''}`;
 }
 
 /**
@@ -330,6 +336,10 @@ export interface ConsumeSqlRow {
   /** The batch statements' rows: how much of the request went past the balance as overage, and the period's total. */
   overage?: number;
   overage_used?: number;
+  /** CONSUME_OVERAGE_SQL's rows: the period's cap in force (the user's own, else the policy's) and its window. */
+  overage_cap?: number;
+  overage_period_start?: Date;
+  overage_period_end?: Date;
   monthly: number;
   purchased: number;
   promotional: number;

@@ -1,6 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../../common/errors';
-import type { CreditBreakdown, CreditReason, ExpiringCredits, LedgerRow } from '../credit.types';
+import {
+  NO_OVERAGE,
+  type CreditBreakdown,
+  type CreditOverage,
+  type CreditReason,
+  type ExpiringCredits,
+  type LedgerRow,
+} from '../credit.types';
 
 export interface LedgerMismatch {
   user_id: string;
@@ -13,21 +20,38 @@ export interface LedgerMismatch {
 
 /**
  * The spendable balance by bucket, from the user's live grants (a grant past its expiry counts as empty even
- * before the expiry job wrote its row), what open holds keep aside, and what expires when: ONE query.
+ * before the expiry job wrote its row), what open holds keep aside, what expires when, and the current billing
+ * period's overage (null: no policy whose period contains now) priced exactly in numeric: ONE query.
  */
 const BREAKDOWN_SQL = `WITH g AS (
     SELECT bucket, remaining, expires_at FROM credit_grants
      WHERE user_id = $1 AND remaining > 0 AND voided_at IS NULL AND expired_at IS NULL AND effective_at <= now()
-       AND (expires_at IS NULL OR expires_at > now()))
+       AND (expires_at IS NULL OR expires_at > now())
+  ), b AS (
+    SELECT held, overage_policy, overage_period_start, overage_period_end, overage_used, overage_cap
+      FROM credit_balances WHERE user_id = $1)
   SELECT COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'monthly'), 0)::int AS monthly,
          COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'purchased'), 0)::int AS purchased,
          COALESCE((SELECT sum(remaining) FROM g WHERE bucket = 'promotional'), 0)::int AS promotional,
-         COALESCE((SELECT held FROM credit_balances WHERE user_id = $1), 0)::int AS held,
+         COALESCE((SELECT held FROM b), 0)::int AS held,
          COALESCE((SELECT json_agg(json_build_object('amount', e.amount, 'expires_at',
                                      to_char(e.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                                    ORDER BY e.expires_at)
                      FROM (SELECT sum(remaining)::int AS amount, expires_at FROM g WHERE expires_at IS NOT NULL
-                            GROUP BY expires_at) e), '[]') AS expiring`;
+                            GROUP BY expires_at) e), '[]') AS expiring,
+         (SELECT json_build_object(
+                   'enabled', true,
+                   'used', b.overage_used,
+                   'cap', COALESCE(b.overage_cap, (b.overage_policy->>'cap')::int),
+                   'period_end', to_char(b.overage_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                   -- minor units: numeric is exact, and round() takes a half up (amounts are >= 0)
+                   'amount_due', round(b.overage_used * (b.overage_policy->>'unit_amount_decimal')::numeric)::bigint,
+                   'currency', b.overage_policy->>'currency')
+            FROM b WHERE b.overage_policy IS NOT NULL AND b.overage_period_start <= now()
+             AND b.overage_period_end > now()) AS overage`;
+
+/** A json column as pg (an object) or PGlite (sometimes its text) hands it back. */
+const jsonOf = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export async function readBreakdown(m: EntityManager, userId: string): Promise<CreditBreakdown> {
   const [b]: Array<{
@@ -36,17 +60,17 @@ export async function readBreakdown(m: EntityManager, userId: string): Promise<C
     promotional: number;
     held: number;
     expiring: unknown;
+    overage: unknown;
   }> = await m.query(BREAKDOWN_SQL, [userId]);
-  const expiring = (
-    typeof b.expiring === 'string' ? JSON.parse(b.expiring) : b.expiring
-  ) as ExpiringCredits[];
+  const overage = b.overage == null ? NO_OVERAGE : jsonOf<CreditOverage>(b.overage);
   return {
     monthly_credits: b.monthly,
     purchased_credits: b.purchased,
     promotional_credits: b.promotional,
     total_credits: b.monthly + b.purchased + b.promotional,
     held_credits: b.held,
-    expiring,
+    expiring: jsonOf<ExpiringCredits[]>(b.expiring),
+    overage: { ...overage, amount_due: Number(overage.amount_due) },
   };
 }
 

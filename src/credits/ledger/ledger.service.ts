@@ -91,7 +91,7 @@ const CONSUMES: TakeKind<ConsumeRequest> = {
 const OVERAGES: TakeKind<ConsumeRequest> = {
   ...CONSUMES,
   one: null,
-  many: ['tollgate_consume_overage_v1', CONSUME_OVERAGE_SQL],
+  many: ['tollgate_consume_overage_v2', CONSUME_OVERAGE_SQL],
 };
 
 const HOLDS: TakeKind<HoldRequest> = {
@@ -105,6 +105,20 @@ const HOLDS: TakeKind<HoldRequest> = {
     key: `hold:${r.operation}`,
   }),
 };
+
+/** A consume's cause with what its row took past the balance (CONSUME_OVERAGE_SQL's rows), when it took any. */
+function withOverage(cause: PostingCause & { kind: 'consume' }, row: ConsumeSqlRow): PostingCause {
+  if (!row.overage || row.overage_cap == null || !row.overage_period_start || !row.overage_period_end)
+    return cause;
+  const overage = {
+    taken: row.overage,
+    used: row.overage_used ?? row.overage,
+    cap: row.overage_cap,
+    periodStart: new Date(row.overage_period_start),
+    periodEnd: new Date(row.overage_period_end),
+  };
+  return { ...cause, overage };
+}
 
 /** How many users the overage hint remembers (a bound, not a cache: forgetting costs one statement). */
 const OVERAGE_HINTS = 10_000;
@@ -222,7 +236,8 @@ export class LedgerService {
       if (!row) continue;
       const r = requests[i];
       const p = kind.posting(r);
-      await this.postedByStatement(m, r.userId, row, p.cause, p.reason, p.key, r.reason, r.operation);
+      const cause = p.cause.kind === 'consume' ? withOverage(p.cause, row) : p.cause;
+      await this.postedByStatement(m, r.userId, row, cause, p.reason, p.key, r.reason, r.operation);
     }
     return byIndex;
   }

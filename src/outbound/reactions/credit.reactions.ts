@@ -52,6 +52,7 @@ const EXPIRED = new Set(['grant_expiry', 'period_expiry', 'subscription_ended'])
 
 /**
  * Credits facts → outbound events: credits.granted (purchases and periods), credits.consumed, credits.clawed_back,
+ * usage.overage_started and usage.cap_reached (once per billing period each),
  * and, from ONE comparison of the posting's balance before and after for every debit path, credits.low (the
  * total falls from above a threshold to at or below it), credits.recovered (back above one of the user's own
  * thresholds) and credits.depleted (it reaches 0).
@@ -120,6 +121,7 @@ export class CreditReactions implements OnModuleInit {
         },
       });
     }
+    if (cause.kind === 'consume' && cause.overage) await this.overageMilestones(m, userId, cause);
     for (const mv of fact.movements) {
       if (EXPIRED.has(mv.reason) && mv.amount < 0 && mv.grantId) {
         const data = {
@@ -184,6 +186,31 @@ export class CreditReactions implements OnModuleInit {
       });
     }
     await this.balanceCrossings(m, fact);
+  }
+
+  /**
+   * usage.overage_started (the period's first consume past the balance) and usage.cap_reached (the consume that
+   * leaves the period's overage at its cap): each once per user and billing period, claimed in this transaction
+   * (OutboundEventsService.emitOnce keyed by the period's start), so concurrent consumes and retries raise one.
+   */
+  private async overageMilestones(
+    m: EntityManager,
+    userId: string,
+    cause: PostingCause & { kind: 'consume' },
+  ): Promise<void> {
+    const o = cause.overage!;
+    const scope = o.periodStart.toISOString();
+    const data = {
+      operation: cause.operation,
+      reason: cause.reason,
+      overage_credits: o.taken,
+      overage_used: o.used,
+      cap: o.cap,
+      period_start: scope,
+      period_end: o.periodEnd.toISOString(),
+    };
+    await this.outbox.emitOnce(m, scope, { type: 'usage.overage_started', userId, data });
+    if (o.used >= o.cap) await this.outbox.emitOnce(m, scope, { type: 'usage.cap_reached', userId, data });
   }
 
   /**

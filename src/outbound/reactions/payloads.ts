@@ -171,6 +171,17 @@ export interface PaymentActionRequiredData {
   reason: string;
 }
 
+/** usage.overage_started and usage.cap_reached: the consume that raised it and the period's overage after it. */
+export interface UsageOverageData {
+  operation: string;
+  reason: string;
+  overage_credits: number;
+  overage_used: number;
+  cap: number;
+  period_start: string;
+  period_end: string;
+}
+
 export interface WebhookTestData {
   endpoint_id: string;
   message: string;
@@ -199,6 +210,8 @@ export interface OutboundPayloads {
   'credits.recovered': CreditsBalanceData;
   'auto_top_up.failed': AutoTopUpFailedData;
   'payment.action_required': PaymentActionRequiredData;
+  'usage.overage_started': UsageOverageData;
+  'usage.cap_reached': UsageOverageData;
 }
 
 /** Every key of T, listed once: a missing key is a compile error. */
@@ -224,6 +237,15 @@ const BALANCE_EVENT = keysOf<CreditsBalanceData>()(
   'total_credits_before',
   'total_credits',
   'threshold',
+);
+const USAGE_OVERAGE = keysOf<UsageOverageData>()(
+  'operation',
+  'reason',
+  'overage_credits',
+  'overage_used',
+  'cap',
+  'period_start',
+  'period_end',
 );
 const SUBSCRIPTION = keysOf<SubscriptionData>()(
   'subscription_id',
@@ -351,4 +373,6 @@ export const PAYLOAD_KEYS: { [T in keyof OutboundPayloads]: ReadonlyArray<keyof 
     'source',
     'reason',
   ),
+  'usage.overage_started': USAGE_OVERAGE,
+  'usage.cap_reached': USAGE_OVERAGE,
 };

@@ -324,6 +324,33 @@ export type ExpiringCreditsDto = {
     expires_at: string;
 };
 
+export type CreditOverageDto = {
+    /**
+     * Whether the user has an overage policy whose billing period contains now: past the balance, consumes go on as overage up to the cap. When false, every other field is 0 or null.
+     */
+    enabled: boolean;
+    /**
+     * Overage credits used in the current billing period.
+     */
+    used: number;
+    /**
+     * The period's overage cap in credits: the user's own cap, else the plan's (null when not enabled).
+     */
+    cap: number | null;
+    /**
+     * When the current billing period ends (null when not enabled).
+     */
+    period_end: string | null;
+    /**
+     * What the period's overage costs so far, in minor units of `currency`: round(used × the price per credit (Stripe's unit_amount_decimal)), a half rounded up. Billed by Stripe at the period's end.
+     */
+    amount_due: number;
+    /**
+     * ISO currency (null when not enabled).
+     */
+    currency: string | null;
+};
+
 export type CreditBreakdownDto = {
     /**
      * Monthly credits: the current period's allowance, expiring when the next period's is applied.
@@ -349,6 +376,10 @@ export type CreditBreakdownDto = {
      * Credits with an expiry, grouped by when, soonest first.
      */
     expiring: Array<ExpiringCreditsDto>;
+    /**
+     * The current billing period's overage: credits used past the balance, the cap and what it costs.
+     */
+    overage: CreditOverageDto;
 };
 
 export type LedgerEntryDto = {
@@ -1509,7 +1540,7 @@ export type AdminRefundDto = {
 
 export type CreateWebhookEndpointDto = {
     url: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required' | 'usage.overage_started' | 'usage.cap_reached'>;
     description?: string;
 };
 
@@ -1517,7 +1548,7 @@ export type CreatedWebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required' | 'usage.overage_started' | 'usage.cap_reached'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -1533,7 +1564,7 @@ export type WebhookEndpointDto = {
     id: string;
     url: string;
     description: string;
-    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
+    events: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required' | 'usage.overage_started' | 'usage.cap_reached'>;
     enabled: boolean;
     disabled_reason: string | null;
     consecutive_failures: number;
@@ -1547,7 +1578,7 @@ export type WebhookEndpointListDto = {
 
 export type UpdateWebhookEndpointDto = {
     url?: string;
-    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required'>;
+    events?: Array<'purchase.completed' | 'credits.granted' | 'credits.clawed_back' | 'credits.low' | 'credits.depleted' | 'credits.consumed' | 'credits.expired' | 'credits.voided' | 'credits.expiring_soon' | 'credits.hold_settled' | 'subscription.created' | 'subscription.updated' | 'subscription.canceled' | 'payment.succeeded' | 'payment.failed' | 'refund.processed' | 'entitlements.updated' | 'credits.recovered' | 'auto_top_up.failed' | 'payment.action_required' | 'usage.overage_started' | 'usage.cap_reached'>;
     /**
      * true re-enables a disabled endpoint and clears its failures
      */
