@@ -22,7 +22,7 @@ export interface CreditBreakdown {
 
 /** The current billing period's overage (past the balance, up to the cap); all zero and null without a policy. */
 export interface CreditOverage {
-  /** A policy whose period contains now. */
+  /** A policy whose period has not ended. */
   enabled: boolean;
   /** Overage credits the period has used. */
   used: number;
@@ -34,7 +34,7 @@ export interface CreditOverage {
   currency: string | null;
 }
 
-/** The overage of a user without a policy whose period contains now (documented in docs/http-api.md). */
+/** The overage of a user without a policy whose period has not ended (documented in docs/http-api.md). */
 export const NO_OVERAGE: Readonly<CreditOverage> = Object.freeze({
   enabled: false,
   used: 0,

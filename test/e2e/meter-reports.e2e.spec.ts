@@ -54,8 +54,10 @@ describe('meter reports to Stripe (e2e)', () => {
   afterAll(async () => t.close());
 
   /** A user with a Stripe customer (optionally on a test clock) and an overage policy over [start, end). */
-  async function overageUser(opts: { start?: number; end?: number; customer?: string | null } = {}) {
-    const user = await registerUser(t);
+  async function overageUser(
+    opts: { start?: number; end?: number; customer?: string | null; user?: TestUser } = {},
+  ) {
+    const user = opts.user ?? (await registerUser(t));
     const now = Math.floor(Date.now() / 1000);
     const customer =
       opts.customer === undefined
@@ -298,12 +300,23 @@ describe('meter reports to Stripe (e2e)', () => {
   async function meteredSubscriber() {
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
     const customer = await stripe.customers.create({ test_clock: clock.id });
+    const user = await registerUser(t);
+    await t.dataSource.query('UPDATE users SET customer_id = $2 WHERE id = $1', [user.id, customer.id]);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,
       items: [{ price: meteredPrice.id }],
     });
+    // Its webhooks processed first: a period of a price that is no plan with overage sets no overage (it would
+    // clear the policy set below if it came after).
+    await t.emulator.whenDeliveriesSettled(15_000);
+    await waitFor(async () => {
+      const [{ n }] = await t.dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM webhook_events WHERE status NOT IN ('processed', 'ignored', 'dead')`,
+      );
+      return n === 0;
+    }, 'the subscription’s webhooks processed');
     const { current_period_start: start, current_period_end: end } = sub.items.data[0];
-    const { user } = await overageUser({ start, end, customer: customer.id });
+    await overageUser({ start, end, customer: customer.id, user });
     return { user, customer: customer.id, clock: clock.id, start, end };
   }
   /** The renewal's invoice.created in the inbox, once it reached `status`. */

@@ -179,6 +179,8 @@ describe('credit grants migration', () => {
           [buyer],
         );
         await expect(undoThrough(ds)).rejects.toThrow(/cannot revert the credit engine/);
+        // (the later migrations it reverted on the way come back; the ledger checks are today's)
+        await ds.runMigrations();
         expect(await verifyLedger(ds.manager)).toEqual([]);
       } finally {
         if (old.isInitialized) await old.destroy();

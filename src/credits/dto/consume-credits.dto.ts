@@ -46,7 +46,7 @@ export class CreditOverageDto {
   @ApiProperty({
     example: true,
     description:
-      'Whether the user has an overage policy whose billing period contains now: past the balance, consumes go on ' +
+      'Whether the user has an overage policy whose billing period has not ended: past the balance, consumes go on ' +
       'as overage up to the cap. When false, every other field is 0 or null.',
   })
   enabled: boolean;

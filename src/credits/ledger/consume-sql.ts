@@ -150,8 +150,10 @@ const BUCKET_SUMS = `SELECT user_id,
  */
 function consumeSequenceSql(items: string, overage = false): string {
   // Without overage there is no room past the grants: `g` (what a request takes from grants) is its amount.
+  // A policy holds from when it is set (its period started: Stripe reports a period once it began; a test
+  // clock's periods run ahead of the database's clock) until its period's end.
   const room = overage
-    ? `CASE WHEN w.overage_period_start <= now() AND w.overage_period_end > now()
+    ? `CASE WHEN w.overage_period_end > now()
                  THEN GREATEST(0, COALESCE(w.overage_cap, (w.overage_policy->>'cap')::int) - w.overage_used)
                  ELSE 0 END::bigint`
     : '0::bigint';
@@ -263,8 +265,11 @@ const OVERAGE_ROWS = ` oled AS (
       WHERE a.amount > a.g
       ORDER BY a.user_id, a.k
    ), rep AS (
-     INSERT INTO credit_meter_reports (user_id, identifier, event_name, value, period_start)
-     SELECT a.user_id, a.op, w.overage_policy->>'event_name', a.amount - a.g, w.overage_period_start
+     -- occurred at now, and never before its period began (a test clock's period runs ahead of the database's
+     -- clock: the event must carry a time inside the period Stripe bills it in)
+     INSERT INTO credit_meter_reports (user_id, identifier, event_name, value, period_start, occurred_at)
+     SELECT a.user_id, a.op, w.overage_policy->>'event_name', a.amount - a.g, w.overage_period_start,
+            GREATEST(now(), w.overage_period_start)
        FROM acc a JOIN upd u ON u.user_id = a.user_id JOIN win w ON w.user_id = a.user_id
       WHERE a.amount > a.g
    ),`;

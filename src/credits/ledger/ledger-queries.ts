@@ -21,7 +21,7 @@ export interface LedgerMismatch {
 /**
  * The spendable balance by bucket, from the user's live grants (a grant past its expiry counts as empty even
  * before the expiry job wrote its row), what open holds keep aside, what expires when, and the current billing
- * period's overage (null: no policy whose period contains now) priced exactly in numeric: ONE query.
+ * period's overage (null: no policy whose period has not ended) priced exactly in numeric: ONE query.
  */
 const BREAKDOWN_SQL = `WITH g AS (
     SELECT bucket, remaining, expires_at FROM credit_grants
@@ -47,8 +47,7 @@ const BREAKDOWN_SQL = `WITH g AS (
                    -- minor units: numeric is exact, and round() takes a half up (amounts are >= 0)
                    'amount_due', round(b.overage_used * (b.overage_policy->>'unit_amount_decimal')::numeric)::bigint,
                    'currency', b.overage_policy->>'currency')
-            FROM b WHERE b.overage_policy IS NOT NULL AND b.overage_period_start <= now()
-             AND b.overage_period_end > now()) AS overage`;
+            FROM b WHERE b.overage_policy IS NOT NULL AND b.overage_period_end > now()) AS overage`;
 
 /** A json column as pg (an object) or PGlite (sometimes its text) hands it back. */
 const jsonOf = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -249,7 +248,7 @@ async function overageCapHit(m: EntityManager, userId: string, amount: number): 
             COALESCE(b.overage_cap, (b.overage_policy->>'cap')::int) AS cap
        FROM credit_balances b
       WHERE b.user_id = $1 AND b.overage_policy IS NOT NULL
-        AND b.overage_period_start <= now() AND b.overage_period_end > now()`,
+        AND b.overage_period_end > now()`,
     [userId],
   );
   if (!hit || hit.available + (hit.cap - hit.used) >= amount) return null;
