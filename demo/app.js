@@ -96,6 +96,33 @@ function renderGrants(grants) {
   );
 }
 
+let overage = null; // GET /credits' overage: the current paid period's credits past the balance
+
+/** "Past your credits: N of CAP overage credits this period · $X.XX due at renewal (period ends DATE)". */
+function renderOverage(o) {
+  overage = o;
+  $('overage').hidden = !o?.enabled;
+  if (!o?.enabled) return;
+  const n = (x) => x.toLocaleString('en-US');
+  $('overage-text').textContent =
+    `Past your credits: ${n(o.used)} of ${n(o.cap)} overage credits this period · ` +
+    `${money(o.amount_due, o.currency)} due at renewal (period ends ${date(o.period_end)})`;
+}
+
+function ledgerRow(e) {
+  const over = e.bucket === 'overage';
+  return el(
+    'tr',
+    { className: over ? 'overage-row' : '' },
+    el('td', { textContent: dateTime(e.created_at) }),
+    el('td', { textContent: e.amount > 0 ? `+${e.amount}` : String(e.amount) }),
+    el('td', {}, over ? el('span', { className: 'tag', textContent: 'overage' }) : e.bucket),
+    el('td', { textContent: e.reason }),
+    // An overage row's balance_after is the period's overage so far, not a balance.
+    el('td', { textContent: over ? `${e.balance_after} this period, billed at renewal` : e.balance_after }),
+  );
+}
+
 async function loadCredits() {
   const [credits, ledger, grants] = await Promise.all([
     api('GET', '/credits'),
@@ -105,27 +132,72 @@ async function loadCredits() {
   if (grants.ok) renderGrants(grants.data.grants);
   if (credits.ok) {
     renderCredits(credits.data);
+    renderOverage(credits.data.overage);
     $('ledger-total').textContent = `Total balance: ${credits.data.total_credits} credits`;
   }
-  if (ledger.ok) {
-    $('ledger').replaceChildren(
-      ...ledger.data.entries.map((e) =>
+  if (ledger.ok) $('ledger').replaceChildren(...ledger.data.entries.map(ledgerRow));
+}
+
+/** The newest invoices with their lines: the plan, and on a renewal of a plan with overage, the overage line. */
+async function loadInvoices() {
+  const r = await api('GET', '/payments/invoices?limit=3');
+  const invoices = r.ok ? r.data.invoices : [];
+  $('invoices-block').hidden = invoices.length === 0;
+  $('invoices').replaceChildren(...invoices.map(invoiceCard));
+}
+
+function invoiceCard(i) {
+  const reason = { subscription_create: 'First invoice', subscription_cycle: 'Renewal' }[i.billing_reason];
+  const title = `${reason ?? 'Invoice'} ${i.number ?? i.id} · ${i.status} · ${money(i.total, i.currency)}`;
+  // The plan is billed for the period ahead, overage for the period that ended.
+  const period = (l) =>
+    l.period_start === l.period_end
+      ? date(l.period_start)
+      : `${date(l.period_start)} – ${date(l.period_end)}`;
+  const lines = i.lines.map((l) =>
+    el(
+      'tr',
+      { className: l.overage ? 'overage-row' : '' },
+      el(
+        'td',
+        {},
+        ...(l.overage ? [el('span', { className: 'tag', textContent: 'overage' }), ' '] : []),
+        l.description ?? '–',
+      ),
+      el('td', { textContent: period(l) }),
+      el('td', {
+        className: 'num',
+        textContent: l.quantity === null ? '–' : l.quantity.toLocaleString('en-US'),
+      }),
+      el('td', { className: 'num', textContent: money(l.amount, i.currency) }),
+    ),
+  );
+  return el(
+    'article',
+    { className: 'invoice' },
+    el('p', {}, el('strong', { textContent: title }), ` · ${date(i.created)}`),
+    el(
+      'table',
+      {},
+      el(
+        'thead',
+        {},
         el(
           'tr',
           {},
-          el('td', { textContent: dateTime(e.created_at) }),
-          el('td', { textContent: e.amount > 0 ? `+${e.amount}` : String(e.amount) }),
-          el('td', { textContent: e.bucket }),
-          el('td', { textContent: e.reason }),
-          el('td', { textContent: e.balance_after }),
+          el('th', { scope: 'col', textContent: 'Line' }),
+          el('th', { scope: 'col', textContent: 'Period' }),
+          el('th', { scope: 'col', className: 'num', textContent: 'Quantity' }),
+          el('th', { scope: 'col', className: 'num', textContent: 'Amount' }),
         ),
       ),
-    );
-  }
+      el('tbody', {}, ...lines),
+    ),
+  );
 }
 
 async function loadSubscription() {
-  const r = await api('GET', '/payments/get-user-subscription');
+  const [r] = await Promise.all([api('GET', '/payments/get-user-subscription'), loadInvoices()]);
   if (!r.ok) return fail(r);
   const s = r.data;
   $('sub-actions').hidden = !s.has_subscription;
@@ -412,11 +484,15 @@ $('top-up-form').addEventListener('submit', async (event) => {
   renderTopUp(r.data);
 });
 
-$('spend-ten').addEventListener('click', async () => {
+for (const button of document.querySelectorAll('[data-spend]'))
+  button.addEventListener('click', () => spend(Number(button.dataset.spend), button));
+
+async function spend(amount, button) {
+  const overBefore = overage?.enabled ? overage.used : 0;
   const r = await api(
     'POST',
     '/credits/consume',
-    { amount: 10, reason: 'demo' },
+    { amount, reason: 'demo' },
     { 'Idempotency-Key': crypto.randomUUID() },
   );
   if (!r.ok) {
@@ -428,15 +504,21 @@ $('spend-ten').addEventListener('click', async () => {
             message: `Usage limit reached: ${r.data.used} of ${r.data.limit} credits used ${{ hour: 'this hour', day: 'today', month: 'this month' }[r.data.per] ?? `this ${r.data.per}`}; nothing was spent. It resets ${dateTime(r.data.resets_at)}.`,
           },
         },
-        $('spend-ten'),
+        button,
       );
-    return fail(r, $('spend-ten'));
+    return fail(r, button);
   }
   const left = r.data.credits_remaining;
   await loadCredits();
-  if (!topUp?.enabled || left >= topUp.threshold) return flash(`Spent 10 credits: ${left} left.`);
+  const spent = `Spent ${amount.toLocaleString('en-US')} credits: ${left} left`;
+  const over = overage?.enabled ? overage.used - overBefore : 0;
+  if (over > 0)
+    return flash(
+      `${spent}; ${over.toLocaleString('en-US')} of them past your credits, as overage billed at renewal.`,
+    );
+  if (!topUp?.enabled || left >= topUp.threshold) return flash(`${spent}.`);
   // Below the threshold: the top-up is bought in the background; watch it arrive (or ask for the bank's step).
-  flash(`Spent 10 credits: ${left} left, below ${topUp.threshold}. Buying your top-up…`);
+  flash(`${spent}, below ${topUp.threshold}. Buying your top-up…`);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     await sleep(500);
@@ -449,7 +531,7 @@ $('spend-ten').addEventListener('click', async () => {
     if (topUp && !topUp.enabled) return flash('Auto top-up failed and is now off.');
   }
   flash('The top-up has not arrived yet: it will appear here when Stripe confirms it.');
-});
+}
 
 /** /demo/payments/confirm?payment_intent=…: the top-up that needs the customer (3-D Secure), confirmed here. */
 async function showConfirm(paymentIntent, returned) {
@@ -624,12 +706,19 @@ $('currency').addEventListener('change', async () => {
 for (const button of document.querySelectorAll('[data-travel]')) {
   button.addEventListener('click', async () => {
     button.disabled = true;
+    if (button.dataset.travel === 'renewal') flash('Advancing your billing clock…');
     const r = await api('POST', `/dev/time-travel/${button.dataset.travel}`);
     button.disabled = false;
     if (!r.ok) return fail(r, button);
+    if (button.dataset.travel === 'skip-trial')
+      return flash(
+        'Your next subscription starts paid, without the free trial: overage runs from its first day.',
+      );
     const when = new Date(r.data.frozen_time).toLocaleString();
     const did = {
-      renewal: `Advanced your billing clock past the next renewal (now ${when}): the renewal is charged and your monthly credits reset.`,
+      renewal: r.data.invoice_id
+        ? `Advanced your billing clock past the next renewal and its invoice's draft hour (now ${when}): the renewal invoice is charged with the period's overage, and your monthly credits reset.`
+        : `Advanced your billing clock past the next renewal (now ${when}): the renewal is charged and your monthly credits reset.`,
       'fail-next-renewal':
         'Your next renewal will be declined: advance to the next renewal to see the subscription go past due.',
       'restore-card': 'Renewals charge your checkout card again.',

@@ -135,7 +135,7 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
     E.GrantLimitExceeded,
     ...IDEMPOTENCY,
   ],
-  'POST /dev/time-travel/renewal': TIME_TRAVEL,
+  'POST /dev/time-travel/renewal': [...TIME_TRAVEL, E.Conflict],
   'POST /dev/time-travel/fail-next-renewal': TIME_TRAVEL,
   'POST /dev/time-travel/restore-card': TIME_TRAVEL,
   'POST /dev/time-travel/refund-last-purchase': [E.NotFound],

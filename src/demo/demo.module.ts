@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { TimeTravelController } from './time-travel.controller';
 import { TimeTravelService } from './time-travel.service';
 
-/** The demo's server side: time travel on the emulator (the page itself is static, see demo.setup.ts). */
+/** The demo's server side: time travel on the emulator (a renewal waits on the webhook inbox) (the page itself is static, see demo.setup.ts). */
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, WebhooksModule],
   controllers: [TimeTravelController],
   providers: [TimeTravelService],
 })

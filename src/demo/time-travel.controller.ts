@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger';
 import { CurrentUser, type AuthUser } from '../common/decorators';
 import { TimeTravelResultDto } from './dto/time-travel-result.dto';
@@ -14,11 +14,29 @@ export class TimeTravelController {
 
   @Post('renewal')
   @HttpCode(200)
-  @ApiOperation({ summary: "Dev only: advance your subscription's test clock past its next renewal" })
+  @ApiOperation({
+    summary: "Dev only: advance your subscription's test clock past its next renewal",
+    description:
+      "A plan with overage: past the renewal invoice's draft hour too, once Tollgate has processed its " +
+      'invoice.created (the invoice finalizes with the overage line). 409 when Tollgate has not processed it ' +
+      'within 30 s: call again to finish that renewal.',
+  })
   @ApiOkResponse({ type: TimeTravelResultDto })
-  @ApiErrors(401, 403, 404)
+  @ApiErrors(401, 403, 404, 409)
   renewal(@CurrentUser() user: AuthUser): Promise<TimeTravelResultDto> {
     return this.timeTravel.advanceToRenewal(user.id);
+  }
+
+  @Post('skip-trial')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Dev only: your next subscription starts paid, without the free trial (overage needs a paid period)',
+  })
+  @ApiNoContentResponse()
+  @ApiErrors(401, 403, 404)
+  skipTrial(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.timeTravel.skipTrial(user.id);
   }
 
   @Post('fail-next-renewal')

@@ -1,16 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
+import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors';
 import { demoConfig, DemoConfig } from '../config/demo.config';
 import { stripeConfig, StripeConfig } from '../config/stripe.config';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { refId } from '../stripe/stripe-refs';
 import { UsersService } from '../users/users.service';
+import { WebhookInboxService } from '../webhooks/webhook-inbox.service';
 import type { TimeTravelResultDto } from './dto/time-travel-result.dto';
 
 /** A card the emulator declines on every charge (an unknown payment method): the next renewal fails. */
 const FAILING_PAYMENT_METHOD = 'pm_card_chargeCustomerFail';
 const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid']);
+/** How long a renewal waits for Tollgate to process its draft invoice's invoice.created (the period close). */
+const PERIOD_CLOSE_WAIT_MS = 30_000;
+const POLL_MS = 100;
 
 /**
  * Time travel for the caller's own Stripe customer on the built-in emulator: their test clock moves to the next
@@ -24,18 +30,51 @@ export class TimeTravelService {
     @Inject(demoConfig.KEY) private readonly demo: DemoConfig,
     @Inject(stripeConfig.KEY) private readonly stripeSettings: StripeConfig,
     private readonly users: UsersService,
+    private readonly inbox: WebhookInboxService,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  /** Advances the caller's clock just past the end of the current period (or trial): the renewal happens. */
+  /**
+   * Advances the caller's clock just past the end of the current period (or trial): the renewal happens. A plan
+   * with metered overage gets its renewal invoice as a draft for an hour (usage still counts): once Tollgate has
+   * processed that draft's invoice.created (the period close sends the period's meter reports), the clock moves
+   * past the draft hour too, so the invoice finalizes with the overage line and is charged. A renewal whose
+   * draft hour an earlier call did not finish (Tollgate had not processed it in time) is finished first.
+   */
   async advanceToRenewal(userId: string): Promise<TimeTravelResultDto> {
     const { customer, clock } = await this.customerWithClock(userId);
     const sub = await this.liveSubscription(customer.id);
-    const periodEnd = sub.items.data[0]?.current_period_end ?? sub.trial_end;
-    if (!periodEnd) throw new AppError(ErrorCode.SubscriptionNotFound);
-    const advanced = await this.stripe.testHelpers.testClocks.advance(clock, {
-      frozen_time: Math.max(periodEnd + 60, Math.floor(Date.now() / 1000)),
-    });
-    return this.result(advanced, sub.id);
+    let draft = await this.renewalDraft(customer.id, sub.id);
+    let advanced: Stripe.TestHelpers.TestClock | null = null;
+    if (!draft) {
+      const periodEnd = sub.items.data[0]?.current_period_end ?? sub.trial_end;
+      if (!periodEnd) throw new AppError(ErrorCode.SubscriptionNotFound);
+      advanced = await this.stripe.testHelpers.testClocks.advance(clock, {
+        frozen_time: Math.max(periodEnd + 60, Math.floor(Date.now() / 1000)),
+      });
+      draft = await this.renewalDraft(customer.id, sub.id);
+    }
+    if (draft) {
+      await this.untilPeriodClosed(draft);
+      advanced = await this.stripe.testHelpers.testClocks.advance(clock, {
+        frozen_time: draft.automatically_finalizes_at! + 60,
+      });
+    }
+    return {
+      ...this.result(advanced ?? (await this.stripe.testHelpers.testClocks.retrieve(clock)), sub.id),
+      ...(draft ? { invoice_id: draft.id } : {}),
+    };
+  }
+
+  /**
+   * The next subscription checkout starts paid, without the plan's free trial (the user's one trial counts as
+   * used): overage only runs in a paid period, and a trial ended by time travel leaves the paid period in the
+   * clock's future, not now.
+   */
+  async skipTrial(userId: string): Promise<void> {
+    this.assertEnabled();
+    await this.users.getById(userId);
+    await this.users.markTrialUsed(this.db.manager, userId);
   }
 
   /** The subscription's payment method becomes one that is declined: the next renewal fails (past_due). */
@@ -82,13 +121,59 @@ export class TimeTravelService {
     };
   }
 
-  private async customerWithClock(userId: string): Promise<{ customer: Stripe.Customer; clock: string }> {
+  /** The subscription's renewal invoice still in its draft hour (it finalizes by itself), if any. */
+  private async renewalDraft(customer: string, subscription: string): Promise<Stripe.Invoice | null> {
+    const drafts = await this.stripe.invoices.list({ customer, subscription, status: 'draft', limit: 10 });
+    return (
+      drafts.data.find((i) => i.automatically_finalizes_at && i.billing_reason === 'subscription_cycle') ??
+      null
+    );
+  }
+
+  /**
+   * Waits (with a deadline, no fixed sleep) until Tollgate has processed the draft's invoice.created: its
+   * period close has sent the period's meter reports, so the invoice counts all the overage when it finalizes.
+   */
+  private async untilPeriodClosed(draft: Stripe.Invoice): Promise<void> {
+    const deadline = Date.now() + PERIOD_CLOSE_WAIT_MS;
+    let eventId: string | null = null;
+    for (;;) {
+      eventId ??= await this.invoiceCreatedEvent(draft);
+      const row = eventId ? await this.inbox.get(eventId) : null;
+      if (row?.status === 'processed' || row?.status === 'ignored') return;
+      if (row?.status === 'dead' || Date.now() >= deadline)
+        throw new AppError(
+          ErrorCode.Conflict,
+          `Your renewal invoice ${draft.id} is still a draft: Tollgate has not finished closing the period ` +
+            `(${row ? `invoice.created ${row.status}` : 'invoice.created not received yet'}). Try again in a moment.`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** The id of the draft's invoice.created event (Stripe stamps it with the clock's time of the renewal). */
+  private async invoiceCreatedEvent(draft: Stripe.Invoice): Promise<string | null> {
+    for await (const e of this.stripe.events.list({
+      type: 'invoice.created',
+      created: { gte: draft.created },
+      limit: 100,
+    })) {
+      if ((e.data.object as Stripe.Invoice).id === draft.id) return e.id;
+    }
+    return null;
+  }
+
+  private assertEnabled(): void {
     if (!this.demo.timeTravel || this.stripeSettings.mode !== 'emulator') {
       throw new AppError(
         ErrorCode.Forbidden,
         'Time travel needs DEMO_TIME_TRAVEL=true and the built-in Stripe emulator (never a real Stripe key).',
       );
     }
+  }
+
+  private async customerWithClock(userId: string): Promise<{ customer: Stripe.Customer; clock: string }> {
+    this.assertEnabled();
     const user = await this.users.getById(userId);
     if (!user.customerId) throw new AppError(ErrorCode.CustomerNotFound);
     const customer = await this.stripe.customers.retrieve(user.customerId);

@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.constants';
 import { refId } from '../stripe/stripe-refs';
+import { PlansService } from '../plans/plans.service';
 import { UsersService } from '../users/users.service';
 import { invoiceTax, invoiceTaxLines, invoiceTaxRateIds } from './tax-lines';
-import type { InvoiceDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
+import type { InvoiceDto, InvoiceLineDto, InvoicesQueryDto, InvoicesResponseDto } from './dto/invoices.dto';
 
 const isoSeconds = (s: number): string => new Date(s * 1000).toISOString();
 
@@ -14,6 +15,7 @@ export class InvoicesService {
   constructor(
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     private readonly users: UsersService,
+    private readonly plans: PlansService,
   ) {}
 
   async list(userId: string, query: InvoicesQueryDto): Promise<InvoicesResponseDto> {
@@ -26,8 +28,8 @@ export class InvoicesService {
     });
     // Stripe filters by customer already; keep the guarantee local too.
     const own = page.data.filter((i) => refId(i.customer) === user.customerId);
-    const rates = await this.taxRates(own);
-    return { invoices: own.map((i) => this.toDto(i, rates)), has_more: page.has_more };
+    const [rates, overage] = await Promise.all([this.taxRates(own), this.plans.overagePriceIds()]);
+    return { invoices: own.map((i) => this.toDto(i, rates, overage)), has_more: page.has_more };
   }
 
   /** The details (name, percentage, country) of every tax rate the invoices name, each read once. */
@@ -37,7 +39,11 @@ export class InvoicesService {
     return new Map(rates.map((r) => [r.id, r]));
   }
 
-  private toDto(i: Stripe.Invoice, rates: ReadonlyMap<string, Stripe.TaxRate>): InvoiceDto {
+  private toDto(
+    i: Stripe.Invoice,
+    rates: ReadonlyMap<string, Stripe.TaxRate>,
+    overage: ReadonlySet<string>,
+  ): InvoiceDto {
     return {
       id: i.id,
       number: i.number,
@@ -56,6 +62,22 @@ export class InvoicesService {
       total: i.total,
       taxes: invoiceTaxLines(i, rates),
       customer_tax_ids: (i.customer_tax_ids ?? []).map((t) => ({ type: t.type, value: t.value ?? '' })),
+      lines: (i.lines?.data ?? []).map((l) => lineDto(l, overage)),
     };
   }
+}
+
+/** One line as Stripe lists it with the invoice; `overage` when its price is a plan's metered overage price. */
+function lineDto(l: Stripe.InvoiceLineItem, overage: ReadonlySet<string>): InvoiceLineDto {
+  const price = refId(l.pricing?.price_details?.price ?? null);
+  return {
+    id: l.id,
+    description: l.description ?? null,
+    quantity: l.quantity ?? null,
+    amount: l.amount,
+    price_id: price,
+    overage: !!price && overage.has(price),
+    period_start: isoSeconds(l.period.start),
+    period_end: isoSeconds(l.period.end),
+  };
 }

@@ -71,6 +71,14 @@ export class PlansService {
     return this.plans.findOneBy({ priceId });
   }
 
+  /** Every price a plan bills its overage with (archived plans included): an invoice line at one is overage. */
+  async overagePriceIds(): Promise<Set<string>> {
+    const rows: Array<{ id: string }> = await this.plans.query(
+      `SELECT DISTINCT overage->>'price_id' AS id FROM plans WHERE overage IS NOT NULL`,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   findPackageByPriceId(priceId: string): Promise<CreditPackage | null> {
     return this.packages.findOneBy({ priceId });
   }

@@ -127,6 +127,38 @@ describe('demo (e2e): the page and time travel', () => {
       });
     });
 
+    it('skips the trial; a renewal of a plan with overage passes the draft hour and bills the overage line', async () => {
+      const user = await registerUser(t);
+      await t.http().post('/dev/time-travel/skip-trial').set(user.auth).expect(204);
+      await buy(t, user, '/payments/create-checkout-session', 'Business Plan', 500);
+      expect((await subscription(t, user)).status).toBe('active'); // no trial
+      await t.http().post('/credits/consume').set(user.auth).send({ amount: 600 }).expect(200);
+      expect((await t.http().get('/credits').set(user.auth).expect(200)).body.overage).toMatchObject({
+        enabled: true,
+        used: 100,
+        amount_due: 2,
+      });
+
+      const renewed = await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(200);
+      const invoiceId = (renewed.body as { invoice_id: string }).invoice_id;
+      expect(invoiceId).toMatch(/^in_/);
+      const res = await t.http().get('/payments/invoices').set(user.auth).expect(200);
+      const invoice = (res.body as { invoices: Array<Record<string, unknown>> }).invoices.find(
+        (i) => i.id === invoiceId,
+      );
+      expect(invoice).toMatchObject({
+        status: 'paid',
+        billing_reason: 'subscription_cycle',
+        total: 7999 + 2,
+      });
+      expect(invoice!.lines).toEqual([
+        expect.objectContaining({ quantity: 1, amount: 7999, overage: false }),
+        expect.objectContaining({ quantity: 100, amount: 2, overage: true }),
+      ]);
+      // The renewal was charged: its invoice.paid starts the next period, with the monthly credits again.
+      await waitForCredits(t, user, 500);
+    });
+
     it('answers 404 CUSTOMER_NOT_FOUND before any purchase, 401 without a token', async () => {
       const user = await registerUser(t);
       const res = await t.http().post('/dev/time-travel/renewal').set(user.auth).expect(404);
@@ -151,6 +183,7 @@ describe('demo (e2e): the page and time travel', () => {
         code: 'FORBIDDEN',
         message: expect.stringContaining('DEMO_TIME_TRAVEL'),
       });
+      await t.http().post('/dev/time-travel/skip-trial').set(user.auth).expect(403);
       await t.http().get('/demo').expect(404);
       await t.http().get('/demo/assets/app.js').expect(404);
     });

@@ -527,9 +527,23 @@ describe('payments: subscriptions, portal, invoices (e2e)', () => {
         customer_tax_ids: [],
         // Stripe's hosted page for the invoice: a paid invoice has one.
         hosted_invoice_url: expect.stringMatching(/^https?:\/\/\S+/),
+        // The plan's line (the Pro Plan has no overage, so no metered line).
+        lines: [
+          {
+            id: expect.any(String),
+            description: expect.stringContaining('Pro Plan'),
+            quantity: 1,
+            amount: 2999,
+            price_id: expect.stringMatching(/^price_/),
+            overage: false,
+            period_start: expect.stringMatching(ISO),
+            period_end: expect.stringMatching(ISO),
+          },
+        ],
       });
       expect(Object.keys(invoices[0]).sort()).toEqual(
         [
+          'lines',
           'amount_due',
           'amount_paid',
           'subtotal',

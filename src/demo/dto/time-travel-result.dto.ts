@@ -12,4 +12,11 @@ export class TimeTravelResultDto {
 
   @ApiPropertyOptional({ example: 're_1a2b' })
   refund_id?: string;
+
+  @ApiPropertyOptional({
+    example: 'in_1a2b',
+    description:
+      'A renewal of a plan with overage: its invoice, finalized past the draft hour with the overage line',
+  })
+  invoice_id?: string;
 }

@@ -24,6 +24,36 @@ export class InvoicesQueryDto {
   starting_after?: string;
 }
 
+export class InvoiceLineDto {
+  @ApiProperty({ example: 'il_1a2b' })
+  id: string;
+
+  @ApiProperty({ example: '600 × Business Plan (at $0.0002 / month)', nullable: true })
+  description: string | null;
+
+  @ApiProperty({ example: 600, nullable: true, description: 'Units: 1 for a plan, the credits for overage.' })
+  quantity: number | null;
+
+  @ApiProperty({ example: 12, description: 'Integer minor units, before discount and tax.' })
+  amount: number;
+
+  @ApiProperty({ example: 'price_1a2b', nullable: true })
+  price_id: string | null;
+
+  @ApiProperty({
+    example: true,
+    description:
+      "The line bills a plan's overage: the period's credits past the allowance, from Stripe's meter.",
+  })
+  overage: boolean;
+
+  @ApiProperty({ example: '2026-11-28T10:00:00.000Z' })
+  period_start: string;
+
+  @ApiProperty({ example: '2026-12-28T10:00:00.000Z' })
+  period_end: string;
+}
+
 export class InvoiceDto {
   @ApiProperty({ example: 'in_1PqR2s' })
   id: string;
@@ -84,6 +114,13 @@ export class InvoiceDto {
     description: "The customer's tax IDs printed on the invoice (business customers).",
   })
   customer_tax_ids: TaxIdViewDto[];
+
+  @ApiProperty({
+    type: [InvoiceLineDto],
+    description:
+      'The lines Stripe lists with the invoice (its first page, up to 10): the plan, proration, overage, a pack.',
+  })
+  lines: InvoiceLineDto[];
 }
 
 export class InvoicesResponseDto {

@@ -913,6 +913,32 @@ export type TaxIdViewDto = {
     value: string;
 };
 
+export type InvoiceLineDto = {
+    id: string;
+    description: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Units: 1 for a plan, the credits for overage.
+     */
+    quantity: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Integer minor units, before discount and tax.
+     */
+    amount: number;
+    price_id: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The line bills a plan's overage: the period's credits past the allowance, from Stripe's meter.
+     */
+    overage: boolean;
+    period_start: string;
+    period_end: string;
+};
+
 export type InvoiceDto = {
     id: string;
     number: {
@@ -960,6 +986,10 @@ export type InvoiceDto = {
      * The customer's tax IDs printed on the invoice (business customers).
      */
     customer_tax_ids: Array<TaxIdViewDto>;
+    /**
+     * The lines Stripe lists with the invoice (its first page, up to 10): the plan, proration, overage, a pack.
+     */
+    lines: Array<InvoiceLineDto>;
 };
 
 export type InvoicesResponseDto = {
@@ -1703,6 +1733,10 @@ export type TimeTravelResultDto = {
         [key: string]: unknown;
     } | null;
     refund_id?: string;
+    /**
+     * A renewal of a plan with overage: its invoice, finalized past the draft hour with the overage line
+     */
+    invoice_id?: string;
 };
 
 export type AuthControllerRegisterData = {
@@ -6266,6 +6300,10 @@ export type TimeTravelControllerRenewalErrors = {
      */
     404: ErrorResponseDto;
     /**
+     * Conflict with the current state (a specific code says what).
+     */
+    409: ErrorResponseDto;
+    /**
      * RATE_LIMITED: slow down (Retry-After).
      */
     429: ErrorResponseDto;
@@ -6286,6 +6324,52 @@ export type TimeTravelControllerRenewalResponses = {
 };
 
 export type TimeTravelControllerRenewalResponse = TimeTravelControllerRenewalResponses[keyof TimeTravelControllerRenewalResponses];
+
+export type TimeTravelControllerSkipTrialData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/dev/time-travel/skip-trial';
+};
+
+export type TimeTravelControllerSkipTrialErrors = {
+    /**
+     * VALIDATION_FAILED (or a more specific code, e.g. HOST_NOT_ALLOWED): the request is invalid; nothing changed.
+     */
+    400: ErrorResponseDto;
+    /**
+     * AUTH_TOKEN_MISSING / AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED / API_KEY_INVALID (AUTH_INVALID_CREDENTIALS on login).
+     */
+    401: ErrorResponseDto;
+    /**
+     * FORBIDDEN / API_KEY_SCOPE_MISSING: the caller lacks the role or scope.
+     */
+    403: ErrorResponseDto;
+    /**
+     * Not found (a specific code says what).
+     */
+    404: ErrorResponseDto;
+    /**
+     * RATE_LIMITED: slow down (Retry-After).
+     */
+    429: ErrorResponseDto;
+    /**
+     * INTERNAL_ERROR: an unexpected failure (logged with the request_id); safe to retry.
+     */
+    500: ErrorResponseDto;
+    /**
+     * SERVICE_UNAVAILABLE / PAYMENT_PROVIDER_UNAVAILABLE: a dependency is down; retry after Retry-After.
+     */
+    503: ErrorResponseDto;
+};
+
+export type TimeTravelControllerSkipTrialError = TimeTravelControllerSkipTrialErrors[keyof TimeTravelControllerSkipTrialErrors];
+
+export type TimeTravelControllerSkipTrialResponses = {
+    204: void;
+};
+
+export type TimeTravelControllerSkipTrialResponse = TimeTravelControllerSkipTrialResponses[keyof TimeTravelControllerSkipTrialResponses];
 
 export type TimeTravelControllerFailNextRenewalData = {
     body?: never;
