@@ -145,6 +145,15 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
     const [scale] = await t.dataSource.query<Array<{ price_id: string }>>(
       `SELECT price_id FROM plans WHERE lookup_key = 'tollgate_scale_monthly' AND active`,
     );
+    // The preview of that change prices the plan's item at the new plan and adds the metered item (nothing now).
+    const preview = await t
+      .http()
+      .get('/payments/change-plan/preview')
+      .query({ price_id: scale.price_id })
+      .set(user.auth)
+      .expect(200);
+    const lines = (preview.body as { lines: Array<{ amount: number; proration: boolean }> }).lines;
+    expect(lines.filter((l) => !l.proration).map((l) => l.amount)).toEqual(expect.arrayContaining([4999, 0]));
     await t
       .http()
       .post('/payments/change-plan')

@@ -312,7 +312,14 @@ export function changeItem(
  * Adds an item in the middle of a period (`items[i][price]` without an id). A metered item bills the usage from
  * now on at its renewal and nothing now; adding a licensed item mid-period (a prorated charge) is not modelled.
  */
-export function addItem(ctx: Ctx, sub: Subscription, price: Price, now: number, param: string): LineSpec[] {
+export function addItem(
+  ctx: Ctx,
+  sub: Subscription,
+  price: Price,
+  now: number,
+  param: string,
+  opts: { preview?: boolean } = {},
+): LineSpec[] {
   if (!isMetered(price))
     throw invalidRequest(
       'The emulator models adding only a metered item to a live subscription (a licensed one would be prorated).',
@@ -335,7 +342,7 @@ export function addItem(ctx: Ctx, sub: Subscription, price: Price, now: number, 
     subscription: sub.id,
     tax_rates: [],
   };
-  ctx.store.internal.meteredSince[item.id] = now;
+  if (!opts.preview) ctx.store.internal.meteredSince[item.id] = now;
   sub.items!.data = [...sub.items!.data, item as unknown as Stripe.SubscriptionItem];
   return [];
 }

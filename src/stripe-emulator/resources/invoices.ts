@@ -15,10 +15,12 @@ import { refreshMeteredLines } from '../engine/metered-billing';
 import { lineDescription, unitAmountFor, type Price } from '../engine/pricing';
 import { ApiError } from '../errors';
 import {
+  addItem,
   changeItem,
   items,
   periodLines,
   prorationLines,
+  removeItem,
   type ProrationBehavior,
 } from '../engine/subscriptions';
 import { invalidRequest, missingParam } from '../errors';
@@ -60,8 +62,20 @@ function preview(req: Parameters<Parameters<Router['add']>[2]>[0]): unknown {
   const sub = snapshot(real);
   const prorations: LineSpec[] = [];
   (details?.list('items', ['id', 'price', 'quantity', 'deleted']) ?? []).forEach((ip, i) => {
-    const item = items(sub).find((it) => it.id === (ip.str('id') ?? items(sub)[0]?.id));
-    if (!item) throw invalidRequest('Invalid subscription item', `subscription_details[items][${i}][id]`);
+    const param = `subscription_details[items][${i}]`;
+    // As the update would: no id adds an item (a metered one: nothing prorated), `deleted` removes one.
+    if (ip.str('id') === undefined) {
+      const added = ctx.store.require<Price>(ip.reqStr('price'), 'price', 'price', `${param}[price]`);
+      addItem(ctx, sub, added, at, `${param}[price]`, { preview: true });
+      return;
+    }
+    const item = items(sub).find((it) => it.id === ip.str('id'));
+    if (!item) throw invalidRequest('Invalid subscription item', `${param}[id]`);
+    if (ip.bool('deleted')) {
+      const credit = removeItem(ctx, sub, item, behavior, at);
+      if (behavior !== 'none') prorations.push(...credit);
+      return;
+    }
     const priceId = ip.str('price');
     const price = priceId
       ? ctx.store.require<Price>(priceId, 'price', 'price', `subscription_details[items][${i}][price]`)
