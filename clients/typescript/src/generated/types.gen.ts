@@ -326,7 +326,7 @@ export type ExpiringCreditsDto = {
 
 export type CreditOverageDto = {
     /**
-     * Whether the user has an overage policy whose billing period contains now: past the balance, consumes go on as overage up to the cap. When false, every other field is 0 or null.
+     * Whether the user has an overage policy whose billing period has not ended: past the balance, consumes go on as overage up to the cap. When false, every other field is 0 or null.
      */
     enabled: boolean;
     /**
