@@ -8,7 +8,7 @@ import {
 } from '../../src/plans/catalog-file';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.constants';
 import { registerUser, TestUser } from '../factories/user.factory';
-import { credits } from '../support/stripe-helpers';
+import { credits, settle } from '../support/stripe-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -95,7 +95,7 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
     const lines = await stripe.checkout.sessions.listLineItems(sessionId);
     expect(lines.data.map((l) => l.price?.recurring?.usage_type)).toEqual(['licensed', 'metered']);
     expect(await t.emulator.completeCheckout(sessionId, { card: '4242424242424242' })).toEqual({ ok: true });
-    await t.emulator.whenDeliveriesSettled(15_000);
+    await settle(t);
 
     // The plan's item is the licensed one; the subscription shows the plan.
     const sub = (await t.http().get('/payments/get-user-subscription').set(user.auth).expect(200)).body as {
@@ -134,7 +134,7 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
       .set(user.auth)
       .send({ price_id: pro[0].price_id })
       .expect(200);
-    await t.emulator.whenDeliveriesSettled(15_000);
+    await settle(t);
 
     const items = (await subscription()).items.data;
     expect(items.map((i) => i.price.id)).toEqual([pro[0].price_id]);
@@ -160,7 +160,7 @@ describe('a plan with overage: catalog, checkout, consume past the credits (e2e)
       .set(user.auth)
       .send({ price_id: scale.price_id })
       .expect(200);
-    await t.emulator.whenDeliveriesSettled(15_000);
+    await settle(t);
     expect((await subscription()).items.data.map((i) => i.price.recurring?.usage_type)).toEqual([
       'licensed',
       'metered',

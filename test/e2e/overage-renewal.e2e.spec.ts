@@ -3,8 +3,8 @@ import { MeterReporter } from '../../src/payments/meter-reporter.service';
 import { STRIPE_CLIENT } from '../../src/stripe/stripe.constants';
 import { refId } from '../../src/stripe/stripe-refs';
 import { registerUser, TestUser } from '../factories/user.factory';
-import { catalogPrice, credits } from '../support/stripe-helpers';
-import { createTestApp, TestApp, waitFor } from '../support/test-app';
+import { catalogPrice, credits, settle } from '../support/stripe-helpers';
+import { createTestApp, TestApp } from '../support/test-app';
 
 const HOUR = 3600;
 
@@ -28,13 +28,7 @@ describe('overage on the renewal invoice, in usd and eur (e2e)', () => {
   /** Advances the user's clock and waits until Tollgate has processed every delivery it caused. */
   const travel = async (clock: string, to: number) => {
     await stripe.testHelpers.testClocks.advance(clock, { frozen_time: to });
-    await t.emulator.whenDeliveriesSettled(15_000);
-    await waitFor(async () => {
-      const [{ n }] = await t.dataSource.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM webhook_events WHERE status NOT IN ('processed', 'ignored')`,
-      );
-      return n === 0;
-    }, 'every webhook event processed');
+    await settle(t);
   };
 
   const subscribe = async (
@@ -50,7 +44,7 @@ describe('overage on the renewal invoice, in usd and eur (e2e)', () => {
       .expect(200);
     const sessionId = (created.body as { session_id: string }).session_id;
     expect(await t.emulator.completeCheckout(sessionId, { card: '4242424242424242' })).toEqual({ ok: true });
-    await t.emulator.whenDeliveriesSettled(15_000);
+    await settle(t);
     const session = await stripe.checkout.sessions.retrieve(sessionId);
     const sub = await stripe.subscriptions.retrieve(refId(session.subscription)!);
     const customer = await stripe.customers.retrieve(refId(sub.customer)!);
