@@ -65,11 +65,16 @@ async function show() {
   $('app').hidden = !signedIn;
   $('whoami').hidden = !signedIn;
   if (!signedIn) return;
-  const me = await api('GET', '/auth/me');
-  if (!me.ok) return;
-  $('who').textContent = me.data.email ?? me.data.id;
-  // The catalog marks the current plan: it renders once the subscription is known.
-  await Promise.all([loadCredits(), loadSubscription().then(loadCatalog), loadSpending()]);
+  $('app').setAttribute('aria-busy', 'true'); // assistive technology waits for the refresh to finish
+  try {
+    const me = await api('GET', '/auth/me');
+    if (!me.ok) return;
+    $('who').textContent = me.data.email ?? me.data.id;
+    // The catalog marks the current plan: it renders once the subscription is known.
+    await Promise.all([loadCredits(), loadSubscription().then(loadCatalog), loadSpending()]);
+  } finally {
+    $('app').removeAttribute('aria-busy');
+  }
 }
 
 function renderCredits(c) {
@@ -242,9 +247,19 @@ async function loadCatalog() {
     api('GET', `/payments/products?product_type=one_time${q}`),
   ]);
   if (!plans.ok) return fail(plans);
-  $('plans').replaceChildren(...plans.data.products.map((p) => productCard(p, 'subscription')));
+  // Re-render only what changed: a refresh (the return from checkout, a renewal) must not close a switch
+  // preview the user just opened.
+  const shown = JSON.stringify([currentPlan, plans.data.products]);
+  if ($('plans').dataset.shown !== shown) {
+    $('plans').replaceChildren(...plans.data.products.map((p) => productCard(p, 'subscription')));
+    $('plans').dataset.shown = shown;
+  }
   if (packs.ok) {
-    $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
+    const packsShown = JSON.stringify(packs.data.products);
+    if ($('packs').dataset.shown !== packsShown) {
+      $('packs').replaceChildren(...packs.data.products.map((p) => productCard(p, 'one_time')));
+      $('packs').dataset.shown = packsShown;
+    }
     fillTopUpPacks(packs.data.products);
   }
   loadCurrencies(plans.data.currencies ?? []);

@@ -93,6 +93,15 @@ describe('demo page (browser)', () => {
       .first()
       .click();
     await sees(page.locator('#plans .preview'), 'next invoice:');
+    // A refresh of the page's data (as the return from checkout does once the purchase is applied) keeps the
+    // preview the user opened: the catalog re-renders only when it changed.
+    await page.locator('#app:not([aria-busy])').waitFor(TIMEOUT);
+    await page.evaluate(`{
+      document.getElementById('token').value = localStorage.getItem('tollgate.demo.token') ?? '';
+      document.getElementById('token-form').requestSubmit();
+    }`);
+    await page.locator('#app:not([aria-busy])').waitFor(TIMEOUT); // the refresh has finished
+    await sees(page.locator('#plans .preview'), 'next invoice:');
     await shot('subscribed-trial');
 
     await page.getByRole('button', { name: 'Use a credit' }).click();
